@@ -1,0 +1,3 @@
+module github.com/gamedayhq/gameday/harness
+
+go 1.26.0
