@@ -1,0 +1,102 @@
+# gameday: a chaos/SRE harness around PetClinic. `make help` lists the targets.
+#
+# Nothing here relies on a tool installed by hand: scripts/tools.sh installs
+# Debian packages with apt and builds pinned Go tools into $(GAMEDAY_CACHE)/bin.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules
+
+GAMEDAY_CACHE ?= $(HOME)/.cache/gameday
+export GAMEDAY_CACHE
+export PATH := $(GAMEDAY_CACHE)/bin:$(PATH)
+
+GO_MODULES := petclinic harness
+PETCLINIC_BIN := bin/petclinic
+# Where `make run` keeps its SQLite database (created and seeded on first start).
+RUN_DB ?= out/run/petclinic.db
+RUN_ARGS ?=
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: demo
+demo: ## the main command: for now PetClinic (`make run`); the game-day demo arrives with issue 3
+	@echo "make demo: the game-day demo (sandbox + pod-kill under load) arrives with issue 3 (harness core)." >&2
+	@echo "make demo: until then it does what 'make run' does: PetClinic on the embedded SQLite database." >&2
+	@$(MAKE) --no-print-directory run
+
+.PHONY: run
+run: build ## build and run PetClinic on the embedded SQLite database (prints its URL)
+	@mkdir -p $(dir $(RUN_DB))
+	./$(PETCLINIC_BIN) --sqlite-path $(RUN_DB) $(RUN_ARGS)
+
+.PHONY: build
+build: ## build the static petclinic binary into ./bin
+	@scripts/build.sh $(PETCLINIC_BIN)
+
+.PHONY: tools
+tools: ## install the apt packages and pinned Go tools the tests need (idempotent)
+	@scripts/tools.sh
+
+.PHONY: test
+test: ## ALL tests: tools, MariaDB+Redis up, go test of every module, then make check
+	@scripts/test.sh
+
+# ---------------------------------------------------------------------------
+# make check: static checks. Each later issue adds its checks as a
+# prerequisite here (extension points, not targets yet):
+#   issue 3: `gameday validate experiments/`
+#   issue 5: SLO rules regenerated without diff; promtool check/test rules
+#   issue 6: helm lint + render + server-side dry-run; dashboards; argocd paths
+#   issue 7: terraform fmt -check, terraform validate, tflint
+# ---------------------------------------------------------------------------
+.PHONY: check
+check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec ## static checks: gofmt, go vet, shellcheck, actionlint, yamllint, gosec
+	@echo "make check: all checks passed" >&2
+
+.PHONY: check-tools
+check-tools:
+	@scripts/tools.sh apt >/dev/null
+	@scripts/tools.sh actionlint gosec
+
+.PHONY: check-gofmt
+check-gofmt:
+	@out="$$(gofmt -l $(GO_MODULES))"; \
+	if [ -n "$$out" ]; then echo "gofmt: these files need gofmt -w:" >&2; echo "$$out" >&2; exit 1; fi
+
+.PHONY: check-vet
+check-vet:
+	@for m in $(GO_MODULES); do \
+		if [ -n "$$(cd $$m && go list ./... 2>/dev/null)" ]; then (cd $$m && go vet ./...); fi; \
+	done
+
+.PHONY: check-shell
+check-shell: check-tools
+	@shellcheck .ci/run $$(find scripts -name '*.sh' | sort)
+
+.PHONY: check-actions
+check-actions: check-tools
+	@actionlint
+
+.PHONY: check-yaml
+check-yaml: check-tools
+	@yamllint --strict .
+
+.PHONY: check-gosec
+check-gosec: check-tools
+	@cd petclinic && gosec -quiet -exclude-generated ./...
+
+.PHONY: bench
+bench: build ## PetClinic vs a bare net/http handler: throughput ratio, start to ready, RSS
+	@cd petclinic && go run ./bench/cmd/petbench --petclinic ../$(PETCLINIC_BIN) $(BENCH_ARGS)
+
+.PHONY: image
+image: ## OCI image tarball in out/ without Docker (crane), validated
+	@scripts/image.sh
+
+.PHONY: clean
+clean: ## remove build output (bin/, out/); the tool cache in $GAMEDAY_CACHE stays
+	rm -rf bin out

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+# Shared shell for the gameday scripts. Source it; do not run it.
+#
+#   . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+#
+# Everything a script prints for humans goes to stderr so that stdout stays
+# machine-readable (service scripts print `export VAR=...` lines there).
+
+# Built tools, downloaded data and service state live outside the repository so
+# that a clean clone stays clean and CI can cache one directory.
+GAMEDAY_CACHE="${GAMEDAY_CACHE:-$HOME/.cache/gameday}"
+export GAMEDAY_CACHE
+GAMEDAY_BIN="$GAMEDAY_CACHE/bin"
+export GAMEDAY_BIN
+
+GAMEDAY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export GAMEDAY_ROOT
+
+log() { printf '%s %s\n' "[$(basename "$0")]" "$*" >&2; }
+warn() { printf '%s WARN %s\n' "[$(basename "$0")]" "$*" >&2; }
+die() {
+	printf '%s ERROR %s\n' "[$(basename "$0")]" "$*" >&2
+	exit 1
+}
+
+# as_root runs a command as root: directly when we are root (CI image, this
+# machine), through sudo otherwise (a developer laptop).
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		die "need root for: $*"
+	fi
+}
+
+# apt_installed reports whether a Debian package is fully installed.
+apt_installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+# ensure_apt installs the given Debian packages that are missing, without
+# prompts. `apt-get update` runs at most once per run: the flag is exported so
+# that scripts started from this one do not repeat it.
+ensure_apt() {
+	local missing=() pkg
+	for pkg in "$@"; do
+		apt_installed "$pkg" || missing+=("$pkg")
+	done
+	if [ "${#missing[@]}" -eq 0 ]; then
+		log "apt: already installed: $*"
+		return 0
+	fi
+	if [ "${GAMEDAY_APT_UPDATED:-}" != 1 ]; then
+		log "apt: apt-get update"
+		as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+		GAMEDAY_APT_UPDATED=1
+		export GAMEDAY_APT_UPDATED
+	fi
+	log "apt: installing ${missing[*]}"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+# wait_for polls a command until it succeeds or the timeout (seconds) passes.
+wait_for() {
+	local timeout="$1" deadline
+	shift
+	deadline=$((SECONDS + timeout))
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}

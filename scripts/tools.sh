@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need, idempotently:
+#   - Debian packages (services, browser, linters) through apt;
+#   - pinned Go tools built with `go install` into $GAMEDAY_CACHE/tools/<name>/<version>/
+#     and linked from $GAMEDAY_CACHE/bin. A version already built is never rebuilt.
+#
+# Usage: scripts/tools.sh            everything
+#        scripts/tools.sh apt        Debian packages only
+#        scripts/tools.sh NAME...    only these Go tools (e.g. crane)
+#
+# Put "$GAMEDAY_CACHE/bin" on PATH to use the Go tools (the Makefile does).
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# Debian packages the tests and checks need.
+APT_PACKAGES=(
+	chromium chromium-driver # browser e2e (chromedp)
+	mariadb-server           # MySQL store integration tests
+	redis-server             # Redis cache integration tests
+	shellcheck yamllint      # make check
+)
+
+# The one place where Go tool versions are pinned: name, package, version.
+# gosec is the slow one (~6 min, 2.4 GB cold); it is built once per version.
+GO_TOOLS=(
+	"actionlint github.com/rhysd/actionlint/cmd/actionlint v1.7.12"
+	"crane github.com/google/go-containerregistry/cmd/crane v0.22.1"
+	"gosec github.com/securego/gosec/v2/cmd/gosec v2.30.0"
+)
+
+# go_tool NAME PACKAGE VERSION builds one tool unless that version is cached.
+go_tool() {
+	local name="$1" pkg="$2" version="$3"
+	local dir="$GAMEDAY_CACHE/tools/$name/$version"
+	if [ -x "$dir/$name" ]; then
+		log "go: $name $version cached"
+	else
+		log "go: building $name $version (go install $pkg@$version)"
+		local start=$SECONDS
+		mkdir -p "$dir.tmp"
+		# Outside the workspace: a tool's dependencies must not meet ours.
+		(cd / && GOWORK=off GOBIN="$dir.tmp" go install "$pkg@$version")
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		log "go: built $name $version in $((SECONDS - start))s"
+	fi
+	mkdir -p "$GAMEDAY_BIN"
+	ln -sfn "$dir/$name" "$GAMEDAY_BIN/$name"
+}
+
+install_go_tools() {
+	local want=("$@") entry name pkg version found
+	for entry in "${GO_TOOLS[@]}"; do
+		read -r name pkg version <<<"$entry"
+		if [ "${#want[@]}" -gt 0 ]; then
+			found=0
+			for w in "${want[@]}"; do [ "$w" = "$name" ] && found=1; done
+			[ "$found" -eq 1 ] || continue
+		fi
+		go_tool "$name" "$pkg" "$version"
+	done
+}
+
+known_tool() {
+	local entry
+	for entry in "${GO_TOOLS[@]}"; do
+		[ "${entry%% *}" = "$1" ] && return 0
+	done
+	return 1
+}
+
+main() {
+	command -v go >/dev/null || die "go is not on PATH (Go 1.26 is a prerequisite)"
+	case "${1:-all}" in
+	all)
+		ensure_apt "${APT_PACKAGES[@]}"
+		install_go_tools
+		;;
+	apt)
+		ensure_apt "${APT_PACKAGES[@]}"
+		;;
+	*)
+		local t
+		for t in "$@"; do known_tool "$t" || die "unknown tool $t"; done
+		install_go_tools "$@"
+		;;
+	esac
+	log "tools ready in $GAMEDAY_BIN"
+}
+
+main "$@"
