@@ -1,0 +1,158 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/gamedayhq/gameday/petclinic"
+)
+
+const ownerCols = `id, first_name, last_name, address, city, telephone`
+
+var (
+	selectOwners      = stmt{"SELECT", "owners", `SELECT ` + ownerCols + ` FROM owners WHERE last_name LIKE ? ESCAPE '!' ORDER BY id LIMIT ? OFFSET ?`}
+	countOwnersLike   = stmt{"SELECT", "owners", `SELECT COUNT(*) FROM owners WHERE last_name LIKE ? ESCAPE '!'`}
+	selectOwner       = stmt{"SELECT", "owners", `SELECT ` + ownerCols + ` FROM owners WHERE id = ?`}
+	insertOwner       = stmt{"INSERT", "owners", `INSERT INTO owners (first_name, last_name, address, city, telephone) VALUES (?, ?, ?, ?, ?)`}
+	updateOwner       = stmt{"UPDATE", "owners", `UPDATE owners SET first_name = ?, last_name = ?, address = ?, city = ?, telephone = ? WHERE id = ?`}
+	deleteOwner       = stmt{"DELETE", "owners", `DELETE FROM owners WHERE id = ?`}
+	deleteOwnerVisits = stmt{"DELETE", "visits", `DELETE FROM visits WHERE pet_id IN (SELECT id FROM pets WHERE owner_id = ?)`}
+	deleteOwnerPets   = stmt{"DELETE", "pets", `DELETE FROM pets WHERE owner_id = ?`}
+)
+
+// likePrefix turns a user's prefix into a LIKE pattern matching it
+// literally: "!" escapes the wildcards, and the escape itself, because it
+// means the same in both dialects (a backslash does not).
+func likePrefix(prefix string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(prefix) + "%"
+}
+
+// limit is a page's LIMIT: a zero size means all rows.
+func limit(p petclinic.Page) int64 {
+	if p.Size <= 0 {
+		return math.MaxInt64
+	}
+	return int64(p.Size)
+}
+
+func scanOwner(rows *sql.Rows) (*petclinic.Owner, error) {
+	o := &petclinic.Owner{Pets: []*petclinic.Pet{}}
+	var first, last, addr, city, tel sql.NullString
+	if err := rows.Scan(&o.ID, &first, &last, &addr, &city, &tel); err != nil {
+		return nil, err
+	}
+	o.FirstName, o.LastName, o.Address, o.City, o.Telephone = first.String, last.String, addr.String, city.String, tel.String
+	return o, nil
+}
+
+// Owners returns a page of the owners whose last name starts with
+// f.LastNamePrefix (ASCII case-insensitively on SQLite, by the column's
+// collation on MySQL), ordered by id, with their pets and visits, and the
+// number of matches.
+func (db *DB) Owners(ctx context.Context, f petclinic.OwnerFilter) ([]*petclinic.Owner, int, error) {
+	r := db.run()
+	pattern := likePrefix(f.LastNamePrefix)
+	total, err := r.count(ctx, countOwnersLike, pattern)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count owners: %w", err)
+	}
+	owners := []*petclinic.Owner{}
+	err = r.query(ctx, selectOwners, []any{pattern, limit(f.Page), max(f.Page.Offset, 0)}, func(rows *sql.Rows) error {
+		o, err := scanOwner(rows)
+		owners = append(owners, o)
+		return err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("owners: %w", err)
+	}
+	if err := r.fillOwnersPets(ctx, owners); err != nil {
+		return nil, 0, err
+	}
+	return owners, total, nil
+}
+
+// Owner returns the owner with its pets and their visits.
+func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
+	r := db.run()
+	var o *petclinic.Owner
+	err := r.query(ctx, selectOwner, []any{id}, func(rows *sql.Rows) (err error) {
+		o, err = scanOwner(rows)
+		return err
+	})
+	if err == nil && o == nil {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
+		return nil, fmt.Errorf("owner: %w", notFound(err, "owner", id))
+	}
+	if err := r.fillOwnersPets(ctx, []*petclinic.Owner{o}); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// CreateOwner inserts o and sets o.ID.
+func (db *DB) CreateOwner(ctx context.Context, o *petclinic.Owner) error {
+	id, err := db.run().insert(ctx, insertOwner, o.FirstName, o.LastName, o.Address, o.City, o.Telephone)
+	if err != nil {
+		return fmt.Errorf("create owner: %w", err)
+	}
+	o.ID = id
+	return nil
+}
+
+// UpdateOwner updates o's own fields.
+func (db *DB) UpdateOwner(ctx context.Context, o *petclinic.Owner) error {
+	err := db.run().execAffected(ctx, updateOwner, o.FirstName, o.LastName, o.Address, o.City, o.Telephone, o.ID)
+	if err != nil {
+		return fmt.Errorf("update owner: %w", notFound(err, "owner", o.ID))
+	}
+	return nil
+}
+
+// DeleteOwner deletes the owner, its pets and their visits in one
+// transaction. The foreign keys cascade too; deleting children explicitly
+// keeps the store correct on a database whose foreign keys are off.
+func (db *DB) DeleteOwner(ctx context.Context, id int) error {
+	err := db.tx(ctx, func(r runner) error {
+		if _, err := r.exec(ctx, deleteOwnerVisits, id); err != nil {
+			return err
+		}
+		if _, err := r.exec(ctx, deleteOwnerPets, id); err != nil {
+			return err
+		}
+		return r.execAffected(ctx, deleteOwner, id)
+	})
+	if err != nil {
+		return fmt.Errorf("delete owner: %w", notFound(err, "owner", id))
+	}
+	return nil
+}
+
+// fillOwnersPets loads the pets of all owners with a few IN queries rather
+// than one query per owner.
+func (r runner) fillOwnersPets(ctx context.Context, owners []*petclinic.Owner) error {
+	if len(owners) == 0 {
+		return nil
+	}
+	byID := make(map[int]*petclinic.Owner, len(owners))
+	ids := make([]int, 0, len(owners))
+	for _, o := range owners {
+		byID[o.ID] = o
+		ids = append(ids, o.ID)
+	}
+	pets, err := r.petsOf(ctx, selectPetsByOwners, ids)
+	if err != nil {
+		return fmt.Errorf("pets of owners: %w", err)
+	}
+	for _, p := range pets {
+		if o := byID[p.OwnerID]; o != nil {
+			o.Pets = append(o.Pets, p)
+		}
+	}
+	return nil
+}

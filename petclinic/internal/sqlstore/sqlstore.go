@@ -1,0 +1,171 @@
+// Package sqlstore keeps PetClinic's data in SQL: embedded SQLite (the
+// default, pure Go) or MySQL/MariaDB. It is the one petclinic.Store that
+// touches a database; every statement is parameterised, bounded by
+// Config.QueryTimeout and traced with OpenTelemetry.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/gamedayhq/gameday/petclinic"
+)
+
+var _ petclinic.Store = (*DB)(nil)
+
+const instrumentationName = "github.com/gamedayhq/gameday/petclinic/internal/sqlstore"
+
+// DB is a petclinic.Store on a database/sql pool.
+type DB struct {
+	sql       *sql.DB
+	cfg       Config
+	namespace string // database name for span names, "" when unknown
+	tracer    trace.Tracer
+
+	// inflight counts store operations that hold or wait for a connection;
+	// with sql.DBStats.InUse it estimates how many wait (see Collector).
+	inflight atomic.Int64
+	// timeouts counts statements that ran out of QueryTimeout.
+	timeouts atomic.Int64
+}
+
+// Open connects to the database cfg describes, applies pending migrations
+// and, when cfg.Seed is set and the database is empty, loads the sample data.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, fmt.Errorf("sqlstore config: %w", err)
+	}
+	db := &DB{cfg: cfg, tracer: otel.Tracer(instrumentationName)}
+	var err error
+	switch cfg.Driver {
+	case DriverSQLite:
+		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.DSN, cfg.QueryTimeout))
+	case DriverMySQL:
+		db.sql, db.namespace, err = openMySQL(cfg.DSN)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", cfg.Driver, err)
+	}
+	db.sql.SetMaxOpenConns(cfg.MaxOpenConns)
+	db.sql.SetMaxIdleConns(cfg.MaxIdleConns)
+	db.sql.SetConnMaxLifetime(cfg.ConnMaxLifetime)
+	db.sql.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
+
+	if err := db.Ping(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("open %s: %w", cfg.Driver, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("migrate %s: %w", cfg.Driver, err)
+	}
+	return db, nil
+}
+
+// sqliteDSN adds the connection settings every SQLite connection needs:
+// WAL so readers do not block the writer, a busy timeout so writers queue
+// for the lock instead of failing with SQLITE_BUSY, enforced foreign keys,
+// and BEGIN IMMEDIATE so a transaction takes the write lock up front rather
+// than failing when it upgrades from reading to writing.
+func sqliteDSN(dsn string, busy time.Duration) string {
+	if dsn == ":memory:" {
+		dsn = "file::memory:"
+	}
+	name, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		// Let the driver report the malformed DSN.
+		return dsn
+	}
+	set := func(k, v string) {
+		if !q.Has(k) {
+			q.Set(k, v)
+		}
+	}
+	set("_busy_timeout", strconv.FormatInt(busy.Milliseconds(), 10))
+	set("_foreign_keys", "1")
+	set("_txlock", "immediate")
+	if !strings.Contains(query, "mode=memory") && name != "file::memory:" {
+		set("_journal_mode", "WAL")
+		set("_synchronous", "NORMAL")
+	}
+	return name + "?" + q.Encode()
+}
+
+func openMySQL(dsn string) (*sql.DB, string, error) {
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		return nil, "", err
+	}
+	// The store reads DATE columns as time.Time in UTC, and relies on
+	// RowsAffected counting matched rows to tell "missing" from "unchanged".
+	c.ParseTime = true
+	c.Loc = time.UTC
+	c.ClientFoundRows = true
+	if c.Timeout == 0 {
+		c.Timeout = 5 * time.Second
+	}
+	conn, err := mysql.NewConnector(c)
+	if err != nil {
+		return nil, "", err
+	}
+	return sql.OpenDB(conn), c.DBName, nil
+}
+
+// Ping checks that the database answers within QueryTimeout.
+func (db *DB) Ping(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, db.cfg.QueryTimeout)
+	defer cancel()
+	db.inflight.Add(1)
+	defer db.inflight.Add(-1)
+	if err := db.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping: %w", db.classify(err))
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// classify wraps constraint violations in petclinic.ErrConflict and counts
+// timeouts.
+func (db *DB) classify(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		db.timeouts.Add(1)
+		return err
+	}
+	if isConflict(err) {
+		return fmt.Errorf("%w: %w", petclinic.ErrConflict, err)
+	}
+	return err
+}
+
+func isConflict(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1062, // ER_DUP_ENTRY
+			1216, 1217, // ER_NO_REFERENCED_ROW, ER_ROW_IS_REFERENCED
+			1451, 1452: // the same, with the constraint named
+			return true
+		}
+	}
+	return false
+}
