@@ -15,7 +15,8 @@ var memoryDBs atomic.Int64
 func TestSQLiteFile(t *testing.T) {
 	t.Parallel()
 	runStoreSuite(t, backend{
-		name: "sqlite file",
+		name:       "sqlite file",
+		concurrent: true,
 		fresh: func(t *testing.T) Config {
 			return Config{Driver: DriverSQLite, DSN: filepath.Join(t.TempDir(), "petclinic.db")}
 		},

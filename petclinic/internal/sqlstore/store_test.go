@@ -20,6 +20,9 @@ type backend struct {
 	fresh func(t *testing.T) Config
 	// slow is a statement that runs far longer than any QueryTimeout.
 	slow string
+	// concurrent says several pools may open the same database at once
+	// (not so for a shared-cache in-memory SQLite database).
+	concurrent bool
 }
 
 func openDB(t *testing.T, cfg Config) *DB {
@@ -156,6 +159,40 @@ func runStoreSuite(t *testing.T, b backend) {
 		must(t, err)
 		if len(visits) != 3 {
 			t.Errorf("got %d visits after reopening, want the 3 left (the seed must not run again)", len(visits))
+		}
+	})
+
+	t.Run("replicas opening an empty database together migrate and seed it once", func(t *testing.T) {
+		if !b.concurrent {
+			t.Skipf("%s databases are not opened by several pools at once", b.name)
+		}
+		cfg := b.fresh(t)
+		cfg.Seed = true
+		const replicas = 4
+		dbs := make([]*DB, replicas)
+		errs := make([]error, replicas)
+		var wg sync.WaitGroup
+		for i := range replicas {
+			wg.Go(func() {
+				dbs[i], errs[i] = Open(ctxT(t), cfg)
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("replica %d: %v", i, err)
+			}
+			t.Cleanup(func() { dbs[i].Close() })
+		}
+		ctx := ctxT(t)
+		n, err := dbs[0].run().count(ctx, stmt{"SELECT", "schema_migrations", "SELECT COUNT(*) FROM schema_migrations"})
+		must(t, err)
+		ms, err := migrations(dbs[0].cfg.Driver)
+		must(t, err)
+		_, owners, err := dbs[1].Owners(ctx, petclinic.OwnerFilter{})
+		must(t, err)
+		if n != len(ms) || owners != 10 {
+			t.Errorf("got %d migrations and %d owners, want %d and 10", n, owners, len(ms))
 		}
 	})
 
