@@ -491,7 +491,8 @@ func runStoreSuite(t *testing.T, b backend) {
 
 	t.Run("users are created with their roles and unique by name", func(t *testing.T) {
 		db, ctx := seeded(t, b), ctxT(t)
-		u := &petclinic.User{Username: "vetadmin", Password: "{noop}secret", Enabled: false, Roles: []petclinic.Role{{Name: "ROLE_VET_ADMIN"}}}
+		// A {bcrypt} hash is 68 characters: more than the Java schema's 60.
+		u := &petclinic.User{Username: "vetadmin", Password: "{bcrypt}$2a$10$ymaklWBnpBKlgdMgkjWVF.GMGyvH8aDuTK.glFOaKw712LHtRRymS", Enabled: false, Roles: []petclinic.Role{{Name: "ROLE_VET_ADMIN"}}}
 		must(t, db.CreateUser(ctx, u))
 		got, err := db.User(ctx, "vetadmin")
 		must(t, err)

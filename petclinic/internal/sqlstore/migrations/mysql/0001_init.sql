@@ -60,7 +60,7 @@ CREATE TABLE IF NOT EXISTS visits (
 
 CREATE TABLE IF NOT EXISTS users (
   username VARCHAR(20) NOT NULL,
-  password VARCHAR(60) NOT NULL,
+  password VARCHAR(100) NOT NULL, -- Java: 60; a "{bcrypt}"-prefixed hash is 68
   enabled TINYINT NOT NULL DEFAULT 1,
   PRIMARY KEY (username)
 ) engine=InnoDB DEFAULT CHARSET=utf8mb4;

@@ -61,7 +61,7 @@ CREATE INDEX visits_pet_id ON visits (pet_id);
 
 CREATE TABLE users (
   username VARCHAR(20) NOT NULL PRIMARY KEY,
-  password VARCHAR(60) NOT NULL,
+  password VARCHAR(100) NOT NULL, -- Java: 60; a "{bcrypt}"-prefixed hash is 68
   enabled  BOOLEAN NOT NULL DEFAULT 1
 );
 
