@@ -1,0 +1,152 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+)
+
+// The detail texts of the Java server's ExceptionControllerAdvice and
+// EmptyErrorBodyAdvice.
+const (
+	detailUnexpected    = "An unexpected error occurred while processing your request"
+	detailDataIntegrity = "The requested resource could not be processed due to a data constraint violation"
+	detailInvalid       = "The request contains invalid or missing parameters"
+	detailTypeMismatch  = "The request contains an invalid parameter type"
+	detailNotFound      = "The requested resource could not be found."
+	detailOops          = "This endpoint always fails, by design, to demonstrate the error response shape."
+)
+
+// problem is an error response: Spring's ProblemDetail with the timestamp and
+// schemaValidationErrors properties the Java server adds.
+type problem struct {
+	status int
+	title  string
+	detail string
+	// errors become schemaValidationErrors; never nil in the body.
+	errors []validationMessage
+	// withQuery makes the type URL carry the query string, as the Java
+	// server's EmptyErrorBodyAdvice (request.getURI()) does, unlike its
+	// exception handlers (request.getRequestURL()).
+	withQuery bool
+	// header holds extra response headers (WWW-Authenticate, Allow).
+	header http.Header
+}
+
+// validationMessage is one schemaValidationErrors item. Field, RejectedValue
+// and DefaultMessage are the additional properties the Java server puts on
+// bean validation errors.
+type validationMessage struct {
+	Message        string  `json:"message"`
+	Field          string  `json:"field,omitempty"`
+	RejectedValue  *string `json:"rejectedValue,omitempty"`
+	DefaultMessage string  `json:"defaultMessage,omitempty"`
+}
+
+// problemBody is the JSON of a ProblemDetail, in Spring's property order.
+type problemBody struct {
+	Type                   string              `json:"type"`
+	Title                  string              `json:"title"`
+	Status                 int                 `json:"status"`
+	Detail                 string              `json:"detail"`
+	Timestamp              string              `json:"timestamp"`
+	SchemaValidationErrors []validationMessage `json:"schemaValidationErrors"`
+}
+
+// notFound is what the Java server answers when a controller returns an
+// empty 404: EmptyErrorBodyAdvice fills in a ProblemDetail.
+func notFoundProblem() *problem {
+	return &problem{status: http.StatusNotFound, title: "NotFoundException", detail: detailNotFound, withQuery: true}
+}
+
+// unreadable is HttpMessageNotReadableException: the body is missing, is not
+// JSON, or does not bind to the DTO.
+func unreadable() *problem {
+	return &problem{status: http.StatusBadRequest, title: "HttpMessageNotReadableException", detail: detailInvalid}
+}
+
+// invalid is MethodArgumentNotValidException: bean validation of the body
+// failed.
+func invalid(errs []validationMessage) *problem {
+	return &problem{status: http.StatusBadRequest, title: "MethodArgumentNotValidException", detail: detailInvalid, errors: errs}
+}
+
+// constraintViolation is ConstraintViolationException: a path or query
+// parameter broke its @Min/@Max, or a controller's own check failed.
+func constraintViolation(messages ...string) *problem {
+	p := &problem{status: http.StatusBadRequest, title: "ConstraintViolationException", detail: detailInvalid}
+	for _, m := range messages {
+		p.errors = append(p.errors, validationMessage{Message: m})
+	}
+	return p
+}
+
+// typeMismatch is MethodArgumentTypeMismatchException: a path or query
+// parameter is not an integer.
+func typeMismatch() *problem {
+	return &problem{status: http.StatusBadRequest, title: "MethodArgumentTypeMismatchException", detail: detailTypeMismatch}
+}
+
+// dataIntegrity is DataIntegrityViolationException, which the Java server
+// answers with 404: a write referenced a missing row or broke a unique key.
+func dataIntegrity() *problem {
+	return &problem{status: http.StatusNotFound, title: "DataIntegrityViolationException", detail: detailDataIntegrity}
+}
+
+func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *problem) {
+	for k, v := range p.header {
+		w.Header()[k] = v
+	}
+	errs := p.errors
+	if errs == nil {
+		errs = []validationMessage{}
+	}
+	body := problemBody{
+		Type:                   requestURL(r, p.withQuery),
+		Title:                  p.title,
+		Status:                 p.status,
+		Detail:                 p.detail,
+		Timestamp:              s.now().UTC().Format(time.RFC3339Nano),
+		SchemaValidationErrors: errs,
+	}
+	writeJSON(w, "application/problem+json", p.status, body)
+}
+
+// requestURL rebuilds the URL the client called, like
+// HttpServletRequest.getRequestURL.
+func requestURL(r *http.Request, withQuery bool) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	u := scheme + "://" + r.Host + r.URL.EscapedPath()
+	if withQuery && r.URL.RawQuery != "" {
+		u += "?" + r.URL.RawQuery
+	}
+	return u
+}
+
+func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only our own DTOs reach here; they always marshal.
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// oops is GET /oops: always a 400 ProblemDetail built with
+// ProblemDetail.forStatusAndDetail, so without the timestamp and
+// schemaValidationErrors that the exception handlers add.
+func (s *server) oops(w http.ResponseWriter, r *http.Request) *problem {
+	writeJSON(w, "application/problem+json", http.StatusBadRequest, struct {
+		Type   string `json:"type"`
+		Title  string `json:"title"`
+		Status int    `json:"status"`
+		Detail string `json:"detail"`
+	}{"about:blank", "Bad Request", http.StatusBadRequest, detailOops})
+	return nil
+}
