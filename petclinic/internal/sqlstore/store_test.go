@@ -395,7 +395,7 @@ func runStoreSuite(t *testing.T, b backend) {
 		db, ctx := seeded(t, b), ctxT(t)
 		all, err := db.Specialties(ctx)
 		must(t, err)
-		if want := []petclinic.Specialty{{ID: 3, Name: "dentistry"}, {ID: 1, Name: "radiology"}, {ID: 2, Name: "surgery"}}; !reflect.DeepEqual(all, want) {
+		if want := []petclinic.Specialty{{ID: 1, Name: "radiology"}, {ID: 2, Name: "surgery"}, {ID: 3, Name: "dentistry"}}; !reflect.DeepEqual(all, want) {
 			t.Errorf("got %v, want %v", all, want)
 		}
 		byName, err := db.SpecialtiesByName(ctx, []string{"surgery", "astrology", "radiology"})

@@ -9,7 +9,7 @@ import (
 )
 
 var (
-	selectSpecialties       = stmt{"SELECT", "specialties", `SELECT id, name FROM specialties ORDER BY name, id`}
+	selectSpecialties       = stmt{"SELECT", "specialties", `SELECT id, name FROM specialties ORDER BY id`}
 	selectSpecialty         = stmt{"SELECT", "specialties", `SELECT id, name FROM specialties WHERE id = ?`}
 	selectSpecialtiesByName = stmt{"SELECT", "specialties", `SELECT id, name FROM specialties WHERE name IN (?*) ORDER BY name, id`}
 	insertSpecialty         = stmt{"INSERT", "specialties", `INSERT INTO specialties (name) VALUES (?)`}
@@ -36,7 +36,7 @@ func scanSpecialty(rows *sql.Rows) (petclinic.Specialty, error) {
 	return s, err
 }
 
-// Specialties returns every specialty ordered by name.
+// Specialties returns every specialty ordered by id, as the REST API lists them.
 func (db *DB) Specialties(ctx context.Context) ([]petclinic.Specialty, error) {
 	return db.specialties(ctx, selectSpecialties, nil)
 }
