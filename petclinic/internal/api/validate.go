@@ -74,7 +74,7 @@ func (v *validator) pattern(field string, s *string, re *regexp.Regexp) {
 	if s == nil || re.MatchString(*s) {
 		return
 	}
-	v.add(field, fmt.Sprintf("must match %q", re.String()), *s)
+	v.add(field, `must match "`+re.String()+`"`, *s)
 }
 
 // min is @Min.
@@ -94,7 +94,18 @@ func (v *validator) birthDate(field string, d *time.Time, now time.Time) {
 	switch {
 	case d.After(today):
 		v.add(field, "Birth date cannot be in the future", d.Format(petclinic.DateLayout))
-	case d.Before(today.AddDate(-50, 0, 0)):
+	case d.Before(minusYears(today, 50)):
 		v.add(field, "Birth date cannot be older than 50 years", d.Format(petclinic.DateLayout))
 	}
+}
+
+// minusYears is LocalDate.minusYears: February 29 becomes February 28 in a
+// year without it, where time.AddDate would roll over to March 1.
+func minusYears(d time.Time, years int) time.Time {
+	y := d.Year() - years
+	day := d.Day()
+	if d.Month() == time.February && day == 29 && time.Date(y, time.March, 0, 0, 0, 0, 0, time.UTC).Day() != 29 {
+		day = 28
+	}
+	return time.Date(y, d.Month(), day, 0, 0, 0, 0, time.UTC)
 }
