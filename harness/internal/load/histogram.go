@@ -21,10 +21,10 @@ type histogram struct {
 }
 
 const (
-	histSubBits    = 7                 // 128 linear buckets, then 64 per octave
-	histSub        = 1 << histSubBits  // 128
-	histHalf       = histSub / 2       // 64
-	histMaxBits    = 37                // values below 2^37 ns are bucketed exactly
+	histSubBits    = 7                // 128 linear buckets, then 64 per octave
+	histSub        = 1 << histSubBits // 128
+	histHalf       = histSub / 2      // 64
+	histMaxBits    = 37               // values below 2^37 ns are bucketed exactly
 	histOctaves    = histMaxBits - histSubBits
 	histBuckets    = histSub + histOctaves*histHalf
 	histFootprint  = histBuckets * 4 // bytes of counts

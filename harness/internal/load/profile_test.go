@@ -114,7 +114,7 @@ func TestProfileHitsIsTheIntegralOfRate(t *testing.T) {
 		got, want float64
 	}{
 		"steps before the start":               {p.Hits(-time.Second), 0},
-		"steps half way through the first":    {p.Hits(500 * time.Millisecond), 5},
+		"steps half way through the first":     {p.Hits(500 * time.Millisecond), 5},
 		"steps in the pause":                   {p.Hits(1500 * time.Millisecond), 10},
 		"steps after the end":                  {p.Hits(time.Hour), 10},
 		"ramp after 10s: mean rate 200 × 10 s": {r.Hits(10 * time.Second), 2000},
