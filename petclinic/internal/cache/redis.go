@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -65,6 +66,7 @@ func NewRedis(ctx context.Context, url string, opts RedisOptions) (Backend, erro
 	o.DisableIdentity = true
 	o.MaintNotificationsConfig = &maintnotifications.Config{Mode: maintnotifications.ModeDisabled}
 
+	quietRedisLogs.Do(func() { redis.SetLogger(debugLogger{opts.Logger}) })
 	r := &Redis{client: redis.NewClient(o)}
 	pctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -73,6 +75,19 @@ func NewRedis(ctx context.Context, url string, opts RedisOptions) (Backend, erro
 			"addr", o.Addr, "error", err.Error())
 	}
 	return r, nil
+}
+
+// quietRedisLogs sends go-redis's own log lines, one per failed dial while
+// Redis is down, to debug level: the cache logs failures once per interval.
+// go-redis's logger is global, so the first NewRedis sets it.
+var quietRedisLogs sync.Once
+
+type debugLogger struct{ l *slog.Logger }
+
+func (d debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	if d.l != nil {
+		d.l.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+	}
 }
 
 func (r *Redis) Get(ctx context.Context, key string) ([]byte, bool, error) {
