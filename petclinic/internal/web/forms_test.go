@@ -1,7 +1,9 @@
 package web
 
 import (
+	"io/fs"
 	"net/url"
+	"regexp"
 	"reflect"
 	"testing"
 
@@ -121,5 +123,34 @@ func TestPagination(t *testing.T) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestTemplatesUseKnownMessageKeys(t *testing.T) {
+	c, err := loadCatalog()
+	if err != nil {
+		t.Fatalf("load messages: %v", err)
+	}
+	keys := map[string]bool{}
+	names, _ := fs.Glob(templateFiles, "templates/*.html")
+	for _, name := range names {
+		b, _ := templateFiles.ReadFile(name)
+		for _, m := range regexp.MustCompile(`\.L\.T "([^"]+)"`).FindAllStringSubmatch(string(b), -1) {
+			keys[m[1]] = true
+		}
+	}
+	for _, m := range menuItems {
+		keys[m.Key] = true
+	}
+	for _, k := range []string{"notFound", "NotBlank", "Size", "required", "duplicate", "typeMismatch.date", "typeMismatch.birthDate", "telephone.invalid", "notFoundPage", "serverError", "badRequest"} {
+		keys[k] = true
+	}
+	if len(keys) < 40 {
+		t.Fatalf("got %d message keys from the templates, want the template scan to find them all", len(keys))
+	}
+	for k := range keys {
+		if _, ok := c[defaultLang][k]; !ok {
+			t.Errorf("got key %q used but not in messages.properties", k)
+		}
 	}
 }

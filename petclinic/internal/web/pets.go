@@ -15,12 +15,15 @@ type petFormPage struct {
 	Errors map[string][]string
 }
 
-// petForm renders the pet form for owner o.
-func (s *server) renderPetForm(w http.ResponseWriter, r *http.Request, p petFormPage) {
-	types, err := s.store.PetTypes(r.Context())
-	if err != nil {
-		s.fail(w, r, fmt.Errorf("pet types: %w", err))
-		return
+// renderPetForm renders the pet form, with the pet types for the select,
+// loading them when types is nil.
+func (s *server) renderPetForm(w http.ResponseWriter, r *http.Request, p petFormPage, types []petclinic.PetType) {
+	if types == nil {
+		var err error
+		if types, err = s.store.PetTypes(r.Context()); err != nil {
+			s.fail(w, r, fmt.Errorf("pet types: %w", err))
+			return
+		}
 	}
 	for _, t := range types {
 		p.Types = append(p.Types, t.Name)
@@ -33,7 +36,7 @@ func (s *server) newPetForm(w http.ResponseWriter, r *http.Request) {
 	if o == nil {
 		return
 	}
-	s.renderPetForm(w, r, petFormPage{New: true, Owner: o})
+	s.renderPetForm(w, r, petFormPage{New: true, Owner: o}, nil)
 }
 
 func (s *server) createPet(w http.ResponseWriter, r *http.Request) {
@@ -53,7 +56,7 @@ func (s *server) createPet(w http.ResponseWriter, r *http.Request) {
 	f := bindPetForm(r.PostForm)
 	pet, errs := f.validate(o, 0, types, dateOf(s.now()))
 	if len(errs) > 0 {
-		s.renderPetForm(w, r, petFormPage{New: true, Owner: o, Form: f, Errors: errs.localize(s.localizer(r))})
+		s.renderPetForm(w, r, petFormPage{New: true, Owner: o, Form: f, Errors: errs.localize(s.localizer(r))}, types)
 		return
 	}
 	if err := s.store.CreatePet(r.Context(), &pet); err != nil {
@@ -88,7 +91,7 @@ func (s *server) editPetForm(w http.ResponseWriter, r *http.Request) {
 	if p == nil {
 		return
 	}
-	s.renderPetForm(w, r, petFormPage{Owner: o, Form: petFormOf(p)})
+	s.renderPetForm(w, r, petFormPage{Owner: o, Form: petFormOf(p)}, nil)
 }
 
 func (s *server) updatePet(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +111,7 @@ func (s *server) updatePet(w http.ResponseWriter, r *http.Request) {
 	f := bindPetForm(r.PostForm)
 	pet, errs := f.validate(o, p.ID, types, dateOf(s.now()))
 	if len(errs) > 0 {
-		s.renderPetForm(w, r, petFormPage{Owner: o, Form: f, Errors: errs.localize(s.localizer(r))})
+		s.renderPetForm(w, r, petFormPage{Owner: o, Form: f, Errors: errs.localize(s.localizer(r))}, types)
 		return
 	}
 	if err := s.store.UpdatePet(r.Context(), &pet); err != nil {
