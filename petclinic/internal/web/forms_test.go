@@ -3,8 +3,8 @@ package web
 import (
 	"io/fs"
 	"net/url"
-	"regexp"
 	"reflect"
+	"regexp"
 	"testing"
 
 	"github.com/gamedayhq/gameday/petclinic"
