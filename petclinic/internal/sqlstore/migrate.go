@@ -121,6 +121,7 @@ func (db *DB) migrate(ctx context.Context) (err error) {
 	if db.cfg.Driver == DriverMySQL {
 		create = createMigrationsMySQL
 		lock := "petclinic.migrate." + db.namespace
+		lock = lock[:min(len(lock), 64)] // MySQL's limit; a collision only serialises more
 		if err := getLock(ctx, conn, lock); err != nil {
 			return err
 		}
