@@ -115,7 +115,7 @@ func TestPages(t *testing.T) {
 	}{
 		"the welcome page greets": {
 			path: "/", status: 200,
-			contains: []string{"<h2>Welcome</h2>", `src="/resources/images/pets.svg"`, `<html lang="en">`, `class="nav-link active" href="/"`},
+			contains: []string{"<h2>Welcome</h2>", `src="/resources/images/pets.png"`, `<html lang="en">`, `class="nav-link active" href="/"`},
 		},
 		"the find form has the last name field and the add owner button": {
 			path: "/owners/find", status: 200,
