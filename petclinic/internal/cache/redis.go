@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -33,14 +34,19 @@ type Redis struct {
 
 var _ Backend = (*Redis)(nil)
 
-// NewRedis connects to the Redis server at url
+// NewRedis connects to the Redis server at rawURL
 // (redis://[user:password@]host:port[/db], or rediss:// for TLS). It fails
 // only on a bad URL: a server that does not answer yet is logged and the
 // backend is returned, since the cache works without it and picks it up
 // when it comes.
-func NewRedis(ctx context.Context, url string, opts RedisOptions) (Backend, error) {
-	o, err := redis.ParseURL(url)
+func NewRedis(ctx context.Context, rawURL string, opts RedisOptions) (Backend, error) {
+	o, err := redis.ParseURL(rawURL)
 	if err != nil {
+		// net/url errors quote the whole URL, password included.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			return nil, fmt.Errorf("redis url: %w", uerr.Err)
+		}
 		return nil, fmt.Errorf("redis url: %w", err)
 	}
 	if opts.Timeout <= 0 {

@@ -328,6 +328,8 @@ func TestNewRedis(t *testing.T) {
 		"a bad scheme is refused":       {"http://127.0.0.1:6379", "redis url: redis: invalid URL scheme: http"},
 		"a bad database is refused":     {"redis://127.0.0.1:6379/x", `redis url: redis: invalid database number: "x"`},
 		"an unreachable server is fine": {"redis://127.0.0.1:1/0", ""},
+		"the password stays out of errors": {"redis://user:s3cret@127.0.0.1:63x79/0",
+			`redis url: invalid port ":63x79" after host`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

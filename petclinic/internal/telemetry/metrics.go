@@ -10,6 +10,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // SLOBuckets are the upper bounds, in seconds, of http_server_requests_seconds:
@@ -97,7 +98,11 @@ func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 					exception = "panic"
 				}
 			}
-			m.observe(r.Method, st.route(r), status, exception, m.now().Sub(start))
+			sc := trace.SpanContextFromContext(r.Context())
+			if !sc.IsValid() {
+				sc = st.spanContext()
+			}
+			m.observe(r.Method, st.route(r), status, exception, m.now().Sub(start), sc)
 			if p != nil {
 				panic(p)
 			}
@@ -106,7 +111,10 @@ func (m *HTTPMetrics) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-func (m *HTTPMetrics) observe(method, pattern string, status int, exception string, d time.Duration) {
+// observe records one request. A sampled span becomes the exemplar of the
+// histogram bucket, labelled trace_id and span_id as Spring Boot does, so
+// that an SLO panel links to the trace of a slow request (OpenMetrics only).
+func (m *HTTPMetrics) observe(method, pattern string, status int, exception string, d time.Duration, sc trace.SpanContext) {
 	if exception == "" {
 		exception = "none"
 	}
@@ -114,7 +122,12 @@ func (m *HTTPMetrics) observe(method, pattern string, status int, exception stri
 	uri := uriLabel(pattern, status)
 	secs := d.Seconds()
 	values := []string{exception, exception, method, Outcome(status), strconv.Itoa(status), uri}
-	m.requests.WithLabelValues(values...).Observe(secs)
+	obs := m.requests.WithLabelValues(values...)
+	if eo, ok := obs.(prometheus.ExemplarObserver); ok && sc.IsSampled() {
+		eo.ObserveWithExemplar(secs, prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()})
+	} else {
+		obs.Observe(secs)
+	}
 	m.requestsMax.observe(secs, values...)
 	if pattern == "" {
 		return

@@ -13,6 +13,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/trace"
 )
 
 func TestRouteTemplate(t *testing.T) {
@@ -366,5 +369,39 @@ func TestRegistryHasProcessStartTime(t *testing.T) {
 		if !names[n] {
 			t.Errorf("registry lacks %s", n)
 		}
+	}
+}
+
+func TestSampledRequestsLeaveExemplars(t *testing.T) {
+	tp := sdktrace.NewTracerProvider()
+	defer tp.Shutdown(t.Context())
+	prev := otel.GetTracerProvider()
+	otel.SetTracerProvider(tp)
+	defer otel.SetTracerProvider(prev)
+	reg := prometheus.NewRegistry()
+	m, err := NewHTTPMetrics(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var traceID string
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /vets", func(w http.ResponseWriter, r *http.Request) {
+		traceID = trace.SpanContextFromContext(r.Context()).TraceID().String()
+	})
+	Tracing(m.Middleware(mux)).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/vets", nil))
+	mfs, _ := reg.Gather()
+	var got []string
+	for _, mf := range mfs {
+		if mf.GetName() != "http_server_requests_seconds" {
+			continue
+		}
+		for _, b := range mf.GetMetric()[0].GetHistogram().GetBucket() {
+			if ex := b.GetExemplar(); ex != nil {
+				got = append(got, labelString(ex.GetLabel()))
+			}
+		}
+	}
+	if len(got) != 1 || !strings.Contains(got[0], "trace_id="+traceID) || !strings.Contains(got[0], "span_id=") {
+		t.Errorf("exemplars = %v, want one with trace_id=%s and a span_id", got, traceID)
 	}
 }
