@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -71,6 +72,15 @@ func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	return ctx
 }
 
+// withCSP adds the Content-Security-Policy the service sends (internal/app),
+// so the browser tests fail if a page needs anything it forbids.
+func withCSP(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		h.ServeHTTP(w, r)
+	})
+}
+
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -124,7 +134,7 @@ func text(t *testing.T, ctx context.Context, css string) string {
 // the visit on the owner page; then checks the page on a phone.
 func TestBrowserOwnerPetVisitFlow(t *testing.T) {
 	ctx := newBrowser(t, 90*time.Second)
-	srv := httptest.NewServer(newHandler(t, newStore(t)))
+	srv := httptest.NewServer(withCSP(newHandler(t, newStore(t))))
 	defer srv.Close()
 
 	do(t, ctx, "welcome", chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`h2`)))
@@ -213,7 +223,7 @@ func TestBrowserOwnerPetVisitFlow(t *testing.T) {
 func TestBrowserPagesFit(t *testing.T) {
 	ctx := newBrowser(t, 90*time.Second)
 	c := newClient(t, newStore(t))
-	srv := httptest.NewServer(c.h)
+	srv := httptest.NewServer(withCSP(c.h))
 	defer srv.Close()
 	// An invalid pet form, to see the field errors.
 	invalid := srv.URL + "/owners/6/pets/7/edit"

@@ -563,3 +563,29 @@ func TestRegisterRefusesMissingStore(t *testing.T) {
 	}()
 	Register(http.NewServeMux(), Options{})
 }
+
+func TestAssetsRevalidateWithETag(t *testing.T) {
+	c := newClient(t, newStore(t))
+	res, body := c.get("/resources/images/pets.png")
+	etag := res.Header.Get("ETag")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || etag == "" || len(body) == 0 {
+		t.Fatalf("got %d %q etag %q, want a PNG with an ETag", res.StatusCode, res.Header.Get("Content-Type"), etag)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/resources/images/pets.png", nil)
+	req.Header.Set("If-None-Match", etag)
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusNotModified {
+		t.Errorf("got %d for a matching If-None-Match, want 304", rec.Code)
+	}
+}
+
+func TestHeadServesPages(t *testing.T) {
+	c := newClient(t, newStore(t))
+	for _, path := range []string{"/", "/owners/1", "/vets.html", "/resources/css/petclinic.css"} {
+		res := c.do(http.MethodHead, path, nil)
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("HEAD %s: got %d, want 200", path, res.StatusCode)
+		}
+	}
+}
