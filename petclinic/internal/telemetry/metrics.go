@@ -129,7 +129,7 @@ func (m *HTTPMetrics) observe(method, pattern string, status int, exception stri
 		obs.Observe(secs)
 	}
 	m.requestsMax.observe(secs, values...)
-	if pattern == "" {
+	if pattern == "" || rejectedBeforeHandler(status) {
 		return
 	}
 	if call, ok := timedFor(method, uri); ok {
@@ -137,6 +137,19 @@ func (m *HTTPMetrics) observe(method, pattern string, status int, exception stri
 		t.summary.WithLabelValues(call.class, exception, call.method).Observe(secs)
 		t.max.observe(secs, call.class, exception, call.method)
 	}
+}
+
+// rejectedBeforeHandler tells the answers Spring MVC gives before it calls
+// the controller method (argument binding, @Valid on a @RequestBody, content
+// negotiation), which @Timed therefore never sees: counting them would show a
+// rejected update as "Owners Updated" on the microservices dashboard.
+func rejectedBeforeHandler(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusMethodNotAllowed, http.StatusNotAcceptable,
+		http.StatusUnsupportedMediaType, http.StatusRequestEntityTooLarge:
+		return true
+	}
+	return false
 }
 
 // methodLabel keeps the method label bounded: the mux accepts any token as

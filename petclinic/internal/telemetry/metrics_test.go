@@ -84,6 +84,10 @@ func testMux() *http.ServeMux {
 		io.WriteString(w, `{"id":1}`)
 	})
 	mux.HandleFunc("PUT /petclinic/api/owners/{ownerId}", func(w http.ResponseWriter, r *http.Request) {
+		if r.PathValue("ownerId") == "invalid" {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("POST /owners/{ownerId}/pets/{petId}/visits/new", func(w http.ResponseWriter, r *http.Request) {
@@ -178,6 +182,7 @@ func testSpringBootLabels(t *testing.T, stack func(m *HTTPMetrics) http.Handler)
 	do("HEAD", "/petclinic/api/owners/3")
 	do("GET", "/petclinic/api/owners/999")
 	do("PUT", "/petclinic/api/owners/1")
+	do("PUT", "/petclinic/api/owners/invalid")
 	do("POST", "/owners/1/pets/2/visits/new")
 	do("GET", "/oups")
 	do("GET", "/resources/css/petclinic.css")
@@ -194,6 +199,7 @@ func testSpringBootLabels(t *testing.T, stack func(m *HTTPMetrics) http.Handler)
 		l("none", "HEAD", "SUCCESS", "200", "/petclinic/api/owners/{ownerId}"):               1,
 		l("ErrNotFound", "GET", "CLIENT_ERROR", "404", "/petclinic/api/owners/{ownerId}"):    1,
 		l("none", "PUT", "SUCCESS", "204", "/petclinic/api/owners/{ownerId}"):                1,
+		l("none", "PUT", "CLIENT_ERROR", "400", "/petclinic/api/owners/{ownerId}"):           1,
 		l("none", "POST", "REDIRECTION", "302", "/owners/{ownerId}/pets/{petId}/visits/new"): 1,
 		l("RuntimeException", "GET", "SERVER_ERROR", "500", "/oups"):                         1,
 		l("none", "GET", "SUCCESS", "200", "/resources/**"):                                  1,
