@@ -2,6 +2,16 @@
 // default, pure Go) or MySQL/MariaDB. It is the one petclinic.Store that
 // touches a database; every statement is parameterised, bounded by
 // Config.QueryTimeout and traced with OpenTelemetry.
+//
+// Open(ctx, Config{Seed: true}) is a private, seeded, in-memory database:
+// what other packages' tests want. The schema is migrated at Open from the
+// scripts in migrations/<driver>/, recorded in schema_migrations.
+//
+// Its own tests run against SQLite always and against MariaDB when
+// PETCLINIC_TEST_MYSQL_DSN is set:
+//
+//	eval "$(scripts/services/mariadb.sh start)"
+//	go test ./internal/sqlstore
 package sqlstore
 
 import (
