@@ -3,9 +3,11 @@ package telemetry
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -17,6 +19,7 @@ import (
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -56,6 +59,40 @@ func (o *otlpReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
 	w.Header().Set("Content-Type", "application/x-protobuf")
 	w.Write(out)
+}
+
+// Export is the OTLP/gRPC side of the same receiver.
+type grpcReceiver struct {
+	collectortrace.UnimplementedTraceServiceServer
+	o *otlpReceiver
+}
+
+func (g grpcReceiver) Export(_ context.Context, req *collectortrace.ExportTraceServiceRequest) (*collectortrace.ExportTraceServiceResponse, error) {
+	g.o.mu.Lock()
+	g.o.requests = append(g.o.requests, req)
+	g.o.mu.Unlock()
+	return &collectortrace.ExportTraceServiceResponse{}, nil
+}
+
+// startCollector starts a real OTLP receiver for protocol and returns the
+// endpoint to put in OTEL_EXPORTER_OTLP_ENDPOINT.
+func startCollector(t *testing.T, protocol string) (*otlpReceiver, string) {
+	t.Helper()
+	receiver := &otlpReceiver{}
+	if protocol == "grpc" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := grpc.NewServer()
+		collectortrace.RegisterTraceServiceServer(srv, grpcReceiver{o: receiver})
+		go srv.Serve(l)
+		t.Cleanup(srv.Stop)
+		return receiver, "http://" + l.Addr().String()
+	}
+	srv := httptest.NewServer(receiver)
+	t.Cleanup(srv.Close)
+	return receiver, srv.URL
 }
 
 type receivedSpan struct {
@@ -103,12 +140,17 @@ func clearOTelEnv(t *testing.T) {
 	}
 }
 
-func TestTracingExportsServerSpansOverOTLPHTTP(t *testing.T) {
+func TestTracingExportsServerSpansOverOTLP(t *testing.T) {
+	for _, protocol := range []string{"http/protobuf", "grpc"} {
+		t.Run(protocol, func(t *testing.T) { testOTLPExport(t, protocol) })
+	}
+}
+
+func testOTLPExport(t *testing.T, protocol string) {
 	clearOTelEnv(t)
-	receiver := &otlpReceiver{}
-	collector := httptest.NewServer(receiver)
-	defer collector.Close()
-	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", collector.URL)
+	receiver, endpoint := startCollector(t, protocol)
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
+	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", protocol)
 	t.Setenv("OTEL_RESOURCE_ATTRIBUTES", "deployment.environment.name=test")
 	prev := otel.GetTracerProvider()
 	defer otel.SetTracerProvider(prev)
@@ -177,6 +219,26 @@ func TestTracingExportsServerSpansOverOTLPHTTP(t *testing.T) {
 	}
 	if _, ok := spans["GET"]; !ok {
 		t.Errorf("an unmatched request's span is not named just GET; got %v", keys(spans))
+	}
+}
+
+func TestTheSamplerComesFromTheEnvironment(t *testing.T) {
+	clearOTelEnv(t)
+	receiver, endpoint := startCollector(t, "http/protobuf")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint+"/v1/traces")
+	t.Setenv("OTEL_TRACES_SAMPLER", "always_off")
+	prev := otel.GetTracerProvider()
+	defer otel.SetTracerProvider(prev)
+	shutdown, err := SetupTracing(t.Context(), "petclinic", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	Tracing(testMux()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/petclinic/api/owners/1", nil))
+	if err := shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if spans := receiver.spans(); len(spans) != 0 {
+		t.Errorf("always_off exported %v", keys(spans))
 	}
 }
 
