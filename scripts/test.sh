@@ -87,7 +87,7 @@ run_in() { (cd "$1" && shift && "$@"); }
 
 run run_in petclinic petclinic_tests
 run run_in harness harness_tests
-run make --no-print-directory check
+run make --no-print-directory --keep-going check
 
 step "done"
 if [ "${#failed[@]}" -gt 0 ]; then
