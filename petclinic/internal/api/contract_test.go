@@ -287,6 +287,10 @@ func TestContract(t *testing.T) {
 	for _, s := range steps {
 		c.run(t, s.name, s.ex)
 	}
+	t.Logf("operations exercised: %d", len(c.ops))
+	if missing := c.uncovered(); len(missing) > 0 {
+		t.Errorf("operations of the contract never exercised: %v", missing)
+	}
 	for key, reason := range responseDeviations {
 		if !c.seen[key] {
 			t.Errorf("deviation %q (%s) was never seen: remove it", key, reason)

@@ -98,6 +98,9 @@ type contract struct {
 	// contract_test.go).
 	deviations, requestDeviations map[string]string
 	seen                          map[string]bool
+	// ops counts the exchanges per operationId.
+	ops map[string]int
+	doc *openapi3.T
 }
 
 func newContract(t *testing.T, srv *httptest.Server) *contract {
@@ -115,7 +118,8 @@ func newContract(t *testing.T, srv *httptest.Server) *contract {
 	if err != nil {
 		t.Fatalf("router: %v", err)
 	}
-	return &contract{srv: srv, router: router, deviations: responseDeviations, requestDeviations: requestDeviations, seen: map[string]bool{}}
+	return &contract{srv: srv, router: router, deviations: responseDeviations, requestDeviations: requestDeviations, seen: map[string]bool{},
+		ops: map[string]int{}, doc: doc}
 }
 
 var validationOptions = &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
@@ -138,6 +142,7 @@ func (c *contract) run(t *testing.T, name string, ex exchange) {
 			in = &openapi3filter.RequestValidationInput{Request: ex.request(t, c.srv.URL), PathParams: params, Route: route, Options: validationOptions}
 			err := openapi3filter.ValidateRequest(ctx, in)
 			op := route.Operation.OperationID
+			c.ops[op]++
 			switch {
 			case ex.contractRejects && err == nil:
 				t.Errorf("the contract accepts this request; the case says it rejects it")
@@ -256,4 +261,17 @@ func expect(pairs ...any) func(t *testing.T, body any, h http.Header) {
 			}
 		}
 	}
+}
+
+// uncovered lists the contract's operations that no exchange exercised.
+func (c *contract) uncovered() []string {
+	var out []string
+	for _, item := range c.doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if c.ops[op.OperationID] == 0 {
+				out = append(out, op.OperationID)
+			}
+		}
+	}
+	return out
 }
