@@ -60,6 +60,8 @@ func parseObject(body []byte) (object, error) {
 	if !utf8.Valid(body) {
 		return nil, fmt.Errorf("%w: invalid UTF-8", errBind)
 	}
+	// Jackson skips a UTF-8 byte order mark.
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {

@@ -230,6 +230,8 @@ func TestBindingIsLenientLikeJackson(t *testing.T) {
 			want: "Max 2020-01-02 1 cat"},
 		"trailing content after the object is ignored": {body: `{"name":"Leo","birthDate":"2020-01-02","type":{"id":1,"name":"cat"}} trailing`,
 			want: "Leo 2020-01-02 1 cat"},
+		"a UTF-8 byte order mark is skipped": {body: "\xef\xbb\xbf" + `{"name":"Leo","birthDate":"2020-01-02","type":{"id":1,"name":"cat"}}`,
+			want: "Leo 2020-01-02 1 cat"},
 		"an id that is not a number is refused":  {body: `{"type":{"id":"one"}}`, refused: true},
 		"an id beyond int32 is refused":          {body: `{"type":{"id":2147483648}}`, refused: true},
 		"a boolean id is refused":                {body: `{"type":{"id":true}}`, refused: true},
