@@ -12,6 +12,17 @@ import (
 // petclinic/docs/api-deviations.md). Entries never seen fail the test, so
 // the list cannot go stale.
 var responseDeviations = map[string]string{
+	// PUT and DELETE answer 204 without a body, as the Java server did for
+	// years and as clients written against it expect; its newest v1
+	// controllers (and this contract) answer 200 with the entity.
+	"updateOwner 204":     "204 No Content, as the classic Java server",
+	"updatePet 204":       "204 No Content, as the classic Java server",
+	"deleteOwner 204":     "204 No Content, as the Java server",
+	"deletePet 204":       "204 No Content, as the Java server",
+	"deletePetType 204":   "204 No Content, as the Java server",
+	"deleteSpecialty 204": "204 No Content, as the Java server",
+	"deleteVet 204":       "204 No Content, as the Java server",
+	"deleteVisit 204":     "204 No Content, as the Java server",
 	// Error bodies: the Java server sends ProblemDetail as
 	// application/problem+json (Spring picks it for ProblemDetail; its own
 	// contract says so), our copy of the contract says application/json.
@@ -40,6 +51,7 @@ var responseDeviations = map[string]string{
 	"getSpecialty 404":    "problem+json",
 	"updateSpecialty 400": "problem+json",
 	"getVet 404":          "problem+json",
+	"getVisit 404":        "problem+json",
 	"addVet 400":          "problem+json",
 	"updateVet 404":       "problem+json",
 	"addVisit 400":        "problem+json",
@@ -174,8 +186,9 @@ func TestContract(t *testing.T) {
 			check: problemOf(400, "HttpMessageNotReadableException")}},
 		{"a body that is not declared JSON is refused", exchange{method: "POST", path: p + "/owners", body: ownerBody("A", "B", "1"), contentType: "text/plain", wantStatus: 400, contractRejects: true,
 			check: problemOf(400, "HttpMediaTypeNotSupportedException")}},
-		{"an owner is updated and returned", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085559999"), wantStatus: 200,
-			check: expect("id", 11, "telephone", "6085559999")}},
+		{"an owner is updated with 204 and no body", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085559999"), wantStatus: 204}},
+		{"the updated owner reads back", exchange{method: "GET", path: p + "/owners/11", wantStatus: 200,
+			check: expect("id", 11, "firstName", "Jean-Luc", "telephone", "6085559999")}},
 		{"updating a missing owner is a 404", exchange{method: "PUT", path: p + "/owners/999", body: ownerBody("A", "B", "1"), wantStatus: 404,
 			check: problemOf(404, "NotFoundException")}},
 		{"an invalid owner update is refused", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean", "Picard", "phone"), wantStatus: 400, contractRejects: true,
@@ -211,8 +224,9 @@ func TestContract(t *testing.T) {
 			check: problemOf(400, "ConstraintViolationException")}},
 		{"a missing pet is a 404", exchange{method: "GET", path: p + "/pets/999", wantStatus: 404, check: problemOf(404, "NotFoundException")}},
 		{"a pet is read", exchange{method: "GET", path: p + "/pets/14", wantStatus: 200, check: expect("birthDate", "2019-05-06", "visits.len", 1)}},
-		{"a pet is updated and returned", exchange{method: "PUT", path: p + "/pets/14", body: `{"name":"Rexy","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 200,
-			check: expect("name", "Rexy", "ownerId", 11, "visits.len", 1)}},
+		{"a pet is updated with 204 and no body", exchange{method: "PUT", path: p + "/pets/14", body: `{"name":"Rexy","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 204}},
+		{"the updated pet reads back", exchange{method: "GET", path: p + "/pets/14", wantStatus: 200,
+			check: expect("name", "Rexy", "birthDate", "2019-05-06", "ownerId", 11, "visits.len", 1)}},
 		{"updating a missing pet is a 404", exchange{method: "PUT", path: p + "/pets/999", body: `{"name":"Rexy","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 404}},
 
 		{"all pet types are listed", exchange{method: "GET", path: p + "/pettypes", wantStatus: 200, check: expect("len", 6, "0.name", "bird", "0.id", 5)}},
@@ -223,7 +237,7 @@ func TestContract(t *testing.T) {
 		{"a pet type is renamed", exchange{method: "PUT", path: p + "/pettypes/7", body: `{"id":7,"name":"weasel"}`, wantStatus: 204}},
 		{"renaming a pet type needs its id in the body", exchange{method: "PUT", path: p + "/pettypes/7", body: `{"name":"weasel"}`, wantStatus: 400, contractRejects: true, check: fieldErrors("id")}},
 		{"renaming a missing pet type is a 404", exchange{method: "PUT", path: p + "/pettypes/999", body: `{"id":999,"name":"weasel"}`, wantStatus: 404}},
-		{"a pet type is deleted and returned", exchange{method: "DELETE", path: p + "/pettypes/7", wantStatus: 200, check: expect("name", "weasel")}},
+		{"a pet type is deleted with 204", exchange{method: "DELETE", path: p + "/pettypes/7", wantStatus: 204}},
 		{"a deleted pet type is gone", exchange{method: "GET", path: p + "/pettypes/7", wantStatus: 404}},
 
 		{"all specialties are listed", exchange{method: "GET", path: p + "/specialties", wantStatus: 200, check: expect("len", 3, "0.name", "radiology")}},
@@ -244,8 +258,10 @@ func TestContract(t *testing.T) {
 			check: fieldErrors("lastName", "specialties")}},
 		{"a vet is updated", exchange{method: "PUT", path: p + "/vets/7", body: `{"id":7,"firstName":"Ann","lastName":"Bones-Smith","specialties":[{"id":1,"name":"radiology"}]}`, wantStatus: 204}},
 		{"updating a missing vet is a 404", exchange{method: "PUT", path: p + "/vets/999", body: `{"id":999,"firstName":"Ann","lastName":"Bones","specialties":[]}`, wantStatus: 404}},
-		{"a vet is deleted and returned", exchange{method: "DELETE", path: p + "/vets/7", wantStatus: 200, check: expect("lastName", "Bones-Smith", "specialties.0.name", "radiology")}},
-		{"a specialty is deleted and returned", exchange{method: "DELETE", path: p + "/specialties/4", wantStatus: 200, check: expect("name", "cardiology")}},
+		{"a vet is deleted with 204", exchange{method: "DELETE", path: p + "/vets/7", wantStatus: 204}},
+		{"a deleted vet is gone", exchange{method: "GET", path: p + "/vets/7", wantStatus: 404}},
+		{"a specialty is deleted with 204", exchange{method: "DELETE", path: p + "/specialties/4", wantStatus: 204}},
+		{"a deleted specialty is gone", exchange{method: "GET", path: p + "/specialties/4", wantStatus: 404}},
 
 		{"all visits are listed", exchange{method: "GET", path: p + "/visits", wantStatus: 200, check: expect("len", 5, "4.petId", 14)}},
 		{"a visit is read with the Java server's ETag", exchange{method: "GET", path: p + "/visits/1", wantStatus: 200,
@@ -257,7 +273,8 @@ func TestContract(t *testing.T) {
 		{"a visit without pet is refused", exchange{method: "POST", path: p + "/visits", body: `{"description":"checkup"}`, wantStatus: 400, contractRejects: true, check: fieldErrors("petId")}},
 		{"a visit is updated", exchange{method: "PUT", path: p + "/visits/6", body: `{"date":"2026-11-22","description":"follow-up"}`, wantStatus: 204}},
 		{"updating a missing visit is a 404", exchange{method: "PUT", path: p + "/visits/999", body: `{"description":"follow-up"}`, wantStatus: 404}},
-		{"a visit is deleted and returned", exchange{method: "DELETE", path: p + "/visits/6", wantStatus: 200, check: expect("date", "2026-11-22", "description", "follow-up")}},
+		{"a visit is deleted with 204", exchange{method: "DELETE", path: p + "/visits/6", wantStatus: 204}},
+		{"a deleted visit is gone", exchange{method: "GET", path: p + "/visits/6", wantStatus: 404}},
 
 		{"a user is added with ROLE_ prefixed roles and a bcrypt password", exchange{method: "POST", path: p + "/users",
 			body: `{"username":"vet","password":"s3cret","enabled":true,"roles":[{"name":"VET_ADMIN"}]}`, wantStatus: 201,
@@ -274,9 +291,9 @@ func TestContract(t *testing.T) {
 		{"a user without username is refused", exchange{method: "POST", path: p + "/users", body: `{"password":"x","roles":[{"name":"ADMIN"}]}`, wantStatus: 400, contractRejects: true,
 			check: fieldErrors("username")}},
 
-		{"a pet is deleted and returned", exchange{method: "DELETE", path: p + "/pets/14", wantStatus: 200, check: expect("name", "Rexy")}},
+		{"a pet is deleted with 204", exchange{method: "DELETE", path: p + "/pets/14", wantStatus: 204}},
 		{"deleting a missing pet is a 404", exchange{method: "DELETE", path: p + "/pets/14", wantStatus: 404}},
-		{"an owner is deleted and returned", exchange{method: "DELETE", path: p + "/owners/11", wantStatus: 200, check: expect("lastName", "Picard")}},
+		{"an owner is deleted with 204", exchange{method: "DELETE", path: p + "/owners/11", wantStatus: 204}},
 		{"deleting a missing owner is a 404", exchange{method: "DELETE", path: p + "/owners/11", wantStatus: 404}},
 
 		{"an unknown route is a 404 problem", exchange{method: "GET", path: p + "/owner", wantStatus: 404, noOperation: true,

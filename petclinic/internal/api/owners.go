@@ -152,7 +152,9 @@ func (s *server) addOwner(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// updateOwner answers 200 with the owner, as the current Java controller does
+// updateOwner answers 204 without a body, as the Java server did before its v1
+// controllers (which answer 200 with the owner, as the current Java controller does); clients written against it
+// expect 204. See docs/api-deviations.md.
 // (older versions answered 204).
 func (s *server) updateOwner(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "ownerId")
@@ -174,11 +176,13 @@ func (s *server) updateOwner(w http.ResponseWriter, r *http.Request) *problem {
 	if err := s.store.UpdateOwner(r.Context(), o); err != nil {
 		return s.write(r, "update owner", err)
 	}
-	ok(w, toOwnerJSON(o))
+	noContent(w)
 	return nil
 }
 
-// deleteOwner answers 200 with the deleted owner, as the Java controller does.
+// deleteOwner answers 204 without a body, as the Java server did before its v1
+// controllers (which answer 200 with the deleted owner, as the Java controller does); clients written against it
+// expect 204. See docs/api-deviations.md.
 func (s *server) deleteOwner(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "ownerId")
 	if p != nil {
@@ -194,7 +198,7 @@ func (s *server) deleteOwner(w http.ResponseWriter, r *http.Request) *problem {
 	if err := s.store.DeleteOwner(r.Context(), o.ID); err != nil {
 		return s.write(r, "delete owner", err)
 	}
-	ok(w, toOwnerJSON(o))
+	noContent(w)
 	return nil
 }
 
