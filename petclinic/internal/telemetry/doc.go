@@ -31,6 +31,13 @@
 //     the Java class and method names the microservices dashboard queries.
 //   - application_started_time_seconds, application_ready_time_seconds,
 //     label main_application_class: Spring Boot's startup gauges.
+//   - process_uptime_seconds, process_cpu_usage, system_cpu_usage,
+//     system_cpu_count, system_load_average_1m: Micrometer's uptime and
+//     processor metrics, which JVM dashboards chart.
 //   - go_* and process_* from the Go and process collectors in place of
 //     jvm_* (process_start_time_seconds, process_cpu_seconds_total, ...).
+//
+// A sampled request leaves its trace_id and span_id as the exemplar of its
+// http_server_requests_seconds bucket (visible in OpenMetrics), as Spring
+// Boot does with Micrometer Tracing.
 package telemetry

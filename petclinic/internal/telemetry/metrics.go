@@ -19,12 +19,16 @@ import (
 var SLOBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10}
 
 // NewRegistry returns a registry with the Go runtime and process collectors,
-// the counterparts of Micrometer's JVM and process binders.
+// the counterparts of Micrometer's JVM binders, and Micrometer's uptime and
+// processor metrics under their own names (process_uptime_seconds,
+// process_cpu_usage, system_cpu_usage, system_cpu_count,
+// system_load_average_1m).
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		newSystemMetrics(),
 	)
 	return reg
 }

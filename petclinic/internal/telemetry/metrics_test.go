@@ -362,18 +362,36 @@ func TestStartupGaugesAppearWhenMarked(t *testing.T) {
 	}
 }
 
-func TestRegistryHasProcessStartTime(t *testing.T) {
-	mfs, err := NewRegistry().Gather()
+func TestRegistryHasTheProcessAndSystemMetrics(t *testing.T) {
+	reg := NewRegistry()
+	reg.Gather() // the usages are rates between two scrapes
+	deadline := time.Now().Add(20 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		// burn some CPU so that process_cpu_usage has something to show
+	}
+	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := map[string]bool{}
+	values := map[string]float64{}
 	for _, mf := range mfs {
-		names[mf.GetName()] = true
+		if m := mf.GetMetric(); len(m) == 1 && m[0].Gauge != nil {
+			values[mf.GetName()] = m[0].GetGauge().GetValue()
+		}
 	}
-	for _, n := range []string{"process_start_time_seconds", "go_goroutines"} {
-		if !names[n] {
-			t.Errorf("registry lacks %s", n)
+	checks := map[string]func(float64) bool{
+		"process_start_time_seconds": func(v float64) bool { return v > 1e9 },
+		"process_uptime_seconds":     func(v float64) bool { return v > 0 },
+		"go_goroutines":              func(v float64) bool { return v >= 1 },
+		"system_cpu_count":           func(v float64) bool { return v >= 1 },
+		"process_cpu_usage":          func(v float64) bool { return v > 0 && v <= 1 },
+		"system_cpu_usage":           func(v float64) bool { return v >= 0 && v <= 1 },
+		"system_load_average_1m":     func(v float64) bool { return v >= 0 },
+	}
+	for name, ok := range checks {
+		v, found := values[name]
+		if !found || !ok(v) {
+			t.Errorf("%s = %v (exposed: %v), out of range", name, v, found)
 		}
 	}
 }
