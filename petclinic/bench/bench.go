@@ -52,6 +52,12 @@ func (c *Config) defaults() error {
 	if len(c.Hello) == 0 {
 		return errors.New("the hello server command is required")
 	}
+	// Children run in their own directories: a relative path would break.
+	abs, err := filepath.Abs(c.Petclinic)
+	if err != nil {
+		return err
+	}
+	c.Petclinic = abs
 	setIfZero(&c.Workers, 16)
 	setIfZero(&c.Warmup, time.Second)
 	setIfZero(&c.Duration, 5*time.Second)

@@ -3,6 +3,7 @@
 package depsprobe
 
 import (
+	_ "github.com/Shopify/toxiproxy/v2"
 	_ "github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 	_ "github.com/goccy/go-yaml"
 	_ "github.com/invopop/jsonschema"
@@ -10,5 +11,4 @@ import (
 	_ "github.com/prometheus/prometheus/promql/parser"
 	_ "github.com/tsenart/vegeta/v12/lib"
 	_ "github.com/urfave/cli/v2"
-	_ "github.com/Shopify/toxiproxy/v2"
 )

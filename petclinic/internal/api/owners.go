@@ -152,10 +152,9 @@ func (s *server) addOwner(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// updateOwner answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the owner, as the current Java controller does); clients written against it
-// expect 204. See docs/api-deviations.md.
-// (older versions answered 204).
+// updateOwner answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) updateOwner(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "ownerId")
 	if p != nil {
@@ -180,9 +179,9 @@ func (s *server) updateOwner(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// deleteOwner answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted owner, as the Java controller does); clients written against it
-// expect 204. See docs/api-deviations.md.
+// deleteOwner answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) deleteOwner(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "ownerId")
 	if p != nil {

@@ -67,9 +67,9 @@ func (s *server) getPet(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// updatePet answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the pet, as the current Java controller does); clients written against it
-// expect 204. See docs/api-deviations.md.
+// updatePet answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) updatePet(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "petId")
 	if p != nil {
@@ -89,9 +89,9 @@ func (s *server) updatePet(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// deletePet answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted pet); clients written against it
-// expect 204. See docs/api-deviations.md.
+// deletePet answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) deletePet(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "petId")
 	if p != nil {

@@ -92,10 +92,10 @@ func (s *server) updatePetType(w http.ResponseWriter, r *http.Request) *problem 
 	return nil
 }
 
-// deletePetType answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted type; the store deletes the); clients written against it
-// expect 204. See docs/api-deviations.md.
-// pets of that type too, as the Java server does.
+// deletePetType answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
+// The store deletes the pets of that type too, as the Java server does.
 func (s *server) deletePetType(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "petTypeId")
 	if p != nil {

@@ -79,9 +79,9 @@ func (s *server) updateSpecialty(w http.ResponseWriter, r *http.Request) *proble
 	return nil
 }
 
-// deleteSpecialty answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted specialty); clients written against it
-// expect 204. See docs/api-deviations.md.
+// deleteSpecialty answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) deleteSpecialty(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "specialtyId")
 	if p != nil {
@@ -210,9 +210,9 @@ func (s *server) updateVet(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// deleteVet answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted vet); clients written against it
-// expect 204. See docs/api-deviations.md.
+// deleteVet answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) deleteVet(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "vetId")
 	if p != nil {

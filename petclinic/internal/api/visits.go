@@ -81,9 +81,9 @@ func (s *server) updateVisit(w http.ResponseWriter, r *http.Request) *problem {
 	return nil
 }
 
-// deleteVisit answers 204 without a body, as the Java server did before its v1
-// controllers (which answer 200 with the deleted visit); clients written against it
-// expect 204. See docs/api-deviations.md.
+// deleteVisit answers 204 with no body, like the Java server before its v1
+// controllers (which answer 200 with the entity): clients written against
+// it expect 204. See docs/api-deviations.md.
 func (s *server) deleteVisit(w http.ResponseWriter, r *http.Request) *problem {
 	id, p := ids(r, "visitId")
 	if p != nil {
