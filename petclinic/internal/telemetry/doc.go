@@ -34,6 +34,8 @@
 //   - process_uptime_seconds, process_cpu_usage, system_cpu_usage,
 //     system_cpu_count, system_load_average_1m: Micrometer's uptime and
 //     processor metrics, which JVM dashboards chart.
+//   - logback_events_total{level}: records written, when the logger comes
+//     from CountEvents.
 //   - go_* and process_* from the Go and process collectors in place of
 //     jvm_* (process_start_time_seconds, process_cpu_seconds_total, ...).
 //

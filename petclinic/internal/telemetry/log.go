@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -131,4 +133,54 @@ func secretName(name string) bool {
 		}
 	}
 	return false
+}
+
+// CountEvents returns a logger that writes through l and counts each record
+// it writes in logback_events_total{level}, Spring Boot's LogbackMetrics, so
+// that alerts on the error log rate keep working. Levels are trace (unused),
+// debug, info, warn and error.
+func CountEvents(l *slog.Logger, reg prometheus.Registerer) (*slog.Logger, error) {
+	events := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "logback_events_total",
+		Help: "Number of log events that were enabled by the effective log level",
+	}, []string{"level"})
+	if err := reg.Register(events); err != nil {
+		return nil, fmt.Errorf("register log metrics: %w", err)
+	}
+	c := &countingHandler{Handler: l.Handler(), counters: map[slog.Level]prometheus.Counter{}}
+	for _, lv := range []struct {
+		level slog.Level
+		name  string
+	}{{slog.LevelDebug, "debug"}, {slog.LevelInfo, "info"}, {slog.LevelWarn, "warn"}, {slog.LevelError, "error"}} {
+		c.counters[lv.level] = events.WithLabelValues(lv.name)
+	}
+	events.WithLabelValues("trace")
+	return slog.New(c), nil
+}
+
+type countingHandler struct {
+	slog.Handler
+	counters map[slog.Level]prometheus.Counter
+}
+
+func (c *countingHandler) Handle(ctx context.Context, r slog.Record) error {
+	switch {
+	case r.Level >= slog.LevelError:
+		c.counters[slog.LevelError].Inc()
+	case r.Level >= slog.LevelWarn:
+		c.counters[slog.LevelWarn].Inc()
+	case r.Level >= slog.LevelInfo:
+		c.counters[slog.LevelInfo].Inc()
+	default:
+		c.counters[slog.LevelDebug].Inc()
+	}
+	return c.Handler.Handle(ctx, r)
+}
+
+func (c *countingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &countingHandler{Handler: c.Handler.WithAttrs(attrs), counters: c.counters}
+}
+
+func (c *countingHandler) WithGroup(name string) slog.Handler {
+	return &countingHandler{Handler: c.Handler.WithGroup(name), counters: c.counters}
 }

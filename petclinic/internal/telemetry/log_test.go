@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestParseLevel(t *testing.T) {
@@ -144,5 +146,35 @@ func TestAccessLogWritesOneLinePerRequest(t *testing.T) {
 	}
 	if second["level"] != "ERROR" || second["exception"] != "BadCredentials" || second["status"] != float64(500) {
 		t.Errorf("second line = %s, want an ERROR line with status 500 and exception BadCredentials", lines[1])
+	}
+}
+
+func TestCountEventsCountsWrittenRecordsByLevel(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	var buf bytes.Buffer
+	l, err := CountEvents(NewLogger(&buf, slog.LevelInfo), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Debug("filtered out by the level")
+	l.Info("one")
+	l.With("k", "v").Warn("two")
+	l.WithGroup("g").Error("three")
+	l.Error("four")
+	mfs, _ := reg.Gather()
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		for _, m := range mf.GetMetric() {
+			got[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+		}
+	}
+	want := map[string]float64{"trace": 0, "debug": 0, "info": 1, "warn": 1, "error": 2}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("logback_events_total{level=%q} = %v, want %v", k, got[k], v)
+		}
+	}
+	if n := strings.Count(buf.String(), "\n"); n != 4 {
+		t.Errorf("wrote %d lines, want 4", n)
 	}
 }
