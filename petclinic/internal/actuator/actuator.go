@@ -15,6 +15,12 @@
 // management.endpoint.health.probes.enabled=true,
 // management.endpoint.health.group.readiness.include=readinessState,<checks>
 // and the liveness/readiness additional paths /livez and /readyz.
+//
+// Where it differs: there is no diskSpace component; checks run
+// concurrently, each bounded by Options.Timeout (Spring runs them one after
+// the other, unbounded); readiness does not run the checks while draining;
+// answers carry Cache-Control: no-store. /actuator/prometheus honours
+// includedNames as Spring's scrape endpoint does.
 package actuator
 
 import (

@@ -23,6 +23,14 @@
 //     not expose it in Micrometer either).
 //   - cache_errors_total{operation="get"|"put"|"evict"}: ours, backend
 //     operations that failed or timed out, and values that did not decode.
+//
+// # Where this differs from Spring PetClinic
+//
+// Spring PetClinic's JCache "vets" cache never expires; here entries live
+// Options.TTL (10m), which bounds staleness when an eviction is missed on
+// another instance. With Redis the value is JSON under "petclinic:vets"
+// (Spring's RedisCache would write JDK-serialised bytes under
+// "vets::SimpleKey []"), so other tools can read it.
 package cache
 
 import (

@@ -42,4 +42,19 @@
 // A sampled request leaves its trace_id and span_id as the exemplar of its
 // http_server_requests_seconds bucket (visible in OpenMetrics), as Spring
 // Boot does with Micrometer Tracing.
+//
+// # Where this differs from Spring Boot
+//
+//   - http_server_requests_seconds is a histogram with SLO buckets; Spring
+//     Boot exposes a summary (count, sum) unless histograms are configured.
+//     Queries on _count, _sum and _max work unchanged.
+//   - A method outside the standard ones is labelled UNKNOWN, so that clients
+//     cannot mint series; Spring copies any method.
+//   - Span names follow the OTel HTTP conventions ("GET /owners/{ownerId}");
+//     Micrometer Tracing names them "http get /owners/{ownerId}".
+//   - The petclinic_*_seconds timers time the whole request, derived from its
+//     route, not an annotated method; answers Spring gives before calling the
+//     method (400, 405, 406, 413, 415) are not timed.
+//   - Without a tracer provider (tracing off) an incoming traceparent is
+//     still propagated: logs then carry the caller's trace_id and span_id.
 package telemetry
