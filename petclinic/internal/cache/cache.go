@@ -139,7 +139,10 @@ type Store struct {
 
 var _ petclinic.Store = (*Store)(nil)
 
-// Wrap returns s with its vets cached in b. Close closes both.
+// Wrap returns s with its vets cached in b. Close closes both. Metrics go to
+// opts.Registerer; wrapping a second store with the same registerer shares
+// them, and a conflicting metric already registered there is a programming
+// error that panics.
 func Wrap(s petclinic.Store, b Backend, opts Options) petclinic.Store {
 	opts.defaults()
 	c := &Store{Store: s, backend: b, opts: opts, now: time.Now}
