@@ -65,6 +65,11 @@ func build(ctx context.Context, cfg Config, stdout io.Writer, draining func() bo
 	})
 
 	reg := telemetry.NewRegistry()
+	// logback_events_total{level}, as Spring Boot counts log events.
+	if log, err = telemetry.CountEvents(log, reg); err != nil {
+		return nil, err
+	}
+	svc.log = log
 	if svc.startup, err = telemetry.NewStartup(reg, begin, "org.springframework.samples.petclinic.PetClinicApplication"); err != nil {
 		return nil, err
 	}
