@@ -91,7 +91,8 @@ check-gosec: check-tools
 
 .PHONY: bench
 bench: build ## PetClinic vs a bare net/http handler: throughput ratio, start to ready, RSS
-	@cd petclinic && go run ./bench/cmd/petbench --petclinic ../$(PETCLINIC_BIN) $(BENCH_ARGS)
+	@cd petclinic && go build -o ../bin/petbench ./bench/cmd/petbench
+	bin/petbench --petclinic $(PETCLINIC_BIN) $(BENCH_ARGS)
 
 .PHONY: image
 image: ## OCI image tarball in out/ without Docker (crane), validated

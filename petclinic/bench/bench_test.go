@@ -5,7 +5,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -113,4 +115,37 @@ func waitListening(t *testing.T, addr string) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("%s not listening after 5s", addr)
+}
+
+func TestVerdictFollowsTheTargets(t *testing.T) {
+	good := Result{
+		Config:     Config{RSSRate: 500, RSSDuration: time.Minute},
+		APIRatios:  []float64{0.5, 0.45, 0.6},
+		StartFresh: []time.Duration{100 * time.Millisecond},
+		RSS:        40_000_000,
+		RSSLoad:    loadResult{Success: 1},
+	}
+	tests := map[string]struct {
+		change func(*Result)
+		want   bool
+	}{
+		"every target met passes":                    {func(*Result) {}, true},
+		"a median ratio under 0.40 fails":            {func(r *Result) { r.APIRatios = []float64{0.5, 0.3, 0.2} }, false},
+		"one bad round does not fail the median":     {func(r *Result) { r.APIRatios = []float64{0.1, 0.5, 0.6} }, true},
+		"a start at 300 ms fails":                    {func(r *Result) { r.StartFresh = []time.Duration{300 * time.Millisecond} }, false},
+		"60 MB of RSS fails":                         {func(r *Result) { r.RSS = 60_000_000 }, false},
+		"failed requests during the memory run fail": {func(r *Result) { r.RSSLoad.Success = 0.99 }, false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := good
+			r.APIRatios = slices.Clone(good.APIRatios)
+			tt.change(&r)
+			if got := r.Passed(); got != tt.want {
+				var b strings.Builder
+				r.Report(&b)
+				t.Errorf("Passed() = %v, want %v; report:\n%s", got, tt.want, b.String())
+			}
+		})
+	}
 }
