@@ -183,6 +183,7 @@ type transport struct {
 
 type requestMeta struct {
 	journey string
+	expect  int        // the step's expected status, 0: any success
 	class   ErrorClass // set when the round trip failed
 }
 
@@ -207,7 +208,13 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx, cancel := context.WithCancel(req.Context())
 	stop := context.AfterFunc(t.ctx, cancel)
-	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	out := req.WithContext(ctx)
+	if e := req.Header.Get(headerExpect); e != "" {
+		meta.expect, _ = strconv.Atoi(e)
+		out.Header = req.Header.Clone() // a RoundTripper must not modify the request
+		out.Header.Del(headerExpect)
+	}
+	resp, err := t.base.RoundTrip(out)
 	if err != nil {
 		stop()
 		cancel()
@@ -259,13 +266,16 @@ func pastDeadline(ctx context.Context) bool {
 // record turns a vegeta result into a Record, with the journey and error
 // class the transport saw.
 func (t *transport) record(res *vegeta.Result) Record {
-	r := Record{At: res.Timestamp, Latency: res.Latency, Code: int(res.Code)}
+	var m requestMeta
 	if v, ok := t.inflight.LoadAndDelete(res.Seq); ok {
-		meta := v.(*requestMeta)
-		r.Journey, r.Class = meta.journey, meta.class
+		m = *v.(*requestMeta)
 	}
+	r := Record{At: res.Timestamp, Latency: res.Latency, Code: int(res.Code), Journey: m.journey, Class: m.class}
 	if r.Class == "" {
 		r.Class = classifyResult(res, t.ctx.Err() != nil)
+	}
+	if r.Class == "" && m.expect != 0 && r.Code != m.expect {
+		r.Class = StatusClass(r.Code) // e.g. a form POST re-rendered with its errors
 	}
 	return r
 }

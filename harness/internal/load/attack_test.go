@@ -1,13 +1,20 @@
 package load
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -69,7 +76,8 @@ func TestAttackHoldsTheRequestedRate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tl := mustAttack(t, t.Context(), Plan{Target: srv.URL, Profile: p, RunID: "rate-test", Seed: 1})
+	reads := []Weighted{{"home", 1}, {"find-owners", 1}, {"owner-details", 1}, {"vets", 1}, {"api-owner", 1}, {"api-vets", 1}}
+	tl := mustAttack(t, t.Context(), Plan{Target: srv.URL, Profile: p, Mix: reads, RunID: "rate-test", Seed: 1})
 
 	total := tl.Total()
 	if total.Requests != 400 || total.Successes != 400 {
@@ -95,8 +103,8 @@ func TestAttackHoldsTheRequestedRate(t *testing.T) {
 			t.Errorf("journey %q: timeline counted %d, server saw %d", j.Name, j.Requests, srv.journeys[j.Name])
 		}
 	}
-	if len(tl.Journeys()) != len(DefaultMix()) {
-		t.Errorf("%d journeys in the timeline, want the %d of the default mix", len(tl.Journeys()), len(DefaultMix()))
+	if len(tl.Journeys()) != len(reads) {
+		t.Errorf("%d journeys in the timeline, want %d", len(tl.Journeys()), len(reads))
 	}
 }
 
@@ -174,6 +182,46 @@ func TestAttackClassifiesErrors(t *testing.T) {
 	}
 }
 
+func TestAWriteThatDoesNotTakeEffectIsAnError(t *testing.T) {
+	var leaked atomic.Int32
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get(headerExpect) != "" {
+			leaked.Add(1)
+		}
+		// PetClinic re-renders a form that fails validation with 200; the
+		// API answers 400. Here every write "fails" that way.
+		switch {
+		case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/petclinic/api/"):
+			w.WriteHeader(http.StatusBadRequest)
+		default:
+			w.WriteHeader(http.StatusOK)
+		}
+	})
+	p, err := Constant(90, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := mustAttack(t, t.Context(), Plan{Target: srv.URL, Profile: p, Mix: []Weighted{{"book-visit", 2}, {"api-add-visit", 1}}})
+	if leaked.Load() != 0 {
+		t.Errorf("%d requests carried %s to the target", leaked.Load(), headerExpect)
+	}
+	for _, j := range tl.Journeys() {
+		var want ErrorCount
+		switch j.Name {
+		case "book-visit": // of GET form, POST, GET owner: the POST fails
+			want = ErrorCount{Class: "http_200", Count: j.Requests - j.Successes}
+			if j.Requests == 0 || want.Count*3 < j.Requests-1 || want.Count*3 > j.Requests+2 {
+				t.Errorf("book-visit: %d errors of %d requests, want a third", want.Count, j.Requests)
+			}
+		case "api-add-visit":
+			want = ErrorCount{Class: "http_400", Count: j.Requests}
+		}
+		if len(j.Errors) != 1 || j.Errors[0] != want {
+			t.Errorf("journey %s: errors %v, want [%v]", j.Name, j.Errors, want)
+		}
+	}
+}
+
 func TestAttackOnAClosedPortCountsConnectionErrors(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -235,20 +283,39 @@ func TestStartRejectsAnEmptyPlan(t *testing.T) {
 	}
 }
 
-// BenchmarkAttack2000 attacks a local hello server at 2000 req/s for 3 s
-// and reports the achieved/requested ratio.
+// BenchmarkAttack2000 attacks at 2000 req/s for 3 s with the default mix
+// and reports the achieved/requested ratio of the worst second: against a
+// local hello server shaped like PetClinic (GET 200, API POST 201, form
+// POST 302), and against the real PetClinic when GAMEDAY_PETCLINIC_BIN is
+// set.
 func BenchmarkAttack2000(b *testing.B) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("hello")) }))
-	defer srv.Close()
+	hello := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/petclinic/api/"):
+			w.WriteHeader(http.StatusCreated)
+		case r.Method == http.MethodPost:
+			w.WriteHeader(http.StatusFound)
+		default:
+			w.Write([]byte("hello"))
+		}
+	}))
+	defer hello.Close()
+	b.Run("hello", func(b *testing.B) { benchAttack(b, hello.URL) })
+	b.Run("petclinic", func(b *testing.B) { benchAttack(b, startPetClinic(b)) })
+}
+
+func benchAttack(b *testing.B, target string) {
 	const rate, secs = 2000, 3
 	p, err := Constant(rate, secs*time.Second)
 	if err != nil {
 		b.Fatal(err)
 	}
-	var achieved, success float64
+	var achieved, success, cores float64
 	var p99 time.Duration
 	for b.Loop() {
-		tl, err := Attack(b.Context(), Plan{Target: srv.URL, Profile: p})
+		cpu0, wall0 := cpuTime(b), time.Now()
+		tl, err := Attack(b.Context(), Plan{Target: target, Profile: p})
+		cores = (cpuTime(b) - cpu0).Seconds() / time.Since(wall0).Seconds()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -256,12 +323,115 @@ func BenchmarkAttack2000(b *testing.B) {
 		achieved = float64(total.Requests) / (rate * secs)
 		success = total.SuccessRatio()
 		p99 = total.P99
-		// the worst second, against its own target
 		for _, s := range tl.Seconds() {
-			achieved = min(achieved, s.Rate()/s.Target)
+			if s.Target > 0 {
+				achieved = min(achieved, s.Rate()/s.Target)
+			}
 		}
 	}
 	b.ReportMetric(achieved, "achieved/requested")
 	b.ReportMetric(success, "success-ratio")
 	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
+	b.ReportMetric(cores, "cpu-cores") // of this process: harness (+ the hello server when in-process)
+}
+
+// cpuTime is the user + system CPU time this process has used.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// EnvPetClinicBin names a petclinic binary to run every journey against
+// (make build writes one); without it the test is skipped.
+const EnvPetClinicBin = "GAMEDAY_PETCLINIC_BIN"
+
+// startPetClinic runs $GAMEDAY_PETCLINIC_BIN on a free loopback port with
+// a fresh SQLite database, waits until it is ready and returns its URL.
+func startPetClinic(tb testing.TB) string {
+	tb.Helper()
+	bin := os.Getenv(EnvPetClinicBin)
+	if bin == "" {
+		tb.Skipf("set %s to a petclinic binary to run against it", EnvPetClinicBin)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	l.Close()
+	cmd := exec.Command(bin, "--port", port, "--bind-address", "127.0.0.1", "--sqlite-path", filepath.Join(tb.TempDir(), "petclinic.db"))
+	logs := new(lockedBuffer)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if tb.Failed() {
+			tb.Logf("petclinic log tail:\n%s", tail(logs.String(), 20))
+		}
+	})
+	base := "http://127.0.0.1:" + port
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		resp, err := http.Get(base + "/actuator/health/readiness")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("petclinic not ready after 15 s:\n%s", logs.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestJourneysSucceedAgainstTheRealPetClinic(t *testing.T) {
+	base := startPetClinic(t)
+	var mix []Weighted
+	for _, name := range JourneyNames() {
+		mix = append(mix, Weighted{Journey: name, Weight: 1})
+	}
+	p, err := Constant(150, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := mustAttack(t, t.Context(), Plan{Target: base, Profile: p, Mix: mix, RunID: "journeys", Seed: 5})
+	journeys := tl.Journeys()
+	if len(journeys) != len(mix) {
+		t.Errorf("%d journeys measured, want %d", len(journeys), len(mix))
+	}
+	for _, j := range journeys {
+		if j.Requests == 0 || j.Successes != j.Requests {
+			t.Errorf("journey %s: %d/%d successes, errors %v", j.Name, j.Successes, j.Requests, j.Errors)
+		}
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(len(lines)-n, 0):], "\n")
 }

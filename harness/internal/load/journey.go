@@ -23,6 +23,9 @@ const (
 	HeaderRun = "X-Gameday-Run"
 	// HeaderJourney names the journey the request belongs to.
 	HeaderJourney = "X-Gameday-Journey"
+	// headerExpect carries a step's expected status from the targeter to
+	// the transport, which removes it before the request leaves.
+	headerExpect = "X-Gameday-Expect"
 )
 
 // A Journey is a named PetClinic user flow: steps a user takes one after
@@ -36,7 +39,18 @@ type Journey struct {
 }
 
 // A stepFunc builds one request of a journey for a session.
-type stepFunc func(s *session) (method, path string, body []byte, contentType string)
+type stepFunc func(s *session) request
+
+// A request is one step's HTTP request and the status that proves it did
+// its job (0: any 2xx or 3xx). A form POST that fails PetClinic's
+// validation answers 200 with the form again: only a 302 means the visit
+// was booked, so a 200 there counts as an error.
+type request struct {
+	method, path string
+	body         []byte
+	contentType  string
+	expect       int
+}
 
 // A session is one pass of a user through a journey: the ids its steps
 // share, drawn from PetClinic's seed data.
@@ -75,20 +89,20 @@ func letters(n uint64) string {
 }
 
 func get(path string) stepFunc {
-	return func(*session) (string, string, []byte, string) { return http.MethodGet, path, nil, "" }
+	return func(*session) request { return request{method: http.MethodGet, path: path} }
 }
 
 func getf(format func(*session) string) stepFunc {
-	return func(s *session) (string, string, []byte, string) { return http.MethodGet, format(s), nil, "" }
+	return func(s *session) request { return request{method: http.MethodGet, path: format(s)} }
 }
 
 func postJSON(path func(*session) string, body func(*session) any) stepFunc {
-	return func(s *session) (string, string, []byte, string) {
+	return func(s *session) request {
 		b, err := json.Marshal(body(s))
 		if err != nil {
 			panic(err) // bodies are plain structs of strings
 		}
-		return http.MethodPost, path(s), b, "application/json"
+		return request{method: http.MethodPost, path: path(s), body: b, contentType: "application/json", expect: http.StatusCreated}
 	}
 }
 
@@ -112,9 +126,12 @@ var journeys = []Journey{
 		Name: "book-visit", Description: "book a visit through the UI form (write)", Writes: true,
 		steps: []stepFunc{
 			getf(func(s *session) string { return fmt.Sprintf("/owners/%d/pets/%d/visits/new", s.owner, s.pet) }),
-			func(s *session) (string, string, []byte, string) {
+			func(s *session) request {
 				form := url.Values{"date": {s.now.Format(time.DateOnly)}, "description": {visitWhys[s.rng.IntN(len(visitWhys))]}}
-				return http.MethodPost, fmt.Sprintf("/owners/%d/pets/%d/visits/new", s.owner, s.pet), []byte(form.Encode()), "application/x-www-form-urlencoded"
+				return request{
+					method: http.MethodPost, path: fmt.Sprintf("/owners/%d/pets/%d/visits/new", s.owner, s.pet),
+					body: []byte(form.Encode()), contentType: "application/x-www-form-urlencoded", expect: http.StatusFound,
+				}
 			},
 			getf(ownerPath),
 		},
@@ -277,14 +294,19 @@ func (t *Targeter) Next(tgt *vegeta.Target) error {
 		pet := 1 + t.rng.IntN(len(petOwner)-1)
 		*s = session{pet: pet, owner: petOwner[pet], rng: t.rng, now: t.now()}
 	}
-	method, path, body, ctype := p.journey.steps[p.next](s)
+	req := p.journey.steps[p.next](s)
 	h := t.headers[i][p.next]
-	if ctype != "" {
+	if req.contentType != "" || req.expect != 0 {
 		h = h.Clone()
-		h.Set("Content-Type", ctype)
+		if req.contentType != "" {
+			h.Set("Content-Type", req.contentType)
+		}
+		if req.expect != 0 {
+			h.Set(headerExpect, strconv.Itoa(req.expect))
+		}
 	}
 	p.next = (p.next + 1) % len(p.journey.steps)
-	*tgt = vegeta.Target{Method: method, URL: t.base + path, Body: body, Header: h}
+	*tgt = vegeta.Target{Method: req.method, URL: t.base + req.path, Body: req.body, Header: h}
 	return nil
 }
 

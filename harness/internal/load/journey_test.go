@@ -102,7 +102,7 @@ func TestJourneysWalkTheirStepsWithOneSession(t *testing.T) {
 		if petOwner[pet] != owner {
 			t.Errorf("pet %d is not owner %d's in the seed data", pet, owner)
 		}
-		if post.Method != http.MethodPost || post.URL != form.URL || post.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		if post.Method != http.MethodPost || post.URL != form.URL || post.Header.Get("Content-Type") != "application/x-www-form-urlencoded" || post.Header.Get(headerExpect) != "302" {
 			t.Errorf("step 2 = %s (%v), want a form POST to %s", describe(post), post.Header, form.URL)
 		}
 		v, err := url.ParseQuery(string(post.Body))
@@ -128,7 +128,7 @@ func TestWritesSendBodiesPetClinicAccepts(t *testing.T) {
 	addVisit := regexp.MustCompile(`/petclinic/api/owners/(\d+)/pets/(\d+)/visits$`)
 	lastNames := map[string]bool{}
 	for _, tg := range draw(t, newTestTargeter(t, mix, 11), 500) {
-		if tg.Method != http.MethodPost || tg.Header.Get("Content-Type") != "application/json" || tg.Header.Get(HeaderRun) != "run-1" {
+		if tg.Method != http.MethodPost || tg.Header.Get("Content-Type") != "application/json" || tg.Header.Get(HeaderRun) != "run-1" || tg.Header.Get(headerExpect) != "201" {
 			t.Fatalf("write %s with headers %v, want a JSON POST of run-1", describe(tg), tg.Header)
 		}
 		var body map[string]string
