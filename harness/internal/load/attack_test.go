@@ -138,6 +138,7 @@ func TestAttackFollowsTheProfileShape(t *testing.T) {
 }
 
 func TestAttackClassifiesErrors(t *testing.T) {
+	t.Parallel() // measures classes, not rates: may share the CPU
 	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/vets.html", "/vets": // journey "vets": the service is down
@@ -183,6 +184,7 @@ func TestAttackClassifiesErrors(t *testing.T) {
 }
 
 func TestAWriteThatDoesNotTakeEffectIsAnError(t *testing.T) {
+	t.Parallel() // measures classes, not rates: may share the CPU
 	var leaked atomic.Int32
 	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get(headerExpect) != "" {
@@ -223,6 +225,7 @@ func TestAWriteThatDoesNotTakeEffectIsAnError(t *testing.T) {
 }
 
 func TestAttackOnAClosedPortCountsConnectionErrors(t *testing.T) {
+	t.Parallel() // measures classes, not rates: may share the CPU
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -244,6 +247,7 @@ func TestAttackOnAClosedPortCountsConnectionErrors(t *testing.T) {
 }
 
 func TestAttackAbortsPromptlyAndKeepsTheMeasurements(t *testing.T) {
+	t.Parallel() // measures classes, not rates: may share the CPU
 	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/petclinic/api/vets" { // half the requests hang
 			select {

@@ -27,7 +27,6 @@ const (
 	histMaxBits    = 37               // values below 2^37 ns are bucketed exactly
 	histOctaves    = histMaxBits - histSubBits
 	histBuckets    = histSub + histOctaves*histHalf
-	histFootprint  = histBuckets * 4 // bytes of counts
 	histLastBucket = histBuckets - 1
 )
 
