@@ -96,6 +96,8 @@ run_in() { (cd "$1" && shift && "$@"); }
 
 run run_in petclinic go_tests "$PETCLINIC_RACE_PKGS"
 run run_in harness go_tests "$HARNESS_RACE_PKGS"
+# The image make image builds must stay valid (crane validate, binary runs).
+run scripts/image.sh
 run make --no-print-directory --keep-going check
 
 step "done"
