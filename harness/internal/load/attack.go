@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -28,7 +29,7 @@ type Plan struct {
 	Seed     uint64        // seeds the journey picks
 
 	Workers    uint64        // initial vegeta workers, default 10
-	MaxWorkers uint64        // cap on workers, default 1000
+	MaxWorkers uint64        // cap on workers, default max(1000, peak rate × timeout + Workers)
 	Timeout    time.Duration // per request, default 5 s
 	// DisableKeepAlive opens a connection per request (keep-alive is on by
 	// default, as browsers and load balancers do).
@@ -46,7 +47,7 @@ var ErrAborted = errors.New("load: attack aborted")
 // Defaults of a Plan.
 const (
 	DefaultWorkers    = 10
-	DefaultMaxWorkers = 1000
+	DefaultMaxWorkers = 1000 // the least MaxWorkers defaults to
 	DefaultTimeout    = 5 * time.Second
 	// abortGrace bounds how long Wait waits for vegeta's workers to return
 	// after an abort has canceled every request in flight.
@@ -86,8 +87,11 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 		profile = profile.truncate(plan.Duration)
 	}
 	plan.Workers = cmpOr(plan.Workers, DefaultWorkers)
-	plan.MaxWorkers = max(cmpOr(plan.MaxWorkers, DefaultMaxWorkers), plan.Workers)
 	plan.Timeout = cmpOr(plan.Timeout, DefaultTimeout)
+	if plan.MaxWorkers == 0 {
+		plan.MaxWorkers = openModelWorkers(profile.MaxRate(), plan.Timeout, plan.Workers)
+	}
+	plan.MaxWorkers = max(plan.MaxWorkers, plan.Workers)
 
 	targeter, err := NewTargeter(TargeterConfig{Base: plan.Target, Mix: plan.Mix, RunID: plan.RunID, Header: plan.Header, Seed: plan.Seed})
 	if err != nil {
@@ -133,6 +137,13 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 		}
 	}()
 	return run, nil
+}
+
+// openModelWorkers is enough workers to hold rate while every request
+// takes the whole timeout: the load stays an open model, so a slow or
+// failing target does not slow the load down (and hide the outage).
+func openModelWorkers(rate float64, timeout time.Duration, workers uint64) uint64 {
+	return max(uint64(math.Ceil(rate*timeout.Seconds()))+workers, DefaultMaxWorkers)
 }
 
 func cmpOr[T comparable](v, def T) T {

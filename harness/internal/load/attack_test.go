@@ -277,6 +277,23 @@ func TestAttackAbortsPromptlyAndKeepsTheMeasurements(t *testing.T) {
 	}
 }
 
+func TestWorkersCoverTheRateTimesTheTimeout(t *testing.T) {
+	for name, tc := range map[string]struct {
+		rate    float64
+		timeout time.Duration
+		want    uint64
+	}{
+		"2000/s with 5 s timeouts keeps 10000 requests in flight": {2000, 5 * time.Second, 10010},
+		"a low rate keeps the floor":                              {10, time.Second, DefaultMaxWorkers},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := openModelWorkers(tc.rate, tc.timeout, 10); got != tc.want {
+				t.Errorf("openModelWorkers = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
 func TestStartRejectsAnEmptyPlan(t *testing.T) {
 	if _, err := Start(t.Context(), Plan{Target: "http://127.0.0.1:9"}); err == nil {
 		t.Error("a plan without profile was accepted")

@@ -127,6 +127,15 @@ func (p Profile) truncate(d time.Duration) Profile {
 	return Profile{segs: segs}
 }
 
+// MaxRate is the highest rate the profile requests.
+func (p Profile) MaxRate() float64 {
+	var m float64
+	for _, s := range p.segs {
+		m = max(m, s.from, s.to)
+	}
+	return m
+}
+
 // Duration is the length of the profile.
 func (p Profile) Duration() time.Duration {
 	if len(p.segs) == 0 {

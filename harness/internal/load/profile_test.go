@@ -122,6 +122,8 @@ func TestProfileHitsIsTheIntegralOfRate(t *testing.T) {
 		"ramp rate at 5s":                      {r.Rate(5 * time.Second), 200},
 		"ramp rate after the end":              {r.Rate(11 * time.Second), 0},
 		"ramp duration in seconds":             {r.Duration().Seconds(), 10},
+		"ramp peak rate":                       {r.MaxRate(), 300},
+		"steps peak rate":                      {p.MaxRate(), 10},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
