@@ -56,11 +56,12 @@ const (
 
 // A Run is an attack in progress.
 type Run struct {
-	timeline *Timeline
-	attacker *vegeta.Attacker
-	done     chan struct{} // closed when every result has been ingested
-	aborted  chan struct{} // closed when the context ended first
-	cause    error
+	timeline  *Timeline
+	attacker  *vegeta.Attacker
+	transport *transport
+	done      chan struct{} // closed when every result has been ingested
+	aborted   chan struct{} // closed when the context ended first
+	cause     error
 	// detached is set when Wait returns: stragglers of an abort are then
 	// drained but no longer recorded.
 	detached atomic.Bool
@@ -112,7 +113,7 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 	if tl == nil {
 		tl = NewTimeline(TimelineConfig{Start: time.Now(), SealAfter: plan.Timeout + 2*time.Second, Profile: &profile})
 	}
-	run := &Run{timeline: tl, attacker: attacker, done: make(chan struct{}), aborted: make(chan struct{})}
+	run := &Run{timeline: tl, attacker: attacker, transport: tr, done: make(chan struct{}), aborted: make(chan struct{})}
 	// No duration for vegeta: the profile stops after its last hit, even a
 	// late one (vegeta's own cut-off would drop hits delayed by the
 	// scheduler).
@@ -173,6 +174,7 @@ func (r *Run) Wait() (*Timeline, error) {
 		}
 	}
 	r.detached.Store(true)
+	r.transport.base.CloseIdleConnections()
 	r.timeline.Seal()
 	select {
 	case <-r.aborted:
