@@ -158,7 +158,9 @@ func cmpOr[T comparable](v, def T) T {
 // Timeline is the live timeline of the attack.
 func (r *Run) Timeline() *Timeline { return r.timeline }
 
-// Stop ends the attack early, as an abort does.
+// Stop stops sending requests; Wait then returns once those in flight are
+// done, without error. To abort (cancel in-flight requests, ErrAborted),
+// cancel the context given to Start.
 func (r *Run) Stop() { r.attacker.Stop() }
 
 // Wait blocks until the attack ends and every result is in, then seals
