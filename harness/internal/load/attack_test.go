@@ -277,6 +277,32 @@ func TestAttackAbortsPromptlyAndKeepsTheMeasurements(t *testing.T) {
 	}
 }
 
+func TestARunShowsLiveProgressAndStopsEarly(t *testing.T) {
+	t.Parallel()
+	srv := newCountingServer(t, nil)
+	p, err := Constant(100, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := Start(t.Context(), Plan{Target: srv.URL, Profile: p, Mix: []Weighted{{"home", 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	snap := run.Timeline().Snapshot()
+	if snap.Window < time.Second || math.Abs(snap.Rate-100) > 20 || snap.SuccessRatio != 1 || snap.P99 <= 0 {
+		t.Errorf("live snapshot = %+v, want about 100/s, all successes", snap)
+	}
+	run.Stop()
+	tl, err := run.Wait()
+	if err != nil {
+		t.Fatalf("Wait after Stop: %v", err)
+	}
+	if total := tl.Total(); total.Requests < 200 || total.Requests > 400 || total.Successes != total.Requests {
+		t.Errorf("total after stopping at 2.5 s = %+v, want about 250 successes", total)
+	}
+}
+
 func TestWorkersCoverTheRateTimesTheTimeout(t *testing.T) {
 	for name, tc := range map[string]struct {
 		rate    float64
