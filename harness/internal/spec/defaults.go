@@ -8,16 +8,16 @@ import (
 
 // Defaults, in one place.
 const (
-	DefaultReplicas        = 3
-	DefaultRequestTimeout  = 5 * time.Second
-	DefaultMaxWorkers      = 512
-	DefaultProbeInterval   = 5 * time.Second
+	DefaultReplicas         = 3
+	DefaultRequestTimeout   = 5 * time.Second
+	DefaultMaxWorkers       = 512
+	DefaultProbeInterval    = 5 * time.Second
 	DefaultHTTPProbeTimeout = 2 * time.Second
-	DefaultBreaches        = 3
-	DefaultErrorWindow     = 10 * time.Second
-	DefaultCooldown        = 10 * time.Second
-	DefaultNamespace       = "petclinic"
-	DefaultDeployment      = "petclinic"
+	DefaultBreaches         = 3
+	DefaultErrorWindow      = 10 * time.Second
+	DefaultCooldown         = 10 * time.Second
+	DefaultNamespace        = "petclinic"
+	DefaultDeployment       = "petclinic"
 )
 
 // DefaultZones are the sandbox's zones, the values of the

@@ -88,3 +88,35 @@ func TestPodKillFitsTheDemo(t *testing.T) {
 		t.Errorf("pod-kill faults = %+v, want one PodChaos pod-kill", e.Spec.Faults)
 	}
 }
+
+// TestReadmeExamplesAreValid keeps the annotated examples of
+// experiments/README.md honest: both parse and validate.
+func TestReadmeExamplesAreValid(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(experimentsDir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(b), "```yaml\n")[1:]
+	if len(blocks) != 2 {
+		t.Fatalf("%d yaml blocks in the README, want 2 (an experiment and a suite)", len(blocks))
+	}
+	experiment, _, _ := strings.Cut(blocks[0], "```")
+	opts := spec.ValidateOptions{Journeys: load.JourneyNames()}
+	if _, err := opts.Parse("README.md (experiment)", []byte(experiment)); err != nil {
+		t.Errorf("the README's experiment is invalid:\n%v", err)
+	}
+	suite, _, _ := strings.Cut(blocks[1], "```")
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "pod-kill.yaml"), []byte(experiment), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "suites"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "suites", "gate.yaml"), []byte(suite), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := opts.LoadSuite(filepath.Join(dir, "suites", "gate.yaml")); err != nil {
+		t.Errorf("the README's suite is invalid:\n%v", err)
+	}
+}

@@ -1,4 +1,4 @@
-package spec
+package spec_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 	"github.com/invopop/jsonschema"
 )
 
@@ -39,10 +40,10 @@ func goComments(t *testing.T) map[string]string {
 	}
 	for k, v := range cm.CommentMap {
 		if rest, ok := strings.CutPrefix(k, prefix); ok {
-			r.CommentMap[chaosMeshPkg+"."+rest] = v
+			r.CommentMap["github.com/chaos-mesh/chaos-mesh/api/v1alpha1."+rest] = v
 		}
 	}
-	CleanComments(r.CommentMap)
+	spec.CleanComments(r.CommentMap)
 	return r.CommentMap
 }
 
@@ -51,10 +52,10 @@ func goComments(t *testing.T) map[string]string {
 func TestSchemaIsUpToDate(t *testing.T) {
 	comments := goComments(t)
 	for name, s := range map[string]*jsonschema.Schema{
-		"experiment.schema.json": ExperimentSchema(comments),
-		"suite.schema.json":      SuiteSchema(comments),
+		"experiment.schema.json": spec.ExperimentSchema(comments),
+		"suite.schema.json":      spec.SuiteSchema(comments),
 	} {
-		got, err := MarshalSchema(s)
+		got, err := spec.MarshalSchema(s)
 		if err != nil {
 			t.Fatalf("marshal %s: %v", name, err)
 		}

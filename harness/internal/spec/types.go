@@ -20,10 +20,10 @@ const (
 
 // Bounds that keep a game day sane on a laptop and in CI.
 const (
-	MaxRate          = 10000     // requests per second, any profile
-	MaxRunDuration   = time.Hour // load.duration
-	MaxDescription   = 100       // words in metadata.description
-	MaxWorkers       = 10000     // load.maxWorkers
+	MaxRate           = 10000     // requests per second, any profile
+	MaxRunDuration    = time.Hour // load.duration
+	MaxDescription    = 100       // words in metadata.description
+	MaxWorkers        = 10000     // load.maxWorkers
 	MaxRequestTimeout = time.Minute
 )
 
