@@ -84,19 +84,26 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 				add(fileError(f, err))
 				continue
 			}
-			switch kindOf(data) {
+			switch kind := kindOf(data); kind {
 			case KindSuite:
 				st, err := o.parseSuite(f, data)
 				add(err)
 				if st != nil {
 					c.Suites = append(c.Suites, st)
 				}
-			default:
+			case KindExperiment, "":
 				e, err := o.parseExperiment(f, data, nil)
 				add(err)
 				if e != nil {
 					c.Experiments = append(c.Experiments, e)
 				}
+			default:
+				s, err := parse(f, data, kind)
+				if err == nil {
+					s.errPath(fieldPath{"kind"}, "must be %q or %q, not %q", KindExperiment, KindSuite, kind)
+					err = s.errs.err()
+				}
+				add(err)
 			}
 		}
 	}

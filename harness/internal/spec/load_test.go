@@ -207,8 +207,9 @@ spec:
 }
 
 func TestLoadPathCollectsEveryFileAndError(t *testing.T) {
-	c, err := spec.LoadPath("testdata/good", "testdata/bad/rate-zero.yaml", "testdata/bad/unknown-kind.yaml", "testdata/nowhere")
-	want := `testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
+	c, err := spec.LoadPath("testdata/good", "testdata/bad/rate-zero.yaml", "testdata/bad/unknown-kind.yaml", "testdata/bad/other-kind.yaml", "testdata/nowhere")
+	want := `testdata/bad/other-kind.yaml:2:7: kind: must be "Experiment" or "Suite", not "Schedule"
+testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
 testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, not "IOChaos"
 testdata/nowhere: no such file or directory`
 	if err == nil || err.Error() != want {

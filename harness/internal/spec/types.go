@@ -250,7 +250,8 @@ type ProbeMode string
 const (
 	// ModeBefore: from the start of the load until the first fault.
 	ModeBefore ProbeMode = "before"
-	// ModeDuring: while at least one fault is active.
+	// ModeDuring: from the first fault's injection to the end of the last
+	// fault.
 	ModeDuring ProbeMode = "during"
 	// ModeAfter: from the end of the last fault (plus recovery.within, when
 	// set) to the end of the load.
@@ -290,8 +291,8 @@ type HTTPProbe struct {
 	URL string `json:"url,omitempty"`
 	// Path is appended to the target's base URL; exactly one of url and path.
 	Path string `json:"path,omitempty"`
-	// Method (default GET).
-	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST,enum=PUT,enum=DELETE,enum=PATCH,enum=OPTIONS"`
+	// Method is GET (default) or HEAD: a probe reads, it never writes.
+	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD"`
 	// ExpectStatus is the status code that counts as success (default 200).
 	ExpectStatus int `json:"expectStatus,omitempty"`
 	// Timeout of the request (default 2s); a timeout is a breach.
