@@ -59,8 +59,7 @@ check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec ##
 
 .PHONY: check-tools
 check-tools:
-	@scripts/tools.sh apt >/dev/null
-	@scripts/tools.sh actionlint gosec
+	@scripts/tools.sh check
 
 .PHONY: check-gofmt
 check-gofmt:

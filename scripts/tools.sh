@@ -6,6 +6,7 @@
 #
 # Usage: scripts/tools.sh            everything
 #        scripts/tools.sh apt        Debian packages only
+#        scripts/tools.sh check      what `make check` needs (linters, gosec)
 #        scripts/tools.sh NAME...    only these Go tools (e.g. crane)
 #
 # Put "$GAMEDAY_CACHE/bin" on PATH to use the Go tools (the Makefile does).
@@ -78,6 +79,10 @@ main() {
 		;;
 	apt)
 		ensure_apt "${APT_PACKAGES[@]}"
+		;;
+	check)
+		ensure_apt shellcheck yamllint
+		install_go_tools actionlint gosec
 		;;
 	*)
 		local t
