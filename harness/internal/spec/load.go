@@ -35,9 +35,9 @@ func LoadPath(paths ...string) (*Catalog, error) { return ValidateOptions{}.Load
 // in path. The error is an ErrorList naming file:line:col and the field of
 // every problem.
 func (o ValidateOptions) LoadFile(path string) (*Experiment, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, err
 	}
 	return o.Parse(path, data)
 }
@@ -51,9 +51,9 @@ func (o ValidateOptions) Parse(file string, data []byte) (*Experiment, error) {
 // resolved against the suite's directory and the suite's defaults applied.
 // All errors of the suite and of its experiments are returned together.
 func (o ValidateOptions) LoadSuite(path string) (*Suite, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
-		return nil, fileError(path, err)
+		return nil, err
 	}
 	return o.parseSuite(path, data)
 }
@@ -79,9 +79,9 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 			continue
 		}
 		for _, f := range files {
-			data, err := os.ReadFile(f)
+			data, err := readFile(f)
 			if err != nil {
-				add(fileError(f, err))
+				add(err)
 				continue
 			}
 			switch kind := kindOf(data); kind {
@@ -147,13 +147,44 @@ func fileError(path string, err error) error {
 	return ErrorList{{File: path, Msg: err.Error()}}
 }
 
-// kindOf peeks at a document's top-level kind, without validating.
+// kindOf peeks at a document's top-level kind in its syntax tree, without
+// decoding (which would expand aliases) or validating.
 func kindOf(data []byte) string {
-	var head struct {
-		Kind string `yaml:"kind"`
+	f, err := parser.ParseBytes(data, 0)
+	if err != nil {
+		return ""
 	}
-	_ = yaml.Unmarshal(data, &head)
-	return head.Kind
+	for _, d := range f.Docs {
+		if m, ok := d.Body.(*ast.MappingNode); ok {
+			for _, mv := range m.Values {
+				if k, _ := keyString(mv.Key); k == "kind" {
+					if v, ok := mv.Value.(*ast.StringNode); ok {
+						return v.Value
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// MaxFileSize bounds an experiment or suite file.
+const MaxFileSize = 1 << 20
+
+// readFile reads a spec file of at most MaxFileSize bytes.
+func readFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, ErrorList{{File: path, Msg: fmt.Sprintf("%d bytes: an experiment file has at most %d", fi.Size(), MaxFileSize)}}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	return data, nil
 }
 
 // parse reads one YAML document into a source.
@@ -271,10 +302,10 @@ func (o ValidateOptions) parseSuite(file string, data []byte) (*Suite, error) {
 			if !filepath.IsAbs(path) {
 				path = filepath.Join(filepath.Dir(file), path)
 			}
-			data, err := os.ReadFile(path)
+			data, err := readFile(path)
 			if err != nil {
 				s.errs = nil
-				s.errPath(fieldPath{"spec", "experiments", i, "file"}, "%s: %s", path, fileError(path, err).(ErrorList)[0].Msg)
+				s.errPath(fieldPath{"spec", "experiments", i, "file"}, "%s: %s", path, err.(ErrorList)[0].Msg)
 				errs = append(errs, s.errs...)
 				continue
 			}

@@ -2,6 +2,7 @@ package spec_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,5 +226,27 @@ func TestLoadFileRejectsASuite(t *testing.T) {
 	want := `testdata/bad/suite-errors.yaml:2:7: kind: must be "Experiment", not "Suite"`
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadFile(suite) error =\n%v\nwant\n%s", err, want)
+	}
+}
+
+// TestAliasBombIsRejectedWithoutExpansion: aliases are refused from the
+// syntax tree, so a "billion laughs" file costs nothing.
+func TestAliasBombIsRejectedWithoutExpansion(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: gameday.dev/v1alpha1\nkind: Experiment\nmetadata:\n  labels:\n    a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&b, "    a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	path := filepath.Join(t.TempDir(), "laughs.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := spec.LoadPath(path)
+	if err == nil || !strings.Contains(err.Error(), "metadata.labels.a0: anchors and aliases are not supported") {
+		t.Errorf("LoadPath(laughs) = %v, want the anchor refused", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("LoadPath(laughs) took %s", d)
 	}
 }
