@@ -28,6 +28,7 @@ import (
 // Chaos Mesh types are meant to be decoded.
 type source struct {
 	file string
+	data []byte
 	root ast.Node
 	errs ErrorList
 }
@@ -466,4 +467,53 @@ func tokenValue(t *token.Token) string {
 		return ""
 	}
 	return strconv.Quote(t.Value)
+}
+
+// errInScalar records an error at byte offset of the string value of the
+// field p: the position of that byte in the file when the scalar is on one
+// line or a block scalar (| or >), else the scalar's own position.
+func (s *source) errInScalar(p fieldPath, offset int, format string, a ...any) {
+	n := s.locate(p)
+	line, col := pos(n)
+	switch n := n.(type) {
+	case *ast.StringNode:
+		if !strings.Contains(n.Value, "\n") && offset <= len(n.Value) {
+			switch n.Token.Type {
+			case token.DoubleQuoteType, token.SingleQuoteType:
+				col += 1 + offset
+			default:
+				col += offset
+			}
+		}
+	case *ast.LiteralNode:
+		line, col = s.inBlock(n.Start.Position.Line, offset)
+	}
+	s.errs = append(s.errs, &Error{File: s.file, Line: line, Column: col, Field: p.String(), Msg: fmt.Sprintf(format, a...)})
+}
+
+// inBlock maps an offset in the value of a block scalar whose indicator is
+// on line header to a line and column, counting one separator (a newline,
+// or the space a folded scalar puts instead) between content lines.
+func (s *source) inBlock(header, offset int) (int, int) {
+	lines := strings.Split(string(s.data), "\n")
+	indent := -1
+	for i := header; i < len(lines); i++ { // lines[header] is the line after the header
+		text := lines[i]
+		trimmed := strings.TrimLeft(text, " ")
+		if indent < 0 {
+			if trimmed == "" {
+				continue
+			}
+			indent = len(text) - len(trimmed)
+		}
+		content := ""
+		if len(text) >= indent {
+			content = text[indent:]
+		}
+		if offset <= len(content) {
+			return i + 1, indent + offset + 1
+		}
+		offset -= len(content) + 1
+	}
+	return header, 1
 }

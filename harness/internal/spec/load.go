@@ -189,7 +189,7 @@ func readFile(path string) ([]byte, error) {
 
 // parse reads one YAML document into a source.
 func parse(file string, data []byte, wantKind string) (*source, error) {
-	s := &source{file: file}
+	s := &source{file: file, data: data}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		var ye yaml.Error

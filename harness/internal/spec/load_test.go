@@ -35,7 +35,9 @@ testdata/bad/duration-unit.yaml:25:17: spec.faults[0].duration: invalid duration
 		"a fault must end before the load ends": {"fault-after-load.yaml", `
 testdata/bad/fault-after-load.yaml:25:17: spec.faults[0].duration: the fault ends at 1m10s, after the load (1m0s)`},
 		"PromQL is parsed by Prometheus' parser": {"promql-syntax.yaml", `
-testdata/bad/promql-syntax.yaml:18:18: spec.hypothesis.probes[0].promql.query: invalid PromQL: 1:87: parse error: unclosed left parenthesis`},
+testdata/bad/promql-syntax.yaml:18:104: spec.hypothesis.probes[0].promql.query: invalid PromQL: unclosed left parenthesis`},
+		"a PromQL error in a folded scalar points at its line and column": {"promql-syntax-folded.yaml", `
+testdata/bad/promql-syntax-folded.yaml:20:70: spec.hypothesis.probes[0].promql.query: invalid PromQL: unexpected ")" in offset, expected number, duration, step(), or range()`},
 		"a PromQL probe must return one instant value": {"promql-range-vector.yaml", `
 testdata/bad/promql-range-vector.yaml:18:18: spec.hypothesis.probes[0].promql.query: must return an instant vector or a scalar, not a matrix`},
 		"a LogQL query needs a stream selector": {"logql-no-selector.yaml", `

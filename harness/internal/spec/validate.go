@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/url"
@@ -338,7 +339,12 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 		case strings.TrimSpace(q.Query) == "":
 			s.errPath(qp, "required")
 		case err != nil:
-			s.errPath(qp, "invalid PromQL: %s", err)
+			var perrs parser.ParseErrors
+			if errors.As(err, &perrs) && len(perrs) > 0 {
+				s.errInScalar(qp, int(perrs[0].PositionRange.Start), "invalid PromQL: %s", perrs[0].Err)
+			} else {
+				s.errPath(qp, "invalid PromQL: %s", err)
+			}
 		case expr.Type() != parser.ValueTypeVector && expr.Type() != parser.ValueTypeScalar:
 			s.errPath(qp, "must return an instant vector or a scalar, not a %s", expr.Type())
 		}
