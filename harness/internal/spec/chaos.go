@@ -28,9 +28,13 @@ func (f *Fault) validate(s *source, p fieldPath, target *Target, run time.Durati
 	if f.StartAfter < 0 {
 		s.errPath(p.key("startAfter"), "must not be negative")
 	}
-	if f.Duration <= 0 {
+	switch {
+	case f.Duration <= 0:
 		s.errPath(p.key("duration"), "must be positive")
-	} else if end := f.End().D(); run > 0 && end > run {
+	case run <= 0:
+	case f.StartAfter.D() >= run:
+		s.errPath(p.key("startAfter"), "the fault starts at %s, when the load (%s) is over", f.StartAfter, Duration(run))
+	case f.Duration.D() > run || f.End().D() > run: // both bounded: no overflow
 		s.errPath(p.key("duration"), "the fault ends at %s, after the load (%s)", f.End(), Duration(run))
 	}
 	sp := p.key("spec")

@@ -34,6 +34,8 @@ testdata/bad/duration-integer.yaml:25:17: spec.faults[0].duration: must be a str
 testdata/bad/duration-unit.yaml:25:17: spec.faults[0].duration: invalid duration "20 seconds": use a Go duration such as 30s, 1m30s or 500ms`},
 		"a fault must end before the load ends": {"fault-after-load.yaml", `
 testdata/bad/fault-after-load.yaml:25:17: spec.faults[0].duration: the fault ends at 1m10s, after the load (1m0s)`},
+		"a fault starting after the load is rejected without overflow": {"start-after-overflow.yaml", `
+testdata/bad/start-after-overflow.yaml:24:19: spec.faults[0].startAfter: the fault starts at 2562047h0m0s, when the load (1m0s) is over`},
 		"PromQL is parsed by Prometheus' parser": {"promql-syntax.yaml", `
 testdata/bad/promql-syntax.yaml:18:104: spec.hypothesis.probes[0].promql.query: invalid PromQL: unclosed left parenthesis`},
 		"a PromQL error in a folded scalar points at its line and column": {"promql-syntax-folded.yaml", `

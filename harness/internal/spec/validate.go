@@ -130,11 +130,14 @@ func (e *Experiment) validate(s *source, opts ValidateOptions) {
 
 	if r := e.Spec.Recovery; r != nil {
 		rp := sp.key("recovery")
-		if r.Within <= 0 {
-			s.errPath(rp.key("within"), "must be positive")
+		if r.Within <= 0 || r.Within.D() > run {
+			s.errPath(rp.key("within"), "%s: must be positive and at most the load's duration", r.Within)
 		}
 		for _, f := range e.Spec.Faults {
-			if end := f.End().D() + r.Within.D(); f.Duration > 0 && end > run {
+			if f.Duration <= 0 || f.StartAfter < 0 || f.Duration.D() > run || f.StartAfter.D() > run || r.Within.D() > run {
+				continue // reported above; the sum below cannot overflow
+			}
+			if end := f.End().D() + r.Within.D(); end > run {
 				s.errPath(rp.key("within"), "fault %q ends at %s: its recovery window ends at %s, after the load (%s)", f.Name, f.End(), Duration(end), Duration(run))
 			}
 		}
