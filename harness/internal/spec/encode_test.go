@@ -83,6 +83,17 @@ func FuzzDecodeExperiment(f *testing.F) {
 		if err := e.Validate(spec.ValidateOptions{}); err != nil {
 			t.Fatalf("accepted experiment does not re-validate: %v", err)
 		}
+		for _, fault := range e.Spec.Faults {
+			if fault.StartAfter < 0 || fault.End() <= fault.StartAfter || fault.End() > e.Spec.Load.Duration {
+				t.Fatalf("accepted fault %q runs %s..%s outside the load (%s)", fault.Name, fault.StartAfter, fault.End(), e.Spec.Load.Duration)
+			}
+			if fault.Spec.Object() == nil || fault.Spec.PodSelector() == nil {
+				t.Fatalf("accepted fault %q has no Chaos Mesh spec", fault.Name)
+			}
+		}
+		if len(e.Spec.Hypothesis.Probes) == 0 || e.Spec.Target == nil {
+			t.Fatalf("accepted experiment without probes or target")
+		}
 		first, err := spec.Encode(e)
 		if err != nil {
 			t.Fatalf("encode: %v", err)
