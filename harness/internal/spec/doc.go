@@ -24,7 +24,8 @@
 // offline for a stream selector and balanced brackets: Loki's parser is
 // AGPL and is not imported.
 //
-// The JSON Schemas in experiments/schema/ are generated from these types:
-//
-//go:generate go test . -count=1 -run TestSchemaIsUpToDate -args -update
+// The JSON Schemas in experiments/schema/ are generated from these types by
+// `go generate ./internal/spec` (a test fails while they are stale).
 package spec
+
+//go:generate go test . -count=1 -run TestSchemaIsUpToDate -args -update

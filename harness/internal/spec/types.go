@@ -57,7 +57,8 @@ type Metadata struct {
 
 // ExperimentSpec is what an experiment does.
 type ExperimentSpec struct {
-	// Target is where the experiment runs; the local sandbox by default.
+	// Target is where the experiment runs: the suite's default target, else
+	// the local sandbox. Never nil once loaded.
 	Target *Target `json:"target,omitempty"`
 	// Load is the traffic sent to the target for the whole run.
 	Load Load `json:"load"`
