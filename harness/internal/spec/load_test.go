@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -220,8 +221,12 @@ testdata/nowhere: no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadPath error =\n%v\nwant\n%s", err, want)
 	}
-	if len(c.Experiments) != 1 || c.Experiments[0].Metadata.Name != "minimal" {
-		t.Errorf("loaded %d experiments, want testdata/good/minimal.yaml", len(c.Experiments))
+	var names []string
+	for _, e := range c.Experiments {
+		names = append(names, e.Metadata.Name)
+	}
+	if want := []string{"kubernetes-zone", "minimal"}; !slices.Equal(names, want) {
+		t.Errorf("loaded %v, want the good fixtures %v", names, want)
 	}
 }
 

@@ -115,3 +115,24 @@ func TestValidateAnExperimentBuiltInCode(t *testing.T) {
 		t.Errorf("http probe expectStatus = %d, want the default 200", e.Spec.Hypothesis.Probes[0].HTTP.ExpectStatus)
 	}
 }
+
+func TestKubernetesTargetFromYAML(t *testing.T) {
+	e, err := spec.LoadFile("testdata/good/kubernetes.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := e.Spec.Target.Kubernetes
+	if e.Spec.Target.Kind != spec.TargetKubernetes || e.Spec.Target.Sandbox != nil || k.Namespace != "shop" || k.Deployment != spec.DefaultDeployment {
+		t.Errorf("target = %+v / %+v, want kubernetes in namespace shop with the default deployment", *e.Spec.Target, *k)
+	}
+	sel := e.Spec.Faults[0].Spec.PodSelector()
+	if len(sel.Selector.Namespaces) != 1 || sel.Selector.Namespaces[0] != "shop" {
+		t.Errorf("selector namespaces = %v, want [shop] from the target", sel.Selector.Namespaces)
+	}
+	if sel.Mode != v1alpha1.FixedPercentMode || sel.Value != "50" {
+		t.Errorf("mode/value = %s/%s", sel.Mode, sel.Value)
+	}
+	if got := e.Spec.Load.Profile.RateAt(time.Minute, e.Spec.Load.Duration.D()); got != 50 {
+		t.Errorf("ramp 0→100 at half time = %g, want 50", got)
+	}
+}
