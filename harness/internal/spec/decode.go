@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -459,14 +458,6 @@ func value(n ast.Node) any {
 		return out
 	}
 	return n.String()
-}
-
-// tokenValue is the raw text of a scalar, for messages.
-func tokenValue(t *token.Token) string {
-	if t == nil {
-		return ""
-	}
-	return strconv.Quote(t.Value)
 }
 
 // errInScalar records an error at byte offset of the string value of the
