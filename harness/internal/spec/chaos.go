@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"maps"
 	"reflect"
 	"regexp"
 	"slices"
@@ -149,8 +150,8 @@ func checkNetworkChaos(s *source, p fieldPath, spec *v1alpha1.NetworkChaosSpec, 
 			s.errPath(p.key("bandwidth"), "only used with action bandwidth")
 		}
 	case v1alpha1.PartitionAction:
-		for k, set := range params {
-			if set {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
+			if params[k] {
 				s.errPath(p.key(k), "not used with action partition")
 			}
 		}
@@ -161,8 +162,8 @@ func checkNetworkChaos(s *source, p fieldPath, spec *v1alpha1.NetworkChaosSpec, 
 		if !params[a] {
 			s.errPath(p.key(a), "required with action %s", a)
 		}
-		for k, set := range params {
-			if set && k != a {
+		for _, k := range slices.Sorted(maps.Keys(params)) {
+			if params[k] && k != a {
 				s.errPath(p.key(k), "only used with action %s or netem", k)
 			}
 		}

@@ -72,6 +72,8 @@ testdata/bad/selector-empty.yaml:30:11: spec.faults[0].spec.selector: selects ev
 testdata/bad/unknown-zone.yaml:30:73: spec.faults[0].spec.selector.labelSelectors["topology.kubernetes.io/zone"]: the sandbox has no zone "eu-west-1a" (zones: zone-a, zone-b, zone-c)`},
 		"a NetworkChaos delay needs its delay block": {"network-without-delay.yaml", `
 testdata/bad/network-without-delay.yaml:27:9: spec.faults[0].spec.delay: required with action delay`},
+		"a NetworkChaos parameter of another action is refused": {"network-extra-param.yaml", `
+testdata/bad/network-extra-param.yaml:34:11: spec.faults[0].spec.loss: only used with action loss or netem`},
 		"Chaos Mesh's own webhook validation runs": {"chaos-mesh-webhook.yaml", `
 testdata/bad/chaos-mesh-webhook.yaml:32:20: spec.faults[0].spec.delay.latency: chaos mesh: Invalid value: "10x": parse duration field error: time: unknown unit "x" in duration "10x"`},
 		"the Chaos Mesh duration cannot contradict the fault's": {"chaos-mesh-duration-differs.yaml", `
