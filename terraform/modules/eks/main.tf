@@ -30,6 +30,21 @@ resource "aws_iam_role_policy_attachment" "cluster" {
   policy_arn = "${local.policy_prefix}/AmazonEKSClusterPolicy"
 }
 
+# EKS encrypts and decrypts Kubernetes secrets with the key as the cluster role.
+data "aws_iam_policy_document" "cluster_encryption" {
+  statement {
+    sid       = "EnvelopeEncryption"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey", "kms:CreateGrant"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "cluster_encryption" {
+  name   = "envelope-encryption"
+  role   = aws_iam_role.cluster.id
+  policy = data.aws_iam_policy_document.cluster_encryption.json
+}
+
 resource "aws_cloudwatch_log_group" "this" {
   # The name EKS writes to: the group must exist first to set retention and key.
   name              = "/aws/eks/${var.name}/cluster"
@@ -68,6 +83,7 @@ resource "aws_eks_cluster" "this" {
 
   depends_on = [
     aws_iam_role_policy_attachment.cluster,
+    aws_iam_role_policy.cluster_encryption,
     aws_cloudwatch_log_group.this,
   ]
 }
@@ -188,6 +204,27 @@ resource "aws_eks_node_group" "this" {
 # Add-ons
 ################################################################################
 
+locals {
+  ebs_csi = contains(keys(var.addons), "aws-ebs-csi-driver")
+}
+
+# The EBS CSI controller gets its AWS permissions through Pod Identity.
+resource "aws_iam_role" "ebs_csi" {
+  count = local.ebs_csi ? 1 : 0
+
+  name_prefix        = "${substr(var.name, 0, 20)}-ebs-csi-"
+  assume_role_policy = data.aws_iam_policy_document.pod_identity_assume.json
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "ebs_csi" {
+  count = local.ebs_csi ? 1 : 0
+
+  role       = aws_iam_role.ebs_csi[0].name
+  policy_arn = "${local.policy_prefix}/service-role/AmazonEBSCSIDriverPolicy"
+}
+
 resource "aws_eks_addon" "this" {
   for_each = var.addons
 
@@ -196,6 +233,14 @@ resource "aws_eks_addon" "this" {
   addon_version               = each.value.version
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "PRESERVE"
+
+  dynamic "pod_identity_association" {
+    for_each = each.key == "aws-ebs-csi-driver" ? aws_iam_role.ebs_csi[*].arn : []
+    content {
+      role_arn        = pod_identity_association.value
+      service_account = "ebs-csi-controller-sa"
+    }
+  }
 
   tags = var.tags
 
