@@ -452,13 +452,18 @@ func breachOf(in Input, s probe.Sample) Breach {
 	return b
 }
 
+var phaseWords = map[Phase]string{
+	PhaseBefore: "before the faults", PhaseDuring: "during a fault",
+	PhaseRecovery: "in the recovery grace", PhaseAfter: "after the faults",
+}
+
 // breachSummary says how many samples breached, in which phases, and the
-// first one: "3 samples breached during (first at +32s: ...)".
+// first one: "3 samples breached during a fault (first at +32s: ...)".
 func breachSummary(bs []Breach) string {
 	var phases []string
 	for _, b := range bs {
-		if !slices.Contains(phases, string(b.Phase)) {
-			phases = append(phases, string(b.Phase))
+		if w := phaseWords[b.Phase]; !slices.Contains(phases, w) {
+			phases = append(phases, w)
 		}
 	}
 	noun := "samples"

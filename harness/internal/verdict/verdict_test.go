@@ -135,13 +135,13 @@ func TestEvaluate(t *testing.T) {
 			in:         input(with(healthy(), "latency", series("latency", 0, 60, between(25, 30, probe.StatusBreached)))),
 			wantStatus: verdict.Failed, wantCode: exitcode.Failed,
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail, "errors": verdict.Pass},
-			wantReason: "probe latency failed: 1 sample breached during (first at +25s",
+			wantReason: "probe latency failed: 1 sample breached during a fault (first at +25s",
 		},
 		"a breach before any fault fails even a recovery probe": {
 			in:         input(with(healthy(), "errors", series("errors", 0, 60, between(5, 10, probe.StatusBreached)))),
 			wantStatus: verdict.Failed, wantCode: exitcode.Failed,
 			wantResult: map[string]verdict.Result{"errors": verdict.Fail},
-			wantReason: "breached before",
+			wantReason: "breached before the faults",
 		},
 		"a probe that could not be measured for most of the run makes it inconclusive": {
 			in:         input(with(healthy(), "latency", series("latency", 0, 60, between(15, 60, probe.StatusError)))),

@@ -1,0 +1,204 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/verdict"
+)
+
+// Markdown is report.md: a verdict line, the probes, the faults with their
+// detect and recover times, and the load, for a GitHub job summary.
+func Markdown(r *Report) ([]byte, error) {
+	var b bytes.Buffer
+	v := r.Verdict
+	fmt.Fprintf(&b, "## Game day `%s`: %s\n\n", r.Experiment.Name, strings.ToUpper(string(v.Status)))
+	fmt.Fprintf(&b, "**Verdict: %s** (exit %d, %s) · score %s · error budget consumed %s of %s\n\n",
+		strings.ToUpper(string(v.Status)), r.ExitCode, exitcode.Name(r.ExitCode), pct(v.Score.Percent),
+		pct(100*v.Budget.Consumed), objective(v.Budget.Objective))
+	fmt.Fprintf(&b, "Run `%s` of suite `%s` on %s (%s), %s → %s (%s of %s planned).\n\n",
+		r.RunID, r.Suite, r.Target.Kind, r.Target.URL, stamp(r.Timings.Start), stamp(r.Timings.End),
+		secs(r.Timings.ActualSeconds), secs(r.Timings.PlannedSeconds))
+	for _, reason := range v.Reasons {
+		fmt.Fprintf(&b, "- %s\n", mdCell(reason))
+	}
+	if r.StopReason != "" {
+		fmt.Fprintf(&b, "- stopped: %s\n", mdCell(r.StopReason))
+	}
+	b.WriteString("\n### Probes\n\n| probe | type | mode | tolerance | result | samples (ok/breached/error) | reasons |\n|---|---|---|---|---|---|---|\n")
+	for _, p := range r.Probes {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | **%s** | %d (%d/%d/%d) | %s |\n", p.Name, p.Type, p.Mode,
+			mdCell(p.Tolerance), strings.ToUpper(string(p.Result)), p.Samples, p.OK, p.Breached, p.Errors,
+			mdCell(strings.Join(p.Reasons, "; ")))
+	}
+	b.WriteString("\n### Faults\n\n")
+	if len(r.Faults) == 0 {
+		b.WriteString("No fault.\n")
+	} else {
+		b.WriteString("| fault | kind | planned | targets | injected | recovered | time to detect | time to recover |\n|---|---|---|---|---|---|---|---|\n")
+		for _, f := range r.Faults {
+			planned := fmt.Sprintf("+%s for %s", secs(f.StartAfter), secs(f.Duration))
+			kind := f.Kind
+			if f.Action != "" {
+				kind += " " + f.Action
+			}
+			if f.Result == nil {
+				fmt.Fprintf(&b, "| %s | %s | %s | - | not injected | - | - | - |\n", f.Name, kind, planned)
+				continue
+			}
+			res := f.Result
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | +%s | %s | %s | %s |\n", f.Name, kind, planned,
+				mdCell(strings.Join(res.Targets, ", ")), rel(r.Timings.Start, res.Injected), relOrNot(r.Timings.Start, res.Recovered),
+				detect(res), recoverText(res))
+		}
+	}
+	l := r.Load
+	fmt.Fprintf(&b, "\n### Load\n\n%s: %d requests, %d succeeded (%s), %.1f req/s achieved of %g peak; latency p50 %s, p95 %s, p99 %s, max %s.\n",
+		l.Profile, l.Total.Requests, l.Total.Successes, pct(100*l.Total.SuccessRatio()), l.AchievedRate, l.PeakRate,
+		ms(l.Total.P50), ms(l.Total.P95), ms(l.Total.P99), ms(l.Total.Max))
+	if len(l.Total.Errors) > 0 {
+		var es []string
+		for _, e := range l.Total.Errors {
+			es = append(es, fmt.Sprintf("%s %d", e.Class, e.Count))
+		}
+		fmt.Fprintf(&b, "Errors: %s.\n", strings.Join(es, ", "))
+	}
+	return b.Bytes(), nil
+}
+
+func detect(f *verdict.FaultResult) string {
+	if f.Detect == nil {
+		return "not detected"
+	}
+	return fmt.Sprintf("%s (%s)", f.Detect.Round(time.Millisecond), f.DetectedBy)
+}
+
+func recoverText(f *verdict.FaultResult) string {
+	if len(f.Recoveries) == 0 {
+		return "-"
+	}
+	var out []string
+	for _, rc := range f.Recoveries {
+		state := "MISSED"
+		if rc.Met {
+			state = "met"
+		}
+		d := "never"
+		if rc.After != nil {
+			d = rc.After.Round(time.Millisecond).String()
+		}
+		out = append(out, fmt.Sprintf("%s: %s (%s, within %s)", rc.Probe, d, state, rc.Within))
+	}
+	return strings.Join(out, "; ")
+}
+
+func mdCell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	return strings.ReplaceAll(s, "\n", " ")
+}
+
+func pct(p float64) string { return fmt.Sprintf("%.1f%%", p) }
+
+func objective(o float64) string { return fmt.Sprintf("the %g%% objective", 100*o) }
+
+func secs(s float64) string {
+	return (time.Duration(s * float64(time.Second))).Round(time.Millisecond).String()
+}
+
+func ms(d time.Duration) string { return d.Round(100 * time.Microsecond).String() }
+
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05Z") }
+
+func rel(start, t time.Time) string { return t.Sub(start).Round(time.Millisecond).String() }
+
+func relOrNot(start, t time.Time) string {
+	if t.IsZero() {
+		return "NOT RECOVERED"
+	}
+	return "+" + rel(start, t)
+}
+
+// JUnit is junit.xml: one testcase per probe and one for the verdict.
+func JUnit(r *Report) ([]byte, error) {
+	type failure struct {
+		Message string `xml:"message,attr"`
+		Type    string `xml:"type,attr"`
+		Text    string `xml:",chardata"`
+	}
+	type skipped struct {
+		Message string `xml:"message,attr"`
+	}
+	type testcase struct {
+		Name      string   `xml:"name,attr"`
+		Classname string   `xml:"classname,attr"`
+		Time      string   `xml:"time,attr"`
+		Failure   *failure `xml:"failure,omitempty"`
+		Error     *failure `xml:"error,omitempty"`
+		Skipped   *skipped `xml:"skipped,omitempty"`
+		SystemOut string   `xml:"system-out,omitempty"`
+	}
+	type testsuite struct {
+		XMLName   xml.Name   `xml:"testsuite"`
+		Name      string     `xml:"name,attr"`
+		Tests     int        `xml:"tests,attr"`
+		Failures  int        `xml:"failures,attr"`
+		Errors    int        `xml:"errors,attr"`
+		Skipped   int        `xml:"skipped,attr"`
+		Time      string     `xml:"time,attr"`
+		Timestamp string     `xml:"timestamp,attr"`
+		Cases     []testcase `xml:"testcase"`
+	}
+	class := "gameday." + r.Suite + "." + r.Experiment.Name
+	ts := testsuite{Name: r.Suite + "/" + r.Experiment.Name, Time: fmt.Sprintf("%.3f", r.Timings.ActualSeconds),
+		Timestamp: r.Timings.Start.UTC().Format(time.RFC3339)}
+	for _, p := range r.Probes {
+		tc := testcase{Name: "probe " + p.Name, Classname: class, Time: "0",
+			SystemOut: fmt.Sprintf("%s probe, mode %s, tolerance %s: %d samples, %d ok, %d breached, %d errors; result %s",
+				p.Type, p.Mode, p.Tolerance, p.Samples, p.OK, p.Breached, p.Errors, p.Result)}
+		text := strings.Join(p.Reasons, "\n")
+		switch p.Result {
+		case verdict.Fail:
+			tc.Failure = &failure{Message: firstLine(p.Reasons), Type: "breached", Text: text}
+			ts.Failures++
+		case verdict.Error:
+			tc.Error = &failure{Message: firstLine(p.Reasons), Type: "unmeasured", Text: text}
+			ts.Errors++
+		case verdict.Skipped:
+			tc.Skipped = &skipped{Message: firstLine(p.Reasons)}
+			ts.Skipped++
+		case verdict.Warn:
+			tc.SystemOut += "\nwarning: " + text
+		}
+		ts.Cases = append(ts.Cases, tc)
+	}
+	v := r.Verdict
+	vc := testcase{Name: "verdict", Classname: class, Time: ts.Time,
+		SystemOut: fmt.Sprintf("verdict %s, exit %d, score %s, error budget consumed %s", v.Status, r.ExitCode, pct(v.Score.Percent), pct(100*v.Budget.Consumed))}
+	msg := fmt.Sprintf("hypothesis %s (exit %d)", v.Status, r.ExitCode)
+	switch v.Status {
+	case verdict.Failed:
+		vc.Failure = &failure{Message: msg, Type: string(v.Status), Text: strings.Join(v.Reasons, "\n")}
+		ts.Failures++
+	case verdict.Aborted, verdict.Inconclusive:
+		vc.Error = &failure{Message: msg, Type: string(v.Status), Text: strings.Join(v.Reasons, "\n")}
+		ts.Errors++
+	}
+	ts.Cases = append(ts.Cases, vc)
+	ts.Tests = len(ts.Cases)
+	b, err := xml.MarshalIndent(ts, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(xml.Header), b...), '\n'), nil
+}
+
+func firstLine(ss []string) string {
+	if len(ss) == 0 {
+		return ""
+	}
+	return ss[0]
+}

@@ -1,0 +1,205 @@
+// Package report writes the reports of one game day into
+// reports/<suite>/<run-id>/: report.json (a versioned schema), report.md
+// (fit for a GitHub job summary), report.html (one self-contained file with
+// an inline SVG timeline) and junit.xml. Every file is written atomically
+// (temporary file, fsync, rename, fsync of the directory), so a crash never
+// leaves half a report. Rendering is deterministic: the same Report always
+// gives the same bytes.
+package report
+
+import (
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/probe"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+	"github.com/gamedayhq/gameday/harness/internal/verdict"
+)
+
+// SchemaVersion is the version of report.json. A field is never renamed
+// or removed without a new version.
+const SchemaVersion = "gameday.dev/report/v1"
+
+// The files of a report.
+const (
+	FileJSON  = "report.json"
+	FileMD    = "report.md"
+	FileHTML  = "report.html"
+	FileJUnit = "junit.xml"
+)
+
+// Report is everything known about one run; report.json is its JSON.
+type Report struct {
+	SchemaVersion string           `json:"schemaVersion"`
+	RunID         string           `json:"runID"`
+	Suite         string           `json:"suite"`
+	Experiment    Experiment       `json:"experiment"`
+	Target        Target           `json:"target"`
+	Timings       Timings          `json:"timings"`
+	Preflight     engine.Preflight `json:"preflight"`
+	Load          Load             `json:"load"`
+	// Timeline is the load, second by second.
+	Timeline []Point `json:"timeline"`
+	// Probes are the hypothesis's probes with their samples.
+	Probes []Probe `json:"probes"`
+	// Faults are the planned faults, with their injection when it happened.
+	Faults       []Fault              `json:"faults"`
+	Observations []engine.Observation `json:"observations,omitempty"`
+	Verdict      verdict.Verdict      `json:"verdict"`
+	// StopReason says why the run ended early ("" when it did not).
+	StopReason string `json:"stopReason,omitempty"`
+	ExitCode   int    `json:"exitCode"`
+}
+
+// Experiment identifies the experiment.
+type Experiment struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description"`
+	File        string            `json:"file,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+}
+
+// Target is where the run happened.
+type Target struct {
+	Kind          string `json:"kind"`
+	Engine        string `json:"engine"`
+	URL           string `json:"url"`
+	PrometheusURL string `json:"prometheusURL,omitempty"`
+	LokiURL       string `json:"lokiURL,omitempty"`
+}
+
+// Timings are the run's instants and lengths (durations in seconds).
+type Timings struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Planned is the load's duration, Actual how long the run lasted.
+	PlannedSeconds float64 `json:"plannedSeconds"`
+	ActualSeconds  float64 `json:"actualSeconds"`
+}
+
+// Load summarises the traffic.
+type Load struct {
+	Profile  string         `json:"profile"`
+	PeakRate float64        `json:"peakRate"`
+	Total    load.Summary   `json:"total"`
+	Journeys []load.Summary `json:"journeys,omitempty"`
+	// AchievedRate is the mean achieved rate in requests per second.
+	AchievedRate float64 `json:"achievedRate"`
+}
+
+// Point is one second of the load (latencies in milliseconds).
+type Point struct {
+	Offset       int               `json:"offset"` // seconds from the start
+	Target       float64           `json:"target"`
+	Requests     uint64            `json:"requests"`
+	Successes    uint64            `json:"successes"`
+	SuccessRatio float64           `json:"successRatio"`
+	P50          float64           `json:"p50Ms"`
+	P95          float64           `json:"p95Ms"`
+	P99          float64           `json:"p99Ms"`
+	Errors       []load.ErrorCount `json:"errors,omitempty"`
+}
+
+// Probe is one probe: its definition, result and samples.
+type Probe struct {
+	verdict.ProbeResult
+	// Query is the PromQL/LogQL query or the HTTP URL.
+	Query           string         `json:"query"`
+	IntervalSeconds float64        `json:"intervalSeconds"`
+	SampleList      []probe.Sample `json:"sampleList"`
+}
+
+// Fault is one planned fault and what happened to it.
+type Fault struct {
+	Name       string  `json:"name"`
+	Kind       string  `json:"kind"`
+	Action     string  `json:"action,omitempty"`
+	StartAfter float64 `json:"startAfterSeconds"`
+	Duration   float64 `json:"durationSeconds"`
+	// Result is nil when the fault was never injected (the run stopped
+	// first, or the injection failed).
+	Result *verdict.FaultResult `json:"result,omitempty"`
+}
+
+// Points turns the load's seconds into report points.
+func Points(secs []load.Second) []Point {
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	out := make([]Point, 0, len(secs))
+	for _, s := range secs {
+		out = append(out, Point{
+			Offset: int(s.Offset / time.Second), Target: s.Target, Requests: s.Requests, Successes: s.Successes,
+			SuccessRatio: s.SuccessRatio(), P50: ms(s.P50), P95: ms(s.P95), P99: ms(s.P99), Errors: s.Errors,
+		})
+	}
+	return out
+}
+
+// Faults lists e's faults with their results (matched by name).
+func Faults(e *spec.Experiment, results []verdict.FaultResult) []Fault {
+	out := make([]Fault, 0, len(e.Spec.Faults))
+	for _, f := range e.Spec.Faults {
+		rf := Fault{Name: f.Name, Kind: string(f.Kind), Action: action(f), StartAfter: f.StartAfter.D().Seconds(), Duration: f.Duration.D().Seconds()}
+		for i := range results {
+			if results[i].Name == f.Name {
+				rf.Result = &results[i]
+			}
+		}
+		out = append(out, rf)
+	}
+	return out
+}
+
+func action(f spec.Fault) string {
+	switch s := f.Spec; {
+	case s.Pod != nil:
+		return string(s.Pod.Action)
+	case s.Network != nil:
+		return string(s.Network.Action)
+	case s.Stress != nil:
+		switch {
+		case s.Stress.Stressors != nil && s.Stress.Stressors.CPUStressor != nil:
+			return "cpu"
+		case s.Stress.Stressors != nil && s.Stress.Stressors.MemoryStressor != nil:
+			return "memory"
+		}
+		return "stress"
+	case s.HTTP != nil:
+		switch {
+		case s.HTTP.Abort != nil && *s.HTTP.Abort:
+			return "abort"
+		case s.HTTP.Delay != nil:
+			return "delay"
+		case s.HTTP.Replace != nil:
+			return "replace"
+		}
+		return "http"
+	}
+	return ""
+}
+
+// Probes lists e's probes with their results and samples.
+func Probes(e *spec.Experiment, results []verdict.ProbeResult, samples []probe.Sample) []Probe {
+	var out []Probe
+	for i, p := range e.Spec.Hypothesis.Probes {
+		rp := Probe{IntervalSeconds: p.Interval.D().Seconds(), SampleList: []probe.Sample{}}
+		if i < len(results) {
+			rp.ProbeResult = results[i]
+		}
+		switch {
+		case p.PromQL != nil:
+			rp.Query = p.PromQL.Query
+		case p.LogQL != nil:
+			rp.Query = p.LogQL.Query
+		case p.HTTP != nil:
+			rp.Query = p.HTTP.URL + p.HTTP.Path
+		}
+		for _, s := range samples {
+			if s.Probe == p.Name {
+				rp.SampleList = append(rp.SampleList, s)
+			}
+		}
+		out = append(out, rp)
+	}
+	return out
+}
