@@ -63,9 +63,12 @@ for s in "${services[@]}"; do
 done
 
 failed=()
+# run LABEL CMD...: one step; a failure is recorded and the next step runs.
 run() {
-	step "$*"
-	"$@" || failed+=("$*")
+	local label="$1"
+	shift
+	step "$label"
+	"$@" || failed+=("$label")
 }
 
 # go_tests RACE_PATTERNS: the packages matching the patterns run with -race,
@@ -94,15 +97,15 @@ go_tests() {
 
 run_in() { (cd "$1" && shift && "$@"); }
 
-run run_in petclinic go_tests "$PETCLINIC_RACE_PKGS"
-run run_in harness go_tests "$HARNESS_RACE_PKGS"
+run "go test petclinic (-race: $PETCLINIC_RACE_PKGS)" run_in petclinic go_tests "$PETCLINIC_RACE_PKGS"
+run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
 # The image make image builds must stay valid (crane validate, binary runs).
-run scripts/image.sh
-run make --no-print-directory --keep-going check
+run "make image" scripts/image.sh
+run "make check" make --no-print-directory --keep-going check
 
 step "done"
 if [ "${#failed[@]}" -gt 0 ]; then
-	log "FAILED: ${failed[*]}"
+	log "FAILED: $(printf '[%s] ' "${failed[@]}")"
 	exit 1
 fi
 log "all tests and checks passed in $((SECONDS - started))s"
