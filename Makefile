@@ -42,7 +42,7 @@ tools: ## install the apt packages and pinned Go tools the tests need (idempoten
 	@scripts/tools.sh
 
 .PHONY: test
-test: ## ALL tests: tools, MariaDB+Redis up, go test of every module, then make check
+test: ## ALL tests: tools, MariaDB+Redis up, go test of both modules, make image, make check
 	@scripts/test.sh
 
 # ---------------------------------------------------------------------------
