@@ -1,0 +1,145 @@
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ProcStart reads the start time of pid (clock ticks since boot, field 22 of
+// /proc/PID/stat); ok is false when the process does not exist or is a
+// zombie.
+func ProcStart(pid int) (start uint64, ok bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// comm may hold spaces and parentheses: fields start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state), so field 22 is f[19].
+	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(f[19], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+// ProcState is the state letter of pid (R, S, T for stopped ...), "" when it
+// is gone.
+func ProcState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return ""
+	}
+	return string(b[i+2])
+}
+
+// ProcOf returns the Proc of a running pid.
+func ProcOf(pid int) Proc {
+	s, _ := ProcStart(pid)
+	return Proc{PID: pid, Start: s}
+}
+
+// Alive reports whether p still runs (and is the same process).
+func (p Proc) Alive() bool {
+	s, ok := ProcStart(p.PID)
+	return ok && (p.Start == 0 || s == p.Start)
+}
+
+// Signal sends sig to p if it is still the same process; a process that is
+// gone is not an error.
+func (p Proc) Signal(sig syscall.Signal) error {
+	if !p.Alive() {
+		return nil
+	}
+	if err := syscall.Kill(p.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal %d: %w", p.PID, err)
+	}
+	return nil
+}
+
+// Stop sends SIGCONT and SIGTERM to p, waits up to grace for it to exit,
+// then SIGKILLs it and waits a little more.
+func (p Proc) Stop(ctx context.Context, grace time.Duration) error {
+	if !p.Alive() {
+		return nil
+	}
+	p.Signal(syscall.SIGCONT)
+	if err := p.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	if p.wait(ctx, grace) {
+		return nil
+	}
+	if err := p.Signal(syscall.SIGKILL); err != nil {
+		return err
+	}
+	if p.wait(ctx, 5*time.Second) {
+		return nil
+	}
+	return fmt.Errorf("process %d still running after SIGKILL", p.PID)
+}
+
+func (p Proc) wait(ctx context.Context, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if !p.Alive() {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return !p.Alive()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return !p.Alive()
+}
+
+// Marked lists the processes whose environment carries EnvMarker=dir: every
+// process the sandbox in dir started, orphans included.
+func Marked(dir string) []Proc {
+	want := []byte(EnvMarker + "=" + dir + "\x00")
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var out []Proc
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(append(env, 0), want) {
+			if s, ok := ProcStart(pid); ok {
+				out = append(out, Proc{PID: pid, Start: s})
+			}
+		}
+	}
+	return out
+}
