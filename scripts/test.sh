@@ -85,14 +85,16 @@ go_tests() {
 	for p in $1; do
 		[ -n "$(go list "$p" 2>/dev/null)" ] && race+=("$p")
 	done
-	local others="$all"
+	local others="$all" rc=0
 	if [ "${#race[@]}" -gt 0 ]; then
 		others="$(comm -23 <(sort <<<"$all") <(go list "${race[@]}" | sort))"
-		go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" "${race[@]}" || return 1
+		go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" "${race[@]}" || rc=1
 	fi
-	[ -n "$others" ] || return 0
-	# shellcheck disable=SC2086 # one package path per word
-	go test -count=1 -timeout "$GO_TEST_TIMEOUT" $others
+	if [ -n "$others" ]; then
+		# shellcheck disable=SC2086 # one package path per word
+		go test -count=1 -timeout "$GO_TEST_TIMEOUT" $others || rc=1
+	fi
+	return "$rc"
 }
 
 run_in() { (cd "$1" && shift && "$@"); }
