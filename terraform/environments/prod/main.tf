@@ -148,6 +148,7 @@ module "redis" {
   subnet_ids                 = module.network.database_subnet_ids
   allowed_security_group_ids = [module.eks.cluster_security_group_id]
   kms_key_arn                = module.secrets.kms_key_arns["data"]
+  logs_kms_key_arn           = module.secrets.kms_key_arns["logs"]
   node_type                  = var.sizing.redis.node_type
   num_cache_clusters         = var.sizing.redis.num_cache_clusters
   snapshot_retention_days    = var.backup_retention_days

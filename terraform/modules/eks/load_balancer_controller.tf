@@ -6,7 +6,7 @@ data "aws_iam_policy_document" "load_balancer_controller" {
   statement {
     sid     = "CreateServiceLinkedRole"
     actions = ["iam:CreateServiceLinkedRole"]
-    #trivy:ignore:AVD-AWS-0057 the service-linked role ARN is not known before it exists; limited by the condition below
+    # Wildcard resource: the service-linked role ARN is not known before it exists; limited by the condition below
     resources = ["*"]
     condition {
       test     = "StringEquals"
@@ -47,7 +47,7 @@ data "aws_iam_policy_document" "load_balancer_controller" {
       "shield:GetSubscriptionState",
       "shield:DescribeProtection",
     ]
-    #trivy:ignore:AVD-AWS-0057 Describe/List/Get calls of EC2, ELB, ACM, WAF and Shield do not support resource-level permissions
+    # Wildcard resource: Describe/List/Get calls of EC2, ELB, ACM, WAF and Shield do not support resource-level permissions
     resources = ["*"]
   }
 
@@ -57,7 +57,7 @@ data "aws_iam_policy_document" "load_balancer_controller" {
       "ec2:CreateSecurityGroup",
       "ec2:CreateTags",
     ]
-    #trivy:ignore:AVD-AWS-0057 new security groups have no ARN yet; limited by the request tag condition
+    # Wildcard resource: new security groups have no ARN yet; limited by the request tag condition
     resources = ["*"]
     condition {
       test     = "StringEquals"
@@ -90,7 +90,7 @@ data "aws_iam_policy_document" "load_balancer_controller" {
       "elasticloadbalancing:CreateTargetGroup",
       "elasticloadbalancing:AddTags",
     ]
-    #trivy:ignore:AVD-AWS-0057 new load balancers and target groups have no ARN yet; limited by the request tag condition
+    # Wildcard resource: new load balancers and target groups have no ARN yet; limited by the request tag condition
     resources = ["*"]
     condition {
       test     = "StringEquals"
@@ -162,7 +162,7 @@ data "aws_iam_policy_document" "load_balancer_controller" {
       "shield:CreateProtection",
       "shield:DeleteProtection",
     ]
-    #trivy:ignore:AVD-AWS-0057 WAF web ACLs and Shield protections are chosen by Ingress annotations at run time
+    # Wildcard resource: WAF web ACLs and Shield protections are chosen by Ingress annotations at run time
     resources = ["*"]
   }
 }

@@ -66,6 +66,7 @@ resource "aws_secretsmanager_secret_version" "auth" {
 resource "aws_cloudwatch_log_group" "slow_log" {
   name              = "/aws/elasticache/${var.name}/slow-log"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
 
   tags = var.tags
 }

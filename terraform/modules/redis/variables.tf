@@ -96,6 +96,12 @@ variable "log_retention_days" {
   default     = 14
 }
 
+variable "logs_kms_key_arn" {
+  description = "KMS key encrypting the slow log group (its policy must allow logs.<region>.amazonaws.com). Null for CloudWatch's default encryption."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
