@@ -180,9 +180,11 @@ check_trivy() {
 generated() {
 	local mode="$1" dirs=() r
 	while read -r r; do dirs+=("$TF_DIR/$r"); done < <(roots)
-	(cd "$TF_DIR" && "$TOOLS/tfdocs" readme $mode "${dirs[@]}" &&
-		"$TOOLS/tfdocs" inventory $mode -o "$TF_DIR/inventory.json" \
-			"${ENVIRONMENTS[@]/#/$TF_DIR/environments/}")
+	local rc=0
+	"$TOOLS/tfdocs" readme $mode "${dirs[@]}" || rc=1
+	"$TOOLS/tfdocs" inventory $mode -o "$TF_DIR/inventory.json" \
+		"${ENVIRONMENTS[@]/#/$TF_DIR/environments/}" || rc=1
+	return "$rc"
 }
 
 check_generated() { generated -check; }

@@ -31,7 +31,7 @@ const (
 	endMarker   = "<!-- END_TF_DOCS -->"
 )
 
-var errStale = errors.New("generated files are stale: run scripts/terraform-check.sh -fix")
+var errStale = errors.New("generated files are stale: run scripts/terraform-check.sh fix")
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
@@ -232,7 +232,7 @@ func inventory(dirs []string) ([]byte, error) {
 		envs[filepath.Base(dir)] = entry
 	}
 	doc := map[string]any{
-		"_generated":   "by terraform/tools/tfdocs from the defaults of variables region, azs and sizing in terraform/environments/*/variables.tf; do not edit, run scripts/terraform-check.sh -fix",
+		"_generated":   "by terraform/tools/tfdocs from the defaults of variables region, azs and sizing in terraform/environments/*/variables.tf; do not edit, run scripts/terraform-check.sh fix",
 		"environments": envs,
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
