@@ -1,0 +1,461 @@
+// Package runner orchestrates one game day: it validates the experiment
+// against the engine, runs the engine's preflight, starts the load and the
+// probes, injects each fault at its offset and recovers it at its end,
+// watches the stop conditions, and on any ending (the load done, a stop
+// condition, SIGINT/SIGTERM, an injection that failed) recovers every fault
+// with a fresh context before it concludes a verdict and writes the reports.
+package runner
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/probe"
+	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+	"github.com/gamedayhq/gameday/harness/internal/verdict"
+)
+
+// Defaults of a Config.
+const (
+	DefaultSuite      = "adhoc"
+	DefaultReportsDir = "reports"
+	// RecoverTimeout bounds the recovery of every fault at the end of a
+	// run, with a context of its own (the run's may be cancelled).
+	RecoverTimeout = 30 * time.Second
+	// MinStopRequests is the least number of requests in an error-ratio
+	// stop condition's window before it may trip.
+	MinStopRequests = 10
+)
+
+// Config is one run.
+type Config struct {
+	Experiment *spec.Experiment
+	Engine     engine.Engine
+	// RunID names the run (default NewRunID); Suite groups reports
+	// (default "adhoc"); ReportsDir is their root (default "reports").
+	RunID, Suite, ReportsDir string
+	// TargetURL is the base URL of PetClinic: load and http probes.
+	TargetURL string
+	// Clients of the probes; zero: built from the URLs below.
+	PrometheusURL, LokiURL string
+	// Progress receives live progress (nil: none). TTY redraws a status
+	// block; otherwise a plain line every ProgressEvery (default 5s).
+	Progress      io.Writer
+	TTY, Color    bool
+	ProgressEvery time.Duration
+	// Objective of the error budget (default verdict.DefaultObjective).
+	Objective float64
+	// Now is the clock (default time.Now), for run ids.
+	Now func() time.Time
+}
+
+func (c *Config) defaults() error {
+	if c.Experiment == nil || c.Engine == nil {
+		return exitcode.Invalidf("runner: an experiment and an engine are required")
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.Suite = cmp.Or(c.Suite, DefaultSuite)
+	c.ReportsDir = cmp.Or(c.ReportsDir, DefaultReportsDir)
+	c.RunID = cmp.Or(c.RunID, NewRunID(c.Now(), c.Experiment.Metadata.Name))
+	if c.TTY {
+		c.ProgressEvery = cmp.Or(c.ProgressEvery, time.Second)
+	}
+	c.ProgressEvery = cmp.Or(c.ProgressEvery, 5*time.Second)
+	if c.TargetURL == "" {
+		return exitcode.Invalidf("runner: no target URL: start the sandbox (gameday sandbox up) or set the target's url")
+	}
+	return nil
+}
+
+// Result is what a run produced.
+type Result struct {
+	Report *report.Report
+	// Dir is the report directory, Paths its files by name ("" and nil when
+	// the reports could not be written).
+	Dir   string
+	Paths map[string]string
+}
+
+// Run runs one game day. The error carries the exit code (package
+// exitcode): nil when the hypothesis held. The Result is non-nil once the
+// load started, whatever the outcome, and its reports are written.
+func Run(ctx context.Context, c Config) (*Result, error) {
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	e := c.Experiment
+	if err := c.Engine.Validate(e); err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
+	}
+	dir, err := report.Dir(c.ReportsDir, c.Suite, c.RunID)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, err)
+	}
+	profile, err := Profile(e.Spec.Load)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
+	}
+	clients, err := NewClients(c.TargetURL, c.PrometheusURL, c.LokiURL)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, err)
+	}
+	schedules, err := Schedules(e, clients)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
+	}
+
+	pre, err := c.Engine.Preflight(ctx, e)
+	if err != nil {
+		return nil, exitcode.Infraf("preflight of %s: %w (is the sandbox up? try: gameday sandbox status)", c.Engine.Name(), err)
+	}
+	var notOK []string
+	for _, ch := range pre.Checks {
+		if !ch.OK {
+			notOK = append(notOK, ch.Name+": "+ch.Detail)
+		}
+	}
+	if len(notOK) > 0 {
+		return nil, exitcode.Infraf("preflight of %s: %s", c.Engine.Name(), strings.Join(notOK, "; "))
+	}
+	if p, ok := clients.Prometheus.(interface{ Ready(context.Context) error }); ok && usesPromQL(e) {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := p.Ready(rctx)
+		cancel()
+		if err != nil {
+			return nil, exitcode.Infraf("prometheus %s: %w (check --prometheus-url, or gameday sandbox status)", c.PrometheusURL, err)
+		}
+	}
+
+	r := &run{c: c, e: e, schedules: schedules, profile: profile, preflight: pre, dir: dir,
+		progress: newProgress(c.Progress, c.TTY, c.Color)}
+	return r.execute(ctx)
+}
+
+func usesPromQL(e *spec.Experiment) bool {
+	return slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL })
+}
+
+// run is the state of one run in progress; only execute's goroutine
+// touches it.
+type run struct {
+	c         Config
+	e         *spec.Experiment
+	schedules []probe.Schedule
+	profile   load.Profile
+	preflight engine.Preflight
+	dir       string
+	progress  *progress
+
+	start, end time.Time
+	windows    probe.Windows
+	samples    []probe.Sample
+	injections []*engine.Injection // in order of injection
+	active     []*engine.Injection // injected, not yet recovered
+	errors     []string
+	stop       *verdict.Stop
+	breaches   map[string]int // consecutive breaches by probe
+	lastSample map[string]probe.Sample
+	obs        []engine.Observation
+}
+
+// event is a fault to inject or recover at an offset.
+type event struct {
+	at      time.Duration
+	fault   int
+	recover bool
+}
+
+func (r *run) plan() []event {
+	var evs []event
+	for i, f := range r.e.Spec.Faults {
+		evs = append(evs, event{at: f.StartAfter.D(), fault: i}, event{at: f.End().D(), fault: i, recover: true})
+	}
+	slices.SortStableFunc(evs, func(a, b event) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		// at the same instant, recover before injecting
+		return cmp.Compare(boolInt(!a.recover), boolInt(!b.recover))
+	})
+	return evs
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (r *run) execute(ctx context.Context) (res *Result, err error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.breaches, r.lastSample = map[string]int{}, map[string]probe.Sample{}
+
+	if o, err := observe(ctx, r.c.Engine); err == nil {
+		r.obs = append(r.obs, o)
+	}
+	ld, err := load.Start(runCtx, load.Plan{
+		Target: r.c.TargetURL, Profile: r.profile, Mix: Mix(r.e.Spec.Load), RunID: r.c.RunID,
+		Timeout: r.e.Spec.Load.Timeout.D(), MaxWorkers: uint64(r.e.Spec.Load.MaxWorkers),
+	})
+	if err != nil {
+		return nil, exitcode.Infraf("start the load: %w", err)
+	}
+	tl := ld.Timeline()
+	r.start = tl.Start()
+	r.windows = verdict.PlannedWindows(r.e, r.start)
+	// Recovery runs on every path, with a context of its own.
+	defer r.recoverAll()
+
+	samples := probe.Run(runCtx, r.schedules, r.windows)
+	loadDone := make(chan error, 1)
+	go func() {
+		_, err := ld.Wait()
+		loadDone <- err
+	}()
+
+	events := r.plan()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	armTimer := func() {
+		if len(events) > 0 {
+			timer.Reset(max(time.Until(r.start.Add(events[0].at)), 0))
+		}
+	}
+	timer.Stop()
+	armTimer()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	lastProgress := time.Now()
+	r.progress.update(r.status(tl, "steady state"))
+
+	loadRunning, probesRunning := true, true
+	stopping := false
+	abort := func(s *verdict.Stop) {
+		if stopping {
+			return
+		}
+		stopping = true
+		if s != nil {
+			r.stop = s
+		}
+		cancel()
+		r.recoverAll()
+		events = nil
+	}
+	for loadRunning || probesRunning {
+		select {
+		case <-ctx.Done():
+			abort(&verdict.Stop{Kind: verdict.StopSignal, At: time.Now(), Reason: "interrupted: " + context.Cause(ctx).Error()})
+			ctx = context.WithoutCancel(ctx) // seen once
+		case err := <-loadDone:
+			loadRunning = false
+			if err != nil && !errors.Is(err, load.ErrAborted) {
+				r.errors = append(r.errors, "load: "+err.Error())
+			}
+			// The load is the run: once it ends, so do the probes.
+			cancel()
+		case s, ok := <-samples:
+			if !ok {
+				probesRunning, samples = false, nil
+				continue
+			}
+			r.samples = append(r.samples, s)
+			r.lastSample[s.Probe] = s
+			if st := r.checkProbeStop(s); st != nil {
+				abort(st)
+			}
+		case <-timer.C:
+			for len(events) > 0 && !time.Now().Before(r.start.Add(events[0].at)) {
+				ev := events[0]
+				events = events[1:]
+				if ev.recover {
+					r.recoverFault(r.e.Spec.Faults[ev.fault].Name)
+					continue
+				}
+				if err := r.inject(runCtx, r.e.Spec.Faults[ev.fault]); err != nil {
+					r.errors = append(r.errors, err.Error())
+					abort(nil)
+				}
+			}
+			armTimer()
+		case now := <-tick.C:
+			if !stopping {
+				if st := r.checkErrorRatio(tl, now); st != nil {
+					abort(st)
+				}
+			}
+			if now.Sub(lastProgress) >= r.c.ProgressEvery {
+				lastProgress = now
+				r.progress.update(r.status(tl, r.phase(now)))
+			}
+		}
+	}
+	r.recoverAll()
+	r.end = time.Now()
+	if o, err := observe(context.WithoutCancel(ctx), r.c.Engine); err == nil {
+		r.obs = append(r.obs, o)
+	}
+	r.progress.update(r.status(tl, "done"))
+	r.progress.finish()
+	return r.conclude(tl)
+}
+
+func observe(ctx context.Context, en engine.Engine) (engine.Observation, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return en.Observe(ctx)
+}
+
+func (r *run) inject(ctx context.Context, f spec.Fault) error {
+	in, err := r.c.Engine.Inject(ctx, r.c.RunID, f)
+	if err != nil {
+		return fmt.Errorf("inject fault %s: %w", f.Name, err)
+	}
+	if in.Injected.IsZero() {
+		in.Injected = time.Now()
+	}
+	r.injections = append(r.injections, in)
+	r.active = append(r.active, in)
+	return nil
+}
+
+func (r *run) recoverFault(name string) {
+	for i, in := range r.active {
+		if in.Fault == name {
+			r.recoverOne(in)
+			r.active = slices.Delete(r.active, i, i+1)
+			return
+		}
+	}
+}
+
+func (r *run) recoverOne(in *engine.Injection) {
+	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
+	defer cancel()
+	if err := r.c.Engine.Recover(ctx, in); err != nil {
+		r.errors = append(r.errors, fmt.Sprintf("recover fault %s: %v (run gameday cleanup --run-id %s)", in.Fault, err, r.c.RunID))
+		return
+	}
+	if in.Recovered.IsZero() {
+		in.Recovered = time.Now()
+	}
+}
+
+// recoverAll recovers every active fault; it is safe to call twice.
+func (r *run) recoverAll() {
+	for len(r.active) > 0 {
+		in := r.active[len(r.active)-1]
+		r.active = r.active[:len(r.active)-1]
+		r.recoverOne(in)
+	}
+}
+
+// checkProbeStop trips a probe stop condition on its Nth consecutive
+// breach.
+func (r *run) checkProbeStop(s probe.Sample) *verdict.Stop {
+	if s.Status == probe.StatusBreached {
+		r.breaches[s.Probe]++
+	} else if s.Status == probe.StatusOK {
+		r.breaches[s.Probe] = 0
+	}
+	for _, sc := range r.e.Spec.StopConditions {
+		if sc.Probe != s.Probe {
+			continue
+		}
+		n := cmp.Or(sc.Breaches, 3)
+		if r.breaches[s.Probe] >= n {
+			name := cmp.Or(sc.Name, "probe-"+sc.Probe)
+			return &verdict.Stop{Kind: verdict.StopCondition, Condition: name, At: time.Now(),
+				Reason: fmt.Sprintf("stop condition %s: probe %s breached %d times in a row (last: %v)", name, sc.Probe, n, s.Err)}
+		}
+	}
+	return nil
+}
+
+func (r *run) checkErrorRatio(tl *load.Timeline, now time.Time) *verdict.Stop {
+	for _, sc := range r.e.Spec.StopConditions {
+		if sc.ErrorRatioAbove == nil {
+			continue
+		}
+		w := cmp.Or(sc.Window.D(), 10*time.Second)
+		ratio, n := tl.ErrorRatio(w)
+		if n >= MinStopRequests && ratio > *sc.ErrorRatioAbove {
+			name := cmp.Or(sc.Name, "error-ratio")
+			return &verdict.Stop{Kind: verdict.StopCondition, Condition: name, At: now,
+				Reason: fmt.Sprintf("stop condition %s: client error ratio %.3f over %s (%d requests) is above %g", name, ratio, w, n, *sc.ErrorRatioAbove)}
+		}
+	}
+	return nil
+}
+
+func (r *run) phase(now time.Time) string {
+	switch verdict.PhaseOf(r.windows, now) {
+	case verdict.PhaseBefore:
+		return "steady state"
+	case verdict.PhaseDuring:
+		return "faults"
+	case verdict.PhaseRecovery:
+		return "recovery"
+	}
+	return "after"
+}
+
+func (r *run) conclude(tl *load.Timeline) (*Result, error) {
+	e := r.e
+	var injs []engine.Injection
+	for _, in := range r.injections {
+		injs = append(injs, *in)
+	}
+	secs := tl.Seconds()
+	total := tl.Total()
+	v := verdict.Evaluate(verdict.Input{
+		Experiment: e, Start: r.start, End: r.end, Windows: r.windows, Seconds: secs, Total: total,
+		Samples: r.samples, Injections: injs, Stop: r.stop, Objective: r.c.Objective, Errors: r.errors,
+	})
+	actual := r.end.Sub(r.start).Seconds()
+	rep := &report.Report{
+		SchemaVersion: report.SchemaVersion, RunID: r.c.RunID, Suite: r.c.Suite,
+		Experiment: report.Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: e.File, Labels: e.Metadata.Labels},
+		Target: report.Target{Kind: string(e.Spec.Target.Kind), Engine: r.c.Engine.Name(), URL: r.c.TargetURL,
+			PrometheusURL: r.c.PrometheusURL, LokiURL: r.c.LokiURL},
+		Timings:      report.Timings{Start: r.start, End: r.end, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual},
+		Preflight:    r.preflight,
+		Load:         report.Load{Profile: r.profile.String(), PeakRate: r.profile.MaxRate(), Total: total, Journeys: tl.Journeys()},
+		Timeline:     report.Points(secs),
+		Probes:       report.Probes(e, v.Probes, r.samples),
+		Faults:       report.Faults(e, v.Faults),
+		Observations: r.obs,
+		Verdict:      v,
+		ExitCode:     v.ExitCode,
+	}
+	if actual > 0 {
+		rep.Load.AchievedRate = float64(total.Requests+total.Canceled) / actual
+	}
+	if r.stop != nil {
+		rep.StopReason = r.stop.Reason
+	}
+	res := &Result{Report: rep, Dir: r.dir}
+	paths, werr := report.Write(r.dir, rep)
+	if werr != nil {
+		return res, exitcode.Infraf("write the reports: %w", werr)
+	}
+	res.Paths = paths
+	if v.Status == verdict.Held {
+		return res, nil
+	}
+	return res, exitcode.Wrap(v.ExitCode, fmt.Errorf("experiment %s: hypothesis %s: %s", e.Metadata.Name, v.Status, strings.Join(v.Reasons, "; ")))
+}
