@@ -34,7 +34,7 @@ module "secrets" {
     eks     = { description = "EKS envelope encryption of Kubernetes secrets" }
     data    = { description = "RDS, ElastiCache, DynamoDB and their Secrets Manager entries" }
     storage = { description = "S3 buckets (Loki, Tempo) and ECR repositories" }
-    logs    = { description = "CloudWatch log groups", service_principals = ["logs.${var.region}.amazonaws.com"] }
+    logs    = { description = "CloudWatch log groups", allow_cloudwatch_logs = true }
   }
   secrets = {
     "grafana/admin"     = { description = "Grafana admin user and password" }
@@ -67,6 +67,7 @@ module "eks" {
   subnet_ids             = module.network.private_subnet_ids
   endpoint_public_access = length(var.eks_public_access_cidrs) > 0
   public_access_cidrs    = var.eks_public_access_cidrs
+  admin_principal_arns   = var.eks_admin_principal_arns
   kms_key_arn            = module.secrets.kms_key_arns["eks"]
   logs_kms_key_arn       = module.secrets.kms_key_arns["logs"]
   log_retention_days     = var.log_retention_days

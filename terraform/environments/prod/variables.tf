@@ -55,6 +55,12 @@ variable "eks_public_access_cidrs" {
   default     = []
 }
 
+variable "eks_admin_principal_arns" {
+  description = "IAM roles (e.g. the SSO platform-admin role, the CI deploy role) given cluster-admin on the EKS cluster."
+  type        = list(string)
+  default     = []
+}
+
 variable "sizing" {
   description = <<-EOT
     Cost-relevant inventory of the environment: every instance type and count lives here and nowhere

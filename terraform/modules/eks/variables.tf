@@ -79,6 +79,17 @@ variable "logs_kms_key_arn" {
   default     = null
 }
 
+variable "admin_principal_arns" {
+  description = "IAM roles or users given cluster-admin through EKS access entries (the creator gets nothing implicitly)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.admin_principal_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
+    error_message = "admin_principal_arns must be IAM role or user ARNs."
+  }
+}
+
 variable "node_groups" {
   description = <<-EOT
     Managed node groups, spread over every subnet. capacity_type ON_DEMAND is the baseline, SPOT the

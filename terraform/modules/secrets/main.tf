@@ -2,6 +2,8 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+data "aws_region" "current" {}
+
 ################################################################################
 # KMS keys
 ################################################################################
@@ -20,10 +22,12 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
+  # CloudWatch Logs encrypts with the key on behalf of log groups of this
+  # account and region only.
   dynamic "statement" {
-    for_each = length(each.value.service_principals) > 0 ? [each.value.service_principals] : []
+    for_each = each.value.allow_cloudwatch_logs ? [1] : []
     content {
-      sid = "ServiceUse"
+      sid = "CloudWatchLogs"
       actions = [
         "kms:Encrypt*",
         "kms:Decrypt*",
@@ -34,12 +38,12 @@ data "aws_iam_policy_document" "kms" {
       resources = ["*"] # in a key policy "*" is this key
       principals {
         type        = "Service"
-        identifiers = statement.value
+        identifiers = ["logs.${data.aws_region.current.region}.amazonaws.com"]
       }
       condition {
-        test     = "StringEquals"
-        variable = "aws:SourceAccount"
-        values   = [data.aws_caller_identity.current.account_id]
+        test     = "ArnLike"
+        variable = "kms:EncryptionContext:aws:logs:arn"
+        values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:*"]
       }
     }
   }

@@ -10,13 +10,13 @@ variable "name" {
 
 variable "kms_keys" {
   description = <<-EOT
-    Customer managed KMS keys to create, by purpose (alias/<name>/<purpose>). service_principals are AWS
-    service principals allowed to use the key directly, e.g. logs.<region>.amazonaws.com for encrypted
-    CloudWatch log groups; IAM principals of the account are governed by IAM policies.
+    Customer managed KMS keys to create, by purpose (alias/<name>/<purpose>). allow_cloudwatch_logs lets
+    CloudWatch Logs of this account and region encrypt log groups with the key; IAM principals of the
+    account are governed by IAM policies.
   EOT
   type = map(object({
-    description        = string
-    service_principals = optional(list(string), [])
+    description           = string
+    allow_cloudwatch_logs = optional(bool, false)
   }))
   default = {
     eks     = { description = "EKS envelope encryption of Kubernetes secrets" }
