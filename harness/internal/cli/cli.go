@@ -39,7 +39,12 @@ const (
 // Run runs the gameday command line with args (args[0] is the program).
 func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	app := New(stdin, stdout, stderr)
+	var unknown string
+	app.CommandNotFound = func(_ *ucli.Context, name string) { unknown = name }
 	err := app.RunContext(ctx, args)
+	if unknown != "" && err == nil {
+		return exitcode.Invalidf("unknown command %q: see gameday --help", unknown)
+	}
 	var ec ucli.ExitCoder
 	if errors.As(err, &ec) && !hasCode(err) {
 		return exitcode.Wrap(exitcode.Invalid, err)
@@ -54,7 +59,7 @@ func hasCode(err error) bool {
 
 // New builds the application.
 func New(stdin io.Reader, stdout, stderr io.Writer) *ucli.App {
-	return &ucli.App{
+	app := &ucli.App{
 		Name:  "gameday",
 		Usage: "run chaos game days against PetClinic and judge them",
 		Description: `gameday runs an experiment (load + faults + steady-state hypothesis) against the
@@ -81,9 +86,19 @@ EXAMPLES:
 		Commands: []*ucli.Command{
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
 		},
-		CommandNotFound: func(c *ucli.Context, name string) {
-			fmt.Fprintf(c.App.ErrWriter, "gameday: unknown command %q: see gameday --help\n", name)
-		},
+	}
+	setUsageErrors(app.Commands)
+	return app
+}
+
+// setUsageErrors makes a bad flag of any command an invalid-input error
+// that points at the command's help.
+func setUsageErrors(cmds []*ucli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(cc *ucli.Context, err error, _ bool) error {
+			return exitcode.Invalidf("%w (see gameday %s --help)", err, strings.TrimPrefix(cc.Command.FullName(), "gameday "))
+		}
+		setUsageErrors(c.Subcommands)
 	}
 }
 
