@@ -72,6 +72,9 @@ build_our_tools() {
 			nice -n 10 go build -mod=readonly -trimpath -o "$dir.tmp/tfdocs" ./tfdocs) >&2
 		rm -rf "$dir" && mv "$dir.tmp" "$dir"
 		log "go: built terraform/tools in $((SECONDS - start))s"
+		# Older builds of our own tools are never used again.
+		find "$GAMEDAY_CACHE/tools/terraform-tools" -mindepth 1 -maxdepth 1 -type d \
+			! -name "$hash" -exec rm -rf {} +
 	fi
 	printf '%s\n' "$dir"
 }
