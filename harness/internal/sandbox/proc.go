@@ -118,8 +118,12 @@ func (p Proc) wait(ctx context.Context, d time.Duration) bool {
 
 // Marked lists the processes whose environment carries EnvMarker=dir: every
 // process the sandbox in dir started, orphans included.
-func Marked(dir string) []Proc {
-	want := []byte(EnvMarker + "=" + dir + "\x00")
+func Marked(dir string) []Proc { return MarkedBy(EnvMarker + "=" + dir) }
+
+// MarkedBy lists the processes whose environment holds the variable kv
+// ("KEY=value").
+func MarkedBy(kv string) []Proc {
+	want := []byte("\x00" + kv + "\x00")
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil
@@ -135,7 +139,7 @@ func Marked(dir string) []Proc {
 		if err != nil {
 			continue
 		}
-		if bytes.Contains(append(env, 0), want) {
+		if bytes.Contains(append(append([]byte{0}, env...), 0), want) {
 			if s, ok := ProcStart(pid); ok {
 				out = append(out, Proc{PID: pid, Start: s})
 			}

@@ -71,3 +71,51 @@ func (t *LossToxic) Pipe(stub *toxics.ToxicStub) {
 func init() {
 	toxics.Register(LossToxicType, new(LossToxic))
 }
+
+// LatencyToxicType is toxiproxy's latency toxic with netem's correlated
+// jitter: each chunk is held latency ± jitter, where the jitter's uniform
+// draw leans Correlation % towards the previous one.
+const LatencyToxicType = "gameday_latency"
+
+// LatencyToxic is the toxic; latency and jitter are milliseconds,
+// correlation a percentage.
+type LatencyToxic struct {
+	Latency     int64   `json:"latency"`
+	Jitter      int64   `json:"jitter"`
+	Correlation float64 `json:"correlation"`
+}
+
+// GetBufferSize implements toxics.BufferedToxic.
+func (t *LatencyToxic) GetBufferSize() int { return 1024 }
+
+// Pipe implements toxics.Toxic.
+func (t *LatencyToxic) Pipe(stub *toxics.ToxicStub) {
+	last := rand.Float64()
+	for {
+		select {
+		case <-stub.Interrupt:
+			return
+		case c := <-stub.Input:
+			if c == nil {
+				stub.Close()
+				return
+			}
+			rho := t.Correlation / 100
+			last = (1-rho)*rand.Float64() + rho*last
+			d := time.Duration(t.Latency)*time.Millisecond + time.Duration((2*last-1)*float64(t.Jitter)*float64(time.Millisecond))
+			wait := d - time.Since(c.Timestamp)
+			select {
+			case <-time.After(wait):
+				c.Timestamp = c.Timestamp.Add(wait)
+				stub.Output <- c
+			case <-stub.Interrupt:
+				stub.Output <- c
+				return
+			}
+		}
+	}
+}
+
+func init() {
+	toxics.Register(LatencyToxicType, new(LatencyToxic))
+}
