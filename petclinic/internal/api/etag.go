@@ -36,8 +36,15 @@ func dateHash(t time.Time) int32 {
 	if t.IsZero() {
 		return 0
 	}
-	y, m, d := int32(t.Year()), int32(t.Month()), int32(t.Day())
+	y, m, d := javaInt(t.Year()), javaInt(int(t.Month())), javaInt(t.Day())
 	return (y & -2048) ^ ((y << 11) + (m << 6) + d)
+}
+
+// javaInt is Java's (int) of a value: ids are INT columns and dates fit, and
+// where they would not, Java wraps to 32 bits too, which is what the ETag
+// must reproduce.
+func javaInt(n int) int32 {
+	return int32(n) // #nosec G115 -- wrapping at 32 bits is Java's int semantics, reproduced on purpose
 }
 
 func etagOf(h int32) string { return `"` + strconv.Itoa(int(h)) + `"` }

@@ -119,7 +119,7 @@ func (s *server) getOwner(w http.ResponseWriter, r *http.Request) *problem {
 	if err != nil {
 		return s.lookup(r, "owner", err)
 	}
-	tag := etagOf(javaHash(int32(o.ID), stringHash(o.FirstName), stringHash(o.LastName),
+	tag := etagOf(javaHash(javaInt(o.ID), stringHash(o.FirstName), stringHash(o.LastName),
 		stringHash(o.Address), stringHash(o.City), stringHash(o.Telephone)))
 	if notModified(w, r, tag) {
 		return nil
@@ -289,7 +289,7 @@ func (s *server) getOwnersPet(w http.ResponseWriter, r *http.Request) *problem {
 }
 
 func petETag(p *petclinic.Pet) string {
-	return etagOf(javaHash(int32(p.ID), stringHash(p.Name), dateHash(p.BirthDate)))
+	return etagOf(javaHash(javaInt(p.ID), stringHash(p.Name), dateHash(p.BirthDate)))
 }
 
 // updateOwnersPet answers 204. Like the Java controller it needs the owner

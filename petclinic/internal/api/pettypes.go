@@ -46,7 +46,7 @@ func (s *server) getPetType(w http.ResponseWriter, r *http.Request) *problem {
 	if err != nil {
 		return s.lookup(r, "pet type", err)
 	}
-	if notModified(w, r, etagOf(javaHash(int32(t.ID), stringHash(t.Name)))) {
+	if notModified(w, r, etagOf(javaHash(javaInt(t.ID), stringHash(t.Name)))) {
 		return nil
 	}
 	ok(w, toPetTypeJSON(t))

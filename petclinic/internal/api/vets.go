@@ -34,7 +34,7 @@ func (s *server) getSpecialty(w http.ResponseWriter, r *http.Request) *problem {
 	if err != nil {
 		return s.lookup(r, "specialty", err)
 	}
-	if notModified(w, r, etagOf(javaHash(int32(sp.ID), stringHash(sp.Name)))) {
+	if notModified(w, r, etagOf(javaHash(javaInt(sp.ID), stringHash(sp.Name)))) {
 		return nil
 	}
 	ok(w, specialtyJSON(sp))
@@ -129,7 +129,7 @@ func (s *server) getVet(w http.ResponseWriter, r *http.Request) *problem {
 	if err != nil {
 		return s.lookup(r, "vet", err)
 	}
-	if notModified(w, r, etagOf(javaHash(int32(v.ID), stringHash(v.FirstName), stringHash(v.LastName)))) {
+	if notModified(w, r, etagOf(javaHash(javaInt(v.ID), stringHash(v.FirstName), stringHash(v.LastName)))) {
 		return nil
 	}
 	ok(w, toVetJSON(v))

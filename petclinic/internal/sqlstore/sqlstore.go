@@ -75,11 +75,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.sql.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 
 	if err := db.Ping(ctx); err != nil {
-		db.sql.Close()
+		_ = db.sql.Close() // the open error is the one worth reporting
 		return nil, fmt.Errorf("open %s: %w", cfg.Driver, err)
 	}
 	if err := db.migrate(ctx); err != nil {
-		db.sql.Close()
+		_ = db.sql.Close() // the migration error is the one worth reporting
 		return nil, fmt.Errorf("migrate %s: %w", cfg.Driver, err)
 	}
 	return db, nil

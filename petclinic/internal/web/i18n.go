@@ -92,13 +92,14 @@ func (l localizer) T(key string) string {
 // remembered in a cookie; otherwise the cookie, otherwise English.
 func resolveLang(w http.ResponseWriter, r *http.Request) string {
 	if lang, ok := supportedLang(r.URL.Query().Get("lang")); ok {
+		// #nosec G124 -- Secure whenever the browser reached us over HTTPS (see secure); HttpOnly and SameSite=Lax are set
 		http.SetCookie(w, &http.Cookie{
 			Name:     localeCookie,
 			Value:    lang,
 			Path:     "/",
 			MaxAge:   365 * 24 * 3600,
 			HttpOnly: true,
-			Secure:   r.TLS != nil,
+			Secure:   secure(r),
 			SameSite: http.SameSiteLaxMode,
 		})
 		return lang
