@@ -176,7 +176,7 @@ check_tflint() {
 check_trivy() {
 	"$TRIVY" config --quiet --skip-check-update --skip-version-check --disable-telemetry \
 		--cache-dir "$GAMEDAY_CACHE/trivy" --severity HIGH,CRITICAL --exit-code 1 \
-		--skip-dirs "$TF_DIR/tools" "$TF_DIR" >&2
+		--table-mode detailed --skip-dirs "$TF_DIR/tools" "$TF_DIR" >&2
 }
 
 # shellcheck disable=SC2086 # $mode is empty or -check
@@ -214,7 +214,11 @@ check_environments() {
 }
 
 check_tools_module() {
-	(cd "$TOOLS_DIR" && go vet ./... && go test -count=1 ./...) >&2
+	local out
+	out="$(cd "$TOOLS_DIR" && go vet ./... 2>&1 && go test -count=1 ./... 2>&1)" || {
+		printf '%s\n' "$out" >&2
+		return 1
+	}
 }
 
 # extract_schema regenerates schema.json from the npm package (maintainers only:
