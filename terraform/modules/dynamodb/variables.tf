@@ -11,6 +11,11 @@ variable "name" {
 variable "hash_key" {
   description = "Partition key attribute name."
   type        = string
+
+  validation {
+    condition     = length(var.hash_key) > 0
+    error_message = "hash_key must not be empty."
+  }
 }
 
 variable "range_key" {

@@ -49,6 +49,11 @@ variable "public_access_cidrs" {
 variable "kms_key_arn" {
   description = "KMS key for the envelope encryption of Kubernetes secrets."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be the ARN of a KMS key."
+  }
 }
 
 variable "cluster_log_types" {

@@ -21,6 +21,11 @@ variable "bucket_suffix" {
 variable "kms_key_arn" {
   description = "KMS key encrypting the buckets and the Prometheus workspace."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be the ARN of a KMS key."
+  }
 }
 
 variable "loki_retention_days" {

@@ -11,6 +11,11 @@ variable "name" {
 variable "vpc_id" {
   description = "VPC of the cache."
   type        = string
+
+  validation {
+    condition     = startswith(var.vpc_id, "vpc-")
+    error_message = "vpc_id must be a VPC ID (vpc-...)."
+  }
 }
 
 variable "subnet_ids" {
@@ -26,6 +31,11 @@ variable "subnet_ids" {
 variable "allowed_security_group_ids" {
   description = "Security groups allowed to connect on the Redis port: the EKS cluster security group."
   type        = list(string)
+
+  validation {
+    condition     = length(var.allowed_security_group_ids) > 0 && alltrue([for id in var.allowed_security_group_ids : startswith(id, "sg-")])
+    error_message = "allowed_security_group_ids must list at least one security group ID (sg-...)."
+  }
 }
 
 variable "engine_version" {
@@ -65,6 +75,11 @@ variable "num_cache_clusters" {
 variable "kms_key_arn" {
   description = "KMS key for encryption at rest and for the auth token secret."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be the ARN of a KMS key."
+  }
 }
 
 variable "snapshot_retention_days" {
