@@ -87,18 +87,19 @@ EXAMPLES:
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
 		},
 	}
-	setUsageErrors(app.Commands)
+	setUsageErrors("gameday", app.Commands)
 	return app
 }
 
 // setUsageErrors makes a bad flag of any command an invalid-input error
 // that points at the command's help.
-func setUsageErrors(cmds []*ucli.Command) {
+func setUsageErrors(prefix string, cmds []*ucli.Command) {
 	for _, c := range cmds {
-		c.OnUsageError = func(cc *ucli.Context, err error, _ bool) error {
-			return exitcode.Invalidf("%w (see gameday %s --help)", err, strings.TrimPrefix(cc.Command.FullName(), "gameday "))
+		full := prefix + " " + c.Name
+		c.OnUsageError = func(_ *ucli.Context, err error, _ bool) error {
+			return exitcode.Invalidf("%w (see %s --help)", err, full)
 		}
-		setUsageErrors(c.Subcommands)
+		setUsageErrors(full, c.Subcommands)
 	}
 }
 

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -322,5 +321,3 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
-
-var errNoEngine = errors.New("the sandbox chaos engine is not available in this build")

@@ -97,7 +97,9 @@ func validate(w io.Writer, out string, paths []string) error {
 		}
 		f := add(e.File, "", "")
 		f.OK = false
-		f.Errors = append(f.Errors, e.Error())
+		if !slices.Contains(f.Errors, e.Error()) { // an experiment of two suites
+			f.Errors = append(f.Errors, e.Error())
+		}
 	}
 	slices.SortStableFunc(files, func(a, b fileResult) int {
 		switch {
@@ -156,6 +158,13 @@ func engineErrors(e *spec.Experiment) spec.ErrorList {
 		var l spec.ErrorList
 		if errors.As(err, &l) {
 			return l
+		}
+		var out spec.ErrorList
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, one := range j.Unwrap() {
+				out = append(out, &spec.Error{File: e.File, Msg: one.Error()})
+			}
+			return out
 		}
 		return spec.ErrorList{{File: e.File, Msg: err.Error()}}
 	}

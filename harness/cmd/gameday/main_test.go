@@ -1,0 +1,289 @@
+package main
+
+// End-to-end game days: the gameday binary (this test binary, re-executed
+// as main) against a REAL sandbox (PetClinic replicas, balancer,
+// supervisor, Prometheus) with the real local chaos engine. Each game day
+// lasts at most 24 s.
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox/sandboxtest"
+)
+
+// envAsMain makes the test binary run main() instead of the tests.
+const envAsMain = "GAMEDAY_TEST_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envAsMain) != "" {
+		main()
+		return
+	}
+	sandboxtest.Main(m)
+}
+
+// gameday is the command `gameday args...`, not yet started.
+type gameday struct {
+	*exec.Cmd
+	out, err bytes.Buffer
+}
+
+func command(t *testing.T, args ...string) *gameday {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gameday{Cmd: exec.Command(exe, args...)}
+	g.Env = append(os.Environ(), envAsMain+"=1")
+	g.Stdout, g.Stderr = &g.out, &g.err
+	return g
+}
+
+// code waits for the command and returns its exit code.
+func (g *gameday) code(t *testing.T) int {
+	t.Helper()
+	err := g.Wait()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0
+}
+
+func (g *gameday) String() string {
+	return "stdout:\n" + g.out.String() + "\nstderr:\n" + g.err.String()
+}
+
+func run(t *testing.T, args ...string) (*gameday, int) {
+	t.Helper()
+	g := command(t, args...)
+	if err := g.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return g, g.code(t)
+}
+
+// replicas lists the PetClinic pods of the sandbox now.
+func replicas(t *testing.T, dir string) []sandbox.Pod {
+	t.Helper()
+	st, err := sandbox.Status(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []sandbox.Pod
+	for _, p := range st.Pods {
+		if p.Labels[sandbox.LabelApp] == sandbox.AppPetclinic {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func frozen(t *testing.T, dir string) []string {
+	var out []string
+	for _, p := range replicas(t, dir) {
+		if sandbox.ProcState(p.PID) == "T" {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// waitReady waits until every replica runs, unfrozen and ready.
+func waitReady(t *testing.T, dir string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		st, err := sandbox.Status(t.Context(), dir)
+		if err == nil && st.Ready() && len(frozen(t, dir)) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sandbox not ready after %s (frozen: %v, err %v)", timeout, frozen(t, dir), err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func readJSON(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func status(m map[string]any) any { return m["verdict"].(map[string]any)["status"] }
+
+// allRecovered checks the chaos engine's run file: every fault recorded
+// there is marked recovered.
+func allRecovered(t *testing.T, dir, runID string) {
+	t.Helper()
+	r, err := chaos.New(dir, 0).Run(runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Faults) == 0 {
+		t.Errorf("run %s recorded no fault", runID)
+	}
+	for _, f := range r.Faults {
+		if f.Recovered.IsZero() {
+			t.Errorf("run %s: fault %s (%v) is not recovered", runID, f.Fault, f.Targets)
+		}
+	}
+}
+
+func TestGameDaysOnTheSandbox(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real game days on the sandbox take about two minutes")
+	}
+	sandboxtest.Need(t, "prometheus")
+	st := sandboxtest.Up(t, sandbox.Config{Replicas: 3})
+	dir, reports := st.Dir, t.TempDir()
+	base := []string{"--sandbox-dir", dir, "--reports-dir", reports, "--no-color"}
+	args := func(cmd, runID, file string) []string {
+		return append(append([]string{cmd}, base...), "--run-id", runID, "testdata/"+file)
+	}
+	path := func(runID, name string) string { return filepath.Join(reports, "adhoc", runID, name) }
+
+	t.Run("killing one of three replicas holds the hypothesis", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g, code := run(t, args("run", "kill-one", "pod-kill-one.yaml")...)
+		if code != exitcode.OK {
+			t.Fatalf("exit %d, want 0\n%s", code, g)
+		}
+		if s := status(readJSON(t, path("kill-one", report.FileJSON))); s != "held" {
+			t.Errorf("report status %v, want held", s)
+		}
+		allRecovered(t, dir, "kill-one")
+	})
+
+	t.Run("killing every replica fails and the report names the failing probe", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g, code := run(t, args("run", "kill-all", "pod-kill-all.yaml")...)
+		if code != exitcode.Failed {
+			t.Fatalf("exit %d, want 1\n%s", code, g)
+		}
+		if !strings.Contains(g.err.String(), "probe front-door failed") {
+			t.Errorf("stderr does not name the failing probe:\n%s", g)
+		}
+		md, err := os.ReadFile(path("kill-all", report.FileMD))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(md), "| front-door | http | continuous | < 0.5 | **FAIL** |") {
+			t.Errorf("report.md does not show front-door failing:\n%s", md)
+		}
+		junit, _ := os.ReadFile(path("kill-all", report.FileJUnit))
+		if !strings.Contains(string(junit), `<testcase name="probe front-door"`) || !strings.Contains(string(junit), "<failure") {
+			t.Errorf("junit.xml has no failing front-door testcase:\n%s", junit)
+		}
+		allRecovered(t, dir, "kill-all")
+	})
+
+	t.Run("SIGINT mid-fault aborts, resumes every replica and reports aborted", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g := command(t, args("run", "interrupted", "pod-failure-all.yaml")...)
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8 * time.Second) // the replicas are frozen from 4s
+		if f := frozen(t, dir); len(f) != 3 {
+			t.Errorf("frozen before the interrupt: %v, want every replica", f)
+		}
+		sent := time.Now()
+		if err := g.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		code := g.code(t)
+		t.Logf("SIGINT to exit: %s", time.Since(sent).Round(time.Millisecond))
+		if code != exitcode.Aborted {
+			t.Fatalf("exit %d, want 4\n%s", code, g)
+		}
+		if f := frozen(t, dir); len(f) != 0 {
+			t.Errorf("still frozen after the abort: %v", f)
+		}
+		m := readJSON(t, path("interrupted", report.FileJSON))
+		if s := status(m); s != "aborted" || !strings.Contains(m["stopReason"].(string), "interrupt") {
+			t.Errorf("report status %v, stop reason %v; want aborted by the interrupt", s, m["stopReason"])
+		}
+		allRecovered(t, dir, "interrupted")
+	})
+
+	t.Run("kill -9 mid-fault, then cleanup restores every replica", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g := command(t, args("run", "killed", "pod-failure-all.yaml")...)
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(8 * time.Second)
+		if err := g.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = g.Wait()
+		if f := frozen(t, dir); len(f) != 3 {
+			t.Fatalf("frozen after kill -9: %v, want every replica (nothing recovered them)", f)
+		}
+		c, code := run(t, "cleanup", "--sandbox-dir", dir)
+		if code != exitcode.OK || !strings.Contains(c.out.String(), "recovered") {
+			t.Fatalf("cleanup exit %d, want 0 and what it recovered\n%s", code, c)
+		}
+		t.Logf("cleanup:\n%s", c.out.String())
+		if f := frozen(t, dir); len(f) != 0 {
+			t.Errorf("still frozen after cleanup: %v", f)
+		}
+		waitReady(t, dir, 30*time.Second)
+		allRecovered(t, dir, "killed")
+		if _, err := os.Stat(path("killed", report.FileJSON)); err == nil {
+			t.Error("a report was written by a process killed with -9")
+		}
+	})
+
+	t.Run("Prometheus stopped mid-run is inconclusive and chaos is recovered", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		st, err := sandbox.Status(t.Context(), dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		prom := st.Prometheus.Proc
+		t.Cleanup(func() { _ = prom.Signal(syscall.SIGCONT) })
+		g := command(t, args("run", "no-prometheus", "pod-kill-one.yaml")...)
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(4 * time.Second)
+		if err := prom.Signal(syscall.SIGSTOP); err != nil { // stopped, as a hung server
+			t.Fatal(err)
+		}
+		code := g.code(t)
+		_ = prom.Signal(syscall.SIGCONT)
+		if code != exitcode.Infra {
+			t.Fatalf("exit %d, want 3\n%s", code, g)
+		}
+		m := readJSON(t, path("no-prometheus", report.FileJSON))
+		if s := status(m); s != "inconclusive" {
+			t.Errorf("report status %v, want inconclusive", s)
+		}
+		allRecovered(t, dir, "no-prometheus")
+	})
+}
