@@ -77,6 +77,10 @@ const (
 // ErrNotRunning is returned when no sandbox runs in the directory.
 var ErrNotRunning = errors.New("sandbox is not running")
 
+// ErrRunning is returned by Up when a different sandbox already runs in the
+// directory.
+var ErrRunning = errors.New("another sandbox runs")
+
 // DefaultDir is ${GAMEDAY_HOME:-$HOME/.gameday}/sandbox.
 func DefaultDir() (string, error) {
 	home := os.Getenv(EnvHome)

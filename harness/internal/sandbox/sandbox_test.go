@@ -3,6 +3,7 @@ package sandbox_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -206,6 +207,10 @@ func TestSandbox(t *testing.T) {
 		st2 := sandboxtest.UpAgain(t, st.Dir)
 		if st2.Supervisor != st.Supervisor {
 			t.Errorf("got supervisor %v, want the running one %v", st2.Supervisor, st.Supervisor)
+		}
+		_, err := sandbox.Up(context.Background(), sandbox.Config{Dir: st.Dir, Replicas: 5, PetclinicBin: "/bin/true", Supervisor: []string{"false"}})
+		if !errors.Is(err, sandbox.ErrRunning) {
+			t.Errorf("got %v asking for 5 replicas, want ErrRunning", err)
 		}
 	})
 

@@ -198,13 +198,18 @@ func freePorts(n int) ([]int, error) {
 
 // Up starts the sandbox described by c and waits until every replica and
 // Prometheus are ready. When a sandbox already runs in the directory it
-// returns its status and starts nothing (Up is idempotent); a directory left
+// returns its status and starts nothing (Up is idempotent), or ErrRunning
+// when it runs another number of replicas than c asks; a directory left
 // by a dead sandbox is cleaned first.
 func Up(ctx context.Context, c Config) (*State, error) {
+	asked := c.Replicas
 	if err := c.defaults(); err != nil {
 		return nil, fmt.Errorf("sandbox up: %w", err)
 	}
 	if st, err := Status(ctx, c.Dir); err == nil && st.Running {
+		if asked != 0 && st.Desired != 0 && asked != st.Desired {
+			return nil, fmt.Errorf("sandbox up: %w: %s runs %d replicas, not %d: run down first", ErrRunning, c.Dir, st.Desired, asked)
+		}
 		if err := waitReady(ctx, c.Dir, c.ReadyTimeout.D()); err != nil {
 			return nil, fmt.Errorf("sandbox up: %w", err)
 		}

@@ -257,6 +257,66 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("loss delays about that share of a replica's responses by a retransmission timeout", func(t *testing.T) {
+		st := status(t, st.Dir)
+		url := "http://" + linkOf(st, "balancer--petclinic-2").Listen + "/actuator/health/liveness"
+		in, err := eng.Inject(ctx, "run-loss", fault("lossy", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+			PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, ""), Action: v1alpha1.LossAction,
+			TcParameter: v1alpha1.TcParameter{Loss: &v1alpha1.LossSpec{Loss: "30"}}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &http.Client{Timeout: 5 * time.Second}
+		slow := 0
+		const n = 20
+		for range n {
+			start := time.Now()
+			resp, err := c.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if time.Since(start) >= sandbox.MinRTO-10*time.Millisecond {
+				slow++
+			}
+		}
+		if err := eng.Recover(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("loss 30%%: %d of %d responses delayed by at least %s", slow, n, sandbox.MinRTO)
+		if slow < 1 || slow > 12 {
+			t.Errorf("got %d of %d delayed, want about 30%% (1..12)", slow, n)
+		}
+	})
+
+	t.Run("bandwidth limits a replica's responses to the rate", func(t *testing.T) {
+		st := status(t, st.Dir)
+		url := "http://" + linkOf(st, "balancer--petclinic-2").Listen + "/petclinic/api/owners"
+		in, err := eng.Inject(ctx, "run-bw", fault("thin", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+			PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, ""), Action: v1alpha1.BandwidthAction,
+			TcParameter: v1alpha1.TcParameter{Bandwidth: &v1alpha1.BandwidthSpec{Rate: "80kbps", Limit: 1000, Buffer: 1000}}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		took := time.Since(start)
+		if err := eng.Recover(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		want := time.Duration(float64(len(b)) / 10000 * float64(time.Second)) // 80 kbps = 10 KB/s
+		t.Logf("bandwidth 80kbps: %d bytes in %s (ideal %s)", len(b), took.Round(time.Millisecond), want.Round(time.Millisecond))
+		if took < want*6/10 || took > want*2+200*time.Millisecond {
+			t.Errorf("got %s for %d bytes, want about %s", took, len(b), want)
+		}
+	})
+
 	t.Run("partition of every replica from redis: requests still succeed", func(t *testing.T) {
 		if _, ok := st.Pod("redis-0"); !ok {
 			t.Skip("no redis-server: the sandbox runs without Redis")
