@@ -352,10 +352,20 @@ func Down(ctx context.Context, dir string) error {
 		}
 	}
 	// Orphans: children of a supervisor that was SIGKILLed, stress-ng of a
-	// crashed run. Two passes, as a process may start while we kill.
+	// crashed run: every process state.json records (Redis overwrites its
+	// environment with its process title, so the marker alone misses it),
+	// then every process carrying the marker. Two passes, as a process may
+	// start while we kill.
 	var errs []error
 	for range 2 {
-		for _, p := range Marked(dir) {
+		var procs []Proc
+		if st, err := readStatus(dir); err == nil {
+			procs = append(procs, st.Prometheus.Proc)
+			for _, p := range st.Pods {
+				procs = append(procs, p.Proc)
+			}
+		}
+		for _, p := range append(procs, Marked(dir)...) {
 			if err := p.Stop(ctx, 5*time.Second); err != nil {
 				errs = append(errs, err)
 			}

@@ -25,6 +25,7 @@ package chaos
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -429,7 +430,7 @@ func (e *Engine) load(runID string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := jsonUnmarshal(b, run); err != nil {
+	if err := json.Unmarshal(b, run); err != nil {
 		return nil, fmt.Errorf("run %s: %w", runID, err)
 	}
 	return run, nil
@@ -439,11 +440,11 @@ func (e *Engine) save(run *Run) error {
 	if err := os.MkdirAll(filepath.Join(e.dir, sandbox.RunsDir), 0o755); err != nil {
 		return err
 	}
-	b, err := jsonMarshal(run)
+	b, err := json.MarshalIndent(run, "", "  ")
 	if err != nil {
 		return err
 	}
-	return sandbox.WriteFileAtomic(e.runPath(run.RunID), b)
+	return sandbox.WriteFileAtomic(e.runPath(run.RunID), append(b, '\n'))
 }
 
 func (e *Engine) runIDs() ([]string, error) {

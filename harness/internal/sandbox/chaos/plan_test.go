@@ -44,7 +44,7 @@ func TestSelect(t *testing.T) {
 		sel  v1alpha1.PodSelector
 		want string // pods, or how many when drawn at random ("3 of petclinic")
 	}{
-		"all selects every matching pod":            {selector(petclinic, v1alpha1.AllMode, ""), "petclinic-0,petclinic-1,petclinic-2,petclinic-3,petclinic-4,petclinic-5"},
+		"all selects every matching pod":             {selector(petclinic, v1alpha1.AllMode, ""), "petclinic-0,petclinic-1,petclinic-2,petclinic-3,petclinic-4,petclinic-5"},
 		"a zone label selects that zone's replicas":  {selector(map[string]string{spec.ZoneLabel: "zone-b", "app": "petclinic"}, v1alpha1.AllMode, ""), "petclinic-1,petclinic-4"},
 		"one selects a single replica":               {selector(petclinic, v1alpha1.OneMode, ""), "1 of petclinic"},
 		"fixed selects that many":                    {selector(petclinic, v1alpha1.FixedMode, "4"), "4 of petclinic"},
@@ -185,4 +185,3 @@ func FuzzRateAndSize(f *testing.F) {
 		}
 	})
 }
-
