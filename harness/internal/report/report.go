@@ -76,6 +76,8 @@ type Timings struct {
 	// Planned is the load's duration, Actual how long the run lasted.
 	PlannedSeconds float64 `json:"plannedSeconds"`
 	ActualSeconds  float64 `json:"actualSeconds"`
+	// WarmupSeconds passed before the first probe.
+	WarmupSeconds float64 `json:"warmupSeconds"`
 }
 
 // Load summarises the traffic.

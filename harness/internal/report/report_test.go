@@ -103,7 +103,7 @@ func fixture(t *testing.T) *report.Report {
 		SchemaVersion: report.SchemaVersion, RunID: "20261127-120000-golden", Suite: "adhoc",
 		Experiment: report.Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: "experiments/pod-kill.yaml", Labels: e.Metadata.Labels},
 		Target:     report.Target{Kind: "sandbox", Engine: "sandbox", URL: "http://127.0.0.1:18080", PrometheusURL: "http://127.0.0.1:19090"},
-		Timings:    report.Timings{Start: t0, End: t0.Add(60 * time.Second), PlannedSeconds: 60, ActualSeconds: 60},
+		Timings:    report.Timings{Start: t0, End: t0.Add(60 * time.Second), PlannedSeconds: 60, ActualSeconds: 60, WarmupSeconds: 5},
 		Preflight:  engine.Preflight{Checks: []engine.Check{{Name: "replicas ready", OK: true, Detail: "3 of 3 over zone-a, zone-b, zone-c"}}},
 		Load:       report.Load{Profile: "constant 100/s for 1m0s", PeakRate: 100, Total: total, AchievedRate: 100},
 		Timeline:   report.Points(secs),

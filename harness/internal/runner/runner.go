@@ -32,6 +32,10 @@ const (
 	// RecoverTimeout bounds the recovery of every fault at the end of a
 	// run, with a context of its own (the run's may be cancelled).
 	RecoverTimeout = 30 * time.Second
+	// DefaultWarmup delays the first probe after the load starts, so that
+	// Prometheus has scraped the load (rate() over a fresh target has no
+	// data yet); it is capped at half the before window.
+	DefaultWarmup = 5 * time.Second
 	// MinStopRequests is the least number of requests in an error-ratio
 	// stop condition's window before it may trip.
 	MinStopRequests = 10
@@ -53,6 +57,9 @@ type Config struct {
 	Progress      io.Writer
 	TTY, Color    bool
 	ProgressEvery time.Duration
+	// Warmup before the first probe (default DefaultWarmup; negative:
+	// none).
+	Warmup time.Duration
 	// Objective of the error budget (default verdict.DefaultObjective).
 	Objective float64
 	// Now is the clock (default time.Now), for run ids.
@@ -73,6 +80,7 @@ func (c *Config) defaults() error {
 		c.ProgressEvery = cmp.Or(c.ProgressEvery, time.Second)
 	}
 	c.ProgressEvery = cmp.Or(c.ProgressEvery, 5*time.Second)
+	c.Warmup = max(cmp.Or(c.Warmup, DefaultWarmup), 0)
 	if c.TargetURL == "" {
 		return exitcode.Invalidf("runner: no target URL: start the sandbox (gameday sandbox up) or set the target's url")
 	}
@@ -216,7 +224,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	}
 	tl := ld.Timeline()
 	r.start = tl.Start()
-	r.windows = verdict.PlannedWindows(r.e, r.start)
+	r.windows = withWarmup(verdict.PlannedWindows(r.e, r.start), r.c.Warmup)
 	// Recovery runs on every path, with a context of its own.
 	defer r.recoverAll()
 
@@ -312,6 +320,13 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	r.progress.update(r.status(tl, "done"))
 	r.progress.finish()
 	return r.conclude(tl)
+}
+
+// withWarmup starts the before window (and so the continuous one) after
+// the warm-up, at most half-way through it.
+func withWarmup(w probe.Windows, warmup time.Duration) probe.Windows {
+	w.Before.Start = w.Before.Start.Add(min(warmup, w.Before.End.Sub(w.Before.Start)/2))
+	return w
 }
 
 func observe(ctx context.Context, en engine.Engine) (engine.Observation, error) {
@@ -432,7 +447,8 @@ func (r *run) conclude(tl *load.Timeline) (*Result, error) {
 		Experiment: report.Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: e.File, Labels: e.Metadata.Labels},
 		Target: report.Target{Kind: string(e.Spec.Target.Kind), Engine: r.c.Engine.Name(), URL: r.c.TargetURL,
 			PrometheusURL: r.c.PrometheusURL, LokiURL: r.c.LokiURL},
-		Timings:      report.Timings{Start: r.start, End: r.end, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual},
+		Timings: report.Timings{Start: r.start, End: r.end, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual,
+			WarmupSeconds: r.windows.Before.Start.Sub(r.start).Seconds()},
 		Preflight:    r.preflight,
 		Load:         report.Load{Profile: r.profile.String(), PeakRate: r.profile.MaxRate(), Total: total, Journeys: tl.Journeys()},
 		Timeline:     report.Points(secs),
