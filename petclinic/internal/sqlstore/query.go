@@ -44,6 +44,27 @@ type runner struct {
 
 func (db *DB) run() runner { return runner{db: db, x: db.sql} }
 
+// stmt returns the prepared statement to run s with, or nil to run its text
+// directly: once the cache is full (IN lists of many lengths), and for
+// statements on a dedicated connection (migrations).
+func (r runner) stmt(ctx context.Context, s stmt) (*sql.Stmt, error) {
+	switch x := r.x.(type) {
+	case *sql.DB:
+		return r.db.prepared(ctx, s.text)
+	case *sql.Tx:
+		// Only a statement already prepared: preparing a new one would need
+		// a second connection while the transaction holds one, and a pool
+		// of one (in-memory SQLite) would wait for itself.
+		v, ok := r.db.stmts.Load(s.text)
+		if !ok {
+			return nil, nil
+		}
+		// Closed with the transaction.
+		return x.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	return nil, nil
+}
+
 func (r runner) start(ctx context.Context, s stmt) (context.Context, context.CancelFunc, trace.Span) {
 	name := s.op
 	switch {
@@ -84,7 +105,15 @@ func (r runner) exec(ctx context.Context, s stmt, args ...any) (sql.Result, erro
 	defer cancel()
 	r.db.inflight.Add(1)
 	defer r.db.inflight.Add(-1)
-	res, err := r.x.ExecContext(ctx, s.text, args...)
+	var res sql.Result
+	st, err := r.stmt(ctx, s)
+	switch {
+	case err != nil:
+	case st != nil:
+		res, err = st.ExecContext(ctx, args...)
+	default:
+		res, err = r.x.ExecContext(ctx, s.text, args...)
+	}
 	return res, r.end(span, err)
 }
 
@@ -124,7 +153,15 @@ func (r runner) query(ctx context.Context, s stmt, args []any, scan func(*sql.Ro
 	defer cancel()
 	r.db.inflight.Add(1)
 	defer r.db.inflight.Add(-1)
-	rows, err := r.x.QueryContext(ctx, s.text, args...)
+	var rows *sql.Rows
+	st, err := r.stmt(ctx, s)
+	switch {
+	case err != nil:
+	case st != nil:
+		rows, err = st.QueryContext(ctx, args...)
+	default:
+		rows, err = r.x.QueryContext(ctx, s.text, args...)
+	}
 	if err != nil {
 		return r.end(span, err)
 	}

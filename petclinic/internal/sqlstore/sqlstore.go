@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,17 @@ type DB struct {
 	inflight atomic.Int64
 	// timeouts counts statements that ran out of QueryTimeout.
 	timeouts atomic.Int64
+	// stmts caches prepared statements by SQL text, so that SQLite does not
+	// parse the same SQL on every request (it was a quarter of the CPU of
+	// GET /petclinic/api/owners/{id}). At most maxPrepared texts are kept:
+	// IN lists make a text per list length.
+	stmts     sync.Map // string → *sql.Stmt
+	nPrepared atomic.Int64
 }
+
+// maxPrepared bounds the statement cache; each entry holds one prepared
+// statement per pooled connection.
+const maxPrepared = 256
 
 // Open connects to the database cfg describes, applies pending migrations
 // and, when cfg.Seed is set and the database is empty, loads the sample data.
@@ -150,7 +161,36 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Close closes the pool.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(k, v any) bool {
+		_ = v.(*sql.Stmt).Close() // the pool's Close below reports what matters
+		db.stmts.Delete(k)
+		return true
+	})
+	return db.sql.Close()
+}
+
+// prepared returns the cached prepared statement of text, preparing it on
+// first use, or nil once the cache is full. database/sql re-prepares it on
+// each connection as needed.
+func (db *DB) prepared(ctx context.Context, text string) (*sql.Stmt, error) {
+	if v, ok := db.stmts.Load(text); ok {
+		return v.(*sql.Stmt), nil
+	}
+	if db.nPrepared.Load() >= maxPrepared {
+		return nil, nil
+	}
+	st, err := db.sql.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if v, loaded := db.stmts.LoadOrStore(text, st); loaded {
+		_ = st.Close() // another goroutine prepared it first
+		return v.(*sql.Stmt), nil
+	}
+	db.nPrepared.Add(1)
+	return st, nil
+}
 
 // classify wraps constraint violations in petclinic.ErrConflict and counts
 // timeouts.
