@@ -99,6 +99,11 @@ go_tests() {
 
 run_in() { (cd "$1" && shift && "$@"); }
 
+# The harness drives the real petclinic binary (sandbox replicas, journeys).
+step "build petclinic for the harness"
+scripts/build.sh bin/petclinic
+export GAMEDAY_PETCLINIC_BIN="$GAMEDAY_ROOT/bin/petclinic"
+
 run "go test petclinic (-race: $PETCLINIC_RACE_PKGS)" run_in petclinic go_tests "$PETCLINIC_RACE_PKGS"
 run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
 # The image make image builds must stay valid (crane validate, binary runs).

@@ -20,6 +20,8 @@ APT_PACKAGES=(
 	mariadb-server           # MySQL store integration tests
 	redis-server             # Redis cache integration tests
 	shellcheck yamllint      # make check
+	prometheus               # the sandbox's Prometheus, PromQL probe tests (2.42)
+	stress-ng                # StressChaos on the sandbox
 )
 
 # The one place where Go tool versions are pinned: name, package, version.
