@@ -312,6 +312,8 @@ type podRunner struct {
 	mu       sync.Mutex
 	proc     Proc
 	ready    bool
+	everUp   bool
+	exits    int
 	restarts int
 	since    time.Time
 }
@@ -326,6 +328,7 @@ func (p *podRunner) setReady(ready bool) {
 	p.mu.Lock()
 	changed := p.ready != ready
 	p.ready = ready
+	p.everUp = p.everUp || ready
 	if changed {
 		p.since = time.Now().UTC()
 	}
@@ -340,10 +343,13 @@ func (p *podRunner) waitReady(ctx context.Context, timeout time.Duration) error 
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		p.mu.Lock()
-		r := p.ready
+		r, crashing := p.ready, !p.everUp && p.exits >= 3
 		p.mu.Unlock()
 		if r {
 			return nil
+		}
+		if crashing {
+			return fmt.Errorf("%s exited 3 times before it was ready (log %s):\n%s", p.name, p.log, tail(p.log, 1500))
 		}
 		if err := sleep(ctx, 50*time.Millisecond); err != nil {
 			return err
@@ -411,6 +417,9 @@ func (p *podRunner) once(ctx context.Context) {
 	for {
 		select {
 		case err := <-exited:
+			p.mu.Lock()
+			p.exits++
+			p.mu.Unlock()
 			p.setReady(false)
 			fmt.Fprintf(os.Stderr, "%s: exited: %v\n", p.name, err)
 			return
