@@ -18,9 +18,11 @@
 //   - the front load balancer (a Service/ALB): round robin over ready
 //     replicas, active and passive health checks, one retry of idempotent
 //     requests on another replica, and per-replica HTTP fault injection;
-//   - a real Prometheus scraping every replica, Redis-less, the balancer and
-//     the supervisor with zone/pod/app labels, and loading the rule files
-//     found under monitoring/prometheus/rules.
+//   - a real Prometheus scraping every replica (job petclinic, labels app,
+//     pod, zone, namespace) and the supervisor with its balancer (job
+//     gameday-sandbox) every second, and loading the rule files found under
+//     monitoring/prometheus/rules. It is not restarted when it dies: a run
+//     must see its monitoring go away.
 //
 // All state lives in one directory (state.json, written atomically by the
 // supervisor; logs; the SQLite file; the runs of the chaos engine). Down

@@ -3,6 +3,7 @@ package chaos_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -156,6 +157,26 @@ func TestEngine(t *testing.T) {
 		obs, err := eng.Observe(ctx)
 		if err != nil || fmt.Sprint(obs.ReadyByZone) != "map[zone-a:1 zone-b:1 zone-c:1]" || obs.Desired != 3 {
 			t.Errorf("got observation %+v, %v", obs, err)
+		}
+	})
+
+	t.Run("preflight refuses an experiment that wants more replicas than run", func(t *testing.T) {
+		x, err := spec.LoadFile("../../../../experiments/zone-outage.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf, err := eng.Preflight(ctx, x)
+		if !errors.Is(err, chaos.ErrPreflight) || !strings.Contains(err.Error(), "experiment wants 6, sandbox has 3") {
+			t.Fatalf("got %v, want ErrPreflight naming 6 replicas", err)
+		}
+		failed := 0
+		for _, c := range pf.Checks {
+			if !c.OK {
+				failed++
+			}
+		}
+		if failed != 1 {
+			t.Errorf("got %d failed checks %+v, want only the replica count", failed, pf.Checks)
 		}
 	})
 
@@ -355,7 +376,53 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("HTTPChaos abort: reads are retried elsewhere, writes to that replica fail", func(t *testing.T) {
+		waitFor(t, "petclinic-1 in the balancer's rotation", 10*time.Second, func() bool {
+			p, _ := status(t, st.Dir).Pod("petclinic-1")
+			return p.Balancer == "in"
+		})
+		in, err := eng.Inject(ctx, "run-abort", fault("abort", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
+			PodSelector: sel(pod("petclinic-1"), v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpRequest,
+			PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := map[string]int{}
+		for i := range 6 {
+			resp, err := http.Get(st.URL + "/petclinic/api/vets")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			codes[fmt.Sprintf("GET %s=%d", resp.Header.Get(sandbox.PodHeader), resp.StatusCode)]++
+			body := fmt.Sprintf(`{"firstName":"Abort","lastName":"Test%s","address":"1 Loop St","city":"Local","telephone":"0123456789"}`, string(rune('a'+i)))
+			resp, err = http.Post(st.URL+"/petclinic/api/owners", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			codes[fmt.Sprintf("POST %s=%d", resp.Header.Get(sandbox.PodHeader), resp.StatusCode)]++
+		}
+		if err := eng.Recover(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("HTTPChaos abort on petclinic-1: %v", codes)
+		for k := range codes {
+			bad := strings.HasSuffix(k, "=502")
+			if bad != (k == "POST petclinic-1=502") || strings.HasPrefix(k, "GET petclinic-1=") {
+				t.Errorf("got %s, want GETs served by the others and POSTs to petclinic-1 failing", k)
+			}
+		}
+		if codes["POST petclinic-1=502"] == 0 {
+			t.Errorf("got %v, want a failed POST on petclinic-1", codes)
+		}
+	})
+
 	t.Run("HTTPChaos replaces the code of one replica's responses only", func(t *testing.T) {
+		waitFor(t, "petclinic-1 in the balancer's rotation", 10*time.Second, func() bool {
+			p, _ := status(t, st.Dir).Pod("petclinic-1")
+			return p.Balancer == "in"
+		})
 		in, err := eng.Inject(ctx, "run-http", fault("five-hundreds", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
 			PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-b"}, v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpResponse,
 			Port: 8080, Path: ptr("*"), PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Replace: &v1alpha1.PodHttpChaosReplaceActions{Code: ptr(int32(503))}}}}))
