@@ -295,8 +295,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 					continue
 				}
 				if err := r.inject(runCtx, r.e.Spec.Faults[ev.fault]); err != nil {
-					r.errors = append(r.errors, err.Error())
-					abort(nil)
+					abort(&verdict.Stop{Kind: verdict.StopError, At: time.Now(), Reason: err.Error()})
 				}
 			}
 			armTimer()

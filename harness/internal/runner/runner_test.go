@@ -57,6 +57,7 @@ func newTarget(t *testing.T) *target {
 type faultEngine struct {
 	tg       *target
 	harmless bool // inject without breaking anything
+	failOn   string // the fault whose injection fails
 
 	mu        sync.Mutex
 	injected  []string
@@ -74,6 +75,9 @@ func (f *faultEngine) Validate(*spec.Experiment) error { return nil }
 func (f *faultEngine) Inject(_ context.Context, runID string, fl spec.Fault) (*engine.Injection, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if fl.Name == f.failOn {
+		return nil, errors.New("control API: connection refused")
+	}
 	f.injected = append(f.injected, fl.Name)
 	f.active++
 	if !f.harmless {
@@ -336,5 +340,29 @@ func TestReportsLandInSuiteAndRunID(t *testing.T) {
 	want := filepath.Join(c.ReportsDir, "preprod-gate", "r42")
 	if res.Dir != want || filepath.Dir(res.Paths[report.FileHTML]) != want {
 		t.Errorf("reports in %s (%s), want %s", res.Dir, res.Paths[report.FileHTML], want)
+	}
+}
+
+func TestRunFailedInjectionRecoversTheOthersAndIsInconclusive(t *testing.T) {
+	t.Parallel()
+	en := &faultEngine{tg: newTarget(t), failOn: "second"}
+	e := experiment(t, func(e *spec.Experiment) {
+		second := e.Spec.Faults[0]
+		second.Name, second.StartAfter = "second", spec.Duration(4*time.Second)
+		e.Spec.Faults = append(e.Spec.Faults, second)
+		e.Spec.Recovery = &spec.Recovery{Within: spec.Duration(2 * time.Second), Probes: []string{"front-door"}}
+	})
+	res, err := runner.Run(t.Context(), config(t, e, en))
+	if code := exitcode.Of(err); code != exitcode.Infra {
+		t.Fatalf("exit %d (%v), want 3", code, err)
+	}
+	if !strings.Contains(err.Error(), "inject fault second: control API: connection refused") {
+		t.Errorf("error %q does not say which injection failed", err)
+	}
+	if n, active, rec := en.state(); n != 1 || active != 0 || len(rec) != 1 || en.tg.broken.Load() {
+		t.Errorf("%d injected, %d active, %d recovered: want the first fault recovered at once", n, active, len(rec))
+	}
+	if res.Report.Verdict.Status != verdict.Inconclusive || res.Report.Timings.ActualSeconds > 6 {
+		t.Errorf("status %s after %.1fs, want inconclusive and cut short", res.Report.Verdict.Status, res.Report.Timings.ActualSeconds)
 	}
 }

@@ -21,7 +21,8 @@
 //   - A probe is in error when more than MaxUnmeasured of its samples could
 //     not be measured (Prometheus down): the verdict is then inconclusive.
 //
-// The hard verdict is aborted (a stop condition or a signal ended the run),
+// The hard verdict is inconclusive when the harness itself could not go on
+// (StopError), else aborted (a stop condition or a signal ended the run),
 // else failed (a probe failed or a recovery was missed), else inconclusive
 // (a probe is in error, or the load measured nothing), else held.
 package verdict
@@ -107,6 +108,10 @@ const (
 	StopCondition StopKind = "stop-condition"
 	// StopSignal: SIGINT/SIGTERM (the run's context was cancelled).
 	StopSignal StopKind = "signal"
+	// StopError: the harness could not go on (a fault could not be
+	// injected): the experiment did not run as written, so the verdict is
+	// inconclusive whatever the probes measured.
+	StopError StopKind = "error"
 )
 
 // Stop is an early end of the run.
@@ -345,6 +350,8 @@ func conclude(in Input, v Verdict) (Status, []string) {
 		}
 	}
 	switch {
+	case in.Stop != nil && in.Stop.Kind == StopError:
+		return Inconclusive, append(append([]string{"stopped: " + in.Stop.Reason}, failed...), errored...)
 	case in.Stop != nil:
 		return Aborted, append([]string{"aborted: " + in.Stop.Reason}, failed...)
 	case len(failed) > 0:

@@ -170,6 +170,16 @@ func TestEvaluate(t *testing.T) {
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
 			wantReason: "aborted: stop condition client-errors",
 		},
+		"a fault that could not be injected makes the run inconclusive even with a breach": {
+			in: func() verdict.Input {
+				in := input(with(healthy(), "latency", series("latency", 0, 30, between(25, 30, probe.StatusBreached))))
+				in.Stop = &verdict.Stop{Kind: verdict.StopError, At: t0.Add(30 * time.Second), Reason: "inject fault second: connection refused"}
+				return in
+			}(),
+			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
+			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
+			wantReason: "stopped: inject fault second",
+		},
 		"a load that measured nothing is inconclusive": {
 			in: func() verdict.Input {
 				in := input(healthy())
