@@ -125,8 +125,11 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 
 	pre, err := c.Engine.Preflight(ctx, e)
-	if err != nil {
-		return nil, exitcode.Infraf("preflight of %s: %w (is the sandbox up? try: gameday sandbox status)", c.Engine.Name(), err)
+	switch {
+	case err != nil && len(pre.Checks) > 0: // the checks say what to do
+		return nil, exitcode.Infraf("preflight of %s: %w", c.Engine.Name(), err)
+	case err != nil:
+		return nil, exitcode.Infraf("preflight of %s: %w (is the target up? try: gameday sandbox status)", c.Engine.Name(), err)
 	}
 	var notOK []string
 	for _, ch := range pre.Checks {

@@ -56,7 +56,7 @@ func newTarget(t *testing.T) *target {
 // it (every answer a 500) until recovered. It records what it did.
 type faultEngine struct {
 	tg       *target
-	harmless bool // inject without breaking anything
+	harmless bool   // inject without breaking anything
 	failOn   string // the fault whose injection fails
 
 	mu        sync.Mutex
