@@ -241,8 +241,14 @@ func action(f spec.Fault) string {
 	return ""
 }
 
+// RecoverTimeout bounds one recovery. Recovery ignores the cancellation of
+// its context (an aborted run must still recover), not its deadline.
+const RecoverTimeout = 15 * time.Second
+
 // Recover ends one injection; recovering twice is not an error.
 func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
+	ctx, cancel := recoverCtx(ctx)
+	defer cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	run, err := e.load(in.RunID)
@@ -285,6 +291,8 @@ func (e *Engine) recoverRecord(ctx context.Context, run *Run, r *Record) error {
 // Cleanup recovers every fault of runID (every run when runID is empty)
 // that is not marked recovered, and reports what it did.
 func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
+	ctx, cancel := recoverCtx(ctx)
+	defer cancel()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	ids := []string{runID}
@@ -322,6 +330,14 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 		return did, fmt.Errorf("cleanup: %w", err)
 	}
 	return did, nil
+}
+
+func recoverCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := RecoverTimeout
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) > 0 {
+		d = min(d, time.Until(dl))
+	}
+	return context.WithTimeout(context.WithoutCancel(ctx), d)
 }
 
 // apply makes one action.
