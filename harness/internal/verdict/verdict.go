@@ -361,7 +361,12 @@ func conclude(in Input, v Verdict) (Status, []string) {
 	case in.Total.Requests == 0:
 		return Inconclusive, []string{"the load measured no request: the target was not exercised"}
 	}
-	return Held, []string{fmt.Sprintf("every probe held its tolerance (score %g%%)", v.Score.Percent)}
+	reasons := []string{fmt.Sprintf("every probe held its tolerance (score %g%%)", v.Score.Percent)}
+	if b := v.Budget; b.Consumed > 1 {
+		reasons = append(reasons, fmt.Sprintf("but the load saw %d failed requests of %d: %.0f%% of the error budget of a %g%% objective (client side, not part of the hypothesis)",
+			b.Failed, b.Requests, 100*b.Consumed, 100*b.Objective))
+	}
+	return Held, reasons
 }
 
 func probeResult(in Input, p spec.Probe, samples []probe.Sample, missed []string) ProbeResult {

@@ -180,6 +180,15 @@ func TestEvaluate(t *testing.T) {
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
 			wantReason: "stopped: inject fault second",
 		},
+		"a held hypothesis says when the client side overspent the error budget": {
+			in: func() verdict.Input {
+				in := input(healthy())
+				in.Total = load.Summary{Requests: 6000, Successes: 5970}
+				return in
+			}(),
+			wantStatus: verdict.Held, wantCode: exitcode.OK,
+			wantReason: "but the load saw 30 failed requests of 6000: 500% of the error budget of a 99.9% objective",
+		},
 		"a load that measured nothing is inconclusive": {
 			in: func() verdict.Input {
 				in := input(healthy())
