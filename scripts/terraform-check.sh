@@ -231,6 +231,9 @@ extract_schema() {
 		(cd "$dir" && npm pack --silent "@cdktf/provider-aws@$CDKTF_PROVIDER_AWS_VERSION" >/dev/null &&
 			tar -xzf ./*.tgz && rm -f ./*.tgz)
 	fi
+	# The extractor must read every type of the package, not only ours.
+	(cd "$TOOLS_DIR" && CDKTF_PROVIDER_AWS_LIB="$dir/package/lib" go test -count=1 \
+		-run TestEveryTypeOfThePackage ./provider-aws-schema/extract >&2)
 	(cd "$TOOLS_DIR" && go run ./cmd/extract-aws-schema -lib "$dir/package/lib" -scan "$TF_DIR" \
 		-o provider-aws-schema/schema.json)
 	log "schema: wrote terraform/tools/provider-aws-schema/schema.json"

@@ -78,9 +78,10 @@ var (
 	rePut        = regexp.MustCompile(`(?m)^    put(\w+)\(value\) \{`)
 	reReset      = regexp.MustCompile(`(?m)^    reset(\w+)\(\) \{`)
 	reField      = regexp.MustCompile(`this\._(\w+) = new ([\w.]+)\(this, "(\w+)"(?:, (true|false))?\);`)
-	reSimpleAttr = regexp.MustCompile(`^(?:cdktf\.Token\.asNumberList\()?(cdktf\.Fn\.tolist\()?this\.(\w+)Attribute\('(\w+)'\)`)
+	reFieldRef   = regexp.MustCompile(`^this\._(\w+)$`)
+	reSimpleAttr = regexp.MustCompile(`^(?:cdktf\.Token\.as(?:NumberList|Any)\()?(cdktf\.Fn\.tolist\()?this\.(\w+)Attribute\('(\w+)'\)`)
 	reHclEntry   = regexp.MustCompile(`(?s)\n\s*(\w+): \{\n\s*value: [^\n]*\n\s*isBlock: (true|false),\n\s*type: "(\w+)",\n\s*storageClassType: "(\w+)",`)
-	reListElem   = regexp.MustCompile(`get\((?:index|key)\) \{\n\s*return new (\w+)\(`)
+	reListElem   = regexp.MustCompile(`get\((?:index|key)\) \{\n\s*return new (?:\w+\.)?(\w+)\(`)
 )
 
 // file is one parsed lib/<name>/index.js.
@@ -195,19 +196,29 @@ func (f *file) members(class string) ([]member, error) {
 				return nil, fmt.Errorf("%s.%s: unknown getter %s", class, js, m[2])
 			}
 			if set {
-				mb.typ = []any{"set", mb.typ.([]any)[1]}
+				if list, ok := mb.typ.([]any); ok {
+					mb.typ = []any{"set", list[1]}
+				} else {
+					mb.typ = []any{"set", mb.typ}
+				}
 			}
 			out = append(out, mb)
 			continue
 		}
-		if ret != "this._"+js {
+		// Usually this._<getter>; names clashing with JavaScript or cdktf
+		// members get a suffix on the getter only (nodeAttribute -> this._node).
+		ref := reFieldRef.FindStringSubmatch(ret)
+		if ref == nil {
 			return nil, fmt.Errorf("%s.%s: unknown getter body %q", class, js, ret)
 		}
-		fd, ok := fields[js]
+		fd, ok := fields[ref[1]]
 		if !ok {
 			return nil, fmt.Errorf("%s.%s: no field for complex getter", class, js)
 		}
 		ctor, tfName, wrapsSet := fd[0], fd[1], fd[2] == "true"
+		if i := strings.LastIndex(ctor, "."); i >= 0 && !strings.HasPrefix(ctor, "cdktf.") {
+			ctor = ctor[i+1:] // a class of another generated file (index_structs_1.X)
+		}
 		mb.tfName = tfName
 		switch {
 		case ctor == "cdktf.StringMap":
@@ -448,14 +459,25 @@ func Extract(lib string, types []string) (*Document, error) {
 	}, nil
 }
 
+// load parses the index.js of a type together with the other .js files of its
+// folder: large types keep their structs in index-structs/structs<N>.js.
 func load(idx map[string]string, t string) (*file, error) {
 	path, ok := idx[t]
 	if !ok {
 		return nil, fmt.Errorf("%s: not in the package", t)
 	}
-	src, err := os.ReadFile(path)
+	var src strings.Builder
+	err := filepath.WalkDir(filepath.Dir(path), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".js") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		src.Write(b)
+		src.WriteString("\n")
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	return parseFile(string(src)), nil
+	return parseFile(src.String()), nil
 }

@@ -19,6 +19,7 @@ func TestExtractReadsTheCdktfPatterns(t *testing.T) {
 		`"attributes":{` +
 		`"arn":{"type":"string","computed":true},` +
 		`"name":{"type":"string","required":true},` +
+		`"node":{"type":["object",{"kind":"string"}],"computed":true},` +
 		`"status":{"type":["list",["object",{"ready":"bool"}]],"computed":true},` +
 		`"tags":{"type":["map","string"],"optional":true}},` +
 		`"block_types":{` +

@@ -77,6 +77,11 @@ function widgetTimeoutsToHclTerraform(struct) {
     };
     return attrs;
 }
+class WidgetNodeOutputReference extends cdktf.ComplexObject {
+    get kind() {
+        return this.getStringAttribute('kind');
+    }
+}
 class WidgetTimeoutsOutputReference extends cdktf.ComplexObject {
     get create() {
         return this.getStringAttribute('create');
@@ -99,6 +104,8 @@ class Widget extends cdktf.TerraformResource {
         this._network = new WidgetNetworkOutputReference(this, "network");
         // rule - computed: false, optional: true, required: false
         this._rule = new WidgetRuleList(this, "rule", true);
+        // node - computed: true, optional: false, required: false
+        this._node = new WidgetNodeOutputReference(this, "node");
         // timeouts - computed: false, optional: true, required: false
         this._timeouts = new WidgetTimeoutsOutputReference(this, "timeouts");
     }
@@ -120,6 +127,10 @@ class Widget extends cdktf.TerraformResource {
     }
     resetTags() {
         this._tags = undefined;
+    }
+    // "node" clashes with a construct member: the getter is renamed, the field is not.
+    get nodeAttribute() {
+        return this._node;
     }
     get status() {
         return this._status;
