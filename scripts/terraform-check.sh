@@ -126,21 +126,6 @@ check_validate() {
 	(cd "$TF_DIR" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude=./tools -cf - .) |
 		(mkdir -p "$work/terraform" && cd "$work/terraform" && tar -xf -)
 
-	# Canary: the served schema must reject what the real provider rejects.
-	mkdir -p "$work/terraform/canary"
-	cat >"$work/terraform/canary/main.tf" <<-'EOF'
-		terraform {
-		  required_providers {
-		    aws = { source = "hashicorp/aws", version = "6.25.0" }
-		  }
-		}
-		resource "aws_db_instance" "canary" {
-		  instance_class = "db.t4g.micro"
-		  storage_encryptd = true
-		}
-		output "canary" { value = aws_db_instance.canary.endpoint }
-	EOF
-
 	while read -r root; do
 		if ! out="$(cd "$work/terraform/$root" && terraform init -backend=false -no-color 2>&1 &&
 			terraform validate -no-color 2>&1)"; then
@@ -149,19 +134,53 @@ check_validate() {
 			rc=1
 		fi
 	done < <(roots)
-	log "validate: $(roots | wc -l) roots against hashicorp/aws $AWS_PROVIDER_VERSION ($(schema_types) types served)"
 
-	out="$(cd "$work/terraform/canary" && terraform init -backend=false -no-color >/dev/null 2>&1 &&
-		terraform validate -no-color 2>&1)" && {
-		warn "validate: the canary passed: the served schema is not enforced"
-		rc=1
-	}
-	grep -q 'An argument named "storage_encryptd" is not expected here' <<<"$out" || {
-		printf '%s\n' "$out" >&2
-		warn "validate: the canary did not fail on its misspelt argument"
-		rc=1
-	}
+	canary "$work/canary-argument" 'An argument named "storage_encryptd" is not expected here' <<-'EOF' || rc=1
+		resource "aws_db_instance" "canary" {
+		  instance_class   = "db.t4g.micro"
+		  storage_encryptd = true
+		}
+	EOF
+	canary "$work/canary-attribute" 'no argument, nested block, or exported attribute named "endpoint_url"' <<-'EOF' || rc=1
+		resource "aws_db_instance" "canary" {
+		  instance_class = "db.t4g.micro"
+		}
+		output "canary" { value = aws_db_instance.canary.endpoint_url }
+	EOF
+	canary "$work/canary-block" 'At least 1 "vpc_config" blocks are required' <<-'EOF' || rc=1
+		resource "aws_eks_cluster" "canary" {
+		  name     = "canary"
+		  role_arn = "arn:aws:iam::123456789012:role/canary"
+		}
+	EOF
+	canary "$work/canary-type" 'a number is required' <<-'EOF' || rc=1
+		resource "aws_db_instance" "canary" {
+		  instance_class    = "db.t4g.micro"
+		  allocated_storage = "twenty"
+		}
+	EOF
+	log "validate: $(roots | wc -l) roots against hashicorp/aws $AWS_PROVIDER_VERSION ($(schema_types) types served); canaries: bad argument, attribute, block count, type"
 	return "$rc"
+}
+
+# canary DIR MESSAGE validates the configuration on stdin, which must fail
+# with MESSAGE: proof that the served schema is enforced, not just accepted.
+canary() {
+	local dir="$1" want="$2" out
+	mkdir -p "$dir"
+	{
+		printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = "%s" }\n  }\n}\n' "$AWS_PROVIDER_VERSION"
+		cat
+	} >"$dir/main.tf"
+	if out="$(cd "$dir" && terraform init -backend=false -no-color >/dev/null 2>&1 && terraform validate -no-color 2>&1)"; then
+		warn "validate: canary $(basename "$dir") passed: the served schema is not enforced"
+		return 1
+	fi
+	if ! grep -qF "$want" <<<"$(tr -s ' \n' ' ' <<<"$out")"; then
+		printf '%s\n' "$out" >&2
+		warn "validate: canary $(basename "$dir") did not fail with: $want"
+		return 1
+	fi
 }
 
 schema_types() {
