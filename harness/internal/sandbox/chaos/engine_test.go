@@ -115,6 +115,18 @@ func median(t *testing.T, url string, n int) time.Duration {
 	return ds[n/2]
 }
 
+// inRotation waits until the balancer sends traffic to pod again, as seen
+// in a state written after the call (a passive ejection may be in flight).
+func inRotation(t *testing.T, dir, pod string) {
+	t.Helper()
+	since := time.Now().Add(100 * time.Millisecond)
+	waitFor(t, pod+" in the balancer's rotation", 10*time.Second, func() bool {
+		st := status(t, dir)
+		p, _ := st.Pod(pod)
+		return p.Balancer == "in" && st.Updated.After(since)
+	})
+}
+
 func linkOf(st *sandbox.State, name string) sandbox.Link {
 	for _, l := range st.Links {
 		if l.Name == name {
@@ -377,31 +389,32 @@ func TestEngine(t *testing.T) {
 	})
 
 	t.Run("HTTPChaos abort: reads are retried elsewhere, writes to that replica fail", func(t *testing.T) {
-		waitFor(t, "petclinic-1 in the balancer's rotation", 10*time.Second, func() bool {
-			p, _ := status(t, st.Dir).Pod("petclinic-1")
-			return p.Balancer == "in"
-		})
+		inRotation(t, st.Dir, "petclinic-1")
 		in, err := eng.Inject(ctx, "run-abort", fault("abort", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
 			PodSelector: sel(pod("petclinic-1"), v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpRequest,
 			PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}}}))
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Three rounds of the balancer's rotation: each replica gets 3 POSTs,
+		// fewer than the passive ejection's 5 errors in a row.
 		codes := map[string]int{}
-		for i := range 6 {
+		for i := range 9 {
+			body := fmt.Sprintf(`{"firstName":"Abort","lastName":"Test%s","address":"1 Loop St","city":"Local","telephone":"0123456789"}`, string(rune('a'+i)))
+			resp, err := http.Post(st.URL+"/petclinic/api/owners", "application/json", strings.NewReader(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			codes[fmt.Sprintf("POST %s=%d", resp.Header.Get(sandbox.PodHeader), resp.StatusCode)]++
+		}
+		for range 6 {
 			resp, err := http.Get(st.URL + "/petclinic/api/vets")
 			if err != nil {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
 			codes[fmt.Sprintf("GET %s=%d", resp.Header.Get(sandbox.PodHeader), resp.StatusCode)]++
-			body := fmt.Sprintf(`{"firstName":"Abort","lastName":"Test%s","address":"1 Loop St","city":"Local","telephone":"0123456789"}`, string(rune('a'+i)))
-			resp, err = http.Post(st.URL+"/petclinic/api/owners", "application/json", strings.NewReader(body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			codes[fmt.Sprintf("POST %s=%d", resp.Header.Get(sandbox.PodHeader), resp.StatusCode)]++
 		}
 		if err := eng.Recover(ctx, in); err != nil {
 			t.Fatal(err)
@@ -419,10 +432,7 @@ func TestEngine(t *testing.T) {
 	})
 
 	t.Run("HTTPChaos replaces the code of one replica's responses only", func(t *testing.T) {
-		waitFor(t, "petclinic-1 in the balancer's rotation", 10*time.Second, func() bool {
-			p, _ := status(t, st.Dir).Pod("petclinic-1")
-			return p.Balancer == "in"
-		})
+		inRotation(t, st.Dir, "petclinic-1")
 		in, err := eng.Inject(ctx, "run-http", fault("five-hundreds", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
 			PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-b"}, v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpResponse,
 			Port: 8080, Path: ptr("*"), PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Replace: &v1alpha1.PodHttpChaosReplaceActions{Code: ptr(int32(503))}}}}))
