@@ -230,6 +230,45 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		allRecovered(t, dir, "interrupted")
 	})
 
+	t.Run("a stop condition aborts within two probe intervals and resumes every replica", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g, code := run(t, args("run", "stopped", "pod-failure-stop.yaml")...)
+		if code != exitcode.Aborted {
+			t.Fatalf("exit %d, want 4\n%s", code, g)
+		}
+		if f := frozen(t, dir); len(f) != 0 {
+			t.Errorf("still frozen after the abort: %v", f)
+		}
+		var rep report.Report
+		b, err := os.ReadFile(path("stopped", report.FileJSON))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &rep); err != nil {
+			t.Fatal(err)
+		}
+		var breaches []time.Time
+		for _, p := range rep.Probes {
+			for _, s := range p.SampleList {
+				if s.Status == "breached" {
+					breaches = append(breaches, s.At)
+				}
+			}
+		}
+		r, err := chaos.New(dir, 0).Run("stopped")
+		if err != nil || len(r.Faults) != 1 || len(breaches) < 2 {
+			t.Fatalf("run file %+v (%v), %d breaches", r, err, len(breaches))
+		}
+		latency := r.Faults[0].Recovered.Sub(breaches[1])
+		t.Logf("abort latency on the sandbox (2nd breached sample → replicas resumed): %s", latency.Round(time.Millisecond))
+		if latency > 2*time.Second { // two probe intervals of 1s
+			t.Errorf("abort landed %s after the breach, want within 2s", latency)
+		}
+		if !strings.Contains(rep.StopReason, "front-door-down") || rep.Verdict.Status != "aborted" {
+			t.Errorf("status %s, stop reason %q", rep.Verdict.Status, rep.StopReason)
+		}
+	})
+
 	t.Run("kill -9 mid-fault, then cleanup restores every replica", func(t *testing.T) {
 		waitReady(t, dir, time.Minute)
 		g := command(t, args("run", "killed", "pod-failure-all.yaml")...)
