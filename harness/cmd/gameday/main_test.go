@@ -269,6 +269,33 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("a gate over a fail-fast suite stops at the first abort and writes the job summary", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		summary := filepath.Join(t.TempDir(), "summary.md")
+		g := command(t, append(append([]string{"gate"}, base...), "--run-id", "s1", "testdata/suite-failfast.yaml")...)
+		g.Env = append(g.Env, "GITHUB_STEP_SUMMARY="+summary)
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if code := g.code(t); code != exitcode.Aborted {
+			t.Fatalf("exit %d, want 4\n%s", code, g)
+		}
+		suiteDir := filepath.Join(reports, "e2e-suite")
+		if _, err := os.Stat(filepath.Join(suiteDir, "s1-pod-failure-stop", report.FileJUnit)); err != nil {
+			t.Errorf("no junit.xml of the first experiment: %v", err)
+		}
+		if _, err := os.Stat(filepath.Join(suiteDir, "s1-pod-kill-one")); err == nil {
+			t.Error("the second experiment ran after a fail-fast abort")
+		}
+		md, err := os.ReadFile(summary)
+		if err != nil || !strings.Contains(string(md), "## Game day `pod-failure-stop`: ABORTED") {
+			t.Errorf("step summary %q (%v)", md, err)
+		}
+		if !strings.Contains(g.out.String(), "junit: "+filepath.Join(suiteDir, "s1-pod-failure-stop", report.FileJUnit)) {
+			t.Errorf("gate does not print the junit path:\n%s", g)
+		}
+	})
+
 	t.Run("kill -9 mid-fault, then cleanup restores every replica", func(t *testing.T) {
 		waitReady(t, dir, time.Minute)
 		g := command(t, args("run", "killed", "pod-failure-all.yaml")...)

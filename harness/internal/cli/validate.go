@@ -29,7 +29,7 @@ EXAMPLES:
    gameday validate experiments/
    gameday validate experiments/pod-kill.yaml experiments/suites/preprod-gate.yaml
    gameday validate --output json experiments/ | jq '.files[] | select(.ok | not)'`,
-		Flags: []ucli.Flag{outputFlag(), sandboxDirFlag()},
+		Flags: []ucli.Flag{outputFlag()},
 		Action: func(c *ucli.Context) error {
 			o, err := output(c)
 			if err != nil {
