@@ -247,7 +247,7 @@ ul.reasons{margin:6px 0 0 18px;padding:0}
 <p class="meta">exit {{.R.ExitCode}} · score {{pct .R.Verdict.Score.Percent}} · error budget consumed {{pct (mulf .R.Verdict.Budget.Consumed)}} of the {{objf .R.Verdict.Budget.Objective}} objective<br>
 run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.Target.Kind}} <code>{{.R.Target.URL}}</code> · {{stamp .R.Timings.Start}} for {{secs .R.Timings.ActualSeconds}} (planned {{secs .R.Timings.PlannedSeconds}})</p>
 {{with .R.Experiment.Description}}<p>{{.}}</p>{{end}}
-<ul class="reasons">{{range .Reasons}}<li>{{.}}</li>{{end}}{{with .R.StopReason}}<li>stopped: {{.}}</li>{{end}}</ul>
+<ul class="reasons">{{range .Reasons}}<li>{{.}}</li>{{end}}</ul>
 
 <h2>Timeline</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="960" height="{{.Height}}" viewBox="0 0 960 {{.Height}}" role="img" aria-label="load timeline with fault windows">

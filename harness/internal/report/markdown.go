@@ -26,9 +26,6 @@ func Markdown(r *Report) ([]byte, error) {
 	for _, reason := range v.Reasons {
 		fmt.Fprintf(&b, "- %s\n", mdCell(reason))
 	}
-	if r.StopReason != "" {
-		fmt.Fprintf(&b, "- stopped: %s\n", mdCell(r.StopReason))
-	}
 	b.WriteString("\n### Probes\n\n| probe | type | mode | tolerance | result | samples (ok/breached/error) | reasons |\n|---|---|---|---|---|---|---|\n")
 	for _, p := range r.Probes {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | **%s** | %d (%d/%d/%d) | %s |\n", p.Name, p.Type, p.Mode,

@@ -351,9 +351,9 @@ func conclude(in Input, v Verdict) (Status, []string) {
 	}
 	switch {
 	case in.Stop != nil && in.Stop.Kind == StopError:
-		return Inconclusive, append(append([]string{"stopped: " + in.Stop.Reason}, failed...), errored...)
+		return Inconclusive, append(append([]string{in.Stop.Reason}, failed...), errored...)
 	case in.Stop != nil:
-		return Aborted, append([]string{"aborted: " + in.Stop.Reason}, failed...)
+		return Aborted, append([]string{in.Stop.Reason}, failed...)
 	case len(failed) > 0:
 		return Failed, failed
 	case len(errored) > 0 || len(in.Errors) > 0:

@@ -168,7 +168,7 @@ func TestEvaluate(t *testing.T) {
 			}(),
 			wantStatus: verdict.Aborted, wantCode: exitcode.Aborted,
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
-			wantReason: "aborted: stop condition client-errors",
+			wantReason: "stop condition client-errors: error ratio",
 		},
 		"a fault that could not be injected makes the run inconclusive even with a breach": {
 			in: func() verdict.Input {
@@ -178,7 +178,7 @@ func TestEvaluate(t *testing.T) {
 			}(),
 			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
-			wantReason: "stopped: inject fault second",
+			wantReason: "inject fault second: connection refused",
 		},
 		"a held hypothesis says when the client side overspent the error budget": {
 			in: func() verdict.Input {
