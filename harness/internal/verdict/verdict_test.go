@@ -363,3 +363,44 @@ func show(d *time.Duration) string {
 	}
 	return d.String()
 }
+
+// FuzzEvaluate checks invariants of any mix of sample statuses: Evaluate
+// never panics, the score stays within [0, 100], the exit code is the
+// status's, and a failed probe never leaves the run held.
+func FuzzEvaluate(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, false)
+	f.Add([]byte{0, 1, 1, 2, 0, 3, 1, 0, 2, 2, 0, 1}, true)
+	f.Add([]byte{1, 1, 1, 1, 1, 1}, false)
+	statuses := []probe.Status{probe.StatusOK, probe.StatusBreached, probe.StatusError, probe.StatusSkipped}
+	f.Fuzz(func(t *testing.T, codes []byte, stopped bool) {
+		samples := map[string][]probe.Sample{}
+		names := []string{"errors", "latency", "baseline", "logs"}
+		for i, c := range codes {
+			name := names[i%len(names)]
+			sec := (i / len(names)) % 60
+			samples[name] = append(samples[name], series(name, sec, sec+1, always(statuses[int(c)%len(statuses)]))...)
+		}
+		in := input(samples)
+		if stopped {
+			in.Stop = &verdict.Stop{Kind: verdict.StopSignal, At: t0.Add(30 * time.Second), Reason: "interrupted"}
+		}
+		v := verdict.Evaluate(in)
+		if v.Score.Percent < 0 || v.Score.Percent > 100 {
+			t.Errorf("score %g", v.Score.Percent)
+		}
+		if v.ExitCode != v.Status.ExitCode() {
+			t.Errorf("exit %d for status %s", v.ExitCode, v.Status)
+		}
+		for _, p := range v.Probes {
+			if p.Result == verdict.Fail && v.Status == verdict.Held {
+				t.Errorf("probe %s failed but the run held", p.Name)
+			}
+			if p.OK+p.Breached+p.Errors+p.Skipped != p.Samples {
+				t.Errorf("probe %s: counts do not add up: %+v", p.Name, p)
+			}
+		}
+		if stopped && v.Status != verdict.Aborted {
+			t.Errorf("stopped run is %s", v.Status)
+		}
+	})
+}
