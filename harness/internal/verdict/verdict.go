@@ -362,6 +362,15 @@ func conclude(in Input, v Verdict) (Status, []string) {
 		return Inconclusive, []string{"the load measured no request: the target was not exercised"}
 	}
 	reasons := []string{fmt.Sprintf("every probe held its tolerance (score %g%%)", v.Score.Percent)}
+	var warned []string
+	for _, p := range v.Probes {
+		if p.Result == Warn {
+			warned = append(warned, fmt.Sprintf("probe %s warned: %s", p.Name, strings.Join(p.Reasons, "; ")))
+		}
+	}
+	if len(warned) > 0 {
+		reasons = append([]string{fmt.Sprintf("the hypothesis held with %d of %d probes warning (score %g%%)", len(warned), len(v.Probes), v.Score.Percent)}, warned...)
+	}
 	if b := v.Budget; b.Consumed > 1 {
 		reasons = append(reasons, fmt.Sprintf("but the load saw %d failed requests of %d: %.0f%% of the error budget of a %g%% objective (client side, not part of the hypothesis)",
 			b.Failed, b.Requests, 100*b.Consumed, 100*b.Objective))

@@ -124,6 +124,7 @@ func TestEvaluate(t *testing.T) {
 			in:         input(with(healthy(), "errors", series("errors", 0, 60, between(25, 45, probe.StatusBreached)))),
 			wantStatus: verdict.Held, wantCode: exitcode.OK,
 			wantResult: map[string]verdict.Result{"errors": verdict.Warn, "latency": verdict.Pass},
+			wantReason: "the hypothesis held with 1 of 4 probes warning (score 75%)\nprobe errors warned: 4 samples breached during a fault, in the recovery grace (first at +25s",
 		},
 		"a recovery probe that comes back too late fails": {
 			in:         input(with(healthy(), "errors", series("errors", 0, 60, between(25, 55, probe.StatusBreached)))),
