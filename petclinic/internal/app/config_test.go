@@ -133,3 +133,19 @@ func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
 		t.Errorf("--help has no examples")
 	}
 }
+
+func TestBuildReleasesWhatItAcquiredWhenItFails(t *testing.T) {
+	// A directory where the SQLite file should be: the store cannot open,
+	// and build must return the error (not panic on cleanup).
+	cfg, err := ParseConfig([]string{"--sqlite-path", t.TempDir()}, env(), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := build(t.Context(), cfg, &bytes.Buffer{}, func() bool { return false })
+	if err == nil || svc != nil {
+		t.Fatalf("build() = %v, %v; want no service and an error", svc, err)
+	}
+	if !strings.Contains(err.Error(), "open sqlite database") {
+		t.Errorf("build() error = %q, want it to say the database did not open", err)
+	}
+}

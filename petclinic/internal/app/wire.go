@@ -39,17 +39,17 @@ func (s *service) close() {
 
 // build assembles the service from cfg. stdout receives the JSON logs;
 // draining reports that SIGTERM arrived (readiness then answers 503).
-func build(ctx context.Context, cfg Config, stdout io.Writer, draining func() bool) (svc *service, err error) {
+func build(ctx context.Context, cfg Config, stdout io.Writer, draining func() bool) (_ *service, err error) {
 	begin := time.Now()
 	level, err := telemetry.ParseLevel(cfg.LogLevel)
 	if err != nil {
 		return nil, &ConfigError{fmt.Errorf("--log-level [LOG_LEVEL]: %w", err)}
 	}
 	log := telemetry.NewLogger(stdout, level)
-	svc = &service{log: log}
+	svc := &service{log: log}
 	defer func() {
 		if err != nil {
-			svc.close()
+			svc.close() // what was acquired before the failure
 		}
 	}()
 
