@@ -51,10 +51,10 @@ test: ## ALL tests: tools, MariaDB+Redis up, go test of both modules, make image
 #   issue 3: `gameday validate experiments/`
 #   issue 5: SLO rules regenerated without diff; promtool check/test rules
 #   issue 6: helm lint + render + server-side dry-run; dashboards; argocd paths
-#   issue 7: terraform fmt -check, terraform validate, tflint
+#   issue 7: check-terraform (below)
 # ---------------------------------------------------------------------------
 .PHONY: check
-check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec ## static checks: gofmt, go vet, shellcheck, actionlint, yamllint, gosec
+check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec check-terraform ## static checks: gofmt, go vet, shellcheck, actionlint, yamllint, gosec, terraform
 	@echo "make check: all checks passed" >&2
 
 .PHONY: check-tools
@@ -87,6 +87,10 @@ check-yaml: check-tools
 .PHONY: check-gosec
 check-gosec: check-tools
 	@cd petclinic && gosec -quiet -exclude-generated ./...
+
+.PHONY: check-terraform
+check-terraform: ## terraform fmt, offline validate against the AWS 6.25.0 schema, tflint, trivy, generated docs and inventory
+	@scripts/terraform-check.sh
 
 .PHONY: bench
 bench: build ## PetClinic vs a bare net/http handler: throughput ratio, start to ready, RSS
