@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/gamedayhq/gameday/petclinic"
 )
@@ -13,9 +14,19 @@ import (
 const ownerCols = `id, first_name, last_name, address, city, telephone`
 
 var (
-	selectOwners      = stmt{"SELECT", "owners", `SELECT ` + ownerCols + ` FROM owners WHERE last_name LIKE ? ESCAPE '!' ORDER BY id LIMIT ? OFFSET ?`}
-	countOwnersLike   = stmt{"SELECT", "owners", `SELECT COUNT(*) FROM owners WHERE last_name LIKE ? ESCAPE '!'`}
-	selectOwner       = stmt{"SELECT", "owners", `SELECT ` + ownerCols + ` FROM owners WHERE id = ?`}
+	selectOwners    = stmt{"SELECT", "owners", `SELECT ` + ownerCols + ` FROM owners WHERE last_name LIKE ? ESCAPE '!' ORDER BY id LIMIT ? OFFSET ?`}
+	countOwnersLike = stmt{"SELECT", "owners", `SELECT COUNT(*) FROM owners WHERE last_name LIKE ? ESCAPE '!'`}
+	// selectOwnerTree is an owner, its pets and their visits: one row per
+	// visit, or per pet without visits, or one for an owner without pets;
+	// pets in selectPetsByOwners's order, visits in selectVisitsByPets's.
+	// Types are LEFT JOINed, and a pet without one skipped, as the inner join
+	// of selectPetsByOwners would: "LEFT JOIN (pets JOIN types)" would have
+	// SQLite materialise the join of every pet.
+	selectOwnerTree = stmt{"SELECT", "owners", `SELECT o.id, o.first_name, o.last_name, o.address, o.city, o.telephone,` +
+		` p.id, p.name, p.birth_date, t.id, t.name, v.id, v.visit_date, v.description` +
+		` FROM owners o LEFT JOIN pets p ON p.owner_id = o.id LEFT JOIN types t ON t.id = p.type_id` +
+		` LEFT JOIN visits v ON v.pet_id = p.id` +
+		` WHERE o.id = ? ORDER BY p.name, p.id, v.visit_date DESC, v.id DESC`}
 	insertOwner       = stmt{"INSERT", "owners", `INSERT INTO owners (first_name, last_name, address, city, telephone) VALUES (?, ?, ?, ?, ?)`}
 	updateOwner       = stmt{"UPDATE", "owners", `UPDATE owners SET first_name = ?, last_name = ?, address = ?, city = ?, telephone = ? WHERE id = ?`}
 	deleteOwner       = stmt{"DELETE", "owners", `DELETE FROM owners WHERE id = ?`}
@@ -75,13 +86,44 @@ func (db *DB) Owners(ctx context.Context, f petclinic.OwnerFilter) ([]*petclinic
 	return owners, total, nil
 }
 
-// Owner returns the owner with its pets and their visits.
+// Owner returns the owner with its pets (by name, then id) and their visits
+// (newest first), in one statement: a single read also sees one snapshot,
+// where three statements could see a pet added between them.
 func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
-	r := db.run()
-	var o *petclinic.Owner
-	err := r.query(ctx, selectOwner, []any{id}, func(rows *sql.Rows) (err error) {
-		o, err = scanOwner(rows)
-		return err
+	var (
+		o   *petclinic.Owner
+		pet *petclinic.Pet
+	)
+	err := db.run().query(ctx, selectOwnerTree, []any{id}, func(rows *sql.Rows) error {
+		var (
+			row                             ownerTreeRow
+			first, last, addr, city, tel    sql.NullString
+			petName, typeName, description  sql.NullString
+			petID, typeID, visitID, ownerID sql.NullInt64
+		)
+		err := rows.Scan(&ownerID, &first, &last, &addr, &city, &tel,
+			&petID, &petName, dateCol{&row.birth}, &typeID, &typeName,
+			&visitID, dateCol{&row.visit}, &description)
+		if err != nil {
+			return err
+		}
+		if o == nil {
+			o = &petclinic.Owner{ID: int(ownerID.Int64), FirstName: first.String, LastName: last.String,
+				Address: addr.String, City: city.String, Telephone: tel.String, Pets: []*petclinic.Pet{}}
+		}
+		if !petID.Valid || !typeID.Valid {
+			return nil // an owner without pets, or a pet without a type
+		}
+		if pet == nil || pet.ID != int(petID.Int64) {
+			pet = &petclinic.Pet{ID: int(petID.Int64), Name: petName.String, BirthDate: row.birth, OwnerID: o.ID,
+				Type: petclinic.PetType{ID: int(typeID.Int64), Name: typeName.String}, Visits: []*petclinic.Visit{}}
+			o.Pets = append(o.Pets, pet)
+		}
+		if visitID.Valid {
+			pet.Visits = append(pet.Visits, &petclinic.Visit{ID: int(visitID.Int64), PetID: pet.ID,
+				Date: row.visit, Description: description.String})
+		}
+		return nil
 	})
 	if err == nil && o == nil {
 		err = sql.ErrNoRows
@@ -89,11 +131,11 @@ func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("owner: %w", notFound(err, "owner", id))
 	}
-	if err := r.fillOwnersPets(ctx, []*petclinic.Owner{o}); err != nil {
-		return nil, err
-	}
 	return o, nil
 }
+
+// ownerTreeRow holds the dates of one row of selectOwnerTree.
+type ownerTreeRow struct{ birth, visit time.Time }
 
 // CreateOwner inserts o and sets o.ID.
 func (db *DB) CreateOwner(ctx context.Context, o *petclinic.Owner) error {

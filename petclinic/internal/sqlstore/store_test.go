@@ -304,6 +304,37 @@ func runStoreSuite(t *testing.T, b backend) {
 		wantErr(t, err, petclinic.ErrNotFound)
 	})
 
+	t.Run("an owner read alone equals the owner listed, pets and visits in the same order", func(t *testing.T) {
+		db, ctx := seeded(t, b), ctxT(t)
+		// Ties and gaps the one-statement read must order like the listing:
+		// pets of the same name (case apart), no birth date, visits on the
+		// same day, without a date or description.
+		for _, p := range []*petclinic.Pet{
+			{Name: "max", Type: petclinic.PetType{ID: 2}, OwnerID: 6},
+			{Name: "Max", BirthDate: day("2001-02-03"), Type: petclinic.PetType{ID: 3}, OwnerID: 6},
+			{Name: "Anna", BirthDate: day("2001-02-03"), Type: petclinic.PetType{ID: 3}, OwnerID: 6},
+		} {
+			must(t, db.CreatePet(ctx, p))
+			for _, v := range []*petclinic.Visit{
+				{PetID: p.ID, Date: day("2011-03-04"), Description: "first"},
+				{PetID: p.ID, Date: day("2011-03-04"), Description: "second"},
+				{PetID: p.ID},
+			} {
+				must(t, db.CreateVisit(ctx, v))
+			}
+		}
+		must(t, db.CreateOwner(ctx, &petclinic.Owner{LastName: "Petless"}))
+		owners, _, err := db.Owners(ctx, petclinic.OwnerFilter{})
+		must(t, err)
+		for _, want := range owners {
+			got, err := db.Owner(ctx, want.ID)
+			must(t, err)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got owner %d\n%s\nwant (as listed)\n%s", want.ID, dump(got), dump(want))
+			}
+		}
+	})
+
 	t.Run("deleting an owner deletes its pets and their visits", func(t *testing.T) {
 		db, ctx := seeded(t, b), ctxT(t)
 		must(t, db.DeleteOwner(ctx, 6))
