@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // The Java server answers GET of a single entity with an ETag computed as
@@ -25,8 +26,12 @@ func javaHash(hashes ...int32) int32 {
 // stringHash is String.hashCode over UTF-16 code units.
 func stringHash(s string) int32 {
 	var h int32
-	for _, c := range utf16.Encode([]rune(s)) {
-		h = 31*h + int32(c)
+	for _, r := range s { // invalid UTF-8 is U+FFFD, as []rune(s) makes it
+		if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
+			h = 31*(31*h+r1) + r2 // a surrogate pair: two UTF-16 units
+			continue
+		}
+		h = 31*h + r
 	}
 	return h
 }

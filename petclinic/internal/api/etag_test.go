@@ -3,6 +3,7 @@ package api
 import (
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // The tags are those the Java server sends for its seed data, taken from
@@ -43,4 +44,21 @@ func TestStringHashCountsUTF16Units(t *testing.T) {
 	if got := stringHash("😀"); got != 1772899 {
 		t.Errorf("got %d, want 1772899", got)
 	}
+}
+
+// FuzzStringHash checks stringHash against String.hashCode spelt out: the
+// UTF-16 units of the string, invalid UTF-8 read as U+FFFD.
+func FuzzStringHash(f *testing.F) {
+	for _, s := range awkward {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want int32
+		for _, c := range utf16.Encode([]rune(s)) {
+			want = 31*want + int32(c)
+		}
+		if got := stringHash(s); got != want {
+			t.Errorf("stringHash(%q) = %d, want %d", s, got, want)
+		}
+	})
 }

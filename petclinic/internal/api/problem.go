@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -127,7 +126,7 @@ func requestURL(r *http.Request, withQuery bool) string {
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
-	b, err := json.Marshal(v)
+	b, err := marshalJSON(v)
 	if err != nil {
 		// Only our own DTOs reach here; they always marshal.
 		http.Error(w, err.Error(), http.StatusInternalServerError)
