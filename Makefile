@@ -23,10 +23,13 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: demo
-demo: ## the main command: for now PetClinic (`make run`); the game-day demo arrives with issue 3
-	@echo "make demo: the game-day demo (sandbox + pod-kill under load) arrives with issue 3 (harness core)." >&2
-	@echo "make demo: until then it does what 'make run' does: PetClinic on the embedded SQLite database." >&2
-	@$(MAKE) --no-print-directory run
+demo: ## the main command: a local game day (sandbox up, pod-kill under load, verdict, HTML report)
+	@scripts/demo.sh
+
+.PHONY: demo-down
+demo-down: ## remove the sandbox that make demo left up
+	@[ -x bin/gameday ] || (cd harness && go build -trimpath -o ../bin/gameday ./cmd/gameday)
+	@bin/gameday sandbox down
 
 .PHONY: run
 run: build ## build and run PetClinic on the embedded SQLite database (prints its URL)

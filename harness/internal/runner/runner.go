@@ -20,6 +20,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/probe"
+	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 	"github.com/gamedayhq/gameday/harness/internal/verdict"
@@ -227,7 +228,11 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	}
 	tl := ld.Timeline()
 	r.start = tl.Start()
-	r.windows = withWarmup(verdict.PlannedWindows(r.e, r.start), r.c.Warmup)
+	// A fresh target has no rate() yet: wait (within the warm-up's cap) until
+	// every PromQL probe answers with data, so that the harness's haste is not
+	// judged as a breach of the system.
+	waited := awaitData(runCtx, r.schedules, r.start, warmupCap(verdict.PlannedWindows(r.e, r.start)))
+	r.windows = withWarmup(verdict.PlannedWindows(r.e, r.start), max(r.c.Warmup, waited))
 	// Recovery runs on every path, with a context of its own.
 	defer r.recoverAll()
 
@@ -322,6 +327,36 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	r.progress.update(r.status(tl, "done"))
 	r.progress.finish()
 	return r.conclude(tl)
+}
+
+// warmupCap is the longest warm-up: half the before window.
+func warmupCap(w probe.Windows) time.Duration { return w.Before.End.Sub(w.Before.Start) / 2 }
+
+// awaitData polls the PromQL probes every second until each answers with a
+// number (not "no data" nor NaN) or the cap has passed since start, and
+// returns how long after start that was.
+func awaitData(ctx context.Context, schedules []probe.Schedule, start time.Time, limit time.Duration) time.Duration {
+	for {
+		ready := true
+		for _, s := range schedules {
+			if _, ok := s.Probe.(*probe.PromQL); !ok {
+				continue
+			}
+			if err := s.Probe.Check(ctx, time.Now()).Err; errors.Is(err, prom.ErrNoData) || errors.Is(err, prom.ErrNaN) {
+				ready = false
+				break
+			}
+		}
+		waited := time.Since(start)
+		if ready || waited >= limit {
+			return waited
+		}
+		select {
+		case <-ctx.Done():
+			return waited
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // withWarmup starts the before window (and so the continuous one) after
