@@ -21,9 +21,11 @@ var (
 	// pets in selectPetsByOwners's order, visits in selectVisitsByPets's.
 	// Types are LEFT JOINed, and a pet without one skipped, as the inner join
 	// of selectPetsByOwners would: "LEFT JOIN (pets JOIN types)" would have
-	// SQLite materialise the join of every pet.
+	// SQLite materialise the join of every pet. Dates are read as text
+	// (dateCol parses both): the SQLite driver would otherwise try seven
+	// time layouts on every DATE column before "2006-01-02".
 	selectOwnerTree = stmt{"SELECT", "owners", `SELECT o.id, o.first_name, o.last_name, o.address, o.city, o.telephone,` +
-		` p.id, p.name, p.birth_date, t.id, t.name, v.id, v.visit_date, v.description` +
+		` p.id, p.name, CAST(p.birth_date AS CHAR), t.id, t.name, v.id, CAST(v.visit_date AS CHAR), v.description` +
 		` FROM owners o LEFT JOIN pets p ON p.owner_id = o.id LEFT JOIN types t ON t.id = p.type_id` +
 		` LEFT JOIN visits v ON v.pet_id = p.id` +
 		` WHERE o.id = ? ORDER BY p.name, p.id, v.visit_date DESC, v.id DESC`}
@@ -91,20 +93,20 @@ func (db *DB) Owners(ctx context.Context, f petclinic.OwnerFilter) ([]*petclinic
 // where three statements could see a pet added between them.
 func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
 	var (
-		o   *petclinic.Owner
-		pet *petclinic.Pet
+		o                               *petclinic.Owner
+		pet                             *petclinic.Pet
+		birth, visited                  time.Time
+		first, last, addr, city, tel    sql.NullString
+		petName, typeName, description  sql.NullString
+		ownerID, petID, typeID, visitID sql.NullInt64
 	)
+	// Scanned into the same variables row after row: one allocation each
+	// per call rather than per row.
+	dest := []any{&ownerID, &first, &last, &addr, &city, &tel,
+		&petID, &petName, dateCol{&birth}, &typeID, &typeName,
+		&visitID, dateCol{&visited}, &description}
 	err := db.run().query(ctx, selectOwnerTree, []any{id}, func(rows *sql.Rows) error {
-		var (
-			row                             ownerTreeRow
-			first, last, addr, city, tel    sql.NullString
-			petName, typeName, description  sql.NullString
-			petID, typeID, visitID, ownerID sql.NullInt64
-		)
-		err := rows.Scan(&ownerID, &first, &last, &addr, &city, &tel,
-			&petID, &petName, dateCol{&row.birth}, &typeID, &typeName,
-			&visitID, dateCol{&row.visit}, &description)
-		if err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
 		if o == nil {
@@ -115,13 +117,13 @@ func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
 			return nil // an owner without pets, or a pet without a type
 		}
 		if pet == nil || pet.ID != int(petID.Int64) {
-			pet = &petclinic.Pet{ID: int(petID.Int64), Name: petName.String, BirthDate: row.birth, OwnerID: o.ID,
+			pet = &petclinic.Pet{ID: int(petID.Int64), Name: petName.String, BirthDate: birth, OwnerID: o.ID,
 				Type: petclinic.PetType{ID: int(typeID.Int64), Name: typeName.String}, Visits: []*petclinic.Visit{}}
 			o.Pets = append(o.Pets, pet)
 		}
 		if visitID.Valid {
 			pet.Visits = append(pet.Visits, &petclinic.Visit{ID: int(visitID.Int64), PetID: pet.ID,
-				Date: row.visit, Description: description.String})
+				Date: visited, Description: description.String})
 		}
 		return nil
 	})
@@ -133,9 +135,6 @@ func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
 	}
 	return o, nil
 }
-
-// ownerTreeRow holds the dates of one row of selectOwnerTree.
-type ownerTreeRow struct{ birth, visit time.Time }
 
 // CreateOwner inserts o and sets o.ID.
 func (db *DB) CreateOwner(ctx context.Context, o *petclinic.Owner) error {

@@ -66,27 +66,52 @@ func (r runner) stmt(ctx context.Context, s stmt) (*sql.Stmt, error) {
 }
 
 func (r runner) start(ctx context.Context, s stmt) (context.Context, context.CancelFunc, trace.Span) {
+	sp := r.db.spanOf(s)
+	ctx, span := r.db.tracer.Start(ctx, sp.name, sp.opts...)
+	ctx, cancel := context.WithTimeout(ctx, r.db.cfg.QueryTimeout)
+	return ctx, cancel, span
+}
+
+// spanStart is how the span of a statement starts: its name and options.
+type spanStart struct {
+	name string
+	opts []trace.SpanStartOption
+}
+
+// maxSpanStarts bounds the cache of spanOf, like maxPrepared.
+const maxSpanStarts = 1024
+
+// spanOf returns the span name and options of s, built once per statement
+// text: they depend on nothing else.
+func (db *DB) spanOf(s stmt) spanStart {
+	if v, ok := db.spans.Load(s.text); ok {
+		return v.(spanStart)
+	}
 	name := s.op
 	switch {
-	case s.table != "" && r.db.namespace != "":
-		name += " " + r.db.namespace + "." + s.table
+	case s.table != "" && db.namespace != "":
+		name += " " + db.namespace + "." + s.table
 	case s.table != "":
 		name += " " + s.table
 	}
 	attrs := []attribute.KeyValue{
-		attribute.String("db.system.name", r.db.cfg.Driver),
+		attribute.String("db.system.name", db.cfg.Driver),
 		attribute.String("db.operation.name", s.op),
 		attribute.String("db.query.text", s.text),
 	}
 	if s.table != "" {
 		attrs = append(attrs, attribute.String("db.collection.name", s.table))
 	}
-	if r.db.namespace != "" {
-		attrs = append(attrs, attribute.String("db.namespace", r.db.namespace))
+	if db.namespace != "" {
+		attrs = append(attrs, attribute.String("db.namespace", db.namespace))
 	}
-	ctx, span := r.db.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...))
-	ctx, cancel := context.WithTimeout(ctx, r.db.cfg.QueryTimeout)
-	return ctx, cancel, span
+	sp := spanStart{name: name, opts: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient), trace.WithAttributes(attrs...)}}
+	if db.nSpans.Load() < maxSpanStarts {
+		if _, loaded := db.spans.LoadOrStore(s.text, sp); !loaded {
+			db.nSpans.Add(1)
+		}
+	}
+	return sp
 }
 
 func (r runner) end(span trace.Span, err error) error {

@@ -57,6 +57,9 @@ type DB struct {
 	// IN lists make a text per list length.
 	stmts     sync.Map // string → *sql.Stmt
 	nPrepared atomic.Int64
+	// spans caches what the span of each statement text starts with.
+	spans  sync.Map // string → spanStart
+	nSpans atomic.Int64
 }
 
 // maxPrepared bounds the statement cache; each entry holds one prepared
