@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -40,6 +41,8 @@ type HTTPMetrics struct {
 	requestsMax *windowMax
 	timers      map[string]*timer
 	now         func() time.Time
+	series      sync.Map // seriesKey → *requestSeries
+	nSeries     atomic.Int64
 }
 
 type timer struct {
@@ -122,25 +125,65 @@ func (m *HTTPMetrics) observe(method, pattern string, status int, exception stri
 	if exception == "" {
 		exception = "none"
 	}
-	method = methodLabel(method)
-	uri := uriLabel(pattern, status)
+	s := m.seriesOf(seriesKey{method: methodLabel(method), pattern: pattern, status: status, exception: exception})
 	secs := d.Seconds()
-	values := []string{exception, exception, method, Outcome(status), strconv.Itoa(status), uri}
-	obs := m.requests.WithLabelValues(values...)
-	if eo, ok := obs.(prometheus.ExemplarObserver); ok && sc.IsSampled() {
+	if eo, ok := s.obs.(prometheus.ExemplarObserver); ok && sc.IsSampled() {
 		eo.ObserveWithExemplar(secs, prometheus.Labels{"trace_id": sc.TraceID().String(), "span_id": sc.SpanID().String()})
 	} else {
-		obs.Observe(secs)
+		s.obs.Observe(secs)
 	}
-	m.requestsMax.observe(secs, values...)
-	if pattern == "" || rejectedBeforeHandler(status) {
-		return
+	m.requestsMax.observeKey(secs, s.maxKey, s.values)
+	if s.timer != nil {
+		s.timerObs.Observe(secs)
+		s.timer.max.observeKey(secs, s.timerKey, s.timerValues)
 	}
-	if call, ok := timedFor(method, uri); ok {
-		t := m.timers[call.metric]
-		t.summary.WithLabelValues(call.class, exception, call.method).Observe(secs)
-		t.max.observe(secs, call.class, exception, call.method)
+}
+
+// seriesKey is what the series a request is recorded in depend on.
+type seriesKey struct {
+	method, pattern, exception string
+	status                     int
+}
+
+// requestSeries are the label values and observers of one seriesKey, looked up
+// once: WithLabelValues hashes and validates every label on each call.
+type requestSeries struct {
+	values      []string // httpLabels
+	maxKey      string
+	obs         prometheus.Observer
+	timer       *timer // nil when the request is not timed
+	timerValues []string
+	timerKey    string
+	timerObs    prometheus.Observer
+}
+
+// maxCachedSeries bounds the cache of seriesOf; the keys are bounded
+// anyway (methods, routes, statuses and exception names).
+const maxCachedSeries = 4096
+
+func (m *HTTPMetrics) seriesOf(k seriesKey) *requestSeries {
+	if v, ok := m.series.Load(k); ok {
+		return v.(*requestSeries)
 	}
+	uri := uriLabel(k.pattern, k.status)
+	s := &requestSeries{values: []string{k.exception, k.exception, k.method, Outcome(k.status), strconv.Itoa(k.status), uri}}
+	s.maxKey = seriesMapKey(s.values)
+	s.obs = m.requests.WithLabelValues(s.values...)
+	if k.pattern != "" && !rejectedBeforeHandler(k.status) {
+		if call, ok := timedFor(k.method, uri); ok {
+			s.timer = m.timers[call.metric]
+			s.timerValues = []string{call.class, k.exception, call.method}
+			s.timerKey = seriesMapKey(s.timerValues)
+			s.timerObs = s.timer.summary.WithLabelValues(s.timerValues...)
+		}
+	}
+	if m.nSeries.Load() < maxCachedSeries {
+		if v, loaded := m.series.LoadOrStore(k, s); loaded {
+			return v.(*requestSeries)
+		}
+		m.nSeries.Add(1)
+	}
+	return s
 }
 
 // rejectedBeforeHandler tells the answers Spring MVC gives before it calls
@@ -259,8 +302,15 @@ func newWindowMax(name, help string, labels []string) *windowMax {
 }
 
 func (w *windowMax) observe(v float64, labels ...string) {
+	w.observeKey(v, seriesMapKey(labels), labels)
+}
+
+// seriesMapKey is the key of label values in windowMax.series.
+func seriesMapKey(labels []string) string { return strings.Join(labels, "\xff") }
+
+// observeKey is observe with the key of labels already made.
+func (w *windowMax) observeKey(v float64, key string, labels []string) {
 	now := w.now()
-	key := strings.Join(labels, "\xff")
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s, ok := w.series[key]

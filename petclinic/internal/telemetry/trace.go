@@ -152,12 +152,13 @@ func Tracing(next http.Handler) http.Handler {
 		if r.TLS != nil {
 			scheme = "https"
 		}
-		attrs := []attribute.KeyValue{
+		attrs := make([]attribute.KeyValue, 0, 8)
+		attrs = append(attrs,
 			attrMethod,
 			semconv.URLScheme(scheme),
 			semconv.URLPath(r.URL.Path),
-			semconv.NetworkProtocolVersion(fmt.Sprintf("%d.%d", r.ProtoMajor, r.ProtoMinor)),
-		}
+			semconv.NetworkProtocolVersion(protocolVersion(r.ProtoMajor, r.ProtoMinor)),
+		)
 		if host, port, err := net.SplitHostPort(r.Host); err == nil {
 			attrs = append(attrs, semconv.ServerAddress(host))
 			if p, err := strconv.Atoi(port); err == nil {
@@ -208,6 +209,19 @@ func Tracing(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// protocolVersion is "major.minor", without formatting the usual ones.
+func protocolVersion(major, minor int) string {
+	switch {
+	case major == 1 && minor == 1:
+		return "1.1"
+	case major == 2 && minor == 0:
+		return "2.0"
+	case major == 1 && minor == 0:
+		return "1.0"
+	}
+	return strconv.Itoa(major) + "." + strconv.Itoa(minor)
 }
 
 // consoleExporter writes one JSON object per span: OTEL_TRACES_EXPORTER=console.
