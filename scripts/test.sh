@@ -45,6 +45,12 @@ trap stop_services EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# The terraform check's tools (trivy alone takes ~13 min cold) build in the
+# background, niced, while the tests run; make check waits for them.
+tf_tools_log="$(mktemp)"
+scripts/terraform-check.sh tools >"$tf_tools_log" 2>&1 &
+tf_tools_pid=$!
+
 step "services"
 for s in "${services[@]}"; do
 	[ -x "$s" ] || die "$s is missing or not executable"
@@ -108,6 +114,11 @@ run "go test petclinic (-race: $PETCLINIC_RACE_PKGS)" run_in petclinic go_tests 
 run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
 # The image make image builds must stay valid (crane validate, binary runs).
 run "make image" scripts/image.sh
+step "waiting for the terraform check's tools"
+if ! wait "$tf_tools_pid"; then
+	cat "$tf_tools_log" >&2
+	failed+=("terraform tools")
+fi
 run "make check" make --no-print-directory --keep-going check
 
 step "done"
