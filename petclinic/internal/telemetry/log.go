@@ -57,42 +57,48 @@ func AccessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				if pattern := st.route(r); pattern != "" {
 					route = RouteTemplate(pattern)
 				}
-				attrs := make([]slog.Attr, 0, 14)
-				attrs = append(attrs,
-					slog.String("method", r.Method),
-					slog.String("route", route),
-					slog.String("path", r.URL.Path),
-				)
-				if r.URL.RawQuery != "" {
-					attrs = append(attrs, slog.String("query", RedactQuery(r.URL.RawQuery)))
-				}
-				attrs = append(attrs,
-					slog.Int("status", status),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-					slog.Int64("bytes", rec.bytes),
-					slog.String("remote", r.RemoteAddr),
-					slog.String("user_agent", r.UserAgent()),
-				)
-				if ex := st.exceptionName(); ex != "" {
-					attrs = append(attrs, slog.String("exception", ex))
-				} else if p != nil {
-					attrs = append(attrs, slog.String("exception", "panic"))
-				}
-				sc := trace.SpanContextFromContext(r.Context())
-				if !sc.IsValid() {
-					sc = st.spanContext()
-				}
-				if sc.IsValid() {
-					attrs = append(attrs,
-						slog.String("trace_id", sc.TraceID().String()),
-						slog.String("span_id", sc.SpanID().String()),
-					)
-				}
 				level := slog.LevelInfo
 				if status >= 500 {
 					level = slog.LevelError
 				}
-				logger.LogAttrs(r.Context(), level, "request", attrs...)
+				ctx := r.Context()
+				if logger.Enabled(ctx, level) {
+					// What logger.LogAttrs does, less runtime.Callers: the
+					// record's source would be this closure, and NewLogger
+					// adds none.
+					lr := slog.NewRecord(time.Now(), level, "request", 0)
+					lr.AddAttrs(
+						slog.String("method", r.Method),
+						slog.String("route", route),
+						slog.String("path", r.URL.Path),
+					)
+					if r.URL.RawQuery != "" {
+						lr.AddAttrs(slog.String("query", RedactQuery(r.URL.RawQuery)))
+					}
+					lr.AddAttrs(
+						slog.Int("status", status),
+						slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+						slog.Int64("bytes", rec.bytes),
+						slog.String("remote", r.RemoteAddr),
+						slog.String("user_agent", r.UserAgent()),
+					)
+					if ex := st.exceptionName(); ex != "" {
+						lr.AddAttrs(slog.String("exception", ex))
+					} else if p != nil {
+						lr.AddAttrs(slog.String("exception", "panic"))
+					}
+					sc := trace.SpanContextFromContext(ctx)
+					if !sc.IsValid() {
+						sc = st.spanContext()
+					}
+					if sc.IsValid() {
+						lr.AddAttrs(
+							slog.String("trace_id", sc.TraceID().String()),
+							slog.String("span_id", sc.SpanID().String()),
+						)
+					}
+					_ = logger.Handler().Handle(ctx, lr)
+				}
 				if p != nil {
 					panic(p)
 				}
