@@ -134,6 +134,7 @@ func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
 	}
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
+	// #nosec G705 -- a JSON body with a JSON content type and nosniff, never HTML
 	_, _ = w.Write(b)
 }
 
