@@ -589,3 +589,35 @@ func TestHeadServesPages(t *testing.T) {
 		}
 	}
 }
+
+func TestCookiesAreSecureWhenTheBrowserUsedHTTPS(t *testing.T) {
+	tests := map[string]struct {
+		header map[string]string
+		want   bool
+	}{
+		"plain HTTP":                       {nil, false},
+		"HTTPS terminated at the balancer": {map[string]string{"X-Forwarded-Proto": "https"}, true},
+		"HTTP said so by the balancer":     {map[string]string{"X-Forwarded-Proto": "http"}, false},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			mux := http.NewServeMux()
+			Register(mux, Options{Store: newStore(t)})
+			r := httptest.NewRequest(http.MethodGet, "/?lang=es", nil)
+			for k, v := range tt.header {
+				r.Header.Set(k, v)
+			}
+			w := httptest.NewRecorder()
+			mux.ServeHTTP(w, r)
+			cookies := w.Result().Cookies()
+			if len(cookies) == 0 {
+				t.Fatalf("got no cookie for ?lang=es")
+			}
+			for _, c := range cookies {
+				if c.Secure != tt.want || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+					t.Errorf("got cookie %s Secure=%v HttpOnly=%v SameSite=%v, want Secure=%v HttpOnly SameSite=Lax", c.Name, c.Secure, c.HttpOnly, c.SameSite, tt.want)
+				}
+			}
+		})
+	}
+}
