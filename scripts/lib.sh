@@ -72,3 +72,27 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# go_tool NAME PACKAGE VERSION [ENV=VALUE...] builds a pinned Go tool once
+# into $GAMEDAY_CACHE/tools/NAME/VERSION/ (a version already built is never
+# rebuilt), links it from $GAMEDAY_BIN and prints its path. The build runs
+# outside the workspace, so that a tool's dependencies never meet ours, and
+# niced, so that it yields to tests running beside it.
+go_tool() {
+	local name="$1" pkg="$2" version="$3"
+	shift 3
+	local dir="$GAMEDAY_CACHE/tools/$name/$version"
+	if [ -x "$dir/$name" ]; then
+		log "go: $name $version cached"
+	else
+		log "go: building $name $version (go install $pkg@$version)"
+		local start=$SECONDS
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		(cd / && env GOWORK=off "$@" GOBIN="$dir.tmp" nice -n 10 go install "$pkg@$version") >&2
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		log "go: built $name $version in $((SECONDS - start))s"
+	fi
+	mkdir -p "$GAMEDAY_BIN"
+	ln -sfn "$dir/$name" "$GAMEDAY_BIN/$name"
+	printf '%s\n' "$dir/$name"
+}

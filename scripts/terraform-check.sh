@@ -36,25 +36,6 @@ ENVIRONMENTS=(dev staging prod)
 export GOWORK=off GOTOOLCHAIN="${GOTOOLCHAIN:-local}"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
 
-# go_build_tool NAME PACKAGE VERSION [ENV=VALUE...] builds a pinned Go tool once
-# (same layout as scripts/tools.sh) and prints its path.
-go_build_tool() {
-	local name="$1" pkg="$2" version="$3"
-	shift 3
-	local dir="$GAMEDAY_CACHE/tools/$name/$version"
-	if [ ! -x "$dir/$name" ]; then
-		log "go: building $name $version (go install $pkg@$version)"
-		local start=$SECONDS
-		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-		(cd / && env "$@" GOBIN="$dir.tmp" nice -n 10 go install "$pkg@$version") >&2
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
-		log "go: built $name $version in $((SECONDS - start))s"
-	fi
-	mkdir -p "$GAMEDAY_BIN"
-	ln -sfn "$dir/$name" "$GAMEDAY_BIN/$name"
-	printf '%s\n' "$dir/$name"
-}
-
 # build_our_tools builds terraform/tools (provider plugin + tfdocs) into a
 # directory keyed by the hash of its sources, and lays out the filesystem
 # mirror there. Prints the directory.
@@ -270,8 +251,8 @@ main() {
 		# Build what the check needs and stop: make test starts this in the
 		# background (niced) so that trivy's long cold build overlaps the tests.
 		build_our_tools >/dev/null
-		go_build_tool tflint github.com/terraform-linters/tflint "$TFLINT_VERSION" >/dev/null
-		go_build_tool trivy github.com/aquasecurity/trivy/cmd/trivy "$TRIVY_VERSION" GOEXPERIMENT=jsonv2 >/dev/null
+		go_tool tflint github.com/terraform-linters/tflint "$TFLINT_VERSION" >/dev/null
+		go_tool trivy github.com/aquasecurity/trivy/cmd/trivy "$TRIVY_VERSION" GOEXPERIMENT=jsonv2 >/dev/null
 		return
 		;;
 	schema)
@@ -289,8 +270,8 @@ main() {
 	export TF_CLI_CONFIG_FILE="$WORK/empty.tfrc"
 
 	TOOLS="$(build_our_tools)"
-	TFLINT="$(go_build_tool tflint github.com/terraform-linters/tflint "$TFLINT_VERSION")"
-	TRIVY="$(go_build_tool trivy github.com/aquasecurity/trivy/cmd/trivy "$TRIVY_VERSION" GOEXPERIMENT=jsonv2)"
+	TFLINT="$(go_tool tflint github.com/terraform-linters/tflint "$TFLINT_VERSION")"
+	TRIVY="$(go_tool trivy github.com/aquasecurity/trivy/cmd/trivy "$TRIVY_VERSION" GOEXPERIMENT=jsonv2)"
 
 	if [ "$mode" = fix ]; then
 		terraform fmt -recursive "$TF_DIR" >/dev/null

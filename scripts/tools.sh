@@ -32,25 +32,6 @@ GO_TOOLS=(
 	"gosec github.com/securego/gosec/v2/cmd/gosec v2.30.0"
 )
 
-# go_tool NAME PACKAGE VERSION builds one tool unless that version is cached.
-go_tool() {
-	local name="$1" pkg="$2" version="$3"
-	local dir="$GAMEDAY_CACHE/tools/$name/$version"
-	if [ -x "$dir/$name" ]; then
-		log "go: $name $version cached"
-	else
-		log "go: building $name $version (go install $pkg@$version)"
-		local start=$SECONDS
-		mkdir -p "$dir.tmp"
-		# Outside the workspace: a tool's dependencies must not meet ours.
-		(cd / && GOWORK=off GOBIN="$dir.tmp" go install "$pkg@$version")
-		rm -rf "$dir" && mv "$dir.tmp" "$dir"
-		log "go: built $name $version in $((SECONDS - start))s"
-	fi
-	mkdir -p "$GAMEDAY_BIN"
-	ln -sfn "$dir/$name" "$GAMEDAY_BIN/$name"
-}
-
 install_go_tools() {
 	local want=("$@") entry name pkg version found
 	for entry in "${GO_TOOLS[@]}"; do
@@ -60,7 +41,7 @@ install_go_tools() {
 			for w in "${want[@]}"; do [ "$w" = "$name" ] && found=1; done
 			[ "$found" -eq 1 ] || continue
 		fi
-		go_tool "$name" "$pkg" "$version"
+		go_tool "$name" "$pkg" "$version" >/dev/null
 	done
 }
 
