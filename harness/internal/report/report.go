@@ -46,10 +46,22 @@ type Report struct {
 	// Faults are the planned faults, with their injection when it happened.
 	Faults       []Fault              `json:"faults"`
 	Observations []engine.Observation `json:"observations,omitempty"`
+	// Decisions are what was decided before the run (the error-budget
+	// guard's admission), in order.
+	Decisions []Decision `json:"decisions,omitempty"`
 	Verdict      verdict.Verdict      `json:"verdict"`
 	// StopReason says why the run ended early ("" when it did not).
 	StopReason string `json:"stopReason,omitempty"`
 	ExitCode   int    `json:"exitCode"`
+}
+
+// Decision is one decision taken about the run, such as the error-budget
+// guard admitting or refusing it, with the figures it was based on.
+type Decision struct {
+	Name    string    `json:"name"`
+	Outcome string    `json:"outcome"`
+	Detail  string    `json:"detail"`
+	At      time.Time `json:"at"`
 }
 
 // Experiment identifies the experiment.

@@ -65,7 +65,22 @@ type Config struct {
 	Objective float64
 	// Now is the clock (default time.Now), for run ids.
 	Now func() time.Time
+	// Watches are outside conditions that may stop the run while it goes
+	// (the error-budget guard's burn-rate cap, a cluster-wide kill switch).
+	// Each runs in its own goroutine from the start of the load; the first
+	// to return a Stop aborts the run as a stop condition would.
+	Watches []Watch
+	// Decisions taken before the run (the error-budget guard's admission)
+	// go into the report as they are.
+	Decisions []report.Decision
+	// ObserveEvery is how often the engine's Observe (replicas ready per
+	// zone) goes into the report's timeline (default 5s).
+	ObserveEvery time.Duration
 }
+
+// Watch blocks until ctx ends (it returns nil) or its condition trips (it
+// returns why the run must stop). It must return soon after ctx ends.
+type Watch func(ctx context.Context) *verdict.Stop
 
 func (c *Config) defaults() error {
 	if c.Experiment == nil || c.Engine == nil {
@@ -81,6 +96,7 @@ func (c *Config) defaults() error {
 		c.ProgressEvery = cmp.Or(c.ProgressEvery, time.Second)
 	}
 	c.ProgressEvery = cmp.Or(c.ProgressEvery, 5*time.Second)
+	c.ObserveEvery = cmp.Or(c.ObserveEvery, 5*time.Second)
 	c.Warmup = max(cmp.Or(c.Warmup, DefaultWarmup), 0)
 	if c.TargetURL == "" {
 		return exitcode.Invalidf("runner: no target URL: start the sandbox (gameday sandbox up) or set the target's url")
@@ -242,6 +258,15 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 		_, err := ld.Wait()
 		loadDone <- err
 	}()
+	watchStops := make(chan *verdict.Stop, len(r.c.Watches))
+	for _, w := range r.c.Watches {
+		go func() {
+			if s := w(runCtx); s != nil {
+				watchStops <- s
+			}
+		}()
+	}
+	lastObserve := time.Now()
 
 	events := r.plan()
 	timer := time.NewTimer(0)
@@ -307,7 +332,15 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 				}
 			}
 			armTimer()
+		case s := <-watchStops:
+			abort(s)
 		case now := <-tick.C:
+			if now.Sub(lastObserve) >= r.c.ObserveEvery {
+				lastObserve = now
+				if o, err := observe(runCtx, r.c.Engine); err == nil {
+					r.obs = append(r.obs, o)
+				}
+			}
 			if !stopping {
 				if st := r.checkErrorRatio(tl, now); st != nil {
 					abort(st)
@@ -492,6 +525,7 @@ func (r *run) conclude(tl *load.Timeline) (*Result, error) {
 		Probes:       report.Probes(e, v.Probes, r.samples),
 		Faults:       report.Faults(e, v.Faults),
 		Observations: r.obs,
+		Decisions:    r.c.Decisions,
 		Verdict:      v,
 		ExitCode:     v.ExitCode,
 	}

@@ -366,3 +366,37 @@ func TestRunFailedInjectionRecoversTheOthersAndIsInconclusive(t *testing.T) {
 		t.Errorf("status %s after %.1fs, want inconclusive and cut short", res.Report.Verdict.Status, res.Report.Timings.ActualSeconds)
 	}
 }
+
+func TestRunWatchAbortsAndDecisionsAreReported(t *testing.T) {
+	t.Parallel()
+	en := &faultEngine{tg: newTarget(t), harmless: true}
+	c := config(t, experiment(t, nil), en)
+	c.ObserveEvery = time.Second
+	c.Decisions = []report.Decision{{Name: "error-budget", Outcome: "admitted", Detail: "budget 80% left, policy 25%", At: time.Now()}}
+	c.Watches = []runner.Watch{func(ctx context.Context) *verdict.Stop {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(4 * time.Second): // mid-fault
+			return &verdict.Stop{Kind: verdict.StopCondition, Condition: "kill-switch", At: time.Now(), Reason: "kill switch set"}
+		}
+	}}
+	res, err := runner.Run(t.Context(), c)
+	if code := exitcode.Of(err); code != exitcode.Aborted {
+		t.Fatalf("exit %d (%v), want 4", code, err)
+	}
+	r := res.Report
+	if r.StopReason != "kill switch set" || r.Verdict.Status != verdict.Aborted {
+		t.Errorf("stop reason %q, status %s; want the watch's", r.StopReason, r.Verdict.Status)
+	}
+	if _, active, _ := en.state(); active != 0 {
+		t.Error("a fault is still active after the watch aborted")
+	}
+	if len(r.Decisions) != 1 || r.Decisions[0].Outcome != "admitted" {
+		t.Errorf("decisions %+v, want the one given", r.Decisions)
+	}
+	// Observed at the start, about every second for 4 s, and at the end.
+	if n := len(r.Observations); n < 4 {
+		t.Errorf("%d observations, want one per second of the run", n)
+	}
+}
