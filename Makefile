@@ -12,7 +12,7 @@ GAMEDAY_CACHE ?= $(HOME)/.cache/gameday
 export GAMEDAY_CACHE
 export PATH := $(GAMEDAY_CACHE)/bin:$(PATH)
 
-GO_MODULES := petclinic harness
+GO_MODULES := petclinic harness helm/validate
 PETCLINIC_BIN := bin/petclinic
 # Where `make run` keeps its SQLite database (created and seeded on first start).
 RUN_DB ?= out/run/petclinic.db
@@ -49,16 +49,31 @@ test: ## ALL tests: tools, MariaDB+Redis up, go test of both modules, make image
 	@scripts/test.sh
 
 # ---------------------------------------------------------------------------
-# make check: static checks. Each later issue adds its checks as a
-# prerequisite here (extension points, not targets yet):
-#   issue 3: `gameday validate experiments/`
-#   issue 5: SLO rules regenerated without diff; promtool check/test rules
-#   issue 6: helm lint + render + server-side dry-run; dashboards; argocd paths
-#   issue 7: check-terraform (below)
+# make check: static validation by the real tools. Each area has its script.
 # ---------------------------------------------------------------------------
 .PHONY: check
-check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec check-terraform ## static checks: gofmt, go vet, shellcheck, actionlint, yamllint, gosec, terraform
+check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec check-terraform check-experiments check-slo check-monitoring check-platform ## static checks: gofmt, vet, shellcheck, actionlint, yamllint, gosec, terraform, experiments, SLO rules, monitoring, charts/manifests
 	@echo "make check: all checks passed" >&2
+
+.PHONY: check-experiments
+check-experiments: ## every experiment and suite in experiments/ validates (gameday validate)
+	@cd harness && go run ./cmd/gameday validate ../experiments
+
+.PHONY: check-slo
+check-slo: ## SLO specs valid; generated rules up to date (no diff); promtool check + test of the generated rules
+	@scripts/slo-check.sh
+
+.PHONY: check-monitoring
+check-monitoring: ## promtool check/test of monitoring/prometheus; Alertmanager config; dashboards parse
+	@scripts/monitoring-check.sh
+
+.PHONY: check-platform
+check-platform: ## helm lint + render of each chart and values; server-side dry-run on a real kube-apiserver; Argo CD apps
+	@scripts/platform-check.sh
+
+.PHONY: test-k8s
+test-k8s: ## the Kubernetes engine's tests against a real etcd + kube-apiserver (envtest, upstream Chaos Mesh CRDs)
+	@scripts/test-k8s.sh
 
 .PHONY: check-tools
 check-tools:
