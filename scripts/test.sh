@@ -51,6 +51,12 @@ tf_tools_log="$(mktemp)"
 scripts/terraform-check.sh tools >"$tf_tools_log" 2>&1 &
 tf_tools_pid=$!
 
+# kube-apiserver and etcd for the envtest suites (~5 min cold, cached after)
+# build in the background too; the Kubernetes tests wait for them.
+envtest_log="$(mktemp)"
+scripts/envtest.sh >"$envtest_log.env" 2>"$envtest_log" &
+envtest_pid=$!
+
 step "services"
 for s in "${services[@]}"; do
 	[ -x "$s" ] || die "$s is missing or not executable"
@@ -111,7 +117,16 @@ scripts/build.sh bin/petclinic
 export GAMEDAY_PETCLINIC_BIN="$GAMEDAY_ROOT/bin/petclinic"
 
 run "go test petclinic (-race: $PETCLINIC_RACE_PKGS)" run_in petclinic go_tests "$PETCLINIC_RACE_PKGS"
+step "waiting for envtest (kube-apiserver, etcd, upstream CRDs)"
+if wait "$envtest_pid"; then
+	eval "$(cat "$envtest_log.env")"
+	log "envtest: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS GAMEDAY_CRDS=$GAMEDAY_CRDS"
+else
+	cat "$envtest_log" >&2
+	failed+=("envtest assets")
+fi
 run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
+run "go test helm/validate" run_in helm/validate go_tests ""
 # The image make image builds must stay valid (crane validate, binary runs).
 run "make image" scripts/image.sh
 step "waiting for the terraform check's tools"
