@@ -22,6 +22,7 @@ APT_PACKAGES=(
 	shellcheck yamllint      # make check
 	prometheus               # the sandbox's Prometheus, PromQL probe tests (2.42)
 	stress-ng                # StressChaos on the sandbox
+	prometheus-alertmanager  # amtool (0.25): check-config and routing tests of monitoring/alertmanager
 )
 
 # The one place where Go tool versions are pinned: name, package, version.

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# make check-monitoring: checks monitoring/ with the real tools.
+#   1. promtool check rules: every rule file under monitoring/prometheus/rules
+#      (hand-written and _gen/), promtool test files excepted;
+#   2. promtool test rules: every test file under monitoring/prometheus/tests,
+#      recursively (tests/slo/ included);
+#   3. amtool check-config of monitoring/alertmanager/alertmanager.yml, its
+#      templates rendered, and the routing table below;
+#   4. kubectl kustomize of the Grafana dashboards and the Alertmanager Secret;
+#   5. the Go checks of harness/internal/dashboards: every dashboard query
+#      parses with Prometheus' parser, the PrometheusRule objects are in sync
+#      with the rule files, every runbook_url resolves, the runbook index is
+#      up to date. (The test against the sandbox's Prometheus under load runs
+#      with the harness's tests, not here.)
+#
+# Usage: scripts/monitoring-check.sh
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$GAMEDAY_ROOT"
+MON=monitoring
+fail=0
+
+ensure_apt prometheus prometheus-alertmanager
+command -v promtool >/dev/null || die "promtool missing (apt package prometheus)"
+command -v amtool >/dev/null || die "amtool missing (apt package prometheus-alertmanager)"
+
+# is_promtool_test tells a promtool unit-test file from a rule file.
+is_promtool_test() { grep -qE '^(tests|rule_files):' "$1"; }
+
+log "1/5 promtool check rules"
+rules=()
+while IFS= read -r f; do
+	is_promtool_test "$f" || rules+=("$f")
+done < <(find "$MON/prometheus/rules" -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+[ "${#rules[@]}" -gt 0 ] || die "no rule file under $MON/prometheus/rules"
+if ! promtool check rules "${rules[@]}" >/dev/null 2>"$GAMEDAY_CACHE/promtool-check.err"; then
+	cat "$GAMEDAY_CACHE/promtool-check.err" >&2
+	promtool check rules "${rules[@]}" >&2 || true
+	fail=1
+fi
+log "    ${#rules[@]} rule files"
+
+log "2/5 promtool test rules"
+tests=()
+while IFS= read -r f; do tests+=("$f"); done < <(find "$MON/prometheus/tests" -type f \( -name '*.yml' -o -name '*.yaml' \) | sort)
+[ "${#tests[@]}" -gt 0 ] || die "no promtool test under $MON/prometheus/tests"
+for t in "${tests[@]}"; do
+	# promtool resolves rule_files against the test file's directory.
+	if out="$(cd "$(dirname "$t")" && promtool test rules "$(basename "$t")" 2>&1)"; then
+		log "    ok   $t"
+	else
+		printf '%s\n' "$out" >&2
+		log "    FAIL $t"
+		fail=1
+	fi
+done
+
+log "3/5 Alertmanager: amtool check-config, templates, routes"
+am="$MON/alertmanager/alertmanager.yml"
+if ! amtool check-config "$am" >/dev/null; then
+	amtool check-config "$am" >&2 || true
+	fail=1
+fi
+for tmpl in gameday.slack.title gameday.slack.text; do
+	amtool template render --template.glob="$MON/alertmanager/*.tmpl" \
+		--template.text="{{ template \"$tmpl\" . }}" >/dev/null 2>&1 ||
+		{
+			warn "template $tmpl does not render"
+			fail=1
+		}
+done
+# Routing table: labels of an alert → the receivers it reaches, in order.
+routes=(
+	"pager,slack-petclinic        alertname=PetClinicZoneDown severity=critical team=petclinic namespace=prod zone=eu-west-1a"
+	"slack-petclinic-tickets      alertname=PetClinicReplicaDown severity=warning team=petclinic namespace=prod"
+	"pager,slack-petclinic        alertname=PetClinicAvailability severity=page slo_service=petclinic slo_id=petclinic-availability"
+	"slack-petclinic-tickets      alertname=PetClinicAvailability severity=ticket slo_service=petclinic slo_id=petclinic-availability"
+	"pager,slack-platform         alertname=ProbeFailing severity=critical team=platform instance=https://petclinic.gameday.example.com/"
+	"slack-platform               alertname=TLSCertificateExpiringSoon severity=warning team=platform"
+	"deadmans-switch              alertname=Watchdog severity=none"
+	"blackhole                    alertname=InfoInhibitor severity=none"
+	"pager,slack-default          alertname=KubeAPIDown severity=critical"
+	"slack-default                alertname=KubePodCrashLooping severity=warning namespace=kube-system"
+	"blackhole                    alertname=KubeQuotaAlmostFull severity=info"
+)
+for r in "${routes[@]}"; do
+	read -r want labels <<<"$r"
+	# shellcheck disable=SC2086 # labels are words on purpose
+	got="$(amtool config routes test --config.file="$am" $labels 2>/dev/null)"
+	if [ "$got" = "$want" ]; then
+		log "    ok   $labels → $got"
+	else
+		warn "route of {$labels}: got $got, want $want"
+		fail=1
+	fi
+done
+
+log "4/5 kubectl kustomize (dashboards ConfigMaps, Alertmanager Secret)"
+if command -v kubectl >/dev/null; then
+	for k in "$MON/grafana" "$MON/alertmanager"; do
+		if n="$(kubectl kustomize "$k" | grep -c '^kind:')"; then
+			log "    ok   $k: $n objects"
+		else
+			warn "kubectl kustomize $k failed"
+			fail=1
+		fi
+	done
+else
+	warn "kubectl not on PATH: kustomizations not rendered"
+fi
+
+log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks)"
+if ! (cd harness && go test -count=1 -run 'TestDashboards|TestPrometheusRules|TestRunbooks|TestAlertmanager' ./internal/dashboards/...) >&2; then
+	fail=1
+fi
+
+[ "$fail" -eq 0 ] || die "monitoring checks failed"
+log "monitoring: all checks passed"
