@@ -1,0 +1,428 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+var _ engine.Engine = (*Engine)(nil)
+
+// ErrNotConfirmed is returned by Inject when Chaos Mesh did not confirm
+// the injection (condition AllInjected) in time; the object was deleted.
+var ErrNotConfirmed = errors.New("injection not confirmed by Chaos Mesh")
+
+// Engine is the Chaos Mesh engine of one Kubernetes target.
+type Engine struct {
+	c Config
+
+	mu sync.Mutex
+	x  *spec.Experiment // set by Validate or Preflight
+	r  *Renderer        // resolved against the cluster
+}
+
+// New checks c and returns its engine. Nothing is read from the cluster
+// until Preflight.
+func New(c Config) (*Engine, error) {
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	return &Engine{c: c}, nil
+}
+
+// Name is "kubernetes".
+func (e *Engine) Name() string { return "kubernetes" }
+
+// Config is the engine's configuration, defaults filled.
+func (e *Engine) Config() Config { return e.c }
+
+// Offline is the renderer of an offline validation: zones pass through
+// unmapped and every namespace is allowed.
+func Offline(namespace string) *Renderer {
+	return &Renderer{Namespace: namespace, Allowed: []string{"*"}}
+}
+
+// Validate renders every fault of x offline: what Chaos Mesh or this
+// engine cannot honour is an error naming the experiment, fault and field.
+func (e *Engine) Validate(x *spec.Experiment) error {
+	e.mu.Lock()
+	e.x = x
+	e.mu.Unlock()
+	_, err := Offline(e.c.Namespace).Objects(x, "validate")
+	return err
+}
+
+// Inject creates fault f's Chaos Mesh object and waits until Chaos Mesh
+// confirms the injection. Without a confirmation within InjectTimeout (or
+// when ctx ends) the object is deleted and the error wraps ErrNotConfirmed.
+func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engine.Injection, error) {
+	e.mu.Lock()
+	x, r := e.x, e.r
+	e.mu.Unlock()
+	if x == nil || r == nil {
+		return nil, fmt.Errorf("inject %s: run Preflight first (the selectors are resolved against the cluster)", f.Name)
+	}
+	i := slices.IndexFunc(x.Spec.Faults, func(g spec.Fault) bool { return g.Name == f.Name })
+	if i < 0 {
+		return nil, fmt.Errorf("inject %s: no such fault in experiment %s", f.Name, x.Metadata.Name)
+	}
+	obj, err := r.Object(x, runID, i)
+	if err != nil {
+		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
+	}
+	in := &engine.Injection{RunID: runID, Fault: f.Name, Kind: string(f.Kind), Ref: Ref(obj)}
+	if err := e.c.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("inject %s: create %s: %w", f.Name, in.Ref, err)
+	}
+	st, err := e.awaitInjected(ctx, obj)
+	if err != nil {
+		rerr := e.Abort(ctx, in)
+		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
+	}
+	in.Injected, in.Targets = st.applied, st.targets
+	return in, nil
+}
+
+// status is what a chaos object's status says.
+type status struct {
+	selected, injected, recovered, paused bool
+	applied, recoveredAt                  time.Time // earliest Apply, latest Recover
+	targets                               []string
+	failures                              []string
+	reasons                               []string
+}
+
+func readStatus(cs *v1alpha1.ChaosStatus) status {
+	var s status
+	for _, c := range cs.Conditions {
+		on := c.Status == corev1.ConditionTrue
+		switch c.Type {
+		case v1alpha1.ConditionSelected:
+			s.selected = on
+		case v1alpha1.ConditionAllInjected:
+			s.injected = on
+		case v1alpha1.ConditionAllRecovered:
+			s.recovered = on
+		case v1alpha1.ConditionPaused:
+			s.paused = on
+		}
+		if c.Reason != "" {
+			s.reasons = append(s.reasons, fmt.Sprintf("%s=%s (%s)", c.Type, c.Status, c.Reason))
+		}
+	}
+	for _, rec := range cs.Experiment.Records {
+		if rec == nil {
+			continue
+		}
+		s.targets = append(s.targets, rec.Id)
+		for _, ev := range rec.Events {
+			if ev.Timestamp == nil {
+				continue
+			}
+			at := ev.Timestamp.Time
+			switch {
+			case ev.Type == v1alpha1.TypeFailed:
+				s.failures = append(s.failures, fmt.Sprintf("%s %s: %s", ev.Operation, rec.Id, ev.Message))
+			case ev.Operation == v1alpha1.Apply && (s.applied.IsZero() || at.Before(s.applied)):
+				s.applied = at
+			case ev.Operation == v1alpha1.Recover && at.After(s.recoveredAt):
+				s.recoveredAt = at
+			}
+		}
+	}
+	slices.Sort(s.targets)
+	return s
+}
+
+// conditions renders the status for an error message.
+func (s status) String() string {
+	parts := []string{fmt.Sprintf("Selected=%t AllInjected=%t AllRecovered=%t Paused=%t", s.selected, s.injected, s.recovered, s.paused)}
+	parts = append(parts, s.reasons...)
+	if n := len(s.failures); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed events, last: %s", n, s.failures[n-1]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (e *Engine) awaitInjected(ctx context.Context, obj client.Object) (status, error) {
+	ctx, cancel := context.WithTimeout(ctx, e.c.InjectTimeout)
+	defer cancel()
+	key := client.ObjectKeyFromObject(obj)
+	var last status
+	for {
+		o, err := newLike(obj)
+		if err != nil {
+			return last, err
+		}
+		if err := e.c.Client.Get(ctx, key, o); err != nil {
+			if ctx.Err() != nil {
+				return last, timeoutErr(ctx, e.c.InjectTimeout, last)
+			}
+			return last, fmt.Errorf("read status: %w", err)
+		}
+		last = readStatus(o.(v1alpha1.StatefulObject).GetStatus())
+		if last.injected {
+			if last.applied.IsZero() {
+				last.applied = time.Now()
+			}
+			return last, nil
+		}
+		select {
+		case <-ctx.Done():
+			return last, timeoutErr(ctx, e.c.InjectTimeout, last)
+		case <-time.After(e.c.Poll):
+		}
+	}
+}
+
+func timeoutErr(ctx context.Context, d time.Duration, last status) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w within %s (is the Chaos Mesh controller running? status: %s)", ErrNotConfirmed, d, last)
+	}
+	return fmt.Errorf("%w: %w (status: %s)", ErrNotConfirmed, context.Cause(ctx), last)
+}
+
+// Recover deletes the injection's object and waits until Chaos Mesh has
+// recovered its targets and released it (its finalizer removed).
+// Recovering twice is not an error.
+func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
+	obj, err := FromRef(in.Ref)
+	if err != nil {
+		return fmt.Errorf("recover %s: %w", in.Fault, err)
+	}
+	at, err := e.remove(ctx, obj, false)
+	if err != nil {
+		return fmt.Errorf("recover %s: %w", in.Fault, err)
+	}
+	in.Recovered = at
+	return nil
+}
+
+// Abort pauses the injection's object (Chaos Mesh recovers a paused chaos
+// at once), then deletes it and waits until it is gone.
+func (e *Engine) Abort(ctx context.Context, in *engine.Injection) error {
+	obj, err := FromRef(in.Ref)
+	if err != nil {
+		return fmt.Errorf("abort %s: %w", in.Fault, err)
+	}
+	at, err := e.remove(ctx, obj, true)
+	if err != nil {
+		return fmt.Errorf("abort %s: %w", in.Fault, err)
+	}
+	in.Recovered = at
+	return nil
+}
+
+// remove (pauses, then) deletes obj and waits until it is gone; it returns
+// when the targets were recovered: the latest Recover event, else the time
+// the object was gone.
+func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (time.Time, error) {
+	ctx, cancel := waitCtx(ctx, e.c.RecoverTimeout)
+	defer cancel()
+	if pause {
+		patch := []byte(fmt.Sprintf(`{"metadata":{"annotations":{%q:"true"}}}`, v1alpha1.PauseAnnotationKey))
+		err := e.c.Client.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch))
+		if apierrors.IsNotFound(err) {
+			return time.Now(), nil
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("pause %s: %w", Ref(obj), err)
+		}
+	}
+	err := e.c.Client.Delete(ctx, obj, client.PropagationPolicy("Background"))
+	if apierrors.IsNotFound(err) {
+		return time.Now(), nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("delete %s: %w", Ref(obj), err)
+	}
+	var last status
+	for {
+		o, err := newLike(obj)
+		if err != nil {
+			return time.Time{}, err
+		}
+		err = e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o)
+		switch {
+		case apierrors.IsNotFound(err):
+			if !last.recoveredAt.IsZero() {
+				return last.recoveredAt, nil
+			}
+			return time.Now(), nil
+		case err != nil && ctx.Err() == nil:
+			return time.Time{}, fmt.Errorf("read %s: %w", Ref(obj), err)
+		case err == nil:
+			last = readStatus(o.(v1alpha1.StatefulObject).GetStatus())
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("%s still there after %s, held by its finalizers (status: %s): is the Chaos Mesh controller running? then gameday cleanup", Ref(obj), e.c.RecoverTimeout, last)
+		case <-time.After(e.c.Poll):
+		}
+	}
+}
+
+// Cleanup pauses and deletes every chaos object of runID (of every run
+// when runID is empty) that carries our labels in the target namespace,
+// and reports what it deleted.
+func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
+	sel := client.MatchingLabels{LabelManagedBy: ManagedBy}
+	if runID != "" {
+		sel[LabelRunID] = RunLabel(runID)
+	}
+	var did []string
+	var errs []error
+	for _, k := range spec.FaultKinds() {
+		list, err := newList(k)
+		if err != nil {
+			return did, err
+		}
+		if err := e.c.Client.List(ctx, list, client.InNamespace(e.c.Namespace), sel); err != nil {
+			errs = append(errs, fmt.Errorf("list %s in %s: %w", k, e.c.Namespace, err))
+			continue
+		}
+		for _, obj := range items(list) {
+			if _, err := e.remove(ctx, obj, true); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			l := obj.GetLabels()
+			did = append(did, fmt.Sprintf("deleted %s (run %s, experiment %s, fault %s)", Ref(obj),
+				cmpOr(obj.GetAnnotations()[AnnotationRunID], l[LabelRunID]), l[LabelExperiment], l[LabelFault]))
+		}
+	}
+	return did, errors.Join(errs...)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// Ref names obj as Kind/namespace/name.
+func Ref(obj client.Object) string {
+	return fmt.Sprintf("%s/%s/%s", kindOf(obj), obj.GetNamespace(), obj.GetName())
+}
+
+// FromRef is an empty object of the kind, namespace and name of ref.
+func FromRef(ref string) (client.Object, error) {
+	parts := strings.Split(ref, "/")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("reference %q is not Kind/namespace/name", ref)
+	}
+	obj, err := newObject(spec.FaultKind(parts[0]))
+	if err != nil {
+		return nil, err
+	}
+	obj.SetNamespace(parts[1])
+	obj.SetName(parts[2])
+	return obj, nil
+}
+
+func kindOf(obj client.Object) spec.FaultKind {
+	switch obj.(type) {
+	case *v1alpha1.PodChaos:
+		return spec.PodChaos
+	case *v1alpha1.NetworkChaos:
+		return spec.NetworkChaos
+	case *v1alpha1.StressChaos:
+		return spec.StressChaos
+	case *v1alpha1.HTTPChaos:
+		return spec.HTTPChaos
+	}
+	return spec.FaultKind(fmt.Sprintf("%T", obj))
+}
+
+func newObject(k spec.FaultKind) (client.Object, error) {
+	switch k {
+	case spec.PodChaos:
+		return &v1alpha1.PodChaos{}, nil
+	case spec.NetworkChaos:
+		return &v1alpha1.NetworkChaos{}, nil
+	case spec.StressChaos:
+		return &v1alpha1.StressChaos{}, nil
+	case spec.HTTPChaos:
+		return &v1alpha1.HTTPChaos{}, nil
+	}
+	return nil, fmt.Errorf("unknown chaos kind %q", k)
+}
+
+func newLike(obj client.Object) (client.Object, error) { return newObject(kindOf(obj)) }
+
+func newList(k spec.FaultKind) (client.ObjectList, error) {
+	switch k {
+	case spec.PodChaos:
+		return &v1alpha1.PodChaosList{}, nil
+	case spec.NetworkChaos:
+		return &v1alpha1.NetworkChaosList{}, nil
+	case spec.StressChaos:
+		return &v1alpha1.StressChaosList{}, nil
+	case spec.HTTPChaos:
+		return &v1alpha1.HTTPChaosList{}, nil
+	}
+	return nil, fmt.Errorf("unknown chaos kind %q", k)
+}
+
+// items are the objects of a chaos list.
+func items(l client.ObjectList) []client.Object {
+	var out []client.Object
+	switch l := l.(type) {
+	case *v1alpha1.PodChaosList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *v1alpha1.NetworkChaosList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *v1alpha1.StressChaosList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	case *v1alpha1.HTTPChaosList:
+		for i := range l.Items {
+			out = append(out, &l.Items[i])
+		}
+	}
+	return out
+}
+
+// Items lists the chaos objects of every kind in namespace with labels,
+// for tests and status.
+func Items(ctx context.Context, c client.Client, namespace string, labels map[string]string) ([]client.Object, error) {
+	var out []client.Object
+	for _, k := range spec.FaultKinds() {
+		list, err := newList(k)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels(labels)); err != nil {
+			return nil, fmt.Errorf("list %s: %w", k, err)
+		}
+		out = append(out, items(list)...)
+	}
+	return out, nil
+}
+
+// Renderer is the renderer Preflight resolved against the cluster (nil
+// before).
+func (e *Engine) Renderer() *Renderer {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.r
+}

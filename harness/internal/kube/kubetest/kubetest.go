@@ -1,0 +1,234 @@
+// Package kubetest starts a real kube-apiserver and etcd (controller-runtime
+// envtest, binaries from scripts/envtest.sh) with the upstream Chaos Mesh
+// CRDs installed, and builds clusters on it: nodes labelled with zones, a
+// PetClinic Deployment with ready pods, a PodDisruptionBudget.
+//
+// There are no kubelets, schedulers or controllers on envtest: pods never
+// run, and their readiness, the Deployment's status and Chaos Mesh's
+// status are written by the tests (Controller plays Chaos Mesh's part).
+package kubetest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// Env is a running API server.
+type Env struct {
+	Env    *envtest.Environment
+	Config *rest.Config // cluster admin
+	Client client.Client
+	// Started is how long the API server took to start, CRDs included.
+	Started time.Duration
+}
+
+// Missing says why the API server cannot start here ("" when it can).
+func Missing() string {
+	switch {
+	case os.Getenv("KUBEBUILDER_ASSETS") == "":
+		return "KUBEBUILDER_ASSETS is not set: eval \"$(scripts/envtest.sh)\" (builds kube-apiserver and etcd once, ~5 min)"
+	case os.Getenv("GAMEDAY_CRDS") == "":
+		return "GAMEDAY_CRDS is not set: eval \"$(scripts/envtest.sh)\" (collects the upstream Chaos Mesh CRDs)"
+	}
+	return ""
+}
+
+// ChaosMeshCRDs is the upstream Chaos Mesh CRD file.
+func ChaosMeshCRDs() string { return filepath.Join(os.Getenv("GAMEDAY_CRDS"), "chaos-mesh", "crd.yaml") }
+
+// Start starts the API server with the Chaos Mesh CRDs installed.
+func Start() (*Env, error) {
+	if m := Missing(); m != "" {
+		return nil, fmt.Errorf("%s", m)
+	}
+	t0 := time.Now()
+	env := &envtest.Environment{
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: []string{ChaosMeshCRDs()}},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("envtest: %w", err)
+	}
+	c, err := kube.NewClient(cfg)
+	if err != nil {
+		env.Stop()
+		return nil, err
+	}
+	return &Env{Env: env, Config: cfg, Client: c, Started: time.Since(t0)}, nil
+}
+
+// Stop stops the API server.
+func (e *Env) Stop() error { return e.Env.Stop() }
+
+// Need skips t when the API server cannot start here, or fails it when
+// $CI is true (a skip would hide a broken setup).
+func Need(t testing.TB) {
+	t.Helper()
+	if m := Missing(); m != "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI=true but %s", m)
+		}
+		t.Skip(m)
+	}
+}
+
+// User is an identity the API server authenticates by client certificate.
+func (e *Env) User(name string, groups ...string) (*rest.Config, error) {
+	u, err := e.Env.AddUser(envtest.User{Name: name, Groups: groups}, e.Config)
+	if err != nil {
+		return nil, err
+	}
+	return u.Config(), nil
+}
+
+// ServiceAccount authenticates as service account ns/name (a client
+// certificate with the service account's user name and groups: RBAC
+// subjects of kind ServiceAccount match it).
+func (e *Env) ServiceAccount(ns, name string) (*rest.Config, error) {
+	return e.User("system:serviceaccount:"+ns+":"+name, "system:serviceaccounts", "system:serviceaccounts:"+ns, "system:authenticated")
+}
+
+// WriteKubeconfig writes a kubeconfig for cfg (context name ctxName) to
+// path.
+func WriteKubeconfig(cfg *rest.Config, ctxName, path string) error {
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["envtest"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData}
+	kc.AuthInfos[ctxName] = &clientcmdapi.AuthInfo{ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData, Token: cfg.BearerToken}
+	kc.Contexts[ctxName] = &clientcmdapi.Context{Cluster: "envtest", AuthInfo: ctxName}
+	kc.CurrentContext = ctxName
+	return clientcmd.WriteToFile(*kc, path)
+}
+
+// Cluster describes a PetClinic install to build.
+type Cluster struct {
+	Namespace string
+	// NamespaceLabels label the namespace (e.g. environment: production).
+	NamespaceLabels map[string]string
+	// Zones of the nodes (one node per zone) and ready pods per zone.
+	Zones   []string
+	PerZone int
+	// PDB, when set, is the minAvailable of a PodDisruptionBudget.
+	PDB *intstr.IntOrString
+	// Extra are more pods (name → labels), ready, on the first node: the
+	// Redis and MariaDB of the network experiments.
+	Extra map[string]map[string]string
+}
+
+// Labels of the PetClinic pods.
+func PodLabels() map[string]string { return map[string]string{"app": "petclinic"} }
+
+// Build creates the namespace, nodes, Deployment (status available), pods
+// (status ready) and PDB of cl. Nodes are shared between namespaces.
+func Build(ctx context.Context, c client.Client, cl Cluster) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cl.Namespace, Labels: cl.NamespaceLabels}}
+	if err := c.Create(ctx, ns); err != nil {
+		return fmt.Errorf("namespace: %w", err)
+	}
+	replicas := int32(len(cl.Zones) * cl.PerZone)
+	for _, z := range cl.Zones {
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName(z), Labels: map[string]string{spec.ZoneLabel: z, "kubernetes.io/hostname": NodeName(z)}}}
+		if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("node: %w", err)
+		}
+	}
+	dep := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "petclinic", Namespace: cl.Namespace},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: PodLabels()},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: PodLabels()},
+				Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "petclinic", Image: "ghcr.io/gamedayhq/petclinic:test"}}},
+			},
+		},
+	}
+	if err := c.Create(ctx, dep); err != nil {
+		return fmt.Errorf("deployment: %w", err)
+	}
+	dep.Status = appsv1.DeploymentStatus{
+		ObservedGeneration: dep.Generation, Replicas: replicas, ReadyReplicas: replicas, AvailableReplicas: replicas, UpdatedReplicas: replicas,
+		Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable",
+			LastUpdateTime: metav1.Now(), LastTransitionTime: metav1.Now()}},
+	}
+	if replicas == 0 {
+		dep.Status.Conditions[0].Status = corev1.ConditionFalse
+	}
+	if err := c.Status().Update(ctx, dep); err != nil {
+		return fmt.Errorf("deployment status: %w", err)
+	}
+	for _, z := range cl.Zones {
+		for i := range cl.PerZone {
+			name := fmt.Sprintf("petclinic-%s-%d", z, i)
+			if err := readyPod(ctx, c, cl.Namespace, name, NodeName(z), PodLabels()); err != nil {
+				return err
+			}
+		}
+	}
+	for name, l := range cl.Extra {
+		if err := readyPod(ctx, c, cl.Namespace, name, NodeName(cl.Zones[0]), l); err != nil {
+			return err
+		}
+	}
+	if cl.PDB != nil {
+		pdb := &policyv1.PodDisruptionBudget{
+			ObjectMeta: metav1.ObjectMeta{Name: "petclinic", Namespace: cl.Namespace},
+			Spec:       policyv1.PodDisruptionBudgetSpec{MinAvailable: cl.PDB, Selector: &metav1.LabelSelector{MatchLabels: PodLabels()}},
+		}
+		if err := c.Create(ctx, pdb); err != nil {
+			return fmt.Errorf("pdb: %w", err)
+		}
+	}
+	return nil
+}
+
+// NodeName is the node of zone z.
+func NodeName(z string) string { return "node-" + z }
+
+func readyPod(ctx context.Context, c client.Client, ns, name, node string, l map[string]string) error {
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: l},
+		Spec:       corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: l["app"], Image: "example/" + l["app"]}}},
+	}
+	if err := c.Create(ctx, pod); err != nil {
+		return fmt.Errorf("pod %s: %w", name, err)
+	}
+	pod.Status = corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue}}}
+	if err := c.Status().Update(ctx, pod); err != nil {
+		return fmt.Errorf("pod %s status: %w", name, err)
+	}
+	return nil
+}
+
+// SetPodReady sets the Ready condition of pod ns/name.
+func SetPodReady(ctx context.Context, c client.Client, ns, name string, ready bool) error {
+	var pod corev1.Pod
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &pod); err != nil {
+		return err
+	}
+	st := corev1.ConditionFalse
+	if ready {
+		st = corev1.ConditionTrue
+	}
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st}}
+	return c.Status().Update(ctx, &pod)
+}

@@ -1,0 +1,532 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// Preflight check names, in the order they run.
+const (
+	CheckNamespaceAllowed = "namespace allowed"
+	CheckNotProduction    = "namespace not production"
+	CheckKillSwitch       = "kill switch released"
+	CheckChaosMesh        = "chaos mesh CRDs installed"
+	CheckDeployment       = "deployment available"
+	CheckZones            = "zones spread"
+	CheckPDB              = "pod disruption budget"
+	CheckRender           = "faults accepted by the API server"
+)
+
+// refusal is a failed check and the exit code it means.
+type refusal struct {
+	code int
+	err  error
+}
+
+// Preflight checks the target before anything is injected, and reports
+// every check. A refusal's error carries its exit code: 2 (invalid
+// invocation: the namespace is not allowed, or is production without
+// prod-safe and --allow-prod, or a fault does not fit the cluster), 4
+// (refused by a guard: kill switch engaged, Deployment not available,
+// ready replicas in too few zones, no PodDisruptionBudget allowing the
+// planned disruption) or 3 (the cluster could not be read, Chaos Mesh is
+// not installed).
+func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Preflight, error) {
+	e.mu.Lock()
+	e.x = x
+	e.mu.Unlock()
+	var pf engine.Preflight
+	var refusals []refusal
+	add := func(name string, ok bool, code int, format string, a ...any) {
+		msg := fmt.Sprintf(format, a...)
+		pf.Checks = append(pf.Checks, engine.Check{Name: name, OK: ok, Detail: msg})
+		if !ok {
+			refusals = append(refusals, refusal{code, errors.New(name + ": " + msg)})
+		}
+	}
+	addErr := func(name string, code int, err error) {
+		pf.Checks = append(pf.Checks, engine.Check{Name: name, OK: false, Detail: err.Error()})
+		refusals = append(refusals, refusal{code, fmt.Errorf("%s: %w", name, err)})
+	}
+	ns := e.c.Namespace
+	c := e.c.Client
+
+	// Who may be touched: the allowlist and the production label.
+	if allowed(e.c.Allowed, ns) {
+		add(CheckNamespaceAllowed, true, 0, "%s (%s)", ns, allowList(e.c.Allowed))
+	} else {
+		add(CheckNamespaceAllowed, false, exitcode.Invalid, "namespace %s is not in the allowlist (%s): add --allow-namespace %s (or %s)", ns, allowList(e.c.Allowed), ns, EnvAllowedNamespaces)
+		return pf, e.refuse(refusals)
+	}
+	var nsObj corev1.Namespace
+	if err := c.Get(ctx, client.ObjectKey{Name: ns}, &nsObj); err != nil {
+		add(CheckNotProduction, false, exitcode.Infra, "read namespace %s: %v", ns, err)
+		return pf, e.refuse(refusals)
+	}
+	key, val, _ := strings.Cut(e.c.ProdLabel, "=")
+	switch prod := nsObj.Labels[key] == val; {
+	case !prod:
+		add(CheckNotProduction, true, 0, "namespace %s is not labelled %s", ns, e.c.ProdLabel)
+	case !x.Metadata.ProdSafe:
+		add(CheckNotProduction, false, exitcode.Invalid, "namespace %s is labelled %s and experiment %s is not marked prod-safe: run it elsewhere, or review it and set metadata.prodSafe: true (then also pass --allow-prod)", ns, e.c.ProdLabel, x.Metadata.Name)
+	case !e.c.AllowProd:
+		add(CheckNotProduction, false, exitcode.Invalid, "namespace %s is labelled %s: experiment %s is prod-safe, but production needs --allow-prod", ns, e.c.ProdLabel, x.Metadata.Name)
+	default:
+		add(CheckNotProduction, true, 0, "namespace %s is production: experiment %s is prod-safe and --allow-prod was given", ns, x.Metadata.Name)
+	}
+	if len(refusals) > 0 {
+		return pf, e.refuse(refusals)
+	}
+
+	// The kill switch.
+	engaged, detail, err := e.killSwitch(ctx)
+	switch {
+	case err != nil:
+		add(CheckKillSwitch, false, exitcode.Infra, "%v", err)
+	case engaged:
+		add(CheckKillSwitch, false, exitcode.Aborted, "%s: nothing runs until it is released", detail)
+	default:
+		add(CheckKillSwitch, true, 0, "%s", detail)
+	}
+
+	// Chaos Mesh: its CRDs, through discovery (no CRD read rights needed).
+	var missing []string
+	for _, k := range usedKinds(x) {
+		gvk := v1alpha1.SchemeGroupVersion.WithKind(string(k))
+		if _, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+			missing = append(missing, string(k))
+		}
+	}
+	if len(missing) > 0 {
+		add(CheckChaosMesh, false, exitcode.Infra, "%s of chaos-mesh.org/v1alpha1 not served: install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh)", strings.Join(missing, ", "))
+	} else {
+		add(CheckChaosMesh, true, 0, "%s served", kindsList(usedKinds(x)))
+	}
+
+	// The Deployment and where its ready replicas run.
+	var dep appsv1.Deployment
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: e.c.Deployment}, &dep); err != nil {
+		code := exitcode.Infra
+		if apierrors.IsNotFound(err) {
+			code = exitcode.Invalid
+		}
+		add(CheckDeployment, false, code, "Deployment %s/%s: %v: check --namespace and --deployment", ns, e.c.Deployment, err)
+		return pf, e.refuse(refusals)
+	}
+	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+	if err != nil {
+		add(CheckDeployment, false, exitcode.Infra, "Deployment %s/%s: selector: %v", ns, dep.Name, err)
+		return pf, e.refuse(refusals)
+	}
+	desired := int32(1)
+	if dep.Spec.Replicas != nil {
+		desired = *dep.Spec.Replicas
+	}
+	if available(&dep) {
+		add(CheckDeployment, true, 0, "%s/%s available, %d of %d replicas ready", ns, dep.Name, dep.Status.ReadyReplicas, desired)
+	} else {
+		add(CheckDeployment, false, exitcode.Aborted, "%s/%s is not available (%d of %d replicas ready): a game day starts from a steady state; fix the Deployment first", ns, dep.Name, dep.Status.ReadyReplicas, desired)
+	}
+	cl, err := e.cluster(ctx, sel)
+	if err != nil {
+		add(CheckZones, false, exitcode.Infra, "%v", err)
+		return pf, e.refuse(refusals)
+	}
+	r := &Renderer{
+		Namespace: ns, Allowed: e.c.Allowed, TargetLabels: targetLabels(x, e.c.Selector),
+		PodLabels: dep.Spec.Selector.MatchLabels, PodExpressions: dep.Spec.Selector.MatchExpressions,
+		Zones: ZoneMapping(e.c.ZoneMap, namedZones(x), cl.zones),
+	}
+	needZones := 2
+	if selectsZone(x) {
+		needZones = 3
+	}
+	byZone := cl.readyByZone()
+	if zs := len(byZone); zs >= needZones {
+		add(CheckZones, true, 0, "ready replicas in %d zones (%s), %d needed", zs, zoneCounts(byZone), needZones)
+	} else {
+		why := "the service must survive the loss of one zone"
+		if needZones == 3 {
+			why = "a zone outage needs two zones left"
+		}
+		add(CheckZones, false, exitcode.Aborted, "ready replicas in %d zone(s) (%s), %d needed: %s; spread the Deployment (topologySpreadConstraints on %s) and scale it", zs, zoneCounts(byZone), needZones, why, spec.ZoneLabel)
+	}
+
+	// Render every fault, let the API server validate it (dry run).
+	objs, err := r.Objects(x, "preflight")
+	if err != nil {
+		addErr(CheckRender, exitcode.Invalid, err)
+	} else {
+		var errs []error
+		for _, o := range objs {
+			if err := c.Create(ctx, o, client.DryRunAll); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", Ref(o), err))
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			addErr(CheckRender, exitcode.Invalid, fmt.Errorf("experiment %s: %w", x.Metadata.Name, err))
+		} else {
+			add(CheckRender, true, 0, "%d objects accepted (server-side dry run)", len(objs))
+		}
+	}
+
+	// The PodDisruptionBudget and the planned disruption.
+	planned, plan := disruption(x, r, cl)
+	pdbOK, pdbDetail, code := e.checkPDB(ctx, &dep, desired, cl, planned, plan)
+	add(CheckPDB, pdbOK, code, "%s", pdbDetail)
+
+	e.mu.Lock()
+	e.r = r
+	e.mu.Unlock()
+	return pf, e.refuse(refusals)
+}
+
+// refuse is the error of the refusals, with the exit code of the most
+// telling: invalid invocation, then guard, then infrastructure.
+func (e *Engine) refuse(rs []refusal) error {
+	if len(rs) == 0 {
+		return nil
+	}
+	rank := map[int]int{exitcode.Invalid: 3, exitcode.Aborted: 2, exitcode.Infra: 1}
+	code := rs[0].code
+	errs := make([]error, 0, len(rs))
+	for _, r := range rs {
+		if rank[r.code] > rank[code] {
+			code = r.code
+		}
+		errs = append(errs, r.err)
+	}
+	return exitcode.Wrap(code, fmt.Errorf("%w by preflight:\n%w", ErrRefused, errors.Join(errs...)))
+}
+
+func available(d *appsv1.Deployment) bool {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable {
+			return c.Status == corev1.ConditionTrue && d.Status.ReadyReplicas > 0
+		}
+	}
+	return false
+}
+
+// clusterView is the Deployment's pods and the zones of their nodes.
+type clusterView struct {
+	pods  []corev1.Pod        // the Deployment's pods
+	zone  map[string]string   // node name → zone
+	nodes map[string]labels.Set
+	zones []string // every zone of the cluster's nodes, sorted
+}
+
+func (e *Engine) cluster(ctx context.Context, sel labels.Selector) (*clusterView, error) {
+	var pods corev1.PodList
+	if err := e.c.Client.List(ctx, &pods, client.InNamespace(e.c.Namespace), client.MatchingLabelsSelector{Selector: sel}); err != nil {
+		return nil, fmt.Errorf("list pods of %s/%s: %w", e.c.Namespace, e.c.Deployment, err)
+	}
+	var nodes corev1.NodeList
+	if err := e.c.Client.List(ctx, &nodes); err != nil {
+		return nil, fmt.Errorf("list nodes (their %s label is the zone): %w", spec.ZoneLabel, err)
+	}
+	v := &clusterView{pods: pods.Items, zone: map[string]string{}, nodes: map[string]labels.Set{}}
+	for _, n := range nodes.Items {
+		v.nodes[n.Name] = n.Labels
+		if z := n.Labels[spec.ZoneLabel]; z != "" {
+			v.zone[n.Name] = z
+			if !slices.Contains(v.zones, z) {
+				v.zones = append(v.zones, z)
+			}
+		}
+	}
+	slices.Sort(v.zones)
+	return v, nil
+}
+
+func podReady(p *corev1.Pod) bool {
+	if p.DeletionTimestamp != nil {
+		return false
+	}
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// readyByZone counts ready pods by their node's zone ("unknown" without).
+func (v *clusterView) readyByZone() map[string]int {
+	m := map[string]int{}
+	for i := range v.pods {
+		p := &v.pods[i]
+		if !podReady(p) {
+			continue
+		}
+		z := v.zone[p.Spec.NodeName]
+		if z == "" {
+			z = "unknown"
+		}
+		m[z]++
+	}
+	return m
+}
+
+func (v *clusterView) ready() int {
+	n := 0
+	for _, c := range v.readyByZone() {
+		n += c
+	}
+	return n
+}
+
+func zoneCounts(m map[string]int) string {
+	var parts []string
+	for _, z := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s=%d", z, m[z]))
+	}
+	if len(parts) == 0 {
+		return "none ready"
+	}
+	return strings.Join(parts, " ")
+}
+
+// Observe counts the Deployment's ready pods per zone of their node.
+func (e *Engine) Observe(ctx context.Context) (engine.Observation, error) {
+	var dep appsv1.Deployment
+	if err := e.c.Client.Get(ctx, client.ObjectKey{Namespace: e.c.Namespace, Name: e.c.Deployment}, &dep); err != nil {
+		return engine.Observation{}, err
+	}
+	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	v, err := e.cluster(ctx, sel)
+	if err != nil {
+		return engine.Observation{}, err
+	}
+	o := engine.Observation{At: time.Now(), ReadyByZone: v.readyByZone(), Desired: 1}
+	if dep.Spec.Replicas != nil {
+		o.Desired = int(*dep.Spec.Replicas)
+	}
+	return o, nil
+}
+
+// disruption is how many of the Deployment's ready pods the experiment's
+// PodChaos faults (pod-kill, pod-failure, container-kill: the pods become
+// unavailable) may take out, summed over the faults as if they
+// overlapped, and how it was counted. Network, stress and HTTP faults
+// degrade pods without taking them out of service.
+func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string) {
+	total := 0
+	var parts []string
+	for i, f := range x.Spec.Faults {
+		if f.Spec.Pod == nil {
+			continue
+		}
+		obj, err := r.Object(x, "preflight", i)
+		if err != nil {
+			continue // reported by the render check
+		}
+		ps := SelectorOf(obj)
+		n := 0
+		for j := range v.pods {
+			p := &v.pods[j]
+			if podReady(p) && Matches(ps.Selector, p, v.nodes[p.Spec.NodeName]) {
+				n++
+			}
+		}
+		k := SelectCount(ps.Mode, ps.Value, n)
+		total += k
+		parts = append(parts, fmt.Sprintf("%s: %d of %d matching ready pods (mode %s)", f.Name, k, n, ps.Mode))
+	}
+	if len(parts) == 0 {
+		return 0, "no fault takes pods out"
+	}
+	return total, strings.Join(parts, ", ")
+}
+
+// SelectorOf is the pod selector of a chaos object.
+func SelectorOf(obj client.Object) *v1alpha1.PodSelector {
+	switch o := obj.(type) {
+	case *v1alpha1.PodChaos:
+		return &o.Spec.PodSelector
+	case *v1alpha1.NetworkChaos:
+		return &o.Spec.PodSelector
+	case *v1alpha1.StressChaos:
+		return &o.Spec.PodSelector
+	case *v1alpha1.HTTPChaos:
+		return &o.Spec.PodSelector
+	}
+	return &v1alpha1.PodSelector{}
+}
+
+// Matches reports whether pod p, on a node labelled node, is selected by
+// s, as Chaos Mesh selects: namespaces, labels, expressions, annotations,
+// node labels, node names, pod names, phases.
+func Matches(s v1alpha1.PodSelectorSpec, p *corev1.Pod, node labels.Set) bool {
+	if len(s.Namespaces) > 0 && !slices.Contains(s.Namespaces, p.Namespace) {
+		return false
+	}
+	if len(s.Pods) > 0 && !slices.Contains(s.Pods[p.Namespace], p.Name) {
+		return false
+	}
+	if !labels.SelectorFromSet(s.LabelSelectors).Matches(labels.Set(p.Labels)) {
+		return false
+	}
+	if len(s.ExpressionSelectors) > 0 {
+		sel, err := metav1.LabelSelectorAsSelector(&metav1.LabelSelector{MatchExpressions: s.ExpressionSelectors})
+		if err != nil || !sel.Matches(labels.Set(p.Labels)) {
+			return false
+		}
+	}
+	if !labels.SelectorFromSet(s.AnnotationSelectors).Matches(labels.Set(p.Annotations)) {
+		return false
+	}
+	if len(s.NodeSelectors) > 0 && !labels.SelectorFromSet(s.NodeSelectors).Matches(node) {
+		return false
+	}
+	if len(s.Nodes) > 0 && !slices.Contains(s.Nodes, p.Spec.NodeName) {
+		return false
+	}
+	if len(s.PodPhaseSelectors) > 0 && !slices.Contains(s.PodPhaseSelectors, string(p.Status.Phase)) {
+		return false
+	}
+	return true
+}
+
+// SelectCount is how many of n matching pods Chaos Mesh selects in mode
+// with value (its selector's filterPodsByMode).
+func SelectCount(mode v1alpha1.SelectorMode, value string, n int) int {
+	v, _ := strconv.Atoi(value)
+	switch mode {
+	case v1alpha1.OneMode:
+		return min(1, n)
+	case v1alpha1.AllMode:
+		return n
+	case v1alpha1.FixedMode:
+		return min(max(v, 0), n)
+	case v1alpha1.FixedPercentMode:
+		return int(math.Floor(float64(n) * float64(v) / 100))
+	case v1alpha1.RandomMaxPercentMode:
+		return int(math.Floor(float64(n) * float64(v) / 100)) // at most
+	}
+	return n
+}
+
+// checkPDB finds a PodDisruptionBudget covering the Deployment's pods and
+// checks that it allows the planned disruption: from its status when the
+// disruption controller has computed it, else from its spec against the
+// ready pods.
+func (e *Engine) checkPDB(ctx context.Context, dep *appsv1.Deployment, desired int32, v *clusterView, planned int, plan string) (bool, string, int) {
+	var pdbs policyv1.PodDisruptionBudgetList
+	if err := e.c.Client.List(ctx, &pdbs, client.InNamespace(e.c.Namespace)); err != nil {
+		return false, fmt.Sprintf("list PodDisruptionBudgets: %v", err), exitcode.Infra
+	}
+	podLabels := labels.Set(dep.Spec.Template.Labels)
+	for i := range pdbs.Items {
+		p := &pdbs.Items[i]
+		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+		if err != nil || sel.Empty() || !sel.Matches(podLabels) {
+			continue
+		}
+		allowed, how := pdbAllows(p, int(desired), v.ready())
+		if planned > allowed {
+			return false, fmt.Sprintf("PodDisruptionBudget %s allows %d disruption(s) (%s), the experiment plans %d (%s): reduce the fault's selection or relax the budget", p.Name, allowed, how, planned, plan), exitcode.Aborted
+		}
+		return true, fmt.Sprintf("PodDisruptionBudget %s allows %d disruption(s) (%s), the experiment plans %d (%s)", p.Name, allowed, how, planned, plan), 0
+	}
+	return false, fmt.Sprintf("no PodDisruptionBudget selects the pods of %s/%s (labels %s): create one (e.g. minAvailable: %d) so that voluntary disruptions cannot take the service down during the game day", e.c.Namespace, dep.Name, podLabels, max(desired-1, 1)), exitcode.Aborted
+}
+
+// pdbAllows is how many more pods may go, and how that was computed.
+func pdbAllows(p *policyv1.PodDisruptionBudget, desired, ready int) (int, string) {
+	if p.Status.ObservedGeneration >= p.Generation && p.Generation > 0 && p.Status.ExpectedPods > 0 {
+		return int(p.Status.DisruptionsAllowed), fmt.Sprintf("status: %d healthy, %d desired healthy", p.Status.CurrentHealthy, p.Status.DesiredHealthy)
+	}
+	scaled := func(v *intstr.IntOrString, roundUp bool) int {
+		n, err := intstr.GetScaledValueFromIntOrPercent(v, desired, roundUp)
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	switch {
+	case p.Spec.MinAvailable != nil:
+		return max(ready-scaled(p.Spec.MinAvailable, true), 0), fmt.Sprintf("spec: minAvailable %s of %d ready", p.Spec.MinAvailable.String(), ready)
+	case p.Spec.MaxUnavailable != nil:
+		return max(scaled(p.Spec.MaxUnavailable, true)-(desired-ready), 0), fmt.Sprintf("spec: maxUnavailable %s, %d of %d ready", p.Spec.MaxUnavailable.String(), ready, desired)
+	}
+	return 0, "spec: neither minAvailable nor maxUnavailable"
+}
+
+func usedKinds(x *spec.Experiment) []spec.FaultKind {
+	var ks []spec.FaultKind
+	for _, f := range x.Spec.Faults {
+		if !slices.Contains(ks, f.Kind) {
+			ks = append(ks, f.Kind)
+		}
+	}
+	if len(ks) == 0 {
+		return spec.FaultKinds()
+	}
+	return ks
+}
+
+func kindsList(ks []spec.FaultKind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// targetLabels are the pod labels experiments use for PetClinic.
+func targetLabels(x *spec.Experiment, def map[string]string) map[string]string {
+	if t := x.Spec.Target; t != nil && t.Kubernetes != nil && len(t.Kubernetes.Selector) > 0 {
+		return t.Kubernetes.Selector
+	}
+	return def
+}
+
+// namedZones are the zones the experiment was written for, in order.
+func namedZones(x *spec.Experiment) []string {
+	if t := x.Spec.Target; t != nil && t.Sandbox != nil && len(t.Sandbox.Zones) > 0 {
+		return t.Sandbox.Zones
+	}
+	return spec.DefaultZones()
+}
+
+// selectsZone reports whether a fault selects pods by zone.
+func selectsZone(x *spec.Experiment) bool {
+	for _, f := range x.Spec.Faults {
+		ps := f.Spec.PodSelector()
+		if ps == nil {
+			continue
+		}
+		if _, ok := ps.Selector.LabelSelectors[spec.ZoneLabel]; ok {
+			return true
+		}
+		if _, ok := ps.Selector.NodeSelectors[spec.ZoneLabel]; ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,252 @@
+package kube
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// Renderer turns the faults of an experiment into Chaos Mesh objects for
+// one cluster. Its zero fields are filled from the cluster by the engine
+// (Resolve); tests set them directly.
+type Renderer struct {
+	// Namespace of the objects and default namespace of the selectors.
+	Namespace string
+	// Allowed namespaces (path.Match patterns) a selector may name.
+	Allowed []string
+	// TargetLabels are the pod labels experiments use for PetClinic
+	// (app: petclinic); a selector holding all of them gets the
+	// Deployment's own pod selector (PodLabels, PodExpressions) instead.
+	TargetLabels   map[string]string
+	PodLabels      map[string]string
+	PodExpressions []metav1.LabelSelectorRequirement
+	// Zones maps every zone name an experiment may use to a zone of the
+	// cluster (see ZoneMapping); nil passes zones through (offline).
+	Zones map[string]string
+}
+
+// ZoneMapping maps zone names onto the cluster's zones: each cluster zone
+// to itself, each explicit entry as given, and the i-th of named (the
+// sandbox's zones, zone-a, zone-b, zone-c) to the i-th cluster zone in
+// sorted order, unless explicit already maps it.
+func ZoneMapping(explicit map[string]string, named, cluster []string) map[string]string {
+	m := map[string]string{}
+	cluster = slices.Sorted(slices.Values(cluster))
+	for i, z := range named {
+		if i < len(cluster) {
+			m[z] = cluster[i]
+		}
+	}
+	for _, z := range cluster {
+		m[z] = z
+	}
+	maps.Copy(m, explicit)
+	return m
+}
+
+// ObjectName is the name of fault f's object in run runID: the fault's name
+// and a hash of the run id, so that a name is stable within a run and
+// distinct across runs.
+func ObjectName(runID, fault string) string {
+	h := sha256.Sum256([]byte(runID))
+	return fmt.Sprintf("%s-%s", fault, hex.EncodeToString(h[:])[:10])
+}
+
+// RunLabel is the value of LabelRunID for runID: the id itself when it is
+// a valid label value, else a hash of it.
+func RunLabel(runID string) string {
+	if len(validation.IsValidLabelValue(runID)) == 0 {
+		return runID
+	}
+	h := sha256.Sum256([]byte(runID))
+	return "h-" + hex.EncodeToString(h[:])[:20]
+}
+
+// Object renders fault i of experiment e for run runID. The error names the
+// experiment, the fault and the field.
+func (r *Renderer) Object(e *spec.Experiment, runID string, i int) (client.Object, error) {
+	f := e.Spec.Faults[i]
+	obj, err := r.object(e, runID, f)
+	if err != nil {
+		return nil, fmt.Errorf("experiment %s: spec.faults[%d] (%s): %w", e.Metadata.Name, i, f.Name, err)
+	}
+	return obj, nil
+}
+
+// Objects renders every fault of e; the error joins one error per field.
+func (r *Renderer) Objects(e *spec.Experiment, runID string) ([]client.Object, error) {
+	var objs []client.Object
+	var errs []error
+	for i := range e.Spec.Faults {
+		o, err := r.Object(e, runID, i)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		objs = append(objs, o)
+	}
+	return objs, errors.Join(errs...)
+}
+
+func (r *Renderer) object(e *spec.Experiment, runID string, f spec.Fault) (client.Object, error) {
+	if f.Duration <= 0 {
+		return nil, errors.New("duration: required: Chaos Mesh must end the fault even if gameday dies")
+	}
+	d := f.Duration.String()
+	meta := metav1.ObjectMeta{
+		Name:      ObjectName(runID, f.Name),
+		Namespace: r.Namespace,
+		Labels: map[string]string{
+			LabelManagedBy: ManagedBy, LabelRunID: RunLabel(runID),
+			LabelExperiment: e.Metadata.Name, LabelFault: f.Name,
+		},
+		Annotations: map[string]string{AnnotationRunID: runID},
+	}
+	var obj client.Object
+	var errs []error
+	sel := func(field string, ps *v1alpha1.PodSelector) {
+		errs = append(errs, r.selector(field, ps)...)
+	}
+	remote := func(rc string) {
+		if rc != "" {
+			errs = append(errs, unsupported("spec.remoteCluster", "the harness confirms injections and counts replicas in one cluster"))
+		}
+	}
+	switch {
+	case f.Spec.Pod != nil:
+		s := f.Spec.Pod.DeepCopy()
+		s.Duration = &d
+		sel("spec", &s.PodSelector)
+		remote(s.RemoteCluster)
+		obj = &v1alpha1.PodChaos{ObjectMeta: meta, Spec: *s}
+	case f.Spec.Network != nil:
+		s := f.Spec.Network.DeepCopy()
+		s.Duration = &d
+		sel("spec", &s.PodSelector)
+		if s.Target != nil {
+			sel("spec.target", s.Target)
+		}
+		remote(s.RemoteCluster)
+		obj = &v1alpha1.NetworkChaos{ObjectMeta: meta, Spec: *s}
+	case f.Spec.Stress != nil:
+		s := f.Spec.Stress.DeepCopy()
+		s.Duration = &d
+		sel("spec", &s.PodSelector)
+		remote(s.RemoteCluster)
+		obj = &v1alpha1.StressChaos{ObjectMeta: meta, Spec: *s}
+	case f.Spec.HTTP != nil:
+		s := f.Spec.HTTP.DeepCopy()
+		s.Duration = &d
+		sel("spec", &s.PodSelector)
+		remote(s.RemoteCluster)
+		obj = &v1alpha1.HTTPChaos{ObjectMeta: meta, Spec: *s}
+	default:
+		return nil, fmt.Errorf("kind: %q has no spec", f.Kind)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+func unsupported(field, why string) error {
+	return fmt.Errorf("%s: %w (%s)", field, engine.ErrUnsupported, why)
+}
+
+// selector translates a selector written for the sandbox (or for
+// Kubernetes) into one for this cluster, in place.
+func (r *Renderer) selector(field string, ps *v1alpha1.PodSelector) []error {
+	var errs []error
+	s := &ps.Selector
+	if len(s.Namespaces) == 0 {
+		s.Namespaces = []string{r.Namespace}
+	}
+	for _, ns := range s.Namespaces {
+		if !allowed(r.Allowed, ns) {
+			errs = append(errs, fmt.Errorf("%s.selector.namespaces: %q is not an allowed namespace (%s): add --allow-namespace %s", field, ns, allowList(r.Allowed), ns))
+		}
+	}
+	for ns := range s.Pods {
+		if !allowed(r.Allowed, ns) {
+			errs = append(errs, fmt.Errorf("%s.selector.pods: namespace %q is not an allowed namespace (%s)", field, ns, allowList(r.Allowed)))
+		}
+	}
+	if len(r.TargetLabels) > 0 && (r.PodLabels != nil || r.PodExpressions != nil) && containsAll(s.LabelSelectors, r.TargetLabels) {
+		for k := range r.TargetLabels {
+			delete(s.LabelSelectors, k)
+		}
+		if s.LabelSelectors == nil && len(r.PodLabels) > 0 {
+			s.LabelSelectors = map[string]string{}
+		}
+		maps.Copy(s.LabelSelectors, r.PodLabels)
+		s.ExpressionSelectors = append(s.ExpressionSelectors, r.PodExpressions...)
+	}
+	zoneField := func(z string, where string) (string, error) {
+		if r.Zones == nil { // offline: the cluster's zones are unknown
+			return z, nil
+		}
+		m, ok := r.Zones[z]
+		if !ok {
+			return "", fmt.Errorf("%s.selector.%s[%s]: zone %q is not a zone of the cluster (%s): map it with --zone-map %s=<cluster zone>",
+				field, where, spec.ZoneLabel, z, strings.Join(slices.Sorted(maps.Values(r.Zones)), ", "), z)
+		}
+		return m, nil
+	}
+	if z, ok := s.LabelSelectors[spec.ZoneLabel]; ok {
+		delete(s.LabelSelectors, spec.ZoneLabel)
+		m, err := zoneField(z, "labelSelectors")
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			if s.NodeSelectors == nil {
+				s.NodeSelectors = map[string]string{}
+			}
+			if prev, ok := s.NodeSelectors[spec.ZoneLabel]; ok && prev != m {
+				errs = append(errs, fmt.Errorf("%s.selector: zone %q in labelSelectors and %q in nodeSelectors select nothing", field, z, prev))
+			}
+			s.NodeSelectors[spec.ZoneLabel] = m
+		}
+	} else if z, ok := s.NodeSelectors[spec.ZoneLabel]; ok {
+		m, err := zoneField(z, "nodeSelectors")
+		if err != nil {
+			errs = append(errs, err)
+		} else {
+			s.NodeSelectors[spec.ZoneLabel] = m
+		}
+	}
+	for j, req := range s.ExpressionSelectors {
+		if req.Key == spec.ZoneLabel {
+			errs = append(errs, unsupported(fmt.Sprintf("%s.selector.expressionSelectors[%d]", field, j),
+				"pods carry no zone on Kubernetes and Chaos Mesh selects nodes by equality only: use labelSelectors "+spec.ZoneLabel))
+		}
+	}
+	return errs
+}
+
+func containsAll(m, sub map[string]string) bool {
+	for k, v := range sub {
+		if got, ok := m[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func allowList(p []string) string {
+	if len(p) == 0 {
+		return "the allowlist is empty"
+	}
+	return "allowed: " + strings.Join(p, ", ")
+}

@@ -1,0 +1,196 @@
+package kube_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+const experimentsDir = "../../../experiments"
+
+func committedExperiments(t *testing.T) []*spec.Experiment {
+	t.Helper()
+	c, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadPath(experimentsDir)
+	if err != nil {
+		t.Fatalf("load %s: %v", experimentsDir, err)
+	}
+	if len(c.Experiments) < 9 {
+		t.Fatalf("%d experiments in %s, want at least 9", len(c.Experiments), experimentsDir)
+	}
+	return c.Experiments
+}
+
+// TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts runs every
+// experiment of experiments/ (written for the sandbox) through the
+// engine's preflight, whose last check is a server-side dry run of every
+// object, then creates the objects for real and reads them back.
+func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
+	kubetest.Need(t)
+	ns := "render"
+	build(t, petclinic(ns))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	created := 0
+	for _, x := range committedExperiments(t) {
+		t.Run(x.Metadata.Name, func(t *testing.T) {
+			e := newEngine(t, ns)
+			if err := e.Validate(x); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			pf, err := e.Preflight(ctx, x)
+			if err != nil {
+				t.Fatalf("Preflight: %v\nchecks: %+v", err, pf.Checks)
+			}
+			r := resolved(t, e, x, ctx)
+			objs, err := r.Objects(x, "render-test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, o := range objs {
+				if err := env.Client.Create(ctx, o); err != nil {
+					t.Fatalf("create %s: %v", kube.Ref(o), err)
+				}
+				created++
+				got, _ := kube.FromRef(kube.Ref(o))
+				if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), got); err != nil {
+					t.Fatal(err)
+				}
+				checkStored(t, x, i, got)
+			}
+		})
+	}
+	t.Logf("%d objects created from %d experiments", created, len(committedExperiments(t)))
+}
+
+// resolved is the renderer the engine resolved in Preflight.
+func resolved(t *testing.T, e *kube.Engine, x *spec.Experiment, ctx context.Context) *kube.Renderer {
+	t.Helper()
+	r := e.Renderer()
+	if r == nil {
+		t.Fatal("no renderer after Preflight")
+	}
+	return r
+}
+
+// checkStored checks what the API server stored for fault i of x: labels,
+// duration, namespaces, and zones turned into node selectors.
+func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
+	t.Helper()
+	f := x.Spec.Faults[i]
+	for k, want := range map[string]string{kube.LabelManagedBy: "gameday", kube.LabelExperiment: x.Metadata.Name, kube.LabelFault: f.Name, kube.LabelRunID: "render-test"} {
+		if got := o.GetLabels()[k]; got != want {
+			t.Errorf("%s: label %s = %q, want %q", kube.Ref(o), k, got, want)
+		}
+	}
+	var d *string
+	switch o := o.(type) {
+	case *v1alpha1.PodChaos:
+		d = o.Spec.Duration
+	case *v1alpha1.NetworkChaos:
+		d = o.Spec.Duration
+	case *v1alpha1.StressChaos:
+		d = o.Spec.Duration
+	case *v1alpha1.HTTPChaos:
+		d = o.Spec.Duration
+	}
+	if d == nil || *d != f.Duration.String() {
+		t.Errorf("%s: duration %v, want %s", kube.Ref(o), d, f.Duration)
+	}
+	sel := kube.SelectorOf(o).Selector
+	if len(sel.Namespaces) != 1 || sel.Namespaces[0] != o.GetNamespace() {
+		t.Errorf("%s: selector namespaces %v, want [%s]", kube.Ref(o), sel.Namespaces, o.GetNamespace())
+	}
+	if _, ok := sel.LabelSelectors[spec.ZoneLabel]; ok {
+		t.Errorf("%s: zone still a pod label selector: %v", kube.Ref(o), sel.LabelSelectors)
+	}
+	if z, ok := f.Spec.PodSelector().Selector.LabelSelectors[spec.ZoneLabel]; ok {
+		want := map[string]string{"zone-a": "eu-west-1a", "zone-b": "eu-west-1b", "zone-c": "eu-west-1c"}[z]
+		if got := sel.NodeSelectors[spec.ZoneLabel]; got != want {
+			t.Errorf("%s: nodeSelectors[%s] = %q, want %q (zone %s)", kube.Ref(o), spec.ZoneLabel, got, want, z)
+		}
+	}
+}
+
+// TestInvalidFaultIsAClearError: a fault the API server's schema rejects,
+// or one this engine cannot honour, is an error naming the experiment and
+// the field.
+func TestInvalidFaultIsAClearError(t *testing.T) {
+	kubetest.Need(t)
+	ns := "invalid"
+	build(t, petclinic(ns))
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	tests := map[string]struct {
+		mutate      func(*spec.Fault)
+		wantInError []string
+		unsupported bool
+	}{
+		"an action Chaos Mesh's schema does not know": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Action = "pod-explode" },
+			wantInError: []string{"experiment pod-kill", "spec.action", "pod-explode"},
+		},
+		"a mode outside the schema's enum": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Mode = "most" },
+			wantInError: []string{"experiment pod-kill", "spec.mode", "most"},
+		},
+		"a zone the cluster does not have": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors[spec.ZoneLabel] = "zone-d" },
+			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.selector.labelSelectors[topology.kubernetes.io/zone]", `zone "zone-d"`, "--zone-map zone-d="},
+		},
+		"a zone in an expression selector": {
+			mutate: func(f *spec.Fault) {
+				f.Spec.Pod.Selector.ExpressionSelectors = append(f.Spec.Pod.Selector.ExpressionSelectors,
+					metav1Req(spec.ZoneLabel, "zone-a"))
+			},
+			wantInError: []string{"experiment pod-kill", "spec.selector.expressionSelectors[0]"},
+			unsupported: true,
+		},
+		"a remote cluster": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.RemoteCluster = "other" },
+			wantInError: []string{"experiment pod-kill", "spec.remoteCluster"},
+			unsupported: true,
+		},
+		"a namespace outside the allowlist": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.Namespaces = []string{"payments"} },
+			wantInError: []string{"experiment pod-kill", "spec.selector.namespaces", `"payments"`, "--allow-namespace payments"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			x, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadFile(experimentsDir + "/pod-kill.yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.mutate(&x.Spec.Faults[0])
+			e := newEngine(t, ns)
+			_, err = e.Preflight(ctx, x)
+			if err == nil {
+				t.Fatal("Preflight accepted the fault")
+			}
+			for _, want := range tt.wantInError {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q\ndoes not contain %q", err, want)
+				}
+			}
+			if got := errors.Is(err, engine.ErrUnsupported); got != tt.unsupported {
+				t.Errorf("errors.Is(err, ErrUnsupported) = %t, want %t", got, tt.unsupported)
+			}
+		})
+	}
+}
+
+func metav1Req(key, value string) metav1.LabelSelectorRequirement {
+	return metav1.LabelSelectorRequirement{Key: key, Operator: metav1.LabelSelectorOpIn, Values: []string{value}}
+}
