@@ -231,8 +231,8 @@ func available(d *appsv1.Deployment) bool {
 
 // clusterView is the Deployment's pods and the zones of their nodes.
 type clusterView struct {
-	pods  []corev1.Pod        // the Deployment's pods
-	zone  map[string]string   // node name → zone
+	pods  []corev1.Pod      // the Deployment's pods
+	zone  map[string]string // node name → zone
 	nodes map[string]labels.Set
 	zones []string // every zone of the cluster's nodes, sorted
 }

@@ -53,7 +53,9 @@ func Missing() string {
 }
 
 // ChaosMeshCRDs is the upstream Chaos Mesh CRD file.
-func ChaosMeshCRDs() string { return filepath.Join(os.Getenv("GAMEDAY_CRDS"), "chaos-mesh", "crd.yaml") }
+func ChaosMeshCRDs() string {
+	return filepath.Join(os.Getenv("GAMEDAY_CRDS"), "chaos-mesh", "crd.yaml")
+}
 
 // Start starts the API server with the Chaos Mesh CRDs installed.
 func Start() (*Env, error) {
