@@ -143,6 +143,8 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 
 	pre, err := c.Engine.Preflight(ctx, e)
 	switch {
+	case err != nil && hasCode(err): // a refusal that knows its code (kubernetes: 2 or 4)
+		return nil, exitcode.Wrap(exitcode.Of(err), fmt.Errorf("preflight of %s: %w", c.Engine.Name(), err))
 	case err != nil && len(pre.Checks) > 0: // the checks say what to do
 		return nil, exitcode.Infraf("preflight of %s: %w", c.Engine.Name(), err)
 	case err != nil:
@@ -171,6 +173,18 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	return r.execute(ctx)
 }
 
+// hasCode reports whether err carries its own exit code.
+func hasCode(err error) bool {
+	var c interface{ ExitCode() int }
+	return errors.As(err, &c)
+}
+
+// aborter is an engine that ends a fault differently when the run is
+// aborted (Chaos Mesh: pause, then delete).
+type aborter interface {
+	Abort(ctx context.Context, in *engine.Injection) error
+}
+
 func usesPromQL(e *spec.Experiment) bool {
 	return slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL })
 }
@@ -196,6 +210,7 @@ type run struct {
 	breaches   map[string]int // consecutive breaches by probe
 	lastSample map[string]probe.Sample
 	obs        []engine.Observation
+	aborting   bool // recoveries from now on are aborts
 }
 
 // event is a fault to inject or recover at an offset.
@@ -290,6 +305,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 			return
 		}
 		stopping = true
+		r.aborting = true
 		if s != nil {
 			r.stop = s
 		}
@@ -431,7 +447,11 @@ func (r *run) recoverFault(name string) {
 func (r *run) recoverOne(in *engine.Injection) {
 	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
 	defer cancel()
-	if err := r.c.Engine.Recover(ctx, in); err != nil {
+	end := r.c.Engine.Recover
+	if a, ok := r.c.Engine.(aborter); ok && r.aborting {
+		end = a.Abort
+	}
+	if err := end(ctx, in); err != nil {
 		r.errors = append(r.errors, fmt.Sprintf("recover fault %s: %v (run gameday cleanup --run-id %s)", in.Fault, err, r.c.RunID))
 		return
 	}
