@@ -85,6 +85,7 @@ EXAMPLES:
 		},
 		Commands: []*ucli.Command{
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
+			killSwitchCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
@@ -12,11 +13,12 @@ func sandboxEngine(dir string, _ *sandbox.State) (engine.Engine, error) {
 	return chaos.New(dir, 0), nil
 }
 
-// offlineEngine is the engine that validates e offline; nil when this
-// build has none for e's target (kubernetes arrives with issue 4).
+// offlineEngine is the engine that validates e offline: the Chaos Mesh
+// engine's renderer for a kubernetes target (no cluster is read), the
+// sandbox's engine otherwise.
 func offlineEngine(e *spec.Experiment) (engine.Engine, error) {
 	if e.Spec.Target != nil && e.Spec.Target.Kind == spec.TargetKubernetes {
-		return nil, nil
+		return kube.Offline(e.Spec.Target.Kubernetes.Namespace), nil
 	}
 	return chaos.New("", 0), nil
 }

@@ -24,7 +24,7 @@ import (
 const EnvStepSummary = "GITHUB_STEP_SUMMARY"
 
 func runFlags() []ucli.Flag {
-	return []ucli.Flag{
+	return append([]ucli.Flag{
 		sandboxDirFlag(), outputFlag(),
 		&ucli.StringFlag{Name: flagReportsDir, Value: runner.DefaultReportsDir, Usage: "root of the reports: written to DIR/<suite>/<run-id>/"},
 		&ucli.StringFlag{Name: flagRunID, Usage: "id of the run (default: UTC time and experiment name)"},
@@ -33,7 +33,7 @@ func runFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the promql probes (default: the target's, else the sandbox's)"},
 		&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of the logql probes (default: the target's; without one they are skipped)"},
 		&ucli.BoolFlag{Name: flagNoColor, Usage: "no colour in the live progress", EnvVars: []string{"NO_COLOR"}},
-	}
+	}, kubeFlags()...)
 }
 
 func runCommand(gate bool) *ucli.Command {
@@ -176,7 +176,7 @@ func runOne(c *ucli.Context, e *spec.Experiment, suite, runID string) (*runner.R
 	tty := isTTY(stderr)
 	return runner.Run(c.Context, runner.Config{
 		Experiment: e, Engine: t.engine, RunID: runID, Suite: suite, ReportsDir: c.String(flagReportsDir),
-		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki,
+		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, Watches: t.watches,
 		Progress: stderr, TTY: tty, Color: tty && !c.Bool(flagNoColor),
 	})
 }
@@ -185,6 +185,8 @@ func runOne(c *ucli.Context, e *spec.Experiment, suite, runID string) (*runner.R
 type target struct {
 	engine                engine.Engine
 	url, prometheus, loki string
+	// watches stop the run from outside (the kubernetes kill switch).
+	watches []runner.Watch
 }
 
 // resolveTarget finds the engine and the URLs of e's target; flags win
@@ -195,9 +197,12 @@ func resolveTarget(c *ucli.Context, e *spec.Experiment) (target, error) {
 	t.prometheus = cmpOr(c.String(flagPrometheusURL), tg.PrometheusURL)
 	t.loki = cmpOr(c.String(flagLokiURL), tg.LokiURL)
 	t.url = c.String(flagTargetURL)
-	switch tg.Kind {
-	case spec.TargetKubernetes:
-		return t, exitcode.Infraf("experiment %s: the kubernetes engine (Chaos Mesh) is not part of this build yet: run it on the sandbox (target.kind: sandbox)", e.Metadata.Name)
+	onKube, err := isKube(c, e)
+	switch {
+	case err != nil:
+		return t, err
+	case onKube:
+		return kubeTarget(c, e, t)
 	default:
 		dir, err := sandboxDir(c)
 		if err != nil {
@@ -279,13 +284,24 @@ func cleanupCommand() *ucli.Command {
 		Description: `Reads the chaos engine's run state (state files of the sandbox) and recovers every fault
 still recorded there: killed replicas restarted, frozen ones resumed, toxics and HTTP
 faults removed, stressors stopped. Use it after kill -9 of gameday, or a crash.
-Without --run-id, every run is cleaned up.
+Without --run-id, every run is cleaned up. With --target kubernetes it pauses and
+deletes every Chaos Mesh object labelled app.kubernetes.io/managed-by=gameday in the
+namespace (of run --run-id only, when set).
 
 EXAMPLES:
    gameday cleanup
-   gameday cleanup --run-id 20261127-173501-pod-kill`,
-		Flags: []ucli.Flag{sandboxDirFlag(), &ucli.StringFlag{Name: flagRunID, Usage: "clean up this run only"}},
+   gameday cleanup --run-id 20261127-173501-pod-kill
+   gameday cleanup --target kubernetes --context staging --namespace petclinic`,
+		Flags: append([]ucli.Flag{sandboxDirFlag(), &ucli.StringFlag{Name: flagRunID, Usage: "clean up this run only"},
+			&ucli.StringFlag{Name: flagTarget, Value: string(spec.TargetSandbox), Usage: "sandbox or kubernetes"}}, clusterFlags()...),
 		Action: func(c *ucli.Context) error {
+			switch c.String(flagTarget) {
+			case string(spec.TargetKubernetes):
+				return kubeCleanup(c)
+			case string(spec.TargetSandbox):
+			default:
+				return exitcode.Invalidf("--target %q: use sandbox or kubernetes", c.String(flagTarget))
+			}
 			dir, err := sandboxDir(c)
 			if err != nil {
 				return err

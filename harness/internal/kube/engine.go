@@ -49,10 +49,18 @@ func (e *Engine) Name() string { return "kubernetes" }
 // Config is the engine's configuration, defaults filled.
 func (e *Engine) Config() Config { return e.c }
 
-// Offline is the renderer of an offline validation: zones pass through
+// offline is the renderer of an offline validation: zones pass through
 // unmapped and every namespace is allowed.
-func Offline(namespace string) *Renderer {
+func offline(namespace string) *Renderer {
 	return &Renderer{Namespace: namespace, Allowed: []string{"*"}}
+}
+
+// Offline is an engine without a cluster, for `gameday validate`: only its
+// Validate may be called.
+func Offline(namespace string) *Engine {
+	c := Config{Namespace: namespace}
+	c.defaults() //nolint:errcheck // only the missing client fails
+	return &Engine{c: c}
 }
 
 // Validate renders every fault of x offline: what Chaos Mesh or this
@@ -61,7 +69,7 @@ func (e *Engine) Validate(x *spec.Experiment) error {
 	e.mu.Lock()
 	e.x = x
 	e.mu.Unlock()
-	_, err := Offline(e.c.Namespace).Objects(x, "validate")
+	_, err := offline(e.c.Namespace).Objects(x, "validate")
 	return err
 }
 
@@ -241,6 +249,7 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 		if err != nil {
 			return time.Time{}, fmt.Errorf("pause %s: %w", Ref(obj), err)
 		}
+		e.awaitPaused(ctx, obj)
 	}
 	err := e.c.Client.Delete(ctx, obj, client.PropagationPolicy("Background"))
 	if apierrors.IsNotFound(err) {
@@ -270,6 +279,34 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 		select {
 		case <-ctx.Done():
 			return time.Time{}, fmt.Errorf("%s still there after %s, held by its finalizers (status: %s): is the Chaos Mesh controller running? then gameday cleanup", Ref(obj), e.c.RecoverTimeout, last)
+		case <-time.After(e.c.Poll):
+		}
+	}
+}
+
+// PauseWait bounds the wait for Chaos Mesh to recover a paused object
+// before it is deleted anyway.
+const PauseWait = 5 * time.Second
+
+// awaitPaused waits (at most PauseWait) until Chaos Mesh reports obj
+// paused or recovered.
+func (e *Engine) awaitPaused(ctx context.Context, obj client.Object) {
+	ctx, cancel := context.WithTimeout(ctx, PauseWait)
+	defer cancel()
+	for {
+		o, err := newLike(obj)
+		if err != nil {
+			return
+		}
+		if err := e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o); err != nil {
+			return
+		}
+		if st := readStatus(o.(v1alpha1.StatefulObject).GetStatus()); st.paused || st.recovered || len(st.targets) == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
 		case <-time.After(e.c.Poll):
 		}
 	}

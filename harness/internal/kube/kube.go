@@ -109,9 +109,6 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.Client == nil {
-		return errors.New("kube: no client")
-	}
 	if c.Namespace == "" {
 		c.Namespace = spec.DefaultNamespace
 	}
@@ -140,6 +137,9 @@ func (c *Config) defaults() error {
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("kube: allowed namespace pattern %q: %w", p, err)
 		}
+	}
+	if c.Client == nil {
+		return errors.New("kube: no client")
 	}
 	return nil
 }

@@ -1,0 +1,209 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// Flags of the kubernetes target.
+const (
+	flagTarget         = "target"
+	flagKubeconfig     = "kubeconfig"
+	flagContext        = "context"
+	flagNamespace      = "namespace"
+	flagDeployment     = "deployment"
+	flagAllowNamespace = "allow-namespace"
+	flagAllowProd      = "allow-prod"
+	flagProdLabel      = "prod-label"
+	flagZoneMap        = "zone-map"
+	flagInjectTimeout  = "inject-timeout"
+	flagKillSwitch     = "kill-switch"
+)
+
+// clusterFlags connect to a cluster.
+func clusterFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: flagKubeconfig, Usage: "kubeconfig file (default $KUBECONFIG, ~/.kube/config, else the in-cluster service account)"},
+		&ucli.StringFlag{Name: flagContext, Usage: "kubeconfig context (default the current one)"},
+		&ucli.StringFlag{Name: flagNamespace, Aliases: []string{"n"}, Usage: "namespace of PetClinic (default the target's, else petclinic)"},
+		&ucli.StringFlag{Name: flagKillSwitch, Value: kube.DefaultKillSwitch, Usage: "the kill switch ConfigMap, namespace/name: engaged=true aborts every run", EnvVars: []string{"GAMEDAY_KILL_SWITCH"}},
+	}
+}
+
+// kubeFlags are the run and gate flags of the kubernetes target.
+func kubeFlags() []ucli.Flag {
+	return append([]ucli.Flag{
+		&ucli.StringFlag{Name: flagTarget, Usage: "sandbox or kubernetes: overrides the experiment's target.kind (the same experiment file runs on both)"},
+		&ucli.StringFlag{Name: flagDeployment, Usage: "PetClinic Deployment (default the target's, else petclinic)"},
+		&ucli.StringSliceFlag{Name: flagAllowNamespace, Usage: "namespace faults may touch (repeat; path.Match patterns); none allowed by default", EnvVars: []string{kube.EnvAllowedNamespaces}},
+		&ucli.BoolFlag{Name: flagAllowProd, Usage: "allow a namespace labelled as production, for experiments marked metadata.prodSafe"},
+		&ucli.StringFlag{Name: flagProdLabel, Value: kube.DefaultProdLabel, Usage: "namespace label key=value that marks production"},
+		&ucli.StringFlag{Name: flagZoneMap, Usage: "zones of the experiment onto the cluster's, e.g. zone-a=eu-west-1a,zone-b=eu-west-1b (default: sorted order)"},
+		&ucli.DurationFlag{Name: flagInjectTimeout, Value: kube.DefaultInjectTimeout, Usage: "wait this long for Chaos Mesh to confirm an injection, else the run is inconclusive (exit 3)"},
+	}, clusterFlags()...)
+}
+
+// isKube reports whether e runs on Kubernetes: --target, else its target.
+func isKube(c *ucli.Context, e *spec.Experiment) (bool, error) {
+	switch t := c.String(flagTarget); t {
+	case "":
+		return e.Spec.Target.Kind == spec.TargetKubernetes, nil
+	case string(spec.TargetKubernetes):
+		return true, nil
+	case string(spec.TargetSandbox):
+		return false, nil
+	default:
+		return false, exitcode.Invalidf("--target %q: use sandbox or kubernetes", t)
+	}
+}
+
+// kubeTarget makes e a kubernetes experiment (flags over the file) and
+// builds its engine.
+func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
+	tg := e.Spec.Target
+	k := spec.KubernetesTarget{Namespace: spec.DefaultNamespace, Deployment: spec.DefaultDeployment, Selector: spec.DefaultSelector()}
+	if tg.Kubernetes != nil {
+		k = *tg.Kubernetes
+	}
+	old := k.Namespace
+	k.Namespace = cmpOr(c.String(flagNamespace), k.Namespace)
+	k.Deployment = cmpOr(c.String(flagDeployment), k.Deployment)
+	k.URL = cmpOr(t.url, k.URL)
+	if old != k.Namespace { // selectors defaulted to the file's namespace follow the flag
+		for _, f := range e.Spec.Faults {
+			if ps := f.Spec.PodSelector(); ps != nil && slices.Equal(ps.Selector.Namespaces, []string{old}) {
+				ps.Selector.Namespaces = []string{k.Namespace}
+			}
+		}
+	}
+	tg.Kind, tg.Kubernetes = spec.TargetKubernetes, &k
+	t.url = k.URL
+	if t.url == "" {
+		return t, exitcode.Invalidf("experiment %s: the kubernetes target needs PetClinic's URL: --target-url https://... (an Ingress, or a kubectl port-forward)", e.Metadata.Name)
+	}
+	if t.prometheus == "" && slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL }) {
+		return t, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
+	}
+	en, err := kubeEngine(c, k.Namespace, k.Deployment, k.Selector)
+	if err != nil {
+		return t, err
+	}
+	t.engine = en
+	t.watches = append(t.watches, en.KillSwitchWatch(0))
+	return t, nil
+}
+
+// kubeEngine connects to the cluster of the flags.
+func kubeEngine(c *ucli.Context, namespace, deployment string, selector map[string]string) (*kube.Engine, error) {
+	zm, err := parseZoneMap(c.String(flagZoneMap))
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := kube.RESTConfig(c.String(flagKubeconfig), c.String(flagContext))
+	if err != nil {
+		return nil, exitcode.Invalidf("%w: check --kubeconfig and --context", err)
+	}
+	cl, err := kube.NewClient(cfg)
+	if err != nil {
+		return nil, exitcode.Infraf("%w", err)
+	}
+	var allowed []string
+	for _, a := range c.StringSlice(flagAllowNamespace) {
+		for _, p := range strings.Split(a, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				allowed = append(allowed, p)
+			}
+		}
+	}
+	en, err := kube.New(kube.Config{
+		Client: cl, RESTConfig: cfg, Namespace: cmpOr(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
+		Allowed: allowed, AllowProd: c.Bool(flagAllowProd), ProdLabel: c.String(flagProdLabel), ZoneMap: zm,
+		KillSwitch: c.String(flagKillSwitch), InjectTimeout: c.Duration(flagInjectTimeout),
+	})
+	if err != nil {
+		return nil, exitcode.Invalidf("%w", err)
+	}
+	return en, nil
+}
+
+// parseZoneMap reads zone-a=eu-west-1a,zone-b=eu-west-1b.
+func parseZoneMap(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, kv := range strings.Split(s, ",") {
+		if kv = strings.TrimSpace(kv); kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" || v == "" {
+			return nil, exitcode.Invalidf("--zone-map %q: want zone=cluster-zone pairs separated by commas, e.g. zone-a=eu-west-1a", s)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// kubeCleanup deletes every chaos object carrying our labels in the
+// namespace of the flags (of run --run-id only, when set).
+func kubeCleanup(c *ucli.Context) error {
+	en, err := kubeEngine(c, spec.DefaultNamespace, spec.DefaultDeployment, nil)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), 2*time.Minute)
+	defer cancel()
+	did, err := en.Cleanup(ctx, c.String(flagRunID))
+	for _, d := range did {
+		fmt.Fprintln(c.App.Writer, d)
+	}
+	if err != nil {
+		return exitcode.Infraf("cleanup in namespace %s: %w (run it again; the objects' durations end the faults anyway)", en.Config().Namespace, err)
+	}
+	if len(did) == 0 {
+		fmt.Fprintf(c.App.Writer, "nothing to clean up in namespace %s\n", en.Config().Namespace)
+	}
+	return nil
+}
+
+func killSwitchCommand() *ucli.Command {
+	action := func(engage bool) ucli.ActionFunc {
+		return func(c *ucli.Context) error {
+			en, err := kubeEngine(c, spec.DefaultNamespace, spec.DefaultDeployment, nil)
+			if err != nil {
+				return err
+			}
+			if err := en.SetKillSwitch(c.Context, engage); err != nil {
+				return exitcode.Infraf("kill switch %s: %w", en.Config().KillSwitch, err)
+			}
+			state := "released"
+			if engage {
+				state = "engaged: every run aborts within seconds, none starts"
+			}
+			fmt.Fprintf(c.App.Writer, "kill switch %s %s\n", en.Config().KillSwitch, state)
+			return nil
+		}
+	}
+	return &ucli.Command{
+		Name:  "kill-switch",
+		Usage: "engage or release the cluster-wide kill switch of every Kubernetes run",
+		Description: `Every gameday run on Kubernetes reads the kill switch ConfigMap (--kill-switch,
+default gameday/gameday-kill-switch) every 2 s: once its data says engaged=true, the run
+aborts (exit 4) after recovering its faults, and no run passes preflight.
+
+EXAMPLES:
+   gameday kill-switch engage
+   gameday kill-switch release --context prod`,
+		Subcommands: []*ucli.Command{
+			{Name: "engage", Usage: "abort every run", Flags: clusterFlags(), Action: action(true)},
+			{Name: "release", Usage: "let runs start again", Flags: clusterFlags(), Action: action(false)},
+		},
+	}
+}

@@ -1,0 +1,196 @@
+package kube_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+func experiment(t *testing.T, name string) *spec.Experiment {
+	t.Helper()
+	x, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadFile(experimentsDir + "/" + name + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+// startController runs the test stand-in for Chaos Mesh on ns until the
+// test ends.
+func startController(t *testing.T, c *kubetest.Controller) *kubetest.Controller {
+	t.Helper()
+	if c.Client == nil {
+		c.Client = env.Client
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := c.Start(ctx)
+	t.Cleanup(func() { cancel(); <-done })
+	return c
+}
+
+func get(t *testing.T, ref string) (client.Object, error) {
+	t.Helper()
+	o, err := kube.FromRef(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, env.Client.Get(t.Context(), client.ObjectKeyFromObject(o), o)
+}
+
+// TestInjectObserveRecover: the zone outage on a cluster of three zones.
+// Inject waits for Chaos Mesh's confirmation and takes the injection time
+// from the Apply events (here 300 ms after creation); the records name the
+// two pods of the zone; Observe counts ready pods per zone; Recover deletes
+// the object and returns once the finalizer let it go.
+func TestInjectObserveRecover(t *testing.T) {
+	kubetest.Need(t)
+	ns := "lifecycle"
+	build(t, petclinic(ns))
+	ctl := startController(t, &kubetest.Controller{Namespaces: []string{ns}, Delay: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+
+	x := experiment(t, "zone-outage")
+	e := newEngine(t, ns)
+	if _, err := e.Preflight(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	in, err := e.Inject(ctx, "run-1", x.Spec.Faults[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wait := in.Injected.Sub(before); wait < 250*time.Millisecond || wait > 5*time.Second {
+		t.Errorf("injected %s after Inject was called, want the controller's delay (300ms, events have second precision)", wait)
+	}
+	want := []string{ns + "/petclinic-eu-west-1a-0", ns + "/petclinic-eu-west-1a-1"}
+	if !slices.Equal(in.Targets, want) {
+		t.Errorf("targets %v, want %v", in.Targets, want)
+	}
+	o, err := get(t, in.Ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := o.(*v1alpha1.PodChaos)
+	if got := pc.Spec.Selector.NodeSelectors[spec.ZoneLabel]; got != "eu-west-1a" {
+		t.Errorf("node selector zone %q, want eu-west-1a", got)
+	}
+	if got := *pc.Spec.Duration; got != "45s" {
+		t.Errorf("duration %q, want 45s", got)
+	}
+
+	// The zone is down: its pods are not ready (Chaos Mesh's pod-failure
+	// makes them so; here the test does).
+	for _, p := range in.Targets {
+		if err := kubetest.SetPodReady(ctx, env.Client, ns, strings.TrimPrefix(p, ns+"/"), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	obs, err := e.Observe(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := obs.ReadyByZone; got["eu-west-1a"] != 0 || got["eu-west-1b"] != 2 || got["eu-west-1c"] != 2 || obs.Desired != 6 {
+		t.Errorf("observed %v desired %d, want eu-west-1a=0 eu-west-1b=2 eu-west-1c=2 desired 6", got, obs.Desired)
+	}
+
+	if err := e.Recover(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, in.Ref); !apierrors.IsNotFound(err) {
+		t.Errorf("after Recover: get %s: %v, want not found", in.Ref, err)
+	}
+	if in.Recovered.Before(in.Injected) {
+		t.Errorf("recovered %s before injected %s", in.Recovered, in.Injected)
+	}
+	if err := e.Recover(ctx, in); err != nil {
+		t.Errorf("second Recover: %v", err)
+	}
+	wantLog := []string{"inject " + in.Ref + " 2 pods", "recover " + in.Ref + " (deleted)", "release " + in.Ref}
+	if got := ctl.Log(); !slices.Equal(got, wantLog) {
+		t.Errorf("controller did %q, want %q", got, wantLog)
+	}
+}
+
+// TestAbortPausesThenDeletes: Abort sets the pause annotation first (Chaos
+// Mesh recovers a paused chaos at once), then deletes the object.
+func TestAbortPausesThenDeletes(t *testing.T) {
+	kubetest.Need(t)
+	ns := "abort"
+	build(t, petclinic(ns))
+	ctl := startController(t, &kubetest.Controller{Namespaces: []string{ns}})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	x := experiment(t, "pod-failure")
+	e := newEngine(t, ns)
+	if _, err := e.Preflight(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	in, err := e.Inject(ctx, "run-abort", x.Spec.Faults[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Abort(ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := get(t, in.Ref); !apierrors.IsNotFound(err) {
+		t.Errorf("after Abort: get %s: %v, want not found", in.Ref, err)
+	}
+	wantLog := []string{"inject " + in.Ref + " 1 pods", "recover " + in.Ref + " (paused)", "release " + in.Ref}
+	if got := ctl.Log(); !slices.Equal(got, wantLog) {
+		t.Errorf("controller did %q, want %q", got, wantLog)
+	}
+}
+
+// TestInjectNotConfirmedTimesOut: without Chaos Mesh confirming, Inject
+// gives up after InjectTimeout, deletes the object and says why.
+func TestInjectNotConfirmedTimesOut(t *testing.T) {
+	kubetest.Need(t)
+	ns := "timeout"
+	build(t, petclinic(ns))
+	// Chaos Mesh's controller is "down" for injections but still releases
+	// finalizers, as after a restart.
+	startController(t, &kubetest.Controller{Namespaces: []string{ns}, Ignore: func(client.Object) bool { return true }})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	x := experiment(t, "pod-kill")
+	e := newEngine(t, ns, func(c *kube.Config) { c.InjectTimeout = time.Second })
+	if _, err := e.Preflight(ctx, x); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	_, err := e.Inject(ctx, "run-timeout", x.Spec.Faults[0])
+	if !errors.Is(err, kube.ErrNotConfirmed) {
+		t.Fatalf("Inject: %v, want ErrNotConfirmed", err)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("Inject took %s with a 1s timeout", d)
+	}
+	for _, want := range []string{"within 1s", "Chaos Mesh controller running", "AllInjected=false"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	left, err := kube.Items(ctx, env.Client, ns, map[string]string{kube.LabelManagedBy: kube.ManagedBy})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("%d objects left after a failed injection", len(left))
+	}
+}
+
+var _ = engine.ErrUnsupported
