@@ -75,8 +75,8 @@ done
 routes=(
 	"pager,slack-petclinic        alertname=PetClinicZoneDown severity=critical team=petclinic namespace=prod zone=eu-west-1a"
 	"slack-petclinic-tickets      alertname=PetClinicReplicaDown severity=warning team=petclinic namespace=prod"
-	"pager,slack-petclinic        alertname=PetClinicAvailability severity=page slo_service=petclinic slo_id=petclinic-availability"
-	"slack-petclinic-tickets      alertname=PetClinicAvailability severity=ticket slo_service=petclinic slo_id=petclinic-availability"
+	"pager,slack-petclinic        alertname=PetclinicAPIAvailabilityBudgetBurn severity=page slo_service=petclinic slo_id=petclinic-api-availability"
+	"slack-petclinic-tickets      alertname=PetclinicAPIAvailabilityBudgetBurn severity=ticket slo_service=petclinic slo_id=petclinic-api-availability"
 	"pager,slack-platform         alertname=ProbeFailing severity=critical team=platform instance=https://petclinic.gameday.example.com/"
 	"slack-platform               alertname=TLSCertificateExpiringSoon severity=warning team=platform"
 	"deadmans-switch              alertname=Watchdog severity=none"
