@@ -21,12 +21,14 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
 
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
@@ -233,4 +235,29 @@ func SetPodReady(ctx context.Context, c client.Client, ns, name string, ready bo
 	}
 	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: st}}
 	return c.Status().Update(ctx, &pod)
+}
+
+// Apply creates every object of the YAML files (one object per file) in
+// dir, as they are.
+func Apply(ctx context.Context, c client.Client, dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var created []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return created, err
+		}
+		u := &unstructured.Unstructured{}
+		if err := yaml.Unmarshal(b, &u.Object); err != nil {
+			return created, fmt.Errorf("%s: %w", f, err)
+		}
+		if err := c.Create(ctx, u); err != nil {
+			return created, fmt.Errorf("%s: %w", f, err)
+		}
+		created = append(created, fmt.Sprintf("%s %s/%s", u.GetKind(), u.GetNamespace(), u.GetName()))
+	}
+	return created, nil
 }

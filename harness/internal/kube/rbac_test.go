@@ -1,0 +1,100 @@
+package kube_test
+
+import (
+	"context"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+)
+
+const rbacDir = "../../deploy/rbac"
+
+// TestShippedRBAC applies deploy/rbac/ as shipped and runs the engine as
+// the service account gameday/gameday (a client certificate with its user
+// name and groups; the API server authorizes with RBAC): a whole fault
+// lifecycle and cleanup succeed in petclinic, and the same engine is
+// denied in a namespace the Role does not cover, as are writes outside
+// its purpose.
+func TestShippedRBAC(t *testing.T) {
+	kubetest.Need(t)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	build(t, petclinic("petclinic"))
+	build(t, petclinic("payments"))
+	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gameday"}}); err != nil {
+		t.Fatal(err)
+	}
+	created, err := kubetest.Apply(ctx, env.Client, rbacDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("applied %s", strings.Join(created, ", "))
+	startController(t, &kubetest.Controller{Namespaces: []string{"petclinic", "payments"}})
+
+	saCfg, err := env.ServiceAccount("gameday", "gameday")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sa, err := kube.NewClient(saCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asSA := func(ns string) *kube.Engine {
+		e, err := kube.New(kube.Config{Client: sa, RESTConfig: saCfg, Namespace: ns, Allowed: []string{"petclinic", "payments"}, Poll: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+
+	x := experiment(t, "zone-outage")
+	e := asSA("petclinic")
+	if _, err := e.Preflight(ctx, x); err != nil {
+		t.Fatalf("as the service account in petclinic: Preflight: %v", err)
+	}
+	in, err := e.Inject(ctx, "rbac-run", x.Spec.Faults[0])
+	if err != nil {
+		t.Fatalf("Inject: %v", err)
+	}
+	if _, err := e.Observe(ctx); err != nil {
+		t.Errorf("Observe: %v", err)
+	}
+	if err := e.Abort(ctx, in); err != nil {
+		t.Errorf("Abort: %v", err)
+	}
+	if _, err := e.Cleanup(ctx, ""); err != nil {
+		t.Errorf("Cleanup: %v", err)
+	}
+
+	// Outside its namespace: denied, and preflight says so.
+	_, err = asSA("payments").Preflight(ctx, x)
+	if err == nil || !strings.Contains(err.Error(), "forbidden") {
+		t.Errorf("as the service account in payments: Preflight: %v, want forbidden", err)
+	}
+	pc := &v1alpha1.PodChaos{ObjectMeta: metav1.ObjectMeta{Name: "nope", Namespace: "payments"},
+		Spec: v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{PodSelector: v1alpha1.PodSelector{Mode: v1alpha1.OneMode}}}}
+	denied := map[string]error{
+		"create PodChaos in payments":       sa.Create(ctx, pc),
+		"delete the Deployment of petclinic": sa.Delete(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "petclinic", Namespace: "petclinic"}}),
+		"list Secrets in petclinic":          sa.List(ctx, &corev1.SecretList{}, client.InNamespace("petclinic")),
+		"engage the kill switch":             sa.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "gameday-kill-switch", Namespace: "gameday"}}),
+		"delete a node":                      sa.Delete(ctx, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: kubetest.NodeName(zones[0])}}),
+	}
+	for _, what := range slices.Sorted(maps.Keys(denied)) {
+		if err := denied[what]; !apierrors.IsForbidden(err) {
+			t.Errorf("as the service account: %s: %v, want forbidden", what, err)
+		}
+	}
+}
