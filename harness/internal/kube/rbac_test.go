@@ -86,7 +86,7 @@ func TestShippedRBAC(t *testing.T) {
 	pc := &v1alpha1.PodChaos{ObjectMeta: metav1.ObjectMeta{Name: "nope", Namespace: "payments"},
 		Spec: v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{PodSelector: v1alpha1.PodSelector{Mode: v1alpha1.OneMode}}}}
 	denied := map[string]error{
-		"create PodChaos in payments":       sa.Create(ctx, pc),
+		"create PodChaos in payments":        sa.Create(ctx, pc),
 		"delete the Deployment of petclinic": sa.Delete(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "petclinic", Namespace: "petclinic"}}),
 		"list Secrets in petclinic":          sa.List(ctx, &corev1.SecretList{}, client.InNamespace("petclinic")),
 		"engage the kill switch":             sa.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "gameday-kill-switch", Namespace: "gameday"}}),
