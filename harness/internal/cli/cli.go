@@ -86,6 +86,7 @@ EXAMPLES:
 		Commands: []*ucli.Command{
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
 			killSwitchCommand(),
+			sloCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
+)
+
+const (
+	flagSLODir      = "slo-dir"
+	flagRoot        = "root"
+	flagRunbookBase = "runbook-base"
+	flagSLO         = "slo"
+	flagFormat      = "format"
+	flagOut         = "out"
+)
+
+func sloCommand() *ucli.Command {
+	root := &ucli.StringFlag{Name: flagRoot, Value: ".", Usage: "repository root: specs are read from ROOT/slo, files written under ROOT/monitoring/prometheus"}
+	runbook := &ucli.StringFlag{Name: flagRunbookBase, Value: slo.DefaultRunbookBase, Usage: "URL the runbooks' paths (docs/runbooks/slo-*.md) are appended to in runbook_url"}
+	return &ucli.Command{
+		Name:  "slo",
+		Usage: "SLOs as code: generate the rules, check them, report the error budgets",
+		Description: `The OpenSLO v1 specs in slo/ are the single source of truth: generate writes the
+multiwindow multi-burn-rate rules and their promtool tests, check fails when they
+are stale, report reads the budgets from Prometheus (and Loki).
+
+EXAMPLES:
+   gameday slo generate
+   gameday slo check
+   gameday slo report --format md
+   gameday slo report --format html --out reports/slo.html`,
+		Subcommands: []*ucli.Command{
+			{
+				Name:  "generate",
+				Usage: "write the rules, PrometheusRules and promtool tests of every SLO",
+				Description: `Reads ROOT/slo and writes, for every SLO over Prometheus (files carry a DO NOT EDIT header):
+   ROOT/` + slo.DirRules + `/<service>-<slo>.yml          recording rules + burn-rate alerts
+   ROOT/` + slo.DirKube + `/slo-<service>-<slo>.yml   the same as a PrometheusRule
+   ROOT/` + slo.DirTests + `/<service>-<slo>_test.yml      promtool unit tests
+Generated files of SLOs that no longer exist are removed. A malformed spec exits 2
+naming file:line:col and the field.
+
+EXAMPLES:
+   gameday slo generate
+   gameday slo generate --root /path/to/repo`,
+				Flags: []ucli.Flag{root, runbook},
+				Action: func(c *ucli.Context) error {
+					return sloGenerate(c, false)
+				},
+			},
+			{
+				Name:  "check",
+				Usage: "validate the specs and fail when the generated files are not up to date",
+				Description: `Exit 0 when every spec is valid and regenerating would change nothing, 2 for a malformed
+spec (file:line:col: field: message), 1 when a generated file differs (run gameday slo generate).
+
+EXAMPLES:
+   gameday slo check`,
+				Flags: []ucli.Flag{root, runbook},
+				Action: func(c *ucli.Context) error {
+					return sloGenerate(c, true)
+				},
+			},
+		},
+	}
+}
+
+// loadSLOs reads the specs in dir; a bad spec is invalid input.
+func loadSLOs(dir string) (*slo.Set, error) {
+	set, err := slo.Load(dir)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("SLO specs in %s:\n%w", dir, err))
+	}
+	return set, nil
+}
+
+func sloGenerate(c *ucli.Context, check bool) error {
+	root := c.String(flagRoot)
+	set, err := loadSLOs(filepath.Join(root, "slo"))
+	if err != nil {
+		return err
+	}
+	files, err := slo.Generate(set, slo.Options{RunbookBase: c.String(flagRunbookBase)}, func(f string) string {
+		if r, err := filepath.Rel(root, f); err == nil {
+			return filepath.ToSlash(r)
+		}
+		return f
+	})
+	if err != nil {
+		return exitcode.Wrap(exitcode.Invalid, err)
+	}
+	// Generated files of SLOs that are gone.
+	var stale []string
+	for _, d := range []string{slo.DirRules, slo.DirKube, slo.DirTests} {
+		entries, _ := os.ReadDir(filepath.Join(root, d))
+		for _, e := range entries {
+			p := filepath.Join(d, e.Name())
+			if _, ok := files[p]; ok || e.IsDir() {
+				continue
+			}
+			if b, err := os.ReadFile(filepath.Join(root, p)); err == nil && bytes.HasPrefix(b, []byte(slo.Header)) {
+				stale = append(stale, p)
+			}
+		}
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	w := c.App.Writer
+	var changed []string
+	for _, p := range paths {
+		full := filepath.Join(root, p)
+		old, err := os.ReadFile(full)
+		if err == nil && bytes.Equal(old, files[p]) {
+			continue
+		}
+		changed = append(changed, p)
+		if check {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			return exitcode.Infraf("slo generate: %w", err)
+		}
+		if err := report.WriteFile(full, files[p]); err != nil {
+			return exitcode.Infraf("slo generate: %w", err)
+		}
+		fmt.Fprintf(w, "wrote    %s\n", p)
+	}
+	for _, p := range stale {
+		changed = append(changed, p)
+		if !check {
+			if err := os.Remove(filepath.Join(root, p)); err != nil {
+				return exitcode.Infraf("slo generate: %w", err)
+			}
+			fmt.Fprintf(w, "removed  %s\n", p)
+		}
+	}
+	nRules, nAlerts := 0, 0
+	for _, s := range set.SLOs {
+		for _, g := range s.Rules(slo.Options{}) {
+			for _, r := range g.Rules {
+				if r.Alert != "" {
+					nAlerts++
+				} else {
+					nRules++
+				}
+			}
+		}
+	}
+	if check {
+		if len(changed) > 0 {
+			return exitcode.Wrap(exitcode.Failed, fmt.Errorf("slo check: %d generated files are not up to date with the specs:\n  %s\nrun gameday slo generate (make check-slo) and commit the result",
+				len(changed), strings.Join(changed, "\n  ")))
+		}
+		fmt.Fprintf(w, "ok       %d SLOs in %d files: %d recording rules, %d alerts, generated files up to date\n", len(set.SLOs), len(set.Files), nRules, nAlerts)
+		return nil
+	}
+	fmt.Fprintf(w, "%d SLOs: %d recording rules, %d alerts in %d files (%d changed, %d removed)\n", len(set.SLOs), nRules, nAlerts, len(files), len(changed)-len(stale), len(stale))
+	return nil
+}

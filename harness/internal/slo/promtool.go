@@ -1,0 +1,366 @@
+package slo
+
+import (
+	"fmt"
+	"math"
+	"regexp/syntax"
+	"slices"
+	"strings"
+
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
+)
+
+// Promtool unit tests of an SLO's rules. For every line of the Workbook's
+// table there are two tests: a burst of errors as long as the line's long
+// window, after some clean traffic (testHistory: enough that the faster
+// lines do not fire too, where that is possible), at 1.05× and at 0.95× the
+// line's threshold. The alerts expected at the end of the burst are not
+// read from the rules: they come from the arithmetic below (the error
+// ratio over a window W is r × min(burst, W) / W), so a wrong expression,
+// threshold or window in the rules fails the test.
+
+// testHistory is the clean traffic before a burst, in minutes, by the
+// burst's length (the long window of the line under test). Short: promtool
+// evaluates every rule at every step of every test.
+var testHistory = map[string]int{"1h": 1020, "6h": 1980, "1d": 0, "3d": 0}
+
+const (
+	testEvents  = 1000 // events per minute
+	testAbove   = 1.05
+	testBelow   = 0.95
+	// testMargin: no window's ratio may be this close to a threshold, so
+	// that the expectation does not hang on rounding.
+	testMargin = 0.02
+)
+
+// A burst is one test: errors at Ratio for Minutes after History minutes
+// of clean traffic.
+type burst struct {
+	Alert            BurnAlert
+	Side             float64
+	History, Minutes int
+	Ratio            float64
+}
+
+func (s *SLO) bursts() []burst {
+	var out []burst
+	for _, a := range BurnAlerts {
+		w, _ := ParseWindow(a.Long)
+		for _, side := range []float64{testAbove, testBelow} {
+			out = append(out, burst{a, side, testHistory[a.Long], int(w.D.Minutes()), side * a.Factor * s.Budget()})
+		}
+	}
+	return out
+}
+
+// windowRatio is the error ratio over the window w at the end of b: the
+// errors of the burst in the window over the events of the window (or of
+// all the data when the window is longer).
+func (b burst) windowRatio(w string) float64 {
+	d, _ := ParseWindow(w)
+	m := d.D.Minutes()
+	return b.Ratio * math.Min(float64(b.Minutes), m) / math.Min(m, float64(b.History+b.Minutes))
+}
+
+// firing are the lines of the table that fire at the end of b; an error
+// when a ratio is too close to its threshold to say.
+func (s *SLO) firing(b burst) ([]BurnAlert, error) {
+	var out []BurnAlert
+	for _, a := range BurnAlerts {
+		th := a.Factor * s.Budget()
+		fire := true
+		for _, w := range []string{a.Long, a.Short} {
+			r := b.windowRatio(w)
+			if math.Abs(r/th-1) < testMargin {
+				return nil, fmt.Errorf("burst %g×%g over %s: the %s ratio %g is within %g%% of the %g× threshold", b.Side, b.Alert.Factor, b.Alert.Long, w, r, 100*testMargin, a.Factor)
+			}
+			fire = fire && r > th
+		}
+		if fire {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// PromtoolTests renders the promtool test file of s's rules (in ruleFile,
+// relative to the test file).
+func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
+	numS, total, numIsBad, err := s.testSeries()
+	if err != nil {
+		return nil, err
+	}
+	groups := s.Rules(o)
+	alerts := map[string]Rule{}
+	for _, r := range groups[0].Rules {
+		if r.Alert != "" {
+			alerts[r.Labels["long_window"]] = r
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "rule_files:\n  - %s\nevaluation_interval: 15m\ntests:\n", ruleFile)
+	for _, bu := range s.bursts() {
+		fire, err := s.firing(bu)
+		if err != nil {
+			return nil, err
+		}
+		verb := "fires"
+		if !slices.Contains(fire, bu.Alert) {
+			verb = "stays silent"
+		}
+		end := bu.History + bu.Minutes
+		fmt.Fprintf(&b, "  - name: %s\n", scalar(fmt.Sprintf("%s: %s %g× over %s and %s %s at %g× its threshold (error ratio %g for %s after %dm clean)",
+			s.ID(), bu.Alert.Severity, bu.Alert.Factor, bu.Alert.Long, bu.Alert.Short, verb, bu.Side, round12(bu.Ratio), bu.Alert.Long, bu.History)))
+		b.WriteString("    interval: 1m\n    input_series:\n")
+		e := round12(bu.Ratio * testEvents)
+		// The numerator series and the other events of the total.
+		// Counters: per minute, `before` during the history, then `during`.
+		counter := func(before, during float64) string {
+			v := fmt.Sprintf("%s+%sx%d", num2(before*float64(bu.History)), num2(during), bu.Minutes)
+			if bu.History > 0 {
+				v = fmt.Sprintf("0+%sx%d ", num2(before), bu.History-1) + v
+			}
+			return v
+		}
+		var numVals, restVals string
+		switch {
+		case numIsBad && total.matchesNum:
+			numVals, restVals = counter(0, e), counter(testEvents, testEvents-e)
+		case numIsBad:
+			numVals, restVals = counter(0, e), counter(testEvents, testEvents)
+		case total.matchesNum: // good events are part of the total
+			numVals, restVals = counter(testEvents, testEvents-e), counter(0, e)
+		default:
+			numVals, restVals = counter(testEvents, testEvents-e), counter(testEvents, testEvents)
+		}
+		fmt.Fprintf(&b, "      - series: %s\n        values: %s\n", scalar(numS.series), scalar(numVals))
+		fmt.Fprintf(&b, "      - series: %s\n        values: %s\n", scalar(total.series), scalar(restVals))
+		fmt.Fprintf(&b, "    alert_rule_test:\n      - eval_time: %dm\n        alertname: %s\n", end, s.AlertName)
+		if len(fire) == 0 {
+			b.WriteString("        exp_alerts: []\n")
+		} else {
+			b.WriteString("        exp_alerts:\n")
+		}
+		for _, a := range fire {
+			r := alerts[a.Long]
+			b.WriteString("          - exp_labels:\n")
+			writeSorted(&b, "              ", r.Labels)
+			b.WriteString("            exp_annotations:\n")
+			writeSorted(&b, "              ", r.Annotations)
+		}
+		// The burn rate over 5m is the burst's, within 2 %.
+		fmt.Fprintf(&b, "    promql_expr_test:\n      - expr: %s\n        eval_time: %dm\n        exp_samples:\n          - labels: %s\n            value: 1\n",
+			scalar(within(RecordBurnRate+s.Selector(), bu.Side*bu.Alert.Factor*0.98, bu.Side*bu.Alert.Factor*1.02)), end, scalar(seriesText("", s.Labels())))
+		// The budget remaining over the SLO window: the data present (3d +
+		// the burst) is all the window holds; within 0.03.
+		spent := bu.Ratio * float64(bu.Minutes) / float64(end) / s.Budget()
+		rem := 1 - spent
+		fmt.Fprintf(&b, "      - expr: %s\n        eval_time: %dm\n        exp_samples:\n          - labels: %s\n            value: 1\n",
+			scalar(within(RecordRemaining+s.Selector(), rem-0.03, rem+0.03)), end, scalar(seriesText("", s.Labels())))
+	}
+	return []byte(b.String()), nil
+}
+
+// within is 1 when the series q is in (lo, hi), 0 otherwise.
+func within(q string, lo, hi float64) string {
+	return fmt.Sprintf("(%s > bool %s) * (%s < bool %s)", q, num2(lo), q, num2(hi))
+}
+
+func num2(x float64) string { return num(round12(x)) }
+
+func writeSorted(b *strings.Builder, indent string, m map[string]string) {
+	keys := sortedKeys(m)
+	for _, k := range keys {
+		writeKV(b, indent, k, m[k])
+	}
+}
+
+func seriesText(name string, l map[string]string) string {
+	var parts []string
+	for _, k := range sortedKeys(l) {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, l[k]))
+	}
+	return name + "{" + strings.Join(parts, ", ") + "}"
+}
+
+// A testSeries is a series that an indicator's selector matches.
+type testSeries struct {
+	series     string
+	matchesNum bool // the total's series also matches the numerator
+}
+
+// testSeries builds two series from the indicator's selectors: one that
+// its numerator (good or bad) selects, and one that its total selects but
+// the numerator does not; matchesNum says whether the numerator's series
+// is also part of the total.
+func (s *SLO) testSeries() (numS, totalS testSeries, numIsBad bool, err error) {
+	numQ := s.Good
+	if s.Bad != "" {
+		numQ, numIsBad = s.Bad, true
+	}
+	nm, err := onlySelector(numQ)
+	if err != nil {
+		return numS, totalS, false, fmt.Errorf("numerator: %w", err)
+	}
+	tm, err := onlySelector(s.Total)
+	if err != nil {
+		return numS, totalS, false, fmt.Errorf("total: %w", err)
+	}
+	nl, err := satisfy(nm)
+	if err != nil {
+		return numS, totalS, false, fmt.Errorf("numerator: %w", err)
+	}
+	tl, err := satisfy(tm)
+	if err != nil {
+		return numS, totalS, false, fmt.Errorf("total: %w", err)
+	}
+	if matches(nm, tl) {
+		// Break one of the numerator's matchers the total does not
+		// constrain.
+		for _, m := range nm {
+			if slices.ContainsFunc(tm, func(t *labels.Matcher) bool { return t.Name == m.Name }) {
+				continue
+			}
+			v, ok := violate(m)
+			if !ok {
+				continue
+			}
+			try := maps(tl)
+			try[m.Name] = v
+			if matches(tm, try) && !matches(nm, try) {
+				tl = try
+				break
+			}
+		}
+		if matches(nm, tl) {
+			return numS, totalS, false, fmt.Errorf("cannot build a series the total selects but the numerator does not")
+		}
+	}
+	numS = testSeries{series: text(nl)}
+	totalS = testSeries{series: text(tl), matchesNum: matches(tm, nl)}
+	return numS, totalS, numIsBad, nil
+}
+
+// onlySelector is the label matchers of the one selector of q.
+func onlySelector(q string) ([]*labels.Matcher, error) {
+	e, err := promql.ParseExpr(q)
+	if err != nil {
+		return nil, err
+	}
+	var ms [][]*labels.Matcher
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			ms = append(ms, vs.LabelMatchers)
+		}
+		return nil
+	})
+	if len(ms) != 1 {
+		return nil, fmt.Errorf("%d selectors in %q: the generated tests need exactly one", len(ms), q)
+	}
+	return ms[0], nil
+}
+
+// satisfy builds labels that every matcher of ms accepts.
+func satisfy(ms []*labels.Matcher) (map[string]string, error) {
+	l := map[string]string{}
+	for _, m := range ms {
+		switch m.Type {
+		case labels.MatchEqual:
+			l[m.Name] = m.Value
+		case labels.MatchRegexp:
+			v, err := sample(m.Value)
+			if err != nil {
+				return nil, fmt.Errorf("%s=~%q: %w", m.Name, m.Value, err)
+			}
+			l[m.Name] = v
+		}
+	}
+	if !matches(ms, l) {
+		return nil, fmt.Errorf("cannot build a series that %s selects", ms)
+	}
+	return l, nil
+}
+
+func matches(ms []*labels.Matcher, l map[string]string) bool {
+	for _, m := range ms {
+		if !m.Matches(l[m.Name]) {
+			return false
+		}
+	}
+	return true
+}
+
+// violate is a value m rejects.
+func violate(m *labels.Matcher) (string, bool) {
+	var v string
+	switch m.Type {
+	case labels.MatchEqual:
+		v = m.Value + "_other"
+		if m.Value == "" {
+			v = "other"
+		}
+	case labels.MatchNotEqual:
+		v = m.Value
+	case labels.MatchRegexp:
+		v = "gameday_no_match"
+	case labels.MatchNotRegexp:
+		s, err := sample(m.Value)
+		if err != nil {
+			return "", false
+		}
+		v = s
+	}
+	return v, !m.Matches(v)
+}
+
+// sample is a string the (anchored) regular expression re matches.
+func sample(re string) (string, error) {
+	r, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return "", err
+	}
+	var walk func(r *syntax.Regexp) string
+	walk = func(r *syntax.Regexp) string {
+		switch r.Op {
+		case syntax.OpLiteral:
+			return string(r.Rune)
+		case syntax.OpCharClass:
+			if len(r.Rune) > 0 {
+				return string(r.Rune[0])
+			}
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			return "x"
+		case syntax.OpCapture, syntax.OpPlus:
+			return walk(r.Sub[0])
+		case syntax.OpRepeat:
+			return strings.Repeat(walk(r.Sub[0]), r.Min)
+		case syntax.OpConcat:
+			var b strings.Builder
+			for _, s := range r.Sub {
+				b.WriteString(walk(s))
+			}
+			return b.String()
+		case syntax.OpAlternate:
+			return walk(r.Sub[0])
+		}
+		return "" // star, quest, empty, anchors
+	}
+	return walk(r.Simplify()), nil
+}
+
+func maps(l map[string]string) map[string]string {
+	out := make(map[string]string, len(l))
+	for k, v := range l {
+		out[k] = v
+	}
+	return out
+}
+
+// text writes labels as a series: name{k="v", ...}.
+func text(l map[string]string) string {
+	name := l[labels.MetricName]
+	rest := maps(l)
+	delete(rest, labels.MetricName)
+	return seriesText(name, rest)
+}
