@@ -60,7 +60,7 @@ func Decode(source string, data []byte) ([]Object, error) {
 	}
 }
 
-// DecodeFiles decodes every *.yaml file under dir (recursively), in name
+// DecodeFiles decodes every *.yaml and *.yml file under dir (recursively), in name
 // order, skipping kustomization.yaml and paths for which skip returns true.
 // Sources are relative to root.
 func DecodeFiles(root, dir string, skip func(rel string) bool) ([]Object, error) {
@@ -70,7 +70,7 @@ func DecodeFiles(root, dir string, skip func(rel string) bool) ([]Object, error)
 			return err
 		}
 		rel, _ := filepath.Rel(root, p)
-		if d.IsDir() || !strings.HasSuffix(p, ".yaml") || d.Name() == "kustomization.yaml" || (skip != nil && skip(rel)) {
+		if d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) || d.Name() == "kustomization.yaml" || (skip != nil && skip(rel)) {
 			return nil
 		}
 		files = append(files, rel)

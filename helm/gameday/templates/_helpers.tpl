@@ -1,0 +1,79 @@
+{{- define "gameday.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "gameday.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "gameday.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "gameday.selectorLabels" . }}
+app.kubernetes.io/version: {{ (default .Chart.AppVersion .Values.image.tag) | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: gameday
+{{- end }}
+
+{{- define "gameday.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "gameday.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "gameday.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "gameday.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "gameday.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/* The Roles and ClusterRoles of files/rbac/*.yaml (the harness's), as a
+list of {kind, name, rules}; when there are none, the fallback rules of the
+values. Output is JSON: include it with fromJsonArray. */}}
+{{- define "gameday.roles" -}}
+{{- $roles := list }}
+{{- range $path, $_ := .Files.Glob "files/rbac/*.yaml" }}
+{{- range $doc := regexSplit "(?m)^---[ \t]*$" ($.Files.Get $path) -1 }}
+{{- $o := fromYaml $doc }}
+{{- if hasKey $o "Error" }}
+{{- fail (printf "%s: %s" $path $o.Error) }}
+{{- end }}
+{{- if has ($o.kind | default "") (list "Role" "ClusterRole") }}
+{{- $roles = append $roles (dict "kind" $o.kind "name" $o.metadata.name "rules" $o.rules) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $roles }}
+{{- $roles = list (dict "kind" "Role" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackRules) (dict "kind" "ClusterRole" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackClusterRules) }}
+{{- end }}
+{{- toJson $roles }}
+{{- end }}
+
+{{/* Fails the render when settings contradict each other. */}}
+{{- define "gameday.validate" -}}
+{{- range .Values.schedules }}
+{{- if not ($.Files.Get (printf "files/experiments/suites/%s.yaml" .suite)) }}
+{{- fail (printf "schedules: suite %q is not in experiments/suites/ (files/experiments/suites/%s.yaml)" .suite .suite) }}
+{{- end }}
+{{- end }}
+{{- if and .Values.externalSecret.enabled (not .Values.publish.enabled) }}
+{{- fail "externalSecret.enabled: needs publish.enabled (the git credentials are only for publishing)" }}
+{{- end }}
+{{- end }}
