@@ -63,7 +63,9 @@ type Report struct {
 	Lines  []string // one line per step, in order
 }
 
-func (r *Report) logf(format string, args ...any) { r.Lines = append(r.Lines, fmt.Sprintf(format, args...)) }
+func (r *Report) logf(format string, args ...any) {
+	r.Lines = append(r.Lines, fmt.Sprintf(format, args...))
+}
 
 // Collect lints and renders every chart with every ci/*-values.yaml, renders
 // the upstream charts with our values, loads and checks the Argo CD
