@@ -112,7 +112,7 @@ else
 fi
 
 log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks)"
-if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule) >&2; then
+if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule ./internal/dashboards/runbooks) >&2; then
 	fail=1
 fi
 
