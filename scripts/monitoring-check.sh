@@ -10,7 +10,7 @@
 #   5. the Go checks of harness/internal/dashboards: every dashboard query
 #      parses with Prometheus' parser, the PrometheusRule objects are in sync
 #      with the rule files, every runbook_url resolves, the runbook index is
-#      up to date. (The test against the sandbox's Prometheus under load runs
+#      up to date, the inhibitions hold in a real Alertmanager. (The test against the sandbox's Prometheus under load runs
 #      with the harness's tests, not here.)
 #
 # Usage: scripts/monitoring-check.sh
@@ -111,8 +111,8 @@ else
 	warn "kubectl not on PATH: kustomizations not rendered"
 fi
 
-log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks)"
-if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule ./internal/dashboards/runbooks) >&2; then
+log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks, inhibitions in a real Alertmanager)"
+if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule ./internal/dashboards/runbooks ./internal/dashboards/alertmanager) >&2; then
 	fail=1
 fi
 
