@@ -10,8 +10,9 @@
 #   5. the Go checks of harness/internal/dashboards: every dashboard query
 #      parses with Prometheus' parser, the PrometheusRule objects are in sync
 #      with the rule files, every runbook_url resolves, the runbook index is
-#      up to date, the inhibitions hold in a real Alertmanager. (The test against the sandbox's Prometheus under load runs
-#      with the harness's tests, not here.)
+#      up to date, the inhibitions hold in a real Alertmanager. (The test
+#      against the sandbox's Prometheus under load, harness/internal/
+#      dashboards/live, runs with the harness's tests, not here.)
 #
 # Usage: scripts/monitoring-check.sh
 set -euo pipefail
