@@ -92,6 +92,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
 	}
 	in := &engine.Injection{RunID: runID, Fault: f.Name, Kind: string(f.Kind), Ref: Ref(obj)}
+	created := time.Now()
 	if err := e.c.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("inject %s: create %s: %w", f.Name, in.Ref, err)
 	}
@@ -100,7 +101,9 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 		rerr := e.Abort(ctx, in)
 		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
 	}
-	in.Injected, in.Targets = st.applied, st.targets
+	// Chaos Mesh's event timestamps have a precision of one second: an
+	// Apply event is never earlier than the object.
+	in.Injected, in.Targets = latest(st.applied, created), st.targets
 	return in, nil
 }
 
@@ -251,6 +254,13 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 		}
 		e.awaitPaused(ctx, obj)
 	}
+	// Recovered already (its duration elapsed, or paused)? Then that is
+	// when; else the recovery follows the delete.
+	var before status
+	if o, err := newLike(obj); err == nil && e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o) == nil {
+		before = readStatus(o.(v1alpha1.StatefulObject).GetStatus())
+	}
+	deleted := time.Now()
 	err := e.c.Client.Delete(ctx, obj, client.PropagationPolicy("Background"))
 	if apierrors.IsNotFound(err) {
 		return time.Now(), nil
@@ -267,8 +277,11 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 		err = e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o)
 		switch {
 		case apierrors.IsNotFound(err):
-			if !last.recoveredAt.IsZero() {
-				return last.recoveredAt, nil
+			switch {
+			case before.recovered && !before.recoveredAt.IsZero():
+				return before.recoveredAt, nil
+			case !last.recoveredAt.IsZero(): // one-second precision: not before the delete
+				return latest(last.recoveredAt, deleted), nil
 			}
 			return time.Now(), nil
 		case err != nil && ctx.Err() == nil:
@@ -342,6 +355,14 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 		}
 	}
 	return did, errors.Join(errs...)
+}
+
+// latest is the later of a and b.
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func cmpOr(a, b string) string {

@@ -1,0 +1,126 @@
+package kube_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/cli"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+	"github.com/gamedayhq/gameday/harness/internal/report"
+)
+
+// runCLI runs `gameday run` on testdata/short-run.yaml in namespace ns and
+// returns the error and the report.
+func runCLI(t *testing.T, ns string, extra ...string) (error, *report.Report, string) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	dir := t.TempDir()
+	args := append([]string{"gameday", "run", "--kubeconfig", kubeconfig(t), "--namespace", ns, "--allow-namespace", ns,
+		"--kill-switch", ns + "/gameday-kill-switch", "--target-url", srv.URL, "--reports-dir", dir, "--run-id", ns + "-1"}, extra...)
+	args = append(args, "testdata/short-run.yaml")
+	var out, errOut bytes.Buffer
+	err := cli.Run(t.Context(), args, strings.NewReader(""), &out, &errOut)
+	b, rerr := os.ReadFile(filepath.Join(dir, "adhoc", ns+"-1", "report.json"))
+	if rerr != nil {
+		t.Fatalf("report: %v (run: %v)\n%s", rerr, err, errOut.String())
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	return err, &r, out.String()
+}
+
+// TestRunOnKubernetes runs a whole game day through the CLI against
+// envtest: preflight in the report, the fault injected at the time of
+// Chaos Mesh's Apply event and recovered by deletion, the ready replicas
+// per zone in the report's observations.
+func TestRunOnKubernetes(t *testing.T) {
+	kubetest.Need(t)
+	ns := "short-run"
+	build(t, petclinic(ns))
+	ctl := startController(t, &kubetest.Controller{Namespaces: []string{ns}, Delay: 500 * time.Millisecond})
+	err, r, out := runCLI(t, ns)
+	if err != nil {
+		t.Fatalf("run: exit %d: %v\n%s", exitcode.Of(err), err, out)
+	}
+	if r.Target.Engine != "kubernetes" || r.Target.Kind != "kubernetes" {
+		t.Errorf("target %+v", r.Target)
+	}
+	var checks []string
+	for _, c := range r.Preflight.Checks {
+		checks = append(checks, c.Name)
+	}
+	for _, want := range []string{kube.CheckNamespaceAllowed, kube.CheckZones, kube.CheckPDB, kube.CheckChaosMesh, kube.CheckRender} {
+		if !slices.Contains(checks, want) {
+			t.Errorf("report preflight has no check %q: %q", want, checks)
+		}
+	}
+	if len(r.Faults) != 1 {
+		t.Fatalf("%d faults in the report", len(r.Faults))
+	}
+	if len(r.Observations) < 2 {
+		t.Fatalf("%d observations, want at least 2 (start, every 5s, end)", len(r.Observations))
+	}
+	for _, o := range r.Observations {
+		if o.ReadyByZone["eu-west-1a"] != 2 || o.ReadyByZone["eu-west-1b"] != 2 || o.ReadyByZone["eu-west-1c"] != 2 || o.Desired != 6 {
+			t.Errorf("observation %+v, want 2 ready in each of eu-west-1a/b/c, desired 6", o)
+		}
+	}
+	log := ctl.Log()
+	// The harness deletes the object at the fault's end, when Chaos Mesh's
+	// own count of the duration (from creation) ends it too: either may
+	// recover first.
+	if len(log) != 3 || !strings.HasPrefix(log[0], "inject PodChaos/short-run/freeze-one-") ||
+		!(strings.Contains(log[1], "(deleted)") || strings.Contains(log[1], "(duration elapsed)")) || !strings.HasPrefix(log[2], "release ") {
+		t.Errorf("controller log %q, want inject, recover, release", log)
+	}
+	// Chaos Mesh's event timestamps have a precision of one second.
+	if f := r.Faults[0].Result; f == nil || f.Injected.IsZero() || f.Recovered.Sub(f.Injected) < 3*time.Second || f.Recovered.Sub(f.Injected) > 6*time.Second {
+		t.Errorf("fault result %+v: want injected and recovered about 4s apart", f)
+	} else {
+		t.Logf("fault %s: targets %v, injected %s, recovered %s later", f.Name, f.Targets, f.Injected.Format(time.RFC3339Nano), f.Recovered.Sub(f.Injected))
+	}
+	t.Logf("%s", out)
+}
+
+// TestKillSwitchAbortsARun engages the kill switch while a run's fault is
+// injected: the run aborts (exit 4), its fault paused then deleted.
+func TestKillSwitchAbortsARun(t *testing.T) {
+	kubetest.Need(t)
+	ns := "kill-switch"
+	build(t, petclinic(ns))
+	ctl := startController(t, &kubetest.Controller{Namespaces: []string{ns}})
+	go func() {
+		for !slices.ContainsFunc(ctl.Log(), func(s string) bool { return strings.HasPrefix(s, "inject ") }) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		newEngine(t, ns).SetKillSwitch(t.Context(), true)
+	}()
+	t0 := time.Now()
+	err, r, _ := runCLI(t, ns)
+	if got := exitcode.Of(err); got != exitcode.Aborted {
+		t.Fatalf("exit %d (%v), want 4", got, err)
+	}
+	if !strings.Contains(r.StopReason, "kill switch") {
+		t.Errorf("stop reason %q", r.StopReason)
+	}
+	if d := time.Since(t0); d > 10*time.Second {
+		t.Errorf("the run took %s: the kill switch should stop it within seconds", d)
+	}
+	log := ctl.Log()
+	if len(log) != 3 || !strings.Contains(log[1], "(paused)") || !strings.HasPrefix(log[2], "release ") {
+		t.Errorf("controller log %q, want inject, recover (paused), release", log)
+	}
+}
