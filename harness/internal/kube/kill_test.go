@@ -136,4 +136,3 @@ func TestKilledHarnessLeavesOnlyBoundedObjects(t *testing.T) {
 	}
 	t.Logf("cleanup: %s", strings.TrimSpace(out.String()))
 }
-
