@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
 )
 
@@ -71,6 +73,7 @@ EXAMPLES:
 					return sloGenerate(c, true)
 				},
 			},
+			sloReportCommand(),
 		},
 	}
 }
@@ -169,4 +172,107 @@ func sloGenerate(c *ucli.Context, check bool) error {
 	}
 	fmt.Fprintf(w, "%d SLOs: %d recording rules, %d alerts in %d files (%d changed, %d removed)\n", len(set.SLOs), nRules, nAlerts, len(files), len(changed)-len(stale), len(stale))
 	return nil
+}
+
+func sloReportCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:  "report",
+		Usage: "the error budgets now: budget left, burn rates, exhaustion, alert state, routes burning most",
+		Description: `Reads every SLO in --slo-dir from Prometheus (the recorded series of the generated
+rules when they are loaded, else the indicators' own queries) and, for a LogQL SLO,
+from Loki. Per SLO: budget left over its window, burn rate over 5m ... 3d, when the
+budget runs out at the 1h burn rate, the alert state (ok, ticket, page) and the
+routes burning most. On a fresh Prometheus the window's figures are those of the data
+present (the report says how much). Fit for a schedule: write to a file with --out.
+Exit 3 when Prometheus cannot be read.
+
+EXAMPLES:
+   gameday slo report
+   gameday slo report --format json --slo api-availability
+   gameday slo report --format html --out reports/slo.html`,
+		Flags: []ucli.Flag{
+			sandboxDirFlag(),
+			&ucli.StringFlag{Name: flagSLODir, Value: defaultSLODir, Usage: "directory of the OpenSLO specs"},
+			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus to read (default: the sandbox's)"},
+			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of the LogQL SLOs (without one they show no data)"},
+			&ucli.StringFlag{Name: flagSLO, Usage: "only this SLO (its name or service-name)"},
+			&ucli.StringFlag{Name: flagFormat, Value: "md", Usage: "md, json or html"},
+			&ucli.StringFlag{Name: flagOut, Usage: "write to this file (atomically) instead of stdout"},
+			&ucli.Float64Flag{Name: flagBudgetMin, Value: slo.DefaultMinRemaining, Usage: "the policy's threshold, drawn on the chart"},
+		},
+		Action: sloReport,
+	}
+}
+
+func sloReport(c *ucli.Context) error {
+	format := c.String(flagFormat)
+	if format != "md" && format != "json" && format != "html" {
+		return exitcode.Invalidf("--format %q: use md, json or html", format)
+	}
+	set, err := loadSLOs(c.String(flagSLODir))
+	if err != nil {
+		return err
+	}
+	slos := set.SLOs
+	if name := c.String(flagSLO); name != "" {
+		s := set.Find(name)
+		if s == nil {
+			var names []string
+			for _, s := range set.SLOs {
+				names = append(names, s.Name)
+			}
+			return exitcode.Invalidf("--slo %q: no such SLO in %s (%s)", name, c.String(flagSLODir), strings.Join(names, ", "))
+		}
+		slos = []*slo.SLO{s}
+	}
+	promURL := c.String(flagPrometheusURL)
+	if promURL == "" {
+		dir, err := sandboxDir(c)
+		if err != nil {
+			return err
+		}
+		st, err := sandbox.Status(c.Context, dir)
+		if err != nil || !st.Running {
+			return exitcode.Infraf("slo report: no --prometheus-url and no sandbox running in %s (gameday sandbox up)", dir)
+		}
+		promURL = st.Prometheus.URL
+	}
+	clients, err := sloClients(promURL, c.String(flagLokiURL))
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	rep := &slo.Report{SchemaVersion: slo.ReportSchema, At: now.UTC(), Prometheus: promURL, Loki: c.String(flagLokiURL), MinRemaining: c.Float64(flagBudgetMin)}
+	var infra error
+	for _, s := range slos {
+		st, err := slo.ReadStatus(c.Context, clients, s, now)
+		if err != nil && s.Source == slo.SourcePrometheus {
+			infra = exitcode.Infraf("slo report: %s: %w", s.ID(), err)
+		}
+		rep.SLOs = append(rep.SLOs, st)
+	}
+	var out []byte
+	switch format {
+	case "json":
+		out, err = rep.JSON()
+	case "html":
+		out, err = rep.HTML()
+	default:
+		out = rep.Markdown()
+	}
+	if err != nil {
+		return exitcode.Infraf("slo report: render: %w", err)
+	}
+	if p := c.String(flagOut); p != "" {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return exitcode.Infraf("slo report: %w", err)
+		}
+		if err := report.WriteFile(p, out); err != nil {
+			return exitcode.Infraf("slo report: %w", err)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "slo report: wrote %s\n", p)
+	} else if _, err := c.App.Writer.Write(out); err != nil {
+		return exitcode.Infraf("slo report: %w", err)
+	}
+	return infra
 }

@@ -26,9 +26,9 @@ import (
 var testHistory = map[string]int{"1h": 1020, "6h": 1980, "1d": 0, "3d": 0}
 
 const (
-	testEvents  = 1000 // events per minute
-	testAbove   = 1.05
-	testBelow   = 0.95
+	testEvents = 1000 // events per minute
+	testAbove  = 1.05
+	testBelow  = 0.95
 	// testMargin: no window's ratio may be this close to a threshold, so
 	// that the expectation does not hang on rounding.
 	testMargin = 0.02

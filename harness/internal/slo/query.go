@@ -121,7 +121,7 @@ func checkLogQuery(q string) error {
 
 // countOver is the LogQL that counts the lines of a log query over w.
 func countOver(q, w string) string {
-	return fmt.Sprintf("sum(count_over_time(%s [%s]))", strings.TrimSpace(q), w)
+	return fmt.Sprintf("(sum(count_over_time(%s [%s])))", strings.TrimSpace(q), w)
 }
 
 // ErrorRatio is the query of the SLO's error ratio over window w: PromQL
@@ -131,10 +131,13 @@ func (s *SLO) ErrorRatio(w string) string {
 	if s.Source == SourceLoki {
 		over = countOver
 	}
+	total := over(s.Total, w)
+	// A numerator without series (no error yet) is 0, not "no data": it is
+	// replaced by 0 × the total, which has the total's labels.
 	if s.Bad != "" {
-		return fmt.Sprintf("(%s) / (%s)", over(s.Bad, w), over(s.Total, w))
+		return fmt.Sprintf("(%s or 0 * %s) / %s", over(s.Bad, w), total, total)
 	}
-	return fmt.Sprintf("1 - ((%s) / (%s))", over(s.Good, w), over(s.Total, w))
+	return fmt.Sprintf("1 - ((%s or 0 * %s) / %s)", over(s.Good, w), total, total)
 }
 
 // Events are the queries of the rate of bad events and of all events over
@@ -142,9 +145,9 @@ func (s *SLO) ErrorRatio(w string) string {
 func (s *SLO) Events(w string) (bad, total string) {
 	total = rateOver(s.Total, w)
 	if s.Bad != "" {
-		return rateOver(s.Bad, w), total
+		return fmt.Sprintf("%s or 0 * %s", rateOver(s.Bad, w), total), total
 	}
-	return fmt.Sprintf("(%s) - (%s)", total, rateOver(s.Good, w)), total
+	return fmt.Sprintf("%s - (%s or 0 * %s)", total, rateOver(s.Good, w), total), total
 }
 
 // RouteEvents are Events split by the SLO's route label (PromQL only).

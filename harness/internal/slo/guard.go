@@ -1,0 +1,161 @@
+package slo
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// The error-budget policy (docs/slo.md): a game day may start only while
+// every SLO keeps at least MinRemaining of its budget, and is aborted when
+// an SLO burns faster than BurnRateCap over the run so far (at most the
+// last 5 minutes).
+type Policy struct {
+	// MinRemaining is the least share of the budget left to start (default
+	// DefaultMinRemaining).
+	MinRemaining float64
+	// BurnRateCap aborts the run (0: no cap).
+	BurnRateCap float64
+	// Strict refuses a run when an SLO has no data or its source cannot be
+	// read; by default such an SLO admits the run with a "no-data"
+	// decision.
+	Strict bool
+	// CheckEvery is the watch's period (default 5s); MinEvents the least
+	// number of events in the watched window before it may trip (default
+	// 100), so that the first requests of a run do not decide alone.
+	CheckEvery time.Duration
+	MinEvents  float64
+}
+
+// Defaults of a Policy.
+const (
+	DefaultMinRemaining = 0.25
+	DefaultBurnRateCap  = PageFactor
+	DefaultCheckEvery   = 5 * time.Second
+	DefaultMinEvents    = 100
+	// MaxWatchWindow is the longest window the watch measures the burn
+	// over; the run so far when it is shorter (at least MinWatchWindow).
+	MaxWatchWindow = 5 * time.Minute
+	MinWatchWindow = time.Minute
+)
+
+// Outcomes of an admission.
+const (
+	Admitted = "admitted"
+	Refused  = "refused"
+	NoData   = "no-data"
+)
+
+// An Admission is the guard's decision about one SLO.
+type Admission struct {
+	SLO     string
+	Outcome string
+	Detail  string
+}
+
+// Refuses reports whether the admission refuses the run.
+func (a Admission) Refuses() bool { return a.Outcome == Refused }
+
+// Admit decides about one SLO from its status (err: it could not be read).
+func (p Policy) Admit(st *Status, err error) Admission {
+	s := st.SLO
+	a := Admission{SLO: s.ID()}
+	if err != nil || st.Remaining == nil {
+		why := "no data over its " + s.Window.Text + " window (no traffic yet?)"
+		if err != nil {
+			why = "cannot be read: " + err.Error()
+		}
+		a.Outcome, a.Detail = NoData, fmt.Sprintf("SLO %s %s: admitted by the default policy (--budget-guard-strict refuses instead)", s.ID(), why)
+		if p.Strict {
+			a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s %s: refused (--budget-guard-strict)", s.ID(), why)
+		}
+		return a
+	}
+	figures := fmt.Sprintf("%s of its %s error budget left, policy at least %s; error ratio %s over %s of data (objective %s, budget %s)",
+		Pct(*st.Remaining), s.Window, Pct(p.MinRemaining), Pct(*st.Period.ErrorRatio), Human(st.DataSpan), Pct(s.Objective), Pct(s.Budget()))
+	if *st.Remaining < p.MinRemaining {
+		a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s has %s", s.ID(), figures)
+		return a
+	}
+	a.Outcome, a.Detail = Admitted, fmt.Sprintf("SLO %s has %s", s.ID(), figures)
+	return a
+}
+
+// A Trip is why the watch stops a run.
+type Trip struct {
+	SLO      string
+	Burn     float64
+	Ratio    float64
+	Events   float64
+	Window   time.Duration
+	Reason   string
+	Observed time.Time
+}
+
+// Watch checks every CheckEvery, from start, each SLO over Prometheus, and
+// returns when one burns above the cap on two checks in a row (nil when ctx
+// ends first). Errors reading Prometheus are not a trip: the run's own
+// probes judge an unreachable Prometheus.
+func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Time) *Trip {
+	if p.BurnRateCap <= 0 || c.Prom == nil {
+		<-ctx.Done()
+		return nil
+	}
+	every := p.CheckEvery
+	if every <= 0 {
+		every = DefaultCheckEvery
+	}
+	minEvents := p.MinEvents
+	if minEvents <= 0 {
+		minEvents = DefaultMinEvents
+	}
+	over := map[string]int{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case now := <-t.C:
+			w := min(max(now.Sub(start), MinWatchWindow), MaxWatchWindow).Round(time.Second)
+			ws := strconv.Itoa(int(w.Seconds())) + "s"
+			for _, s := range slos {
+				if s.Source != SourcePrometheus {
+					continue
+				}
+				ratio, err := c.Prom.Query(ctx, s.ErrorRatio(ws), now)
+				if err != nil || math.IsNaN(ratio) {
+					over[s.ID()] = 0
+					continue
+				}
+				perSec, err := c.Prom.Query(ctx, rateOver(s.Total, ws), now)
+				events := perSec * w.Seconds()
+				burn := ratio / s.Budget()
+				if err != nil || events < minEvents || burn <= p.BurnRateCap {
+					over[s.ID()] = 0
+					continue
+				}
+				if over[s.ID()]++; over[s.ID()] >= 2 {
+					return &Trip{SLO: s.ID(), Burn: burn, Ratio: ratio, Events: events, Window: w, Observed: now,
+						Reason: fmt.Sprintf("error-budget guard: SLO %s burns its %s budget at %.1f× over the last %s of the run (cap %g×): error ratio %s of %.0f events vs a budget of %s",
+							s.ID(), s.Window, burn, Human(w), p.BurnRateCap, Pct(ratio), events, Pct(s.Budget()))}
+				}
+			}
+		}
+	}
+}
+
+// Pct writes a ratio in percent with the digits it needs (99.9%, 0.013%).
+func Pct(x float64) string {
+	v := 100 * x
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0%"
+	case a >= 0.1:
+		return strconv.FormatFloat(round12(math.Round(v*100)/100), 'f', -1, 64) + "%"
+	default:
+		return strconv.FormatFloat(v, 'g', 2, 64) + "%"
+	}
+}
