@@ -38,6 +38,9 @@ type Plan struct {
 	// Timeline, when set, receives the results (for live Snapshots);
 	// otherwise Start makes one.
 	Timeline *Timeline
+	// OnRecord, when set, also receives each result as the timeline
+	// ingests it (the Kubernetes load workers stream them to the harness).
+	OnRecord func(Record)
 }
 
 // ErrAborted is returned by Wait when the attack's context ended before the
@@ -134,6 +137,9 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 			rec := tr.record(res)
 			if !run.detached.Load() {
 				tl.Add(rec)
+				if plan.OnRecord != nil {
+					plan.OnRecord(rec)
+				}
 			}
 		}
 	}()
