@@ -10,7 +10,8 @@
 #   5. the Go checks of harness/internal/dashboards: every dashboard query
 #      parses with Prometheus' parser, the PrometheusRule objects are in sync
 #      with the rule files, every runbook_url resolves, the runbook index is
-#      up to date, the inhibitions hold in a real Alertmanager. (The test
+#      up to date, the inhibitions hold in a real Alertmanager, the chart
+#      values agree with each other and with terraform. (The test
 #      against the sandbox's Prometheus under load, harness/internal/
 #      dashboards/live, runs with the harness's tests, not here.)
 #
@@ -112,8 +113,8 @@ else
 	warn "kubectl not on PATH: kustomizations not rendered"
 fi
 
-log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks, inhibitions in a real Alertmanager)"
-if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule ./internal/dashboards/runbooks ./internal/dashboards/alertmanager) >&2; then
+log "5/5 go test harness/internal/dashboards (queries parse, PrometheusRule in sync, runbooks, inhibitions in a real Alertmanager, values cross-checked)"
+if ! (cd harness && go test -count=1 ./internal/dashboards ./internal/dashboards/promrule ./internal/dashboards/runbooks ./internal/dashboards/alertmanager ./internal/dashboards/values) >&2; then
 	fail=1
 fi
 

@@ -24,8 +24,8 @@ import (
 )
 
 // Labels every generated object carries. kube-prometheus-stack's Prometheus
-// selects PrometheusRules by the label gameday.dev/rules
-// (monitoring/values/kube-prometheus-stack.yaml, ruleSelector).
+// selects every PrometheusRule (monitoring/values/kube-prometheus-stack.yaml,
+// ruleSelector: {}); gameday.dev/rules tells ours apart in kubectl get -l.
 var Labels = [][2]string{
 	{"app.kubernetes.io/part-of", "gameday"},
 	{"app.kubernetes.io/managed-by", "gameday-monitoring"},
