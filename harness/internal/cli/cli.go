@@ -85,7 +85,7 @@ EXAMPLES:
 		},
 		Commands: []*ucli.Command{
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
-			killSwitchCommand(),
+			killSwitchCommand(), loadWorkerCommand(),
 			sloCommand(),
 		},
 	}

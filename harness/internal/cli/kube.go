@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -204,6 +207,39 @@ EXAMPLES:
 		Subcommands: []*ucli.Command{
 			{Name: "engage", Usage: "abort every run", Flags: clusterFlags(), Action: action(true)},
 			{Name: "release", Usage: "let runs start again", Flags: clusterFlags(), Action: action(false)},
+		},
+	}
+}
+
+// loadWorkerCommand is one worker of the load Job (hidden): it sends its
+// share of the load from --start-at and prints one JSON line per second.
+func loadWorkerCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:   "load-worker",
+		Hidden: true,
+		Usage:  "one worker of a Kubernetes load Job: its share of the load, one JSON line per second",
+		Flags: []ucli.Flag{
+			&ucli.StringFlag{Name: "target", Required: true, Usage: "PetClinic's URL"},
+			&ucli.StringFlag{Name: "load", Required: true, Usage: "the worker's share of spec.load, as JSON"},
+			&ucli.IntFlag{Name: "workers", Value: 1, Usage: "workers in the Job (informational)"},
+			&ucli.IntFlag{Name: "index", Usage: "this worker's index", EnvVars: []string{"JOB_COMPLETION_INDEX"}},
+			&ucli.TimestampFlag{Name: "start-at", Layout: time.RFC3339Nano, Usage: "when every worker starts"},
+			&ucli.StringFlag{Name: flagRunID},
+		},
+		Action: func(c *ucli.Context) error {
+			var l spec.Load
+			if err := json.Unmarshal([]byte(c.String("load")), &l); err != nil {
+				return exitcode.Invalidf("--load: %w", err)
+			}
+			start := time.Now()
+			if ts := c.Timestamp("start-at"); ts != nil {
+				start = *ts
+			}
+			err := kube.RunWorker(c.Context, kube.WorkerConfig{Target: c.String("target"), Load: l, Index: c.Int("index"), StartAt: start, RunID: c.String(flagRunID)}, c.App.Writer)
+			if err != nil && !errors.Is(err, load.ErrAborted) {
+				return exitcode.Infraf("load worker %d: %w", c.Int("index"), err)
+			}
+			return nil
 		},
 	}
 }

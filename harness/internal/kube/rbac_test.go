@@ -77,6 +77,14 @@ func TestShippedRBAC(t *testing.T) {
 	if _, err := e.Cleanup(ctx, ""); err != nil {
 		t.Errorf("Cleanup: %v", err)
 	}
+	job, err := kube.LoadJob(kube.JobConfig{Namespace: "petclinic", RunID: "rbac-run", Experiment: x.Metadata.Name, Image: "gameday:test",
+		Workers: 2, Target: "http://petclinic:8080", Load: x.Spec.Load, StartAt: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sa.Create(ctx, job); err != nil {
+		t.Errorf("create the load Job: %v", err)
+	}
 
 	// Outside its namespace: denied, and preflight says so.
 	_, err = asSA("payments").Preflight(ctx, x)

@@ -1,0 +1,386 @@
+package kube
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/runner"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// Load beyond one process: an indexed Job of N workers, each running
+// `gameday load-worker` (Vegeta through package load) at 1/N of the
+// experiment's rate profile from a common start time, and printing one
+// JSON line per second of what it measured (WorkerSecond). The harness
+// reads the workers' logs and merges the lines into one load.Timeline
+// (Merge), the same the report draws.
+
+// JobConfig is one load Job.
+type JobConfig struct {
+	Namespace, RunID, Experiment string
+	// Image runs `gameday load-worker` (the harness's own image).
+	Image string
+	// Workers is N: completions and parallelism of the indexed Job.
+	Workers int
+	// Target is PetClinic's URL as the workers reach it (a Service).
+	Target string
+	// Load is the experiment's load; each worker sends 1/N of its rates.
+	Load spec.Load
+	// StartAt is when every worker starts (so their seconds line up);
+	// scheduling and image pulls must fit before it.
+	StartAt time.Time
+}
+
+// WorkerContainer is the name of the worker container.
+const WorkerContainer = "load-worker"
+
+// SplitLoad is l with every rate divided by n.
+func SplitLoad(l spec.Load, n int) spec.Load {
+	f := 1 / float64(n)
+	out := l
+	switch p := l.Profile; {
+	case p.Constant != nil:
+		out.Profile = spec.RateProfile{Constant: &spec.ConstantRate{Rate: p.Constant.Rate * f}}
+	case p.Ramp != nil:
+		out.Profile = spec.RateProfile{Ramp: &spec.RampRate{From: p.Ramp.From * f, To: p.Ramp.To * f}}
+	default:
+		steps := make([]spec.RateStep, len(p.Steps))
+		for i, s := range p.Steps {
+			steps[i] = spec.RateStep{Rate: s.Rate * f, Duration: s.Duration}
+		}
+		out.Profile = spec.RateProfile{Steps: steps}
+	}
+	out.MaxWorkers = max(l.MaxWorkers/n, 1)
+	return out
+}
+
+// LoadJob is the indexed Job of c's workers.
+func LoadJob(c JobConfig) (*batchv1.Job, error) {
+	if c.Workers < 1 {
+		return nil, fmt.Errorf("load job: %d workers", c.Workers)
+	}
+	part, err := json.Marshal(SplitLoad(c.Load, c.Workers))
+	if err != nil {
+		return nil, err
+	}
+	n := int32(c.Workers)
+	deadline := int64(time.Until(c.StartAt).Seconds() + c.Load.Duration.D().Seconds() + c.Load.Timeout.D().Seconds() + 60)
+	labels := map[string]string{LabelManagedBy: ManagedBy, LabelRunID: RunLabel(c.RunID), LabelExperiment: c.Experiment, "app.kubernetes.io/component": "load-worker"}
+	return &batchv1.Job{
+		ObjectMeta: metav1.ObjectMeta{Name: "load-" + ObjectName(c.RunID, c.Experiment), Namespace: c.Namespace, Labels: labels,
+			Annotations: map[string]string{AnnotationRunID: c.RunID}},
+		Spec: batchv1.JobSpec{
+			CompletionMode:          ptr.To(batchv1.IndexedCompletion),
+			Completions:             &n,
+			Parallelism:             &n,
+			BackoffLimit:            ptr.To[int32](0),
+			ActiveDeadlineSeconds:   &deadline,
+			TTLSecondsAfterFinished: ptr.To[int32](3600),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					RestartPolicy:                corev1.RestartPolicyNever,
+					AutomountServiceAccountToken: ptr.To(false),
+					SecurityContext:              &corev1.PodSecurityContext{RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To[int64](65532), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+					Containers: []corev1.Container{{
+						Name: WorkerContainer, Image: c.Image,
+						Args: []string{"load-worker", "--target", c.Target, "--workers", strconv.Itoa(c.Workers),
+							"--start-at", c.StartAt.UTC().Format(time.RFC3339Nano), "--run-id", c.RunID, "--load", string(part)},
+						SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+					}},
+				},
+			},
+		},
+	}, nil
+}
+
+// WorkerSecond is one line of a worker's output: what it measured during
+// one second (from the common start), by journey.
+type WorkerSecond struct {
+	Worker   int                       `json:"worker"`
+	Second   int                       `json:"second"`
+	Journeys map[string]*WorkerJourney `json:"journeys"`
+}
+
+// WorkerJourney is one journey's requests in one second. Latency counts
+// the requests (canceled ones excepted) by latency bucket: bucket b holds
+// latencies around 1.02^b microseconds (2 % relative error).
+type WorkerJourney struct {
+	Successes uint64            `json:"successes,omitempty"`
+	Canceled  uint64            `json:"canceled,omitempty"`
+	Errors    map[string]uint64 `json:"errors,omitempty"`
+	Latency   map[int]uint64    `json:"latency,omitempty"`
+}
+
+const bucketBase = 1.02
+
+func latencyBucket(d time.Duration) int {
+	us := max(float64(d)/float64(time.Microsecond), 1)
+	return int(math.Round(math.Log(us) / math.Log(bucketBase)))
+}
+
+func bucketLatency(b int) time.Duration {
+	return time.Duration(math.Pow(bucketBase, float64(b)) * float64(time.Microsecond))
+}
+
+// WorkerConfig is one worker (`gameday load-worker`).
+type WorkerConfig struct {
+	Target  string
+	Load    spec.Load // already divided by the number of workers
+	Index   int       // JOB_COMPLETION_INDEX
+	StartAt time.Time
+	RunID   string
+}
+
+// RunWorker waits for StartAt, sends the load and writes one WorkerSecond
+// line per second to w as soon as the second can receive no more results.
+func RunWorker(ctx context.Context, c WorkerConfig, w io.Writer) error {
+	profile, err := runner.Profile(c.Load)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Until(c.StartAt)):
+	}
+	timeout := c.Load.Timeout.D()
+	var mu sync.Mutex
+	secs := map[int]*WorkerSecond{}
+	enc := json.NewEncoder(w)
+	flush := func(upTo int) error { // write every second < upTo
+		mu.Lock()
+		defer mu.Unlock()
+		for _, s := range slices.Sorted(maps.Keys(secs)) {
+			if s >= upTo {
+				break
+			}
+			if err := enc.Encode(secs[s]); err != nil {
+				return err
+			}
+			delete(secs, s)
+		}
+		return nil
+	}
+	start := time.Now()
+	run, err := load.Start(ctx, load.Plan{
+		Target: c.Target, Profile: profile, Mix: runner.Mix(c.Load), RunID: c.RunID, Seed: uint64(c.Index + 1),
+		Timeout: timeout, MaxWorkers: uint64(c.Load.MaxWorkers),
+		OnRecord: func(r load.Record) {
+			s := int(max(r.At.Sub(start), 0) / time.Second)
+			mu.Lock()
+			defer mu.Unlock()
+			ws := secs[s]
+			if ws == nil {
+				ws = &WorkerSecond{Worker: c.Index, Second: s, Journeys: map[string]*WorkerJourney{}}
+				secs[s] = ws
+			}
+			j := ws.Journeys[r.Journey]
+			if j == nil {
+				j = &WorkerJourney{}
+				ws.Journeys[r.Journey] = j
+			}
+			switch r.Class {
+			case "":
+				j.Successes++
+			case load.ClassCanceled:
+				j.Canceled++
+				return
+			default:
+				if j.Errors == nil {
+					j.Errors = map[string]uint64{}
+				}
+				j.Errors[string(r.Class)]++
+			}
+			if j.Latency == nil {
+				j.Latency = map[int]uint64{}
+			}
+			j.Latency[latencyBucket(r.Latency)]++
+		},
+	})
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := run.Wait()
+		done <- err
+	}()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			if ferr := flush(math.MaxInt); ferr != nil {
+				return ferr
+			}
+			return err
+		case now := <-tick.C:
+			// a second is complete once no request sent in it can still end
+			if err := flush(int(now.Sub(start)-timeout-time.Second) / int(time.Second)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// Merge reads the lines of every worker (one reader each) into tl, whose
+// start is the workers' common start, second by second (a timeline seals
+// a second once later ones arrive): each request becomes a load.Record
+// again, its latency the bucket's, its time spread over the second. It
+// returns how many lines it read.
+func Merge(tl *load.Timeline, workers ...io.Reader) (int, error) {
+	var all []WorkerSecond
+	for i, r := range workers {
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+		line := 0
+		for sc.Scan() {
+			line++
+			var ws WorkerSecond
+			if err := json.Unmarshal(sc.Bytes(), &ws); err != nil {
+				return len(all), fmt.Errorf("worker output %d, line %d: %w", i, line, err)
+			}
+			all = append(all, ws)
+		}
+		if err := sc.Err(); err != nil {
+			return len(all), fmt.Errorf("worker output %d: %w", i, err)
+		}
+	}
+	slices.SortStableFunc(all, func(a, b WorkerSecond) int {
+		return cmp.Or(cmp.Compare(a.Second, b.Second), cmp.Compare(a.Worker, b.Worker))
+	})
+	for _, ws := range all {
+		if err := addSecond(tl, ws); err != nil {
+			return len(all), err
+		}
+	}
+	return len(all), nil
+}
+
+func addSecond(tl *load.Timeline, ws WorkerSecond) error {
+	sec := tl.Start().Add(time.Duration(ws.Second) * time.Second)
+	for _, name := range slices.Sorted(maps.Keys(ws.Journeys)) {
+		j := ws.Journeys[name]
+		var classes []load.ErrorClass
+		for range j.Successes {
+			classes = append(classes, "")
+		}
+		for _, c := range slices.Sorted(maps.Keys(j.Errors)) {
+			for range j.Errors[c] {
+				classes = append(classes, load.ErrorClass(c))
+			}
+		}
+		var lats []time.Duration
+		for _, b := range slices.Sorted(maps.Keys(j.Latency)) {
+			for range j.Latency[b] {
+				lats = append(lats, bucketLatency(b))
+			}
+		}
+		if len(lats) != len(classes) {
+			return fmt.Errorf("worker %d second %d journey %s: %d latencies for %d requests", ws.Worker, ws.Second, name, len(lats), len(classes))
+		}
+		total := time.Duration(len(classes) + int(j.Canceled))
+		for i, c := range classes {
+			tl.Add(load.Record{At: sec.Add(time.Duration(i) * time.Second / total), Latency: lats[i], Class: c, Journey: name, Code: codeOf(c)})
+		}
+		for i := range int(j.Canceled) {
+			tl.Add(load.Record{At: sec.Add(time.Duration(len(classes)+i) * time.Second / total), Class: load.ClassCanceled, Journey: name})
+		}
+	}
+	return nil
+}
+
+func codeOf(c load.ErrorClass) int {
+	if c == "" {
+		return 200
+	}
+	if s, ok := strings.CutPrefix(string(c), "http_"); ok {
+		if n, err := strconv.Atoi(s); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// RunLoadJob creates the load Job of c, waits until it completes (or ctx
+// ends), reads every worker's log and merges them into a timeline that
+// starts at c.StartAt. The Job is deleted afterwards.
+func (e *Engine) RunLoadJob(ctx context.Context, c JobConfig) (*load.Timeline, error) {
+	job, err := LoadJob(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.c.Client.Create(ctx, job); err != nil {
+		return nil, fmt.Errorf("create load job: %w", err)
+	}
+	defer func() {
+		dctx, cancel := waitCtx(ctx, 10*time.Second)
+		defer cancel()
+		e.c.Client.Delete(dctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)) //nolint:errcheck // its TTL removes it anyway
+	}()
+	for {
+		var cur batchv1.Job
+		if err := e.c.Client.Get(ctx, client.ObjectKeyFromObject(job), &cur); err != nil {
+			return nil, fmt.Errorf("load job %s: %w", job.Name, err)
+		}
+		if cur.Status.CompletionTime != nil || cur.Status.Failed > 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("load job %s: %w", job.Name, ctx.Err())
+		case <-time.After(time.Second):
+		}
+	}
+	var pods corev1.PodList
+	if err := e.c.Client.List(ctx, &pods, client.InNamespace(c.Namespace), client.MatchingLabels{"batch.kubernetes.io/job-name": job.Name}); err != nil {
+		return nil, fmt.Errorf("load job %s: pods: %w", job.Name, err)
+	}
+	core, err := corev1client.NewForConfig(e.c.RESTConfig)
+	if err != nil {
+		return nil, err
+	}
+	var outs []io.Reader
+	for _, p := range pods.Items {
+		b, err := core.Pods(c.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: WorkerContainer}).DoRaw(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load job %s: logs of %s: %w", job.Name, p.Name, err)
+		}
+		outs = append(outs, bytes.NewReader(b))
+	}
+	if len(outs) != c.Workers {
+		return nil, fmt.Errorf("load job %s: %d worker pods, want %d", job.Name, len(outs), c.Workers)
+	}
+	profile, err := runner.Profile(c.Load)
+	if err != nil {
+		return nil, err
+	}
+	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: c.Load.Timeout.D() + 2*time.Second, Profile: &profile})
+	if _, err := Merge(tl, outs...); err != nil {
+		return nil, fmt.Errorf("load job %s: %w", job.Name, err)
+	}
+	tl.Seal()
+	return tl, nil
+}

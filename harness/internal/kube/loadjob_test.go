@@ -1,0 +1,151 @@
+package kube_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/gamedayhq/gameday/harness/internal/cli"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+// TestLoadJobIsAcceptedAndSplitsTheRate: the indexed Job of 4 workers for
+// a 2,000 req/s step profile is accepted by the API server (and by the
+// shipped Role), each worker at 500 then 250 req/s. Pods do not run on
+// envtest (no kubelet): what the workers do is tested below, for real,
+// against a local server.
+func TestLoadJobIsAcceptedAndSplitsTheRate(t *testing.T) {
+	kubetest.Need(t)
+	ns := "load-job"
+	build(t, petclinic(ns))
+	l := experiment(t, "zone-outage").Spec.Load
+	l.Profile = spec.RateProfile{Steps: []spec.RateStep{{Rate: 2000, Duration: spec.Duration(30 * time.Second)}, {Rate: 1000, Duration: spec.Duration(120 * time.Second)}}}
+	job, err := kube.LoadJob(kube.JobConfig{Namespace: ns, RunID: "load-1", Experiment: "zone-outage", Image: "ghcr.io/gamedayhq/gameday:test",
+		Workers: 4, Target: "http://petclinic.load-job.svc:8080", Load: l, StartAt: time.Now().Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Client.Create(t.Context(), job); err != nil {
+		t.Fatalf("create the Job: %v", err)
+	}
+	var got batchv1.Job
+	if err := env.Client.Get(t.Context(), client.ObjectKeyFromObject(job), &got); err != nil {
+		t.Fatal(err)
+	}
+	if *got.Spec.CompletionMode != batchv1.IndexedCompletion || *got.Spec.Completions != 4 || *got.Spec.Parallelism != 4 {
+		t.Errorf("mode %s, completions %d, parallelism %d: want Indexed, 4, 4", *got.Spec.CompletionMode, *got.Spec.Completions, *got.Spec.Parallelism)
+	}
+	args := got.Spec.Template.Spec.Containers[0].Args
+	i := slices.Index(args, "--load")
+	var part spec.Load
+	if i < 0 || json.Unmarshal([]byte(args[i+1]), &part) != nil {
+		t.Fatalf("no --load in %q", args)
+	}
+	if r := part.Profile.Steps; len(r) != 2 || r[0].Rate != 500 || r[1].Rate != 250 {
+		t.Errorf("worker profile %+v, want steps of 500 and 250 req/s", part.Profile)
+	}
+	if got.Labels[kube.LabelRunID] != "load-1" || got.Labels[kube.LabelManagedBy] != "gameday" {
+		t.Errorf("labels %v", got.Labels)
+	}
+}
+
+// TestWorkersMergeIntoOneTimeline runs two real workers (Vegeta) at half
+// of 60 req/s for 3 s each against a local server, as the Job's pods
+// would, and merges their output into one timeline: every request is
+// counted once, the seconds line up, the quantiles survive the 2 % buckets.
+func TestWorkersMergeIntoOneTimeline(t *testing.T) {
+	var served, failedServed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		time.Sleep(20 * time.Millisecond)
+		if r.URL.Path == "/vets.html" {
+			failedServed.Add(1)
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	l := spec.Load{Duration: spec.Duration(3 * time.Second), Profile: spec.RateProfile{Constant: &spec.ConstantRate{Rate: 60}},
+		Journeys: []spec.Journey{{Name: "home", Weight: 1}, {Name: "vets", Weight: 1}}, Timeout: spec.Duration(2 * time.Second), MaxWorkers: 100}
+	start := time.Now().Add(300 * time.Millisecond)
+	outs := make([]bytes.Buffer, 2)
+	errs := make(chan error, 2)
+	for i := range outs {
+		go func() {
+			errs <- kube.RunWorker(context.Background(), kube.WorkerConfig{Target: srv.URL, Load: kube.SplitLoad(l, 2), Index: i, StartAt: start, RunID: "merge"}, &outs[i])
+		}()
+	}
+	for range outs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	tl := load.NewTimeline(load.TimelineConfig{Start: start})
+	n, err := kube.Merge(tl, &outs[0], &outs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl.Seal()
+	total := tl.Total()
+	if int64(total.Requests) != served.Load() {
+		t.Errorf("merged %d requests, the server saw %d", total.Requests, served.Load())
+	}
+	if total.Requests < 170 || total.Requests > 190 {
+		t.Errorf("%d requests, want about 180 (60 req/s for 3 s)", total.Requests)
+	}
+	if n < 6 {
+		t.Errorf("%d lines, want one per second per worker (6)", n)
+	}
+	secs := tl.Seconds()
+	for _, s := range secs[:3] {
+		if s.Requests < 50 || s.Requests > 70 {
+			t.Errorf("second %s: %d requests, want about 60", s.Offset, s.Requests)
+		}
+	}
+	if total.P50 < 19*time.Millisecond || total.P50 > 40*time.Millisecond {
+		t.Errorf("p50 %s, want about 20ms (the server sleeps 20ms)", total.P50)
+	}
+	var failed uint64
+	for _, e := range total.Errors {
+		failed += e.Count
+	}
+	if int64(failed) != failedServed.Load() || failed == 0 {
+		t.Errorf("%d failed requests merged, the server answered %d with 500", failed, failedServed.Load())
+	}
+	t.Logf("merged %d lines: %d requests, %d failed, p50 %s, p99 %s", n, total.Requests, failed, total.P50, total.P99)
+}
+
+// TestLoadWorkerCommand runs the hidden `gameday load-worker` as the Job's
+// pods do (JOB_COMPLETION_INDEX in the environment).
+func TestLoadWorkerCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	t.Setenv("JOB_COMPLETION_INDEX", "3")
+	part, _ := json.Marshal(spec.Load{Duration: spec.Duration(time.Second), Profile: spec.RateProfile{Constant: &spec.ConstantRate{Rate: 20}},
+		Journeys: []spec.Journey{{Name: "home", Weight: 1}}, Timeout: spec.Duration(time.Second)})
+	var out, errOut bytes.Buffer
+	err := cli.Run(t.Context(), []string{"gameday", "load-worker", "--target", srv.URL, "--workers", "4", "--load", string(part),
+		"--start-at", time.Now().Format(time.RFC3339Nano), "--run-id", "cmd"}, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, errOut.String())
+	}
+	var ws kube.WorkerSecond
+	if err := json.Unmarshal(bytes.SplitN(out.Bytes(), []byte("\n"), 2)[0], &ws); err != nil {
+		t.Fatalf("first line %q: %v", out.String(), err)
+	}
+	if ws.Worker != 3 || ws.Journeys["home"] == nil || ws.Journeys["home"].Successes == 0 {
+		t.Errorf("first line %+v, want worker 3 with home successes", ws)
+	}
+}
