@@ -1,0 +1,174 @@
+package dryrun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+)
+
+func root(t testing.TB) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOWORK").Output()
+	gw := strings.TrimSpace(string(out))
+	if err != nil || gw == "" || gw == "off" {
+		t.Fatalf("no go.work above the package: %v", err)
+	}
+	return filepath.Dir(gw)
+}
+
+// need skips without the envtest assets, or fails under CI.
+func need(t *testing.T) {
+	t.Helper()
+	var missing []string
+	for _, v := range []string{"KUBEBUILDER_ASSETS", "GAMEDAY_CRDS"} {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		missing = append(missing, "kubectl")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := strings.Join(missing, ", ") + ` missing: eval "$(scripts/envtest.sh)"`
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// decode splits a multi-document YAML stream into objects.
+func decode(t *testing.T, name string, b []byte) []*unstructured.Unstructured {
+	t.Helper()
+	var objs []*unstructured.Unstructured
+	d := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(b), 4096)
+	for {
+		var m map[string]any
+		if err := d.Decode(&m); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(m) > 0 {
+			objs = append(objs, &unstructured.Unstructured{Object: m})
+		}
+	}
+	return objs
+}
+
+func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
+	need(t)
+	r := root(t)
+	crds := os.Getenv("GAMEDAY_CRDS")
+	t0 := time.Now()
+	env := &envtest.Environment{
+		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
+			filepath.Join(crds, "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
+			filepath.Join(crds, "external-secrets", "bundle.yaml"),
+		}},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("envtest: %v", err)
+	}
+	t.Cleanup(func() { env.Stop() })
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("kube-apiserver with the CRDs up in %s", time.Since(t0).Round(time.Millisecond))
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}}); err != nil {
+		t.Fatal(err)
+	}
+
+	var objs []*unstructured.Unstructured
+	for _, k := range []string{"monitoring/grafana", "monitoring/alertmanager"} {
+		out, err := exec.CommandContext(ctx, "kubectl", "kustomize", filepath.Join(r, k)).Output()
+		if err != nil {
+			t.Fatalf("kubectl kustomize %s: %v", k, err)
+		}
+		objs = append(objs, decode(t, k, out)...)
+	}
+	files, _ := filepath.Glob(filepath.Join(r, "monitoring", "prometheus", "kubernetes", "*.yaml"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range decode(t, f, b) {
+			o.SetNamespace("monitoring") // Argo CD's destination namespace
+			objs = append(objs, o)
+		}
+	}
+	kinds := map[string]int{}
+	for _, o := range objs {
+		err := c.Create(ctx, o, client.DryRunAll)
+		if err != nil {
+			t.Errorf("%s %s/%s: %v", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+			continue
+		}
+		kinds[o.GetKind()]++
+	}
+	want := map[string]int{"ConfigMap": 4, "Secret": 1, "ExternalSecret": 2, "PrometheusRule": len(files)}
+	for k, n := range want {
+		if kinds[k] != n {
+			t.Errorf("%d %s accepted, want %d", kinds[k], k, n)
+		}
+	}
+	t.Logf("accepted by the server (dry run): %v", kinds)
+}
+
+// The real schema rejects what promtool never sees: a PrometheusRule whose
+// rule has a field of the wrong type.
+func TestTheAPIServerRejectsABrokenRule(t *testing.T) {
+	need(t)
+	env := &envtest.Environment{
+		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
+			filepath.Join(os.Getenv("GAMEDAY_CRDS"), "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
+		}},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatalf("envtest: %v", err)
+	}
+	t.Cleanup(func() { env.Stop() })
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := decode(t, "bad", []byte(`apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata: {name: bad, namespace: default}
+spec:
+  groups:
+    - name: g
+      rules:
+        - alert: A
+          expr: up == 0
+          for: [2m]
+`))[0]
+	err = c.Create(context.Background(), bad, client.DryRunAll)
+	if err == nil || !strings.Contains(err.Error(), "spec.groups[0].rules[0].for") {
+		t.Fatalf("got %v, want the server to reject spec.groups[0].rules[0].for", err)
+	}
+}
