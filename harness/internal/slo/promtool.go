@@ -11,45 +11,63 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 )
 
-// Promtool unit tests of an SLO's rules. For every line of the Workbook's
-// table there are two tests: a burst of errors as long as the line's long
-// window, after some clean traffic (testHistory: enough that the faster
-// lines do not fire too, where that is possible), at 1.05× and at 0.95× the
-// line's threshold. The alerts expected at the end of the burst are not
-// read from the rules: they come from the arithmetic below (the error
-// ratio over a window W is r × min(burst, W) / W), so a wrong expression,
-// threshold or window in the rules fails the test.
-
-// testHistory is the clean traffic before a burst, in minutes, by the
-// burst's length (the long window of the line under test). Short: promtool
-// evaluates every rule at every step of every test.
-var testHistory = map[string]int{"1h": 1020, "6h": 1980, "1d": 0, "3d": 0}
+// Promtool unit tests of an SLO's rules: for every line of the Workbook's
+// table, three bursts of errors after clean traffic as long as the line's
+// long window (so that every window holds data and a window of the wrong
+// length changes the answer):
+//
+//   - above: the long window at 1.05× the threshold: the line fires;
+//   - below: a burst of half the long window at 1.9×, so the long window
+//     is at 0.95× while the short one is far above: the line stays silent
+//     (a long window shorter than written would fire);
+//   - reset: a burst for the long window, then clean traffic for 1.5× the
+//     short window: the long window is still at 1.25×, the short one is
+//     clean, the line stays silent (the short window ends the alert).
+//
+// The alerts expected at the end are not read from the rules: they come
+// from the arithmetic of windowRatio, so a wrong expression, threshold or
+// window in the rules fails the test (TestPromtoolTestsPassAndCatchWrongRules
+// checks that).
 
 const (
 	testEvents = 1000 // events per minute
-	testAbove  = 1.05
-	testBelow  = 0.95
+	testEvery  = 15   // minutes between evaluations of the rules
 	// testMargin: no window's ratio may be this close to a threshold, so
 	// that the expectation does not hang on rounding.
 	testMargin = 0.02
 )
 
-// A burst is one test: errors at Ratio for Minutes after History minutes
-// of clean traffic.
+// A burst is one test: History minutes of clean traffic, Minutes of errors
+// at Ratio, then Tail minutes of clean traffic.
 type burst struct {
-	Alert            BurnAlert
-	Side             float64
-	History, Minutes int
-	Ratio            float64
+	Alert                  BurnAlert
+	Case                   string
+	History, Minutes, Tail int
+	Ratio                  float64
 }
 
 func (s *SLO) bursts() []burst {
 	var out []burst
 	for _, a := range BurnAlerts {
-		w, _ := ParseWindow(a.Long)
-		for _, side := range []float64{testAbove, testBelow} {
-			out = append(out, burst{a, side, testHistory[a.Long], int(w.D.Minutes()), side * a.Factor * s.Budget()})
+		long, _ := ParseWindow(a.Long)
+		short, _ := ParseWindow(a.Short)
+		l, th := int(long.D.Minutes()), a.Factor*s.Budget()
+		// The tail: 1.5× the short window, in whole evaluations of the
+		// tests (promtool judges at the last evaluation before eval_time).
+		tail := int(math.Ceil(1.5*short.D.Minutes()/testEvery) * testEvery)
+		// below: half the long window at 1.9×; with a low objective (a
+		// ratio above 1 is impossible) a shorter burst at a ratio within
+		// reach, in whole evaluations.
+		r, half := 1.9*th, l/2
+		if r > 1 {
+			r = (1 + th) / 2
+			half = max(testEvery, int(math.Round(0.95*th*float64(l)/r/testEvery))*testEvery)
 		}
+		out = append(out,
+			burst{a, "above", l, l, 0, 1.05 * th},
+			burst{a, "below", l, half, 0, r},
+			burst{a, "reset", l, l, tail, min(1, 1.25*th*float64(l)/float64(l-tail))},
+		)
 	}
 	return out
 }
@@ -60,7 +78,8 @@ func (s *SLO) bursts() []burst {
 func (b burst) windowRatio(w string) float64 {
 	d, _ := ParseWindow(w)
 	m := d.D.Minutes()
-	return b.Ratio * math.Min(float64(b.Minutes), m) / math.Min(m, float64(b.History+b.Minutes))
+	overlap := max(0, min(m, float64(b.Tail+b.Minutes))-float64(b.Tail))
+	return b.Ratio * overlap / min(m, float64(b.History+b.Minutes+b.Tail))
 }
 
 // firing are the lines of the table that fire at the end of b; an error
@@ -72,8 +91,8 @@ func (s *SLO) firing(b burst) ([]BurnAlert, error) {
 		fire := true
 		for _, w := range []string{a.Long, a.Short} {
 			r := b.windowRatio(w)
-			if math.Abs(r/th-1) < testMargin {
-				return nil, fmt.Errorf("burst %g×%g over %s: the %s ratio %g is within %g%% of the %g× threshold", b.Side, b.Alert.Factor, b.Alert.Long, w, r, 100*testMargin, a.Factor)
+			if r > 0 && math.Abs(r/th-1) < testMargin {
+				return nil, fmt.Errorf("%s burst for %s: the %s ratio %g is within %g%% of the %g× threshold", b.Case, b.Alert.Long, w, r, 100*testMargin, a.Factor)
 			}
 			fire = fire && r > th
 		}
@@ -99,7 +118,7 @@ func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "rule_files:\n  - %s\nevaluation_interval: 15m\ntests:\n", ruleFile)
+	fmt.Fprintf(&b, "rule_files:\n  - %s\nevaluation_interval: %dm\ntests:\n", ruleFile, testEvery)
 	for _, bu := range s.bursts() {
 		fire, err := s.firing(bu)
 		if err != nil {
@@ -109,17 +128,28 @@ func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
 		if !slices.Contains(fire, bu.Alert) {
 			verb = "stays silent"
 		}
-		end := bu.History + bu.Minutes
-		fmt.Fprintf(&b, "  - name: %s\n", scalar(fmt.Sprintf("%s: %s %g× over %s and %s %s at %g× its threshold (error ratio %g for %s after %dm clean)",
-			s.ID(), bu.Alert.Severity, bu.Alert.Factor, bu.Alert.Long, bu.Alert.Short, verb, bu.Side, round12(bu.Ratio), bu.Alert.Long, bu.History)))
+		if (verb == "fires") != (bu.Case == "above") {
+			return nil, fmt.Errorf("%s burst for %s: the line under test %s", bu.Case, bu.Alert.Long, verb)
+		}
+		end := bu.History + bu.Minutes + bu.Tail
+		th := bu.Alert.Factor * s.Budget()
+		what := map[string]string{
+			"above": fmt.Sprintf("its long window at %g× the threshold", round12(bu.windowRatio(bu.Alert.Long)/th)),
+			"below": fmt.Sprintf("its long window at %g× the threshold, the short one at %g×", round12(bu.windowRatio(bu.Alert.Long)/th), round12(bu.windowRatio(bu.Alert.Short)/th)),
+			"reset": fmt.Sprintf("its long window still at %g× the threshold, the short one clean again", round12(bu.windowRatio(bu.Alert.Long)/th)),
+		}[bu.Case]
+		fmt.Fprintf(&b, "  - name: %s\n", scalar(fmt.Sprintf("%s: %s %g× over %s and %s %s with %s (%s: %dm clean, %dm of errors at %g, %dm clean)",
+			s.ID(), bu.Alert.Severity, bu.Alert.Factor, bu.Alert.Long, bu.Alert.Short, verb, what, bu.Case, bu.History, bu.Minutes, round12(bu.Ratio), bu.Tail)))
 		b.WriteString("    interval: 1m\n    input_series:\n")
 		e := round12(bu.Ratio * testEvents)
 		// The numerator series and the other events of the total.
-		// Counters: per minute, `before` during the history, then `during`.
+		// Counters: per minute, `before` during the history and the tail,
+		// `during` in the burst.
 		counter := func(before, during float64) string {
-			v := fmt.Sprintf("%s+%sx%d", num2(before*float64(bu.History)), num2(during), bu.Minutes)
-			if bu.History > 0 {
-				v = fmt.Sprintf("0+%sx%d ", num2(before), bu.History-1) + v
+			v := fmt.Sprintf("0+%sx%d %s+%sx%d", num2(before), bu.History-1, num2(before*float64(bu.History)), num2(during), bu.Minutes)
+			if bu.Tail > 0 {
+				at := before*float64(bu.History) + during*float64(bu.Minutes)
+				v += fmt.Sprintf(" %s+%sx%d", num2(at+before), num2(before), bu.Tail-1)
 			}
 			return v
 		}
@@ -149,13 +179,13 @@ func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
 			b.WriteString("            exp_annotations:\n")
 			writeSorted(&b, "              ", r.Annotations)
 		}
-		// The burn rate over 5m is the burst's, within 2 %.
+		// The burn rate over 5m is the burst's (or 0 after a tail), within 2 %.
+		burn5m := bu.windowRatio("5m") / s.Budget()
 		fmt.Fprintf(&b, "    promql_expr_test:\n      - expr: %s\n        eval_time: %dm\n        exp_samples:\n          - labels: %s\n            value: 1\n",
-			scalar(within(RecordBurnRate+s.Selector(), bu.Side*bu.Alert.Factor*0.98, bu.Side*bu.Alert.Factor*1.02)), end, scalar(seriesText("", s.Labels())))
-		// The budget remaining over the SLO window: the data present (3d +
-		// the burst) is all the window holds; within 0.03.
-		spent := bu.Ratio * float64(bu.Minutes) / float64(end) / s.Budget()
-		rem := 1 - spent
+			scalar(within(RecordBurnRate+s.Selector(), burn5m*0.98-0.001, burn5m*1.02+0.001)), end, scalar(seriesText("", s.Labels())))
+		// The budget remaining over the SLO window: the data present is all
+		// the window holds; within 0.03.
+		rem := 1 - bu.Ratio*float64(bu.Minutes)/float64(end)/s.Budget()
 		fmt.Fprintf(&b, "      - expr: %s\n        eval_time: %dm\n        exp_samples:\n          - labels: %s\n            value: 1\n",
 			scalar(within(RecordRemaining+s.Selector(), rem-0.03, rem+0.03)), end, scalar(seriesText("", s.Labels())))
 	}
