@@ -35,7 +35,7 @@ func a(kv ...string) alert {
 // key names an alert in the assertions.
 func key(l map[string]string) string {
 	parts := []string{l["alertname"]}
-	for _, k := range []string{"severity", "namespace", "zone", "pod", "slo_id", "instance"} {
+	for _, k := range []string{"severity", "namespace", "zone", "pod", "slo_id", "instance", "cluster"} {
 		if v, ok := l[k]; ok {
 			parts = append(parts, k+"="+v)
 		}
@@ -105,11 +105,12 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 		a("alertname", "TLSCertificateExpiryImminent", "severity", "critical", "team", "platform", "instance", "https://a.example.com/"),
 		a("alertname", "TLSCertificateExpiringSoon", "severity", "warning", "team", "platform", "instance", "https://a.example.com/"),
 		a("alertname", "TLSCertificateExpiringSoon", "severity", "warning", "team", "platform", "instance", "https://b.example.com/"),
-		// PetClinic gone from Prometheus mutes its cause-alerts in that
-		// namespace; a page without slo_id inhibits nothing of the SLOs.
-		a("alertname", "PetClinicMetricsAbsent", "severity", "critical", "team", "petclinic", "namespace", "dev"),
-		a("alertname", "PetClinicCacheErrors", "severity", "warning", "team", "petclinic", "namespace", "dev", "pod", "p2"),
-		a("alertname", "PetClinicCacheErrors", "severity", "warning", "team", "petclinic", "namespace", "prod", "pod", "p2"),
+		// PetClinic gone from the Prometheus of a cluster (absent() has only
+		// job, and the external label cluster) mutes its cause-alerts in
+		// that cluster; a page without slo_id inhibits nothing of the SLOs.
+		a("alertname", "PetClinicMetricsAbsent", "severity", "critical", "team", "petclinic", "job", "petclinic", "cluster", "gameday-dev"),
+		a("alertname", "PetClinicCacheErrors", "severity", "warning", "team", "petclinic", "namespace", "petclinic", "pod", "p2", "cluster", "gameday-dev"),
+		a("alertname", "PetClinicCacheErrors", "severity", "warning", "team", "petclinic", "namespace", "petclinic", "pod", "p2", "cluster", "gameday-prod"),
 		// Two warnings never inhibit each other; a critical inhibits the
 		// warning of the same alert and namespace.
 		a("alertname", "KubePodCrashLooping", "severity", "critical", "namespace", "kube-system"),
@@ -118,7 +119,7 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 	}
 	want := []string{
 		"KubePodCrashLooping severity=warning namespace=kube-system",
-		"PetClinicCacheErrors severity=warning namespace=dev pod=p2",
+		"PetClinicCacheErrors severity=warning namespace=petclinic pod=p2 cluster=gameday-dev",
 		"PetClinicReplicaDown severity=warning namespace=prod zone=zone-a pod=p0",
 		"PetClinicZoneImbalance severity=warning namespace=prod",
 		"PetclinicAPIAvailabilityBudgetBurn severity=ticket slo_id=petclinic-api-availability",

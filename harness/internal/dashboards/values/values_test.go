@@ -201,6 +201,14 @@ func TestPrometheusWiring(t *testing.T) {
 			t.Errorf("prometheusSpec.%sSelector: want {} (every object)", k)
 		}
 	}
+	// Alertmanager's inhibition of PetClinicMetricsAbsent is scoped by the
+	// cluster external label: every environment must set its own.
+	for _, env := range []string{"dev", "staging", "prod"} {
+		v := load(t, "monitoring", "values", env, "kube-prometheus-stack.yaml")
+		if got := v.str(t, "prometheus.prometheusSpec.externalLabels.cluster"); got != "gameday-"+env {
+			t.Errorf("monitoring/values/%s/kube-prometheus-stack.yaml: externalLabels.cluster %q, want gameday-%s", env, got, env)
+		}
+	}
 	if kps.get(t, "prometheus.prometheusSpec.enableRemoteWriteReceiver") != true {
 		t.Error("prometheusSpec.enableRemoteWriteReceiver: want true (Tempo's metrics-generator writes there)")
 	}
