@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Checks of the SLOs as code (issue 5), run by `make check-slo`:
+#
+#   1. the OpenSLO specs in slo/ are valid (gameday slo check: file:line:col: field: message)
+#   2. regenerating into a temporary copy changes no committed file in
+#      monitoring/prometheus/{rules/_gen,kubernetes/_gen,tests/slo}/ (else: run gameday slo generate)
+#   3. promtool check rules of every generated rules file
+#   4. promtool test rules of every generated test file (in parallel, one per core)
+#
+# Usage: scripts/slo-check.sh          check, exit 1 on any finding
+#        scripts/slo-check.sh fix      regenerate the files first (gameday slo generate)
+#
+# Needs promtool (apt: prometheus, installed by scripts/tools.sh) and Go. About 40 s on 2 cores,
+# most of it promtool simulating days of traffic for the burn-rate tests.
+set -euo pipefail
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+cd "$GAMEDAY_ROOT"
+command -v promtool >/dev/null 2>&1 || die "promtool not found: run scripts/tools.sh (apt-get install prometheus)"
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+log "build gameday"
+(cd harness && go build -o "$tmp/gameday" ./cmd/gameday)
+
+if [ "${1:-}" = fix ]; then
+	"$tmp/gameday" slo generate --root .
+fi
+
+log "1/4 specs valid, generated files up to date"
+# A copy of what generation reads and writes: the specs and the generated folders.
+mkdir -p "$tmp/repo/monitoring/prometheus"
+cp -r slo "$tmp/repo/slo"
+for d in rules/_gen kubernetes/_gen tests/slo; do
+	mkdir -p "$tmp/repo/monitoring/prometheus/$d"
+	if [ -d "monitoring/prometheus/$d" ]; then
+		cp -r "monitoring/prometheus/$d/." "$tmp/repo/monitoring/prometheus/$d/"
+	fi
+done
+"$tmp/gameday" slo check --root . >&2 || {
+	status=$?
+	[ "$status" -eq 1 ] && die "generated files are stale: run gameday slo generate (or scripts/slo-check.sh fix) and commit"
+	exit "$status"
+}
+"$tmp/gameday" slo generate --root "$tmp/repo" >/dev/null
+for d in rules/_gen kubernetes/_gen tests/slo; do
+	diff -ru "monitoring/prometheus/$d" "$tmp/repo/monitoring/prometheus/$d" >&2 ||
+		die "regenerating changes monitoring/prometheus/$d: run gameday slo generate and commit"
+done
+
+log "2/4 promtool check rules"
+promtool check rules monitoring/prometheus/rules/_gen/*.yml >/dev/null
+
+log "3/4 promtool check of the PrometheusRules' groups"
+for f in monitoring/prometheus/kubernetes/_gen/*.yml; do
+	# The spec of a PrometheusRule is a rules file: check it as one.
+	sed -n '/^spec:$/,$p' "$f" | sed '1d; s/^  //' >"$tmp/$(basename "$f")"
+	promtool check rules "$tmp/$(basename "$f")" >/dev/null || die "$f: its groups are not valid rules"
+done
+
+log "4/4 promtool test rules"
+start=$SECONDS
+printf '%s\0' monitoring/prometheus/tests/slo/*_test.yml | xargs -0 -P "$(nproc)" -n 1 promtool test rules >"$tmp/promtool.log" 2>&1 || {
+	cat "$tmp/promtool.log" >&2
+	die "promtool test rules failed"
+}
+log "promtool: $(grep -c SUCCESS "$tmp/promtool.log") test files passed in $((SECONDS - start)) s"
+log "SLO checks passed"
