@@ -179,9 +179,9 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 		addErr(CheckRender, exitcode.Invalid, err)
 	} else {
 		var errs []error
-		for _, o := range objs {
+		for i, o := range objs { // one per fault, in order
 			if err := c.Create(ctx, o, client.DryRunAll); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", Ref(o), err))
+				errs = append(errs, fmt.Errorf("spec.faults[%d] (%s): %s: %w", i, x.Spec.Faults[i].Name, Ref(o), err))
 			}
 		}
 		if err := errors.Join(errs...); err != nil {

@@ -127,6 +127,7 @@ func TestPreflightRefusals(t *testing.T) {
 			if got := exitcode.Of(err); got != tt.wantCode {
 				t.Fatalf("exit %d (%v), want %d", got, err, tt.wantCode)
 			}
+			t.Logf("exit %d: %v", exitcode.Of(err), err)
 			for _, want := range tt.wantMsg {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error:\n%v\ndoes not say %q", err, want)

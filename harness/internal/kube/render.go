@@ -200,7 +200,7 @@ func (r *Renderer) selector(field string, ps *v1alpha1.PodSelector) []error {
 		m, ok := r.Zones[z]
 		if !ok {
 			return "", fmt.Errorf("%s.selector.%s[%s]: zone %q is not a zone of the cluster (%s): map it with --zone-map %s=<cluster zone>",
-				field, where, spec.ZoneLabel, z, strings.Join(slices.Sorted(maps.Values(r.Zones)), ", "), z)
+				field, where, spec.ZoneLabel, z, strings.Join(slices.Compact(slices.Sorted(maps.Values(r.Zones))), ", "), z)
 		}
 		return m, nil
 	}

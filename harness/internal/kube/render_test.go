@@ -139,11 +139,11 @@ func TestInvalidFaultIsAClearError(t *testing.T) {
 	}{
 		"an action Chaos Mesh's schema does not know": {
 			mutate:      func(f *spec.Fault) { f.Spec.Pod.Action = "pod-explode" },
-			wantInError: []string{"experiment pod-kill", "spec.action", "pod-explode"},
+			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.action", "pod-explode"},
 		},
 		"a mode outside the schema's enum": {
 			mutate:      func(f *spec.Fault) { f.Spec.Pod.Mode = "most" },
-			wantInError: []string{"experiment pod-kill", "spec.mode", "most"},
+			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.mode", "most"},
 		},
 		"a zone the cluster does not have": {
 			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors[spec.ZoneLabel] = "zone-d" },
@@ -179,6 +179,7 @@ func TestInvalidFaultIsAClearError(t *testing.T) {
 			if err == nil {
 				t.Fatal("Preflight accepted the fault")
 			}
+			t.Logf("%v", err)
 			for _, want := range tt.wantInError {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q\ndoes not contain %q", err, want)
