@@ -38,16 +38,24 @@ type Renderer struct {
 }
 
 // ZoneMapping maps zone names onto the cluster's zones: each cluster zone
-// to itself, each explicit entry as given, and the i-th of named (the
-// sandbox's zones, zone-a, zone-b, zone-c) to the i-th cluster zone in
-// sorted order, unless explicit already maps it.
+// to itself, each explicit entry as given, and the named zones (the
+// sandbox's zone-a, zone-b, zone-c) that explicit leaves out, in order,
+// to the cluster zones it leaves free, in sorted order.
 func ZoneMapping(explicit map[string]string, named, cluster []string) map[string]string {
 	m := map[string]string{}
-	cluster = slices.Sorted(slices.Values(cluster))
-	for i, z := range named {
-		if i < len(cluster) {
-			m[z] = cluster[i]
+	var free []string
+	for _, z := range slices.Sorted(slices.Values(cluster)) {
+		if !slices.Contains(slices.Collect(maps.Values(explicit)), z) {
+			free = append(free, z)
 		}
+	}
+	i := 0
+	for _, z := range named {
+		if _, ok := explicit[z]; ok || i >= len(free) {
+			continue
+		}
+		m[z] = free[i]
+		i++
 	}
 	for _, z := range cluster {
 		m[z] = z
@@ -158,6 +166,7 @@ func (r *Renderer) object(e *spec.Experiment, runID string, f spec.Fault) (clien
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	obj.GetObjectKind().SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind(string(f.Kind)))
 	return obj, nil
 }
 

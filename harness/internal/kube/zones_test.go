@@ -1,0 +1,82 @@
+package kube_test
+
+import (
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+)
+
+func TestZoneMapping(t *testing.T) {
+	tests := map[string]struct {
+		explicit map[string]string
+		named    []string
+		cluster  []string
+		want     map[string]string
+	}{
+		"the sandbox's zones onto the cluster's in sorted order": {
+			named: []string{"zone-a", "zone-b", "zone-c"}, cluster: []string{"eu-west-1c", "eu-west-1a", "eu-west-1b"},
+			want: map[string]string{"zone-a": "eu-west-1a", "zone-b": "eu-west-1b", "zone-c": "eu-west-1c",
+				"eu-west-1a": "eu-west-1a", "eu-west-1b": "eu-west-1b", "eu-west-1c": "eu-west-1c"},
+		},
+		"an explicit map wins, the others take the zones it leaves free": {
+			explicit: map[string]string{"zone-a": "eu-west-1c"}, named: []string{"zone-a", "zone-b", "zone-c"}, cluster: []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"},
+			want: map[string]string{"zone-a": "eu-west-1c", "zone-b": "eu-west-1a", "zone-c": "eu-west-1b",
+				"eu-west-1a": "eu-west-1a", "eu-west-1b": "eu-west-1b", "eu-west-1c": "eu-west-1c"},
+		},
+		"more named zones than the cluster has: the extra ones stay unmapped": {
+			named: []string{"zone-a", "zone-b", "zone-c"}, cluster: []string{"us-east-1a", "us-east-1b"},
+			want: map[string]string{"zone-a": "us-east-1a", "zone-b": "us-east-1b", "us-east-1a": "us-east-1a", "us-east-1b": "us-east-1b"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := kube.ZoneMapping(tt.explicit, tt.named, tt.cluster); !maps.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestSelectCount(t *testing.T) {
+	tests := map[string]struct {
+		mode  v1alpha1.SelectorMode
+		value string
+		n     int
+		want  int
+	}{
+		"one of six":                 {v1alpha1.OneMode, "", 6, 1},
+		"one of none":                {v1alpha1.OneMode, "", 0, 0},
+		"all of six":                 {v1alpha1.AllMode, "", 6, 6},
+		"fixed 2 of six":             {v1alpha1.FixedMode, "2", 6, 2},
+		"fixed 9 of six":             {v1alpha1.FixedMode, "9", 6, 6},
+		"fixed-percent 50 of six":    {v1alpha1.FixedPercentMode, "50", 6, 3},
+		"random-max-percent 40 of 6": {v1alpha1.RandomMaxPercentMode, "40", 6, 2},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := kube.SelectCount(tt.mode, tt.value, tt.n); got != tt.want {
+				t.Errorf("got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestNamesAndLabels(t *testing.T) {
+	if a, b := kube.ObjectName("run-1", "f"), kube.ObjectName("run-2", "f"); a == b || !strings.HasPrefix(a, "f-") {
+		t.Errorf("object names %q and %q: want distinct, prefixed by the fault", a, b)
+	}
+	if got := kube.RunLabel("20261127-213000-zone-outage"); got != "20261127-213000-zone-outage" {
+		t.Errorf("RunLabel kept %q", got)
+	}
+	long := strings.Repeat("x", 70)
+	if got := kube.RunLabel(long); got == long || len(got) > 63 {
+		t.Errorf("RunLabel(70 chars) = %q: want a hash that fits a label", got)
+	}
+	if got := kube.RunLabel("a/b"); strings.Contains(got, "/") {
+		t.Errorf("RunLabel(a/b) = %q", got)
+	}
+}
