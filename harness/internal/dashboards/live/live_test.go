@@ -2,9 +2,11 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"maps"
 	"math"
+	"net/http"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -190,12 +192,63 @@ func TestQueriesAnswerOnTheSandboxUnderLoad(t *testing.T) {
 	for _, e := range empty {
 		t.Errorf("no data: %s", e)
 	}
+	// The rules of monitoring/prometheus/rules evaluate without error on
+	// real series, and the replica killed above made PetClinicReplicaDown
+	// pending (its `for` of 2m keeps it from firing in this test).
+	checkRules(t, st.Prometheus.URL)
+	down, err := client.Query(ctx, `max_over_time(ALERTS{alertname="PetClinicReplicaDown", pod="petclinic-1"}[2m])`, time.Now())
+	if err != nil || down != 1 {
+		t.Errorf("PetClinicReplicaDown for the killed petclinic-1: got %v, %v; want it pending at least once", down, err)
+	}
 	// The control: a query of nothing is told apart from data.
 	if s, _ := client.QueryRange(ctx, `up{job="petclinic", zone="no-such-zone"}`, start, end, 5*time.Second); hasValue(s) {
 		t.Error("a selector of no series answered with data: this check cannot fail")
 	}
 	t.Logf("%d queries answered with data (%d dashboards), %d Kubernetes-only and %d ALERTS queries listed as not answerable; %s in all",
 		len(checks)-len(empty), len(ds), len(kubernetesOnly), len(needsAlert), time.Since(begin).Round(time.Second))
+}
+
+// checkRules reads Prometheus' rules API: every rule of every group must be
+// healthy (evaluated without error), hand-written and SLO groups alike.
+func checkRules(t *testing.T, base string) {
+	t.Helper()
+	r, err := http.Get(base + "/api/v1/rules")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Body.Close()
+	var res struct {
+		Data struct {
+			Groups []struct {
+				Name  string `json:"name"`
+				File  string `json:"file"`
+				Rules []struct {
+					Name      string `json:"name"`
+					Health    string `json:"health"`
+					LastError string `json:"lastError"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&res); err != nil {
+		t.Fatal(err)
+	}
+	n, hand := 0, 0
+	for _, g := range res.Data.Groups {
+		if !strings.Contains(g.File, "/_gen/") {
+			hand++
+		}
+		for _, rule := range g.Rules {
+			n++
+			if rule.Health != "ok" {
+				t.Errorf("rule %s of group %s (%s): health %q %s", rule.Name, g.Name, filepath.Base(g.File), rule.Health, rule.LastError)
+			}
+		}
+	}
+	if hand < 4 {
+		t.Errorf("Prometheus loaded %d hand-written rule groups, want the 4 of monitoring/prometheus/rules", hand)
+	}
+	t.Logf("%d rules in %d groups evaluated without error", n, len(res.Data.Groups))
 }
 
 // hasValue reports a series with at least one number (NaN is not data: a
