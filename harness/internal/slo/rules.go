@@ -189,6 +189,9 @@ func Human(d time.Duration) string {
 	if d <= 0 {
 		return "0m"
 	}
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
 	d = d.Round(time.Minute)
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour

@@ -160,8 +160,8 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 	}
 	if s.Source == SourcePrometheus {
 		// How far back the data goes: at a 10m resolution over the window,
-		// else (data younger than that) 10s over a day.
-		for _, r := range [][2]string{{s.Window.Text, "10m"}, {"1d", "10s"}} {
+		// else (data younger than that) 10s over a day, 1s over an hour.
+		for _, r := range [][2]string{{s.Window.Text, "10m"}, {"1d", "10s"}, {"1h", "1s"}} {
 			if v, err := q(fmt.Sprintf("time() - min_over_time(timestamp(%s)[%s:%s])", s.Total, r[0], r[1])); err == nil {
 				st.DataSpan = time.Duration(v * float64(time.Second)).Round(time.Second)
 				break
