@@ -2,6 +2,7 @@ package values
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/gamedayhq/gameday/harness/internal/dashboards"
 )
 
 func root(t testing.TB) string {
@@ -271,5 +274,50 @@ func TestStorageMatchesTerraform(t *testing.T) {
 				t.Errorf("monitoring/values/%s/%s.yaml: bucket %s, want terraform's gameday-%s-%s-<account id>", env, app, bucket, env, app)
 			}
 		}
+	}
+}
+
+// The stream labels the dashboards' LogQL selects on are labels Alloy sets.
+func TestLogQLSelectsLabelsAlloySets(t *testing.T) {
+	r := root(t)
+	content := load(t, "monitoring", "values", "alloy.yaml").str(t, "alloy.configMap.content")
+	set := map[string]bool{"cluster": true} // loki.write external_labels
+	for _, m := range regexp.MustCompile(`target_label\s*=\s*"(\w+)"`).FindAllStringSubmatch(content, -1) {
+		set[m[1]] = true
+	}
+	if m := regexp.MustCompile(`stage\.labels\s*\{\s*values\s*=\s*\{\s*(\w+)\s*=`).FindStringSubmatch(content); m != nil {
+		set[m[1]] = true
+	}
+	ds, err := dashboards.Load(filepath.Join(r, "monitoring", "grafana", "dashboards"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	selector := regexp.MustCompile(`^\s*\{([^}]*)\}`)
+	matcher := regexp.MustCompile(`(\w+)\s*(?:=~|!~|!=|=)`)
+	for _, d := range ds {
+		qs, err := d.Queries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, q := range qs {
+			if q.Lang != dashboards.LogQL {
+				continue
+			}
+			n++
+			sel := selector.FindStringSubmatch(q.Expr)
+			if sel == nil {
+				t.Errorf("%s: %q does not start with a stream selector", q, q.Expr)
+				continue
+			}
+			for _, m := range matcher.FindAllStringSubmatch(sel[1], -1) {
+				if !set[m[1]] {
+					t.Errorf("%s: selects on label %q, which Alloy does not set (it sets %v)", q, m[1], slices.Sorted(maps.Keys(set)))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no LogQL query in the dashboards")
 	}
 }
