@@ -248,6 +248,16 @@ ul.reasons{margin:6px 0 0 18px;padding:0}
 run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.Target.Kind}} <code>{{.R.Target.URL}}</code> · {{stamp .R.Timings.Start}} for {{secs .R.Timings.ActualSeconds}} (planned {{secs .R.Timings.PlannedSeconds}})</p>
 {{with .R.Experiment.Description}}<p>{{.}}</p>{{end}}
 <ul class="reasons">{{range .Reasons}}<li>{{.}}</li>{{end}}</ul>
+{{- with .R.Decisions}}
+
+<h2>Decisions</h2>
+<table>
+<tr><th>decision</th><th>outcome</th><th>detail</th><th>at</th></tr>
+{{- range .}}
+<tr><td><code>{{.Name}}</code></td><td>{{.Outcome}}</td><td>{{.Detail}}</td><td>{{stamp .At}}</td></tr>
+{{- end}}
+</table>
+{{- end}}
 
 <h2>Timeline</h2>
 <svg xmlns="http://www.w3.org/2000/svg" width="960" height="{{.Height}}" viewBox="0 0 960 {{.Height}}" role="img" aria-label="load timeline with fault windows">

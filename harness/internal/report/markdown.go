@@ -26,6 +26,12 @@ func Markdown(r *Report) ([]byte, error) {
 	for _, reason := range v.Reasons {
 		fmt.Fprintf(&b, "- %s\n", mdCell(reason))
 	}
+	if len(r.Decisions) > 0 {
+		b.WriteString("\n### Decisions\n\n| decision | outcome | detail |\n|---|---|---|\n")
+		for _, d := range r.Decisions {
+			fmt.Fprintf(&b, "| %s | **%s** | %s |\n", d.Name, d.Outcome, mdCell(d.Detail))
+		}
+	}
 	b.WriteString("\n### Probes\n\n| probe | type | mode | tolerance | result | samples (ok/breached/error) | reasons |\n|---|---|---|---|---|---|---|\n")
 	for _, p := range r.Probes {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | **%s** | %d (%d/%d/%d) | %s |\n", p.Name, p.Type, p.Mode,
@@ -169,6 +175,15 @@ func JUnit(r *Report) ([]byte, error) {
 			ts.Skipped++
 		case verdict.Warn:
 			tc.SystemOut += "\nwarning: " + text
+		}
+		ts.Cases = append(ts.Cases, tc)
+	}
+	// Decisions (the error-budget guard's): a refusal is an error.
+	for _, d := range r.Decisions {
+		tc := testcase{Name: "decision " + d.Name, Classname: class, Time: "0", SystemOut: d.Outcome + ": " + d.Detail}
+		if d.Outcome == "refused" {
+			tc.Error = &failure{Message: d.Outcome, Type: "refused", Text: d.Detail}
+			ts.Errors++
 		}
 		ts.Cases = append(ts.Cases, tc)
 	}

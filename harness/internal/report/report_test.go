@@ -309,3 +309,33 @@ func TestDirRejectsUnsafeNames(t *testing.T) {
 		})
 	}
 }
+
+// The error-budget guard's decisions are in every human report; a refusal
+// is an error of the JUnit file.
+func TestDecisionsAreRendered(t *testing.T) {
+	r := fixture(t)
+	at := r.Timings.Start
+	r.Decisions = []report.Decision{
+		{Name: "error-budget/petclinic-api-availability", Outcome: "admitted", Detail: "SLO petclinic-api-availability has 97.5% of its 30d error budget left, policy at least 25%", At: at},
+		{Name: "error-budget/petclinic-ui-availability", Outcome: "refused", Detail: "SLO petclinic-ui-availability has 12% of its 30d error budget left, policy at least 25%", At: at},
+	}
+	files, err := report.Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct{ file, want string }{
+		"markdown: the admission":  {report.FileMD, "| error-budget/petclinic-api-availability | **admitted** | SLO petclinic-api-availability has 97.5% of its 30d error budget left, policy at least 25% |"},
+		"markdown: the refusal":    {report.FileMD, "| error-budget/petclinic-ui-availability | **refused** |"},
+		"html: the decisions":      {report.FileHTML, "<tr><td><code>error-budget/petclinic-ui-availability</code></td><td>refused</td><td>SLO petclinic-ui-availability has 12% of its 30d error budget left, policy at least 25%</td>"},
+		"junit: a refusal errors":  {report.FileJUnit, `<testcase name="decision error-budget/petclinic-ui-availability" classname="gameday.adhoc.`},
+		"junit: the refusal error": {report.FileJUnit, `<error message="refused" type="refused">`},
+		"json: the decisions":      {report.FileJSON, `"outcome": "refused"`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(string(files[tt.file]), tt.want) {
+				t.Errorf("%s lacks %q", tt.file, tt.want)
+			}
+		})
+	}
+}

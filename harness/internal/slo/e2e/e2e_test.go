@@ -240,4 +240,3 @@ func ptr(p *float64) string {
 	}
 	return fmt.Sprint(*p)
 }
-
