@@ -36,6 +36,7 @@ const (
 	CheckZones            = "zones spread"
 	CheckPDB              = "pod disruption budget"
 	CheckRender           = "faults accepted by the API server"
+	CheckSelect           = "faults select pods"
 )
 
 // refusal is a failed check and the exit code it means.
@@ -156,7 +157,7 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 	r := &Renderer{
 		Namespace: ns, Allowed: e.c.Allowed, TargetLabels: targetLabels(x, e.c.Selector),
 		PodLabels: dep.Spec.Selector.MatchLabels, PodExpressions: dep.Spec.Selector.MatchExpressions,
-		Zones: ZoneMapping(e.c.ZoneMap, namedZones(x), cl.zones),
+		Zones: ZoneMapping(e.c.ZoneMap, namedZones(x), cl.zones), Replicas: cl.readyNames(),
 	}
 	needZones := 2
 	if selectsZone(x) {
@@ -177,6 +178,7 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 	objs, err := r.Objects(x, "preflight")
 	if err != nil {
 		addErr(CheckRender, exitcode.Invalid, err)
+		objs = nil
 	} else {
 		var errs []error
 		for i, o := range objs { // one per fault, in order
@@ -191,6 +193,15 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 		}
 	}
 
+	// Every selector selects a pod (a managed database is no pod).
+	if objs != nil {
+		if err := e.selectsPods(ctx, x, objs, cl); err != nil {
+			addErr(CheckSelect, exitcode.Invalid, err)
+		} else {
+			add(CheckSelect, true, 0, "every fault's selectors match ready pods")
+		}
+	}
+
 	// The PodDisruptionBudget and the planned disruption.
 	planned, plan := disruption(x, r, cl)
 	pdbOK, pdbDetail, code := e.checkPDB(ctx, &dep, desired, cl, planned, plan)
@@ -200,6 +211,50 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 	e.r = r
 	e.mu.Unlock()
 	return pf, e.refuse(refusals)
+}
+
+// selectsPods checks that the selector (and a NetworkChaos's target) of
+// every object matches at least one ready pod.
+func (e *Engine) selectsPods(ctx context.Context, x *spec.Experiment, objs []client.Object, v *clusterView) error {
+	pods := map[string][]corev1.Pod{}
+	count := func(s v1alpha1.PodSelectorSpec) (int, error) {
+		n := 0
+		for _, ns := range s.Namespaces {
+			if _, ok := pods[ns]; !ok {
+				var l corev1.PodList
+				if err := e.c.Client.List(ctx, &l, client.InNamespace(ns)); err != nil {
+					return 0, fmt.Errorf("list pods in %s: %w", ns, err)
+				}
+				pods[ns] = l.Items
+			}
+			for i := range pods[ns] {
+				p := &pods[ns][i]
+				if podReady(p) && Matches(s, p, v.nodes[p.Spec.NodeName]) {
+					n++
+				}
+			}
+		}
+		return n, nil
+	}
+	var errs []error
+	for i, o := range objs {
+		sels := map[string]*v1alpha1.PodSelector{"spec": SelectorOf(o)}
+		if nc, ok := o.(*v1alpha1.NetworkChaos); ok && nc.Spec.Target != nil {
+			sels["spec.target"] = nc.Spec.Target
+		}
+		for _, field := range slices.Sorted(maps.Keys(sels)) {
+			s := sels[field].Selector
+			n, err := count(s)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				errs = append(errs, fmt.Errorf("experiment %s: spec.faults[%d] (%s): %s.selector selects no ready pod (labels %v, node labels %v, namespaces %v): on a cluster where this is a managed service (RDS, ElastiCache), give the fault externalTargets instead",
+					x.Metadata.Name, i, x.Spec.Faults[i].Name, field, labels.Set(s.LabelSelectors), labels.Set(s.NodeSelectors), s.Namespaces))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // refuse is the error of the refusals, with the exit code of the most
@@ -287,6 +342,18 @@ func (v *clusterView) readyByZone() map[string]int {
 		m[z]++
 	}
 	return m
+}
+
+// readyNames are the names of the ready pods, sorted.
+func (v *clusterView) readyNames() []string {
+	names := []string{}
+	for i := range v.pods {
+		if podReady(&v.pods[i]) {
+			names = append(names, v.pods[i].Name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (v *clusterView) ready() int {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
@@ -32,6 +33,10 @@ type Renderer struct {
 	TargetLabels   map[string]string
 	PodLabels      map[string]string
 	PodExpressions []metav1.LabelSelectorRequirement
+	// Replicas are the names of the Deployment's ready pods, sorted: the
+	// sandbox's label pod: petclinic-N selects the N-th (nil: offline,
+	// left as is).
+	Replicas []string
 	// Zones maps every zone name an experiment may use to a zone of the
 	// cluster (see ZoneMapping); nil passes zones through (offline).
 	Zones map[string]string
@@ -63,6 +68,11 @@ func ZoneMapping(explicit map[string]string, named, cluster []string) map[string
 	maps.Copy(m, explicit)
 	return m
 }
+
+// SandboxPodLabel is the sandbox's label of a replica's name (pod:
+// petclinic-0). Kubernetes pods carry no such label: it becomes
+// selector.pods naming the Deployment's N-th ready pod, by name.
+const SandboxPodLabel = "pod"
 
 // ObjectName is the name of fault f's object in run runID: the fault's name
 // and a hash of the run id, so that a name is stable within a run and
@@ -192,7 +202,24 @@ func (r *Renderer) selector(field string, ps *v1alpha1.PodSelector) []error {
 			errs = append(errs, fmt.Errorf("%s.selector.pods: namespace %q is not an allowed namespace (%s)", field, ns, allowList(r.Allowed)))
 		}
 	}
-	if len(r.TargetLabels) > 0 && (r.PodLabels != nil || r.PodExpressions != nil) && containsAll(s.LabelSelectors, r.TargetLabels) {
+	target := len(r.TargetLabels) > 0 && containsAll(s.LabelSelectors, r.TargetLabels)
+	if name, ok := s.LabelSelectors[SandboxPodLabel]; ok && target && r.Replicas != nil {
+		delete(s.LabelSelectors, SandboxPodLabel)
+		i := strings.LastIndexByte(name, '-')
+		n, err := strconv.Atoi(name[i+1:])
+		switch {
+		case i < 0 || err != nil || n < 0:
+			errs = append(errs, fmt.Errorf("%s.selector.labelSelectors[%s]: %q is not a sandbox replica name (petclinic-N)", field, SandboxPodLabel, name))
+		case n >= len(r.Replicas):
+			errs = append(errs, fmt.Errorf("%s.selector.labelSelectors[%s]: replica %q: the Deployment has %d ready pods", field, SandboxPodLabel, name, len(r.Replicas)))
+		default:
+			if s.Pods == nil {
+				s.Pods = map[string][]string{}
+			}
+			s.Pods[r.Namespace] = append(s.Pods[r.Namespace], r.Replicas[n])
+		}
+	}
+	if target && (r.PodLabels != nil || r.PodExpressions != nil) {
 		for k := range r.TargetLabels {
 			delete(s.LabelSelectors, k)
 		}

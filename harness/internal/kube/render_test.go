@@ -115,6 +115,15 @@ func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
 	if _, ok := sel.LabelSelectors[spec.ZoneLabel]; ok {
 		t.Errorf("%s: zone still a pod label selector: %v", kube.Ref(o), sel.LabelSelectors)
 	}
+	if name, ok := f.Spec.PodSelector().Selector.LabelSelectors[kube.SandboxPodLabel]; ok {
+		// the sandbox's petclinic-0 is the first ready pod by name
+		if got := sel.Pods[o.GetNamespace()]; name != "petclinic-0" || len(got) != 1 || got[0] != "petclinic-eu-west-1a-0" {
+			t.Errorf("%s: pod %q became selector.pods %v, want [petclinic-eu-west-1a-0]", kube.Ref(o), name, sel.Pods)
+		}
+		if _, ok := sel.LabelSelectors[kube.SandboxPodLabel]; ok {
+			t.Errorf("%s: the sandbox's pod label is still selected: %v", kube.Ref(o), sel.LabelSelectors)
+		}
+	}
 	if z, ok := f.Spec.PodSelector().Selector.LabelSelectors[spec.ZoneLabel]; ok {
 		want := map[string]string{"zone-a": "eu-west-1a", "zone-b": "eu-west-1b", "zone-c": "eu-west-1c"}[z]
 		if got := sel.NodeSelectors[spec.ZoneLabel]; got != want {
@@ -156,6 +165,14 @@ func TestInvalidFaultIsAClearError(t *testing.T) {
 			},
 			wantInError: []string{"experiment pod-kill", "spec.selector.expressionSelectors[0]"},
 			unsupported: true,
+		},
+		"a selector no pod matches (a managed database)": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors = map[string]string{"app": "postgres"} },
+			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.selector selects no ready pod", "externalTargets"},
+		},
+		"a sandbox replica the Deployment does not have": {
+			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors["pod"] = "petclinic-9" },
+			wantInError: []string{"experiment pod-kill", "spec.selector.labelSelectors[pod]", `replica "petclinic-9": the Deployment has 6 ready pods`},
 		},
 		"a remote cluster": {
 			mutate:      func(f *spec.Fault) { f.Spec.Pod.RemoteCluster = "other" },
