@@ -1,5 +1,5 @@
 // Package dryrun applies the Kubernetes objects of monitoring/ (the
-// PrometheusRules of monitoring/prometheus/kubernetes, the dashboards'
+// PrometheusRules and the Probe of monitoring/prometheus/kubernetes, the dashboards'
 // ConfigMaps and the Alertmanager Secret rendered by kubectl kustomize, the
 // ExternalSecrets) with a server-side dry run to a real kube-apiserver
 // (envtest, scripts/envtest.sh) that has the upstream prometheus-operator and

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -79,6 +80,7 @@ func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
 	env := &envtest.Environment{
 		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
 			filepath.Join(crds, "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
+			filepath.Join(crds, "prometheus-operator", "monitoring.coreos.com_probes.yaml"),
 			filepath.Join(crds, "external-secrets", "bundle.yaml"),
 		}},
 		ErrorIfCRDPathMissing: true,
@@ -109,7 +111,8 @@ func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
 		objs = append(objs, decode(t, k, out)...)
 	}
 	files, _ := filepath.Glob(filepath.Join(r, "monitoring", "prometheus", "kubernetes", "*.yaml"))
-	for _, f := range files {
+	probes, _ := filepath.Glob(filepath.Join(r, "monitoring", "prometheus", "kubernetes", "probes", "*.yaml"))
+	for _, f := range append(slices.Clone(files), probes...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -128,7 +131,7 @@ func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
 		}
 		kinds[o.GetKind()]++
 	}
-	want := map[string]int{"ConfigMap": 4, "Secret": 1, "ExternalSecret": 2, "PrometheusRule": len(files)}
+	want := map[string]int{"ConfigMap": 4, "Secret": 1, "ExternalSecret": 2, "PrometheusRule": len(files), "Probe": len(probes)}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%d %s accepted, want %d", kinds[k], k, n)
