@@ -52,7 +52,10 @@ SIGINT kills gameday at once (then run gameday cleanup). Reports are written to
 EXAMPLES:
    gameday sandbox up && gameday run experiments/pod-kill.yaml
    gameday run --run-id try-1 --reports-dir /tmp/reports experiments/zone-outage.yaml
-   gameday run --output json experiments/suites/weekly-gameday.yaml`,
+   gameday run --output json experiments/suites/weekly-gameday.yaml
+   gameday run --target kubernetes --context staging --namespace petclinic --allow-namespace petclinic \
+       --target-url https://petclinic.staging.example.com --prometheus-url http://127.0.0.1:9090 \
+       experiments/zone-outage.yaml   (Chaos Mesh; docs/kubernetes.md)`,
 		Flags:  runFlags(),
 		Action: func(c *ucli.Context) error { return runAction(c, false) },
 	}
