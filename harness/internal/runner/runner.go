@@ -76,7 +76,19 @@ type Config struct {
 	// ObserveEvery is how often the engine's Observe (replicas ready per
 	// zone) goes into the report's timeline (default 5s).
 	ObserveEvery time.Duration
+	// StartLoad starts the load (default load.Start, in this process); the
+	// Kubernetes engine can run it as a Job of workers instead. The load's
+	// timeline starts when the load does: faults are scheduled from it.
+	StartLoad func(ctx context.Context, p load.Plan) (LoadRun, error)
 }
+
+// LoadRun is a load in progress (*load.Run, or the Kubernetes load Job).
+type LoadRun interface {
+	Timeline() *load.Timeline
+	Wait() (*load.Timeline, error)
+}
+
+func startLocal(ctx context.Context, p load.Plan) (LoadRun, error) { return load.Start(ctx, p) }
 
 // Watch blocks until ctx ends (it returns nil) or its condition trips (it
 // returns why the run must stop). It must return soon after ctx ends.
@@ -97,6 +109,9 @@ func (c *Config) defaults() error {
 	}
 	c.ProgressEvery = cmp.Or(c.ProgressEvery, 5*time.Second)
 	c.ObserveEvery = cmp.Or(c.ObserveEvery, 5*time.Second)
+	if c.StartLoad == nil {
+		c.StartLoad = startLocal
+	}
 	c.Warmup = max(cmp.Or(c.Warmup, DefaultWarmup), 0)
 	if c.TargetURL == "" {
 		return exitcode.Invalidf("runner: no target URL: start the sandbox (gameday sandbox up) or set the target's url")
@@ -250,7 +265,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	if o, err := observe(ctx, r.c.Engine); err == nil {
 		r.obs = append(r.obs, o)
 	}
-	ld, err := load.Start(runCtx, load.Plan{
+	ld, err := r.c.StartLoad(runCtx, load.Plan{
 		Target: r.c.TargetURL, Profile: r.profile, Mix: Mix(r.e.Spec.Load), RunID: r.c.RunID,
 		Timeout: r.e.Spec.Load.Timeout.D(), MaxWorkers: uint64(r.e.Spec.Load.MaxWorkers),
 	})
