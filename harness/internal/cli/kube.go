@@ -30,6 +30,10 @@ const (
 	flagZoneMap        = "zone-map"
 	flagInjectTimeout  = "inject-timeout"
 	flagKillSwitch     = "kill-switch"
+	flagLoadWorkers    = "load-workers"
+	flagLoadImage      = "load-image"
+	flagLoadTarget     = "load-target"
+	flagLoadLead       = "load-lead"
 )
 
 // clusterFlags connect to a cluster.
@@ -52,6 +56,10 @@ func kubeFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: flagProdLabel, Value: kube.DefaultProdLabel, Usage: "namespace label key=value that marks production"},
 		&ucli.StringFlag{Name: flagZoneMap, Usage: "zones of the experiment onto the cluster's, e.g. zone-a=eu-west-1a,zone-b=eu-west-1b (default: sorted order)"},
 		&ucli.DurationFlag{Name: flagInjectTimeout, Value: kube.DefaultInjectTimeout, Usage: "wait this long for Chaos Mesh to confirm an injection, else the run is inconclusive (exit 3)"},
+		&ucli.IntFlag{Name: flagLoadWorkers, Usage: "send the load from an indexed Job of N workers in the target namespace, each at rate/N (default: from this process)"},
+		&ucli.StringFlag{Name: flagLoadImage, Usage: "image of the load workers (the gameday image)", EnvVars: []string{"GAMEDAY_IMAGE"}},
+		&ucli.StringFlag{Name: flagLoadTarget, Usage: "PetClinic's URL as the workers reach it (default --target-url), e.g. http://petclinic.petclinic.svc:8080"},
+		&ucli.DurationFlag{Name: flagLoadLead, Value: kube.DefaultLoadLead, Usage: "time the workers' pods have to start before the load begins"},
 	}, clusterFlags()...)
 }
 
@@ -102,6 +110,16 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
 	}
 	t.engine = en
 	t.watches = append(t.watches, en.KillSwitchWatch(0))
+	if n := c.Int(flagLoadWorkers); n > 0 {
+		if c.String(flagLoadImage) == "" {
+			return t, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
+		}
+		jl := &kube.JobLoad{Engine: en, Lead: c.Duration(flagLoadLead), Job: kube.JobConfig{
+			Namespace: k.Namespace, Experiment: e.Metadata.Name, Image: c.String(flagLoadImage), Workers: n,
+			Target: cmpOr(c.String(flagLoadTarget), t.url), Load: e.Spec.Load,
+		}}
+		t.startLoad = jl.Start
+	}
 	return t, nil
 }
 

@@ -179,7 +179,7 @@ func runOne(c *ucli.Context, e *spec.Experiment, suite, runID string) (*runner.R
 	tty := isTTY(stderr)
 	return runner.Run(c.Context, runner.Config{
 		Experiment: e, Engine: t.engine, RunID: runID, Suite: suite, ReportsDir: c.String(flagReportsDir),
-		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, Watches: t.watches,
+		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, Watches: t.watches, StartLoad: t.startLoad,
 		Progress: stderr, TTY: tty, Color: tty && !c.Bool(flagNoColor),
 	})
 }
@@ -190,6 +190,8 @@ type target struct {
 	url, prometheus, loki string
 	// watches stop the run from outside (the kubernetes kill switch).
 	watches []runner.Watch
+	// startLoad runs the load elsewhere (a Kubernetes Job); nil: here.
+	startLoad func(context.Context, load.Plan) (runner.LoadRun, error)
 }
 
 // resolveTarget finds the engine and the URLs of e's target; flags win

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -147,5 +148,54 @@ func TestLoadWorkerCommand(t *testing.T) {
 	}
 	if ws.Worker != 3 || ws.Journeys["home"] == nil || ws.Journeys["home"].Successes == 0 {
 		t.Errorf("first line %+v, want worker 3 with home successes", ws)
+	}
+}
+
+// TestMergeLive: two real workers write into pipes as they go (as the
+// Job's pod logs stream); the live merge fills the timeline in order while
+// they run and ends with every request counted.
+func TestMergeLive(t *testing.T) {
+	var served atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { served.Add(1) }))
+	defer srv.Close()
+	l := spec.Load{Duration: spec.Duration(4 * time.Second), Profile: spec.RateProfile{Constant: &spec.ConstantRate{Rate: 40}},
+		Journeys: []spec.Journey{{Name: "home", Weight: 1}}, Timeout: spec.Duration(time.Second), MaxWorkers: 50}
+	start := time.Now().Add(200 * time.Millisecond)
+	tl := load.NewTimeline(load.TimelineConfig{Start: start})
+	var readers []io.Reader
+	errs := make(chan error, 2)
+	for i := range 2 {
+		pr, pw := io.Pipe()
+		readers = append(readers, pr)
+		go func() {
+			err := kube.RunWorker(context.Background(), kube.WorkerConfig{Target: srv.URL, Load: kube.SplitLoad(l, 2), Index: i, StartAt: start}, pw)
+			pw.CloseWithError(err)
+			errs <- err
+		}()
+	}
+	merged := make(chan error, 1)
+	go func() { merged <- kube.MergeLive(tl, readers...) }()
+	// While the workers run, the first seconds arrive (a second is written
+	// once no request of it can still end: timeout + 1 s later).
+	time.Sleep(start.Sub(time.Now()) + 3500*time.Millisecond)
+	if got := tl.Total().Requests; got == 0 {
+		t.Errorf("nothing merged 3.5 s into a 4 s load")
+	} else {
+		t.Logf("merged live after 3.5 s: %d requests", got)
+	}
+	if err := <-merged; err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	tl.Seal()
+	if got := tl.Total().Requests; int64(got) != served.Load() || got < 150 {
+		t.Errorf("merged %d requests, the server saw %d (want about 160)", got, served.Load())
+	}
+	if late := tl.Seconds(); slices.ContainsFunc(late, func(s load.Second) bool { return s.Late > 0 }) {
+		t.Errorf("seconds with late results: the merge was out of order")
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
 	"github.com/gamedayhq/gameday/harness/internal/cli"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
@@ -122,5 +125,41 @@ func TestKillSwitchAbortsARun(t *testing.T) {
 	log := ctl.Log()
 	if len(log) != 3 || !strings.Contains(log[1], "(paused)") || !strings.HasPrefix(log[2], "release ") {
 		t.Errorf("controller log %q, want inject, recover (paused), release", log)
+	}
+}
+
+// TestLoadJobWorkersThatNeverStart: with --load-workers, the run creates
+// the indexed Job and waits --load-lead for its pods; on envtest no pod
+// ever runs (no Job controller, no kubelet), so the run stops before any
+// fault as inconclusive (exit 3), says what to check, and deletes the Job.
+func TestLoadJobWorkersThatNeverStart(t *testing.T) {
+	kubetest.Need(t)
+	ns := "job-load"
+	build(t, petclinic(ns))
+	startController(t, &kubetest.Controller{Namespaces: []string{ns}})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	var out, errOut bytes.Buffer
+	err := cli.Run(t.Context(), []string{"gameday", "run", "--kubeconfig", kubeconfig(t), "--namespace", ns, "--allow-namespace", ns,
+		"--kill-switch", ns + "/gameday-kill-switch", "--target-url", srv.URL, "--reports-dir", t.TempDir(),
+		"--load-workers", "2", "--load-image", "ghcr.io/gamedayhq/gameday:test", "--load-lead", "2s", "testdata/short-run.yaml"},
+		strings.NewReader(""), &out, &errOut)
+	if got := exitcode.Of(err); got != exitcode.Infra {
+		t.Fatalf("exit %d (%v), want 3", got, err)
+	}
+	for _, want := range []string{"start the load", "0 of 2 workers running", "kubectl -n job-load describe job load-short-run-"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	var jobs batchv1.JobList
+	if err := env.Client.List(t.Context(), &jobs, client.InNamespace(ns)); err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs.Items) != 0 {
+		t.Errorf("%d Jobs left", len(jobs.Items))
+	}
+	if objs, _ := kube.Items(t.Context(), env.Client, ns, nil); len(objs) != 0 {
+		t.Errorf("%d chaos objects: no fault may be injected without load", len(objs))
 	}
 }
