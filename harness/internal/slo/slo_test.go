@@ -1,0 +1,161 @@
+package slo_test
+
+import (
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/loki"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
+)
+
+func TestExhaustion(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	d := func(p *time.Duration) string {
+		if p == nil {
+			return "never"
+		}
+		return p.String()
+	}
+	tests := map[string]struct {
+		remaining, ratio *float64
+		want             string
+	}{
+		"a whole budget burnt at 1× lasts the window":  {f(1), f(0.001), "720h0m0s"},
+		"half a budget at 14.4× lasts 25 hours":        {f(0.5), f(0.0144), "25h0m0s"},
+		"nothing burning never runs out":               {f(0.8), f(0), "never"},
+		"an overspent budget is spent now":             {f(-0.2), f(0.01), "0s"},
+		"no data says nothing":                         {nil, f(0.01), "never"},
+		"no traffic over the hour says nothing either": {f(0.9), nil, "never"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := d(slo.Exhaustion(tt.remaining, tt.ratio, 0.001, 30*24*time.Hour)); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBurnAlertsAreTheWorkbooksTable(t *testing.T) {
+	var got []string
+	for _, a := range slo.BurnAlerts {
+		got = append(got, a.Severity+" "+a.Long+"/"+a.Short+" "+slo.Pct(a.BudgetSpent(30*24*time.Hour)))
+	}
+	want := "page 1h/5m 2%, page 6h/30m 5%, ticket 1d/2h 10%, ticket 3d/6h 10%"
+	if strings.Join(got, ", ") != want {
+		t.Errorf("got %s, want %s", strings.Join(got, ", "), want)
+	}
+}
+
+func TestQueries(t *testing.T) {
+	set, err := slo.Load("../../../slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct{ got, want string }{
+		"bad/total: rate() over the window, a missing numerator is 0": {
+			set.Find("api-availability").ErrorRatio("1h"),
+			`(sum(rate(http_server_requests_seconds_count{job="petclinic",outcome="SERVER_ERROR",uri=~"/petclinic/api/.+"}[1h])) or 0 * sum(rate(http_server_requests_seconds_count{job="petclinic",uri=~"/petclinic/api/.+"}[1h]))) / sum(rate(http_server_requests_seconds_count{job="petclinic",uri=~"/petclinic/api/.+"}[1h]))`,
+		},
+		"good/total: one minus the good ratio": {
+			set.Find("api-latency-p95").ErrorRatio("5m"),
+			`1 - ((sum(rate(http_server_requests_seconds_bucket{job="petclinic",le="0.25",uri=~"/petclinic/api/.+"}[5m])) or 0 * sum(rate(http_server_requests_seconds_count{job="petclinic",uri=~"/petclinic/api/.+"}[5m]))) / sum(rate(http_server_requests_seconds_count{job="petclinic",uri=~"/petclinic/api/.+"}[5m])))`,
+		},
+		"routes: every aggregation keeps the route label": {
+			func() string { b, _ := set.Find("write-success").RouteEvents("1h"); return b }(),
+			`sum by (uri) (sum by (uri) (rate(http_server_requests_seconds_count{job="petclinic",method=~"POST|PUT|DELETE",outcome="SERVER_ERROR"}[1h])))`,
+		},
+		"logql: the lines of the log queries counted over the window": {
+			set.Find("request-log-errors").ErrorRatio("5m"),
+			`((sum(count_over_time({app="petclinic"} | json | msg="request" | level="ERROR" [5m]))) or 0 * (sum(count_over_time({app="petclinic"} | json | msg="request" [5m])))) / (sum(count_over_time({app="petclinic"} | json | msg="request" [5m])))`,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got  %s\nwant %s", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+// A LogQL SLO is read through the Loki client; the answer is the one a
+// real Loki 3.x gave (testdata of package loki, recorded from a real Loki).
+func TestLogQLStatusThroughLoki(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "loki", "testdata", "query_instant.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/loki/api/v1/query" {
+			http.Error(w, "not found", http.StatusNotFound)
+			return
+		}
+		queries = append(queries, r.URL.Query().Get("query"))
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	lc, err := loki.New(loki.Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := slo.Load("../../../slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := set.Find("request-log-errors")
+	st, err := slo.ReadStatus(t.Context(), slo.Clients{Loki: lc}, s, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded answer is the number 2 whatever the query: an error
+	// ratio of 2 over every window (Loki computes the ratio; the client
+	// reads the number), so 1 - 2/0.005 of the budget is left.
+	if st.Source != slo.FromLoki || st.Remaining == nil || math.Abs(*st.Remaining+399) > 1e-9 || st.State != slo.StatePage {
+		t.Errorf("source %s, remaining %v, state %s; want loki, -399, page", st.Source, *st.Remaining, st.State)
+	}
+	if len(queries) != len(slo.Windows)+1 || !strings.Contains(queries[0], `count_over_time({app="petclinic"} | json | msg="request" | level="ERROR" [5m])`) {
+		t.Errorf("queries sent: %q", queries)
+	}
+	// Without Loki the SLO has no data, and the guard says so.
+	st, err = slo.ReadStatus(t.Context(), slo.Clients{}, s, time.Time{})
+	a := slo.Policy{MinRemaining: 0.25}.Admit(st, err)
+	if a.Outcome != slo.NoData || !strings.Contains(a.Detail, "no Loki configured") {
+		t.Errorf("got %s: %s", a.Outcome, a.Detail)
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, p := range []string{"testdata/good.yaml", "../../../slo/write-success.yaml", "../../../slo/api-latency.yaml", "testdata/bad/unknown-field.yaml"} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	svc, err := os.ReadFile("testdata/service.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "service.yaml"), svc, 0o644)
+		os.WriteFile(filepath.Join(dir, "slo.yaml"), data, 0o644)
+		set, err := slo.Load(dir)
+		if err == nil {
+			for _, s := range set.SLOs {
+				// A valid SLO over Prometheus generates valid rules (pretty
+				// panics on invalid PromQL).
+				s.Rules(slo.Options{})
+			}
+		}
+	})
+}
