@@ -2,7 +2,6 @@ package kube
 
 import (
 	"bufio"
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -19,9 +18,7 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
@@ -322,65 +319,4 @@ func codeOf(c load.ErrorClass) int {
 		}
 	}
 	return 0
-}
-
-// RunLoadJob creates the load Job of c, waits until it completes (or ctx
-// ends), reads every worker's log and merges them into a timeline that
-// starts at c.StartAt. The Job is deleted afterwards.
-func (e *Engine) RunLoadJob(ctx context.Context, c JobConfig) (*load.Timeline, error) {
-	job, err := LoadJob(c)
-	if err != nil {
-		return nil, err
-	}
-	if err := e.c.Client.Create(ctx, job); err != nil {
-		return nil, fmt.Errorf("create load job: %w", err)
-	}
-	defer func() {
-		dctx, cancel := waitCtx(ctx, 10*time.Second)
-		defer cancel()
-		e.c.Client.Delete(dctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)) //nolint:errcheck // its TTL removes it anyway
-	}()
-	for {
-		var cur batchv1.Job
-		if err := e.c.Client.Get(ctx, client.ObjectKeyFromObject(job), &cur); err != nil {
-			return nil, fmt.Errorf("load job %s: %w", job.Name, err)
-		}
-		if cur.Status.CompletionTime != nil || cur.Status.Failed > 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("load job %s: %w", job.Name, ctx.Err())
-		case <-time.After(time.Second):
-		}
-	}
-	var pods corev1.PodList
-	if err := e.c.Client.List(ctx, &pods, client.InNamespace(c.Namespace), client.MatchingLabels{"batch.kubernetes.io/job-name": job.Name}); err != nil {
-		return nil, fmt.Errorf("load job %s: pods: %w", job.Name, err)
-	}
-	core, err := corev1client.NewForConfig(e.c.RESTConfig)
-	if err != nil {
-		return nil, err
-	}
-	var outs []io.Reader
-	for _, p := range pods.Items {
-		b, err := core.Pods(c.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: WorkerContainer}).DoRaw(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load job %s: logs of %s: %w", job.Name, p.Name, err)
-		}
-		outs = append(outs, bytes.NewReader(b))
-	}
-	if len(outs) != c.Workers {
-		return nil, fmt.Errorf("load job %s: %d worker pods, want %d", job.Name, len(outs), c.Workers)
-	}
-	profile, err := runner.Profile(c.Load)
-	if err != nil {
-		return nil, err
-	}
-	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: c.Load.Timeout.D() + 2*time.Second, Profile: &profile})
-	if _, err := Merge(tl, outs...); err != nil {
-		return nil, fmt.Errorf("load job %s: %w", job.Name, err)
-	}
-	tl.Seal()
-	return tl, nil
 }
