@@ -9,12 +9,14 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // CRDSources are the folders of $GAMEDAY_CRDS (scripts/envtest.sh) whose
@@ -49,6 +51,8 @@ func StartAPIServer() (*APIServer, error) {
 		}
 		paths = append(paths, p)
 	}
+	// controller-runtime logs nothing we use; without a logger it warns.
+	logf.SetLogger(logr.Discard())
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true},

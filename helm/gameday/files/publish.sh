@@ -18,9 +18,12 @@ WORK="${WORK:-/work}"
 WAIT_START="${WAIT_START:-120}"
 log() { echo "[publish] $*" >&2; }
 
+# running: a live process named gameday (a zombie, state Z, has ended).
 running() {
 	for c in "$PROC"/[0-9]*/comm; do
-		[ -r "$c" ] && [ "$(cat "$c" 2>/dev/null)" = gameday ] && return 0
+		if [ ! -r "$c" ] || [ "$(cat "$c" 2>/dev/null)" != gameday ]; then continue; fi
+		state=$(sed 's/^.*) //' "${c%/comm}/stat" 2>/dev/null | cut -c1)
+		[ "$state" = Z ] || return 0
 	done
 	return 1
 }
@@ -48,6 +51,7 @@ if [ -n "${GIT_TOKEN:-}" ]; then
 	# https://user:token@host/...; the token never reaches the log.
 	url=$(printf '%s' "$GIT_REPO" | sed "s#^https://#https://${GIT_USERNAME:-git}:${GIT_TOKEN}@#")
 fi
+mkdir -p "$WORK"
 export GIT_TERMINAL_PROMPT=0 HOME="$WORK"
 git config --global user.name "gameday"
 git config --global user.email "gameday@users.noreply.github.com"

@@ -45,10 +45,21 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{/* The Roles and ClusterRoles of files/rbac/*.yaml (the harness's), as a
-list of {kind, name, rules}; when there are none, the fallback rules of the
-values. Output is JSON: include it with fromJsonArray. */}}
+list of {kind, name, rules, scope}: scope "self" for a Role in the harness's
+own namespace (that of its ServiceAccount), "target" for the others. When
+there are none, the fallback rules of the values. Output is JSON: include it
+with fromJsonArray. */}}
 {{- define "gameday.roles" -}}
 {{- $roles := list }}
+{{- $self := "gameday" }}
+{{- range $path, $_ := .Files.Glob "files/rbac/*.yaml" }}
+{{- range $doc := regexSplit "(?m)^---[ \t]*$" ($.Files.Get $path) -1 }}
+{{- $o := fromYaml $doc }}
+{{- if eq ($o.kind | default "") "ServiceAccount" }}
+{{- $self = $o.metadata.namespace | default $self }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- range $path, $_ := .Files.Glob "files/rbac/*.yaml" }}
 {{- range $doc := regexSplit "(?m)^---[ \t]*$" ($.Files.Get $path) -1 }}
 {{- $o := fromYaml $doc }}
@@ -56,12 +67,13 @@ values. Output is JSON: include it with fromJsonArray. */}}
 {{- fail (printf "%s: %s" $path $o.Error) }}
 {{- end }}
 {{- if has ($o.kind | default "") (list "Role" "ClusterRole") }}
-{{- $roles = append $roles (dict "kind" $o.kind "name" $o.metadata.name "rules" $o.rules) }}
+{{- $scope := ternary "self" "target" (eq ($o.metadata.namespace | default "") $self) }}
+{{- $roles = append $roles (dict "kind" $o.kind "name" $o.metadata.name "rules" $o.rules "scope" $scope) }}
 {{- end }}
 {{- end }}
 {{- end }}
 {{- if not $roles }}
-{{- $roles = list (dict "kind" "Role" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackRules) (dict "kind" "ClusterRole" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackClusterRules) }}
+{{- $roles = list (dict "kind" "Role" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackRules "scope" "target") (dict "kind" "ClusterRole" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackClusterRules) }}
 {{- end }}
 {{- toJson $roles }}
 {{- end }}
@@ -72,6 +84,9 @@ values. Output is JSON: include it with fromJsonArray. */}}
 {{- if not ($.Files.Get (printf "files/experiments/suites/%s.yaml" .suite)) }}
 {{- fail (printf "schedules: suite %q is not in experiments/suites/ (files/experiments/suites/%s.yaml)" .suite .suite) }}
 {{- end }}
+{{- end }}
+{{- if not (has .Values.target.namespace .Values.rbac.targetNamespaces) }}
+{{- fail (printf "target.namespace: %q is not in rbac.targetNamespaces (the harness could not act there)" .Values.target.namespace) }}
 {{- end }}
 {{- if and .Values.externalSecret.enabled (not .Values.publish.enabled) }}
 {{- fail "externalSecret.enabled: needs publish.enabled (the git credentials are only for publishing)" }}
