@@ -161,9 +161,14 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 	if s.Source == SourcePrometheus {
 		// How far back the data goes: at a 10m resolution over the window,
 		// else (data younger than that) 10s over a day, 1s over an hour.
-		for _, r := range [][2]string{{s.Window.Text, "10m"}, {"1d", "10s"}, {"1h", "1s"}} {
-			if v, err := q(fmt.Sprintf("time() - min_over_time(timestamp(%s)[%s:%s])", s.Total, r[0], r[1])); err == nil {
-				st.DataSpan = time.Duration(v * float64(time.Second)).Round(time.Second)
+		// A coarse step is trusted only over several of its steps.
+		for _, r := range []struct {
+			over string
+			step time.Duration
+		}{{s.Window.Text, 10 * time.Minute}, {"1d", 10 * time.Second}, {"1h", time.Second}} {
+			v, err := q(fmt.Sprintf("time() - min_over_time(timestamp(%s)[%s:%s])", s.Total, r.over, promDuration(r.step)))
+			if d := time.Duration(v * float64(time.Second)).Round(time.Second); err == nil && (d >= 6*r.step || r.step == time.Second) {
+				st.DataSpan = d
 				break
 			}
 		}
@@ -271,4 +276,12 @@ func routes(ctx context.Context, c *prom.Client, s *SLO, at time.Time) []Route {
 		out = out[:5]
 	}
 	return out
+}
+
+// promDuration writes d as a PromQL duration (10m, 10s).
+func promDuration(d time.Duration) string {
+	if d%time.Minute == 0 {
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
 }
