@@ -156,7 +156,13 @@ func Load(paths ...string) (*Set, error) {
 			case KindSLI:
 				var o SLIObject
 				if d.Decode(&o) && header(d, o.APIVersion, o.Metadata, seen, kind) {
+					// Its errors are reported here, in its own document; an
+					// SLO referring to a broken SLI says nothing more.
+					indicator(d, []any{"spec"}, &o.Spec, &SLO{})
 					slis[o.Metadata.Name] = &o
+					if d.Errors() != nil {
+						slis[o.Metadata.Name] = nil
+					}
 				}
 			case KindService:
 				var o ServiceObject
@@ -312,14 +318,15 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 		ip = append(ip, "spec")
 	default:
 		ref, ok := slis[sp.IndicatorRef]
+		if ok && ref == nil {
+			return nil // the SLI's own errors are reported
+		}
 		if !ok {
 			d.Errorf([]any{"spec", "indicatorRef"}, "unknown SLI %q: define it (kind: SLI) in a file of the same directory; known: %s", sp.IndicatorRef, orNone(sortedKeys(slis)))
 			break
 		}
-		sli = &ref.Spec
 		out.Indicator, out.IndicatorText = ref.Metadata.Name, cmpOr(ref.Metadata.DisplayName, ref.Spec.Description)
-		// Errors in the referenced SLI are reported at the reference.
-		ip = []any{"spec", "indicatorRef"}
+		fill(&ref.Spec, out) // checked with its own document
 	}
 	if sli != nil {
 		indicator(d, ip, sli, out)
@@ -434,11 +441,17 @@ func indicator(d *spec.Document, p []any, s *SLISpec, out *SLO) {
 			d.Errorf(qp, "%s", err)
 		}
 	}
-	out.Source, out.Total = src, strings.TrimSpace(rm.Total.MetricSource.Spec.Query)
-	if numKey == "good" {
-		out.Good = strings.TrimSpace(num.MetricSource.Spec.Query)
+	fill(s, out)
+}
+
+// fill copies a checked indicator's source and queries into out.
+func fill(s *SLISpec, out *SLO) {
+	rm := s.RatioMetric
+	out.Source, out.Total = rm.Total.MetricSource.Type, strings.TrimSpace(rm.Total.MetricSource.Spec.Query)
+	if rm.Good != nil {
+		out.Good = strings.TrimSpace(rm.Good.MetricSource.Spec.Query)
 	} else {
-		out.Bad = strings.TrimSpace(num.MetricSource.Spec.Query)
+		out.Bad = strings.TrimSpace(rm.Bad.MetricSource.Spec.Query)
 	}
 }
 
