@@ -15,12 +15,36 @@
 #      out/petclinic-image.oci.tar (an OCI image layout, tarred), validate
 #      both, and run the binary taken back out of the image.
 #
-# Env: IMAGE (name in the tarball, default ghcr.io/gamedayhq/petclinic), VERSION, COMMIT.
+# The gameday CLI image (the CronJobs of helm/gameday, the harness's load
+# workers) is built the same way from harness/cmd/gameday: `scripts/image.sh
+# gameday` writes out/gameday-image{.tar,.oci.tar}. With no argument both
+# images are built.
+#
+# Usage: scripts/image.sh [petclinic|gameday]
+# Env: IMAGE (name in the tarball, default ghcr.io/gamedayhq/<app>), VERSION, COMMIT.
 # Reproducible: timestamps come from SOURCE_DATE_EPOCH, by default the commit time.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$GAMEDAY_ROOT"
+
+if [ $# -eq 0 ]; then
+	"$0" petclinic
+	"$0" gameday
+	exit
+fi
+app="$1"
+case "$app" in
+petclinic)
+	description="Spring PetClinic in Go, the system under test of gameday"
+	source_dir=petclinic
+	;;
+gameday)
+	description="gameday: chaos game days against PetClinic, judged by SLOs"
+	source_dir=harness
+	;;
+*) die "usage: $0 [petclinic|gameday]" ;;
+esac
 
 "$GAMEDAY_ROOT/scripts/tools.sh" crane
 crane="$GAMEDAY_BIN/crane"
@@ -33,10 +57,10 @@ export VERSION COMMIT
 created="$(date -u -d "@$SOURCE_DATE_EPOCH" +%Y-%m-%dT%H:%M:%SZ)"
 arch="$(go env GOARCH)"
 uid=65532
-IMAGE="${IMAGE:-ghcr.io/gamedayhq/petclinic}"
+IMAGE="${IMAGE:-ghcr.io/gamedayhq/$app}"
 
 out="$GAMEDAY_ROOT/out"
-work="$out/image-build"
+work="$out/image-build-$app"
 rm -rf "$work" && mkdir -p "$work/rootfs"
 registry_pid=""
 cleanup() {
@@ -44,8 +68,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "1/4 binary"
-GOARCH="$arch" scripts/build.sh "$work/rootfs/usr/local/bin/petclinic"
+log "1/4 binary ($app)"
+if [ "$app" = petclinic ]; then
+	GOARCH="$arch" scripts/build.sh "$work/rootfs/usr/local/bin/petclinic"
+else
+	(cd harness && CGO_ENABLED=0 GOARCH="$arch" go build -trimpath \
+		-ldflags "-s -w -X github.com/gamedayhq/gameday/harness/internal/cli.Version=$VERSION" \
+		-o "$work/rootfs/usr/local/bin/gameday" ./cmd/gameday)
+fi
 
 log "2/4 layer"
 root="$work/rootfs"
@@ -56,7 +86,7 @@ printf 'root:x:0:\nnonroot:x:%d:\n' "$uid" >"$root/etc/group"
 cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
 find "$root" -type d -exec chmod 0755 {} +
 find "$root" -type f -exec chmod 0644 {} +
-chmod 0555 "$root/usr/local/bin/petclinic"
+chmod 0555 "$root/usr/local/bin/$app"
 chmod 1777 "$root/tmp"
 chmod 0700 "$root/home/nonroot"
 
@@ -76,30 +106,31 @@ registry_pid=$!
 port_of_registry() { sed -n 's/.*serving on port \([0-9][0-9]*\).*/\1/p' "$work/registry.log"; }
 wait_for 10 grep -q 'serving on port' "$work/registry.log" || die "crane registry did not start: $(cat "$work/registry.log")"
 reg="127.0.0.1:$(port_of_registry)"
-repo="$reg/gamedayhq/petclinic"
+repo="$reg/gamedayhq/$app"
 
 "$crane" append --oci-empty-base -f "$layer" -t "$repo:layer" >/dev/null 2>&1
 source_url="https://github.com/gamedayhq/gameday"
 labels=(
-	org.opencontainers.image.title=petclinic
-	"org.opencontainers.image.description=Spring PetClinic in Go, the system under test of gameday"
+	"org.opencontainers.image.title=$app"
+	"org.opencontainers.image.description=$description"
 	"org.opencontainers.image.source=$source_url"
-	"org.opencontainers.image.url=$source_url/tree/main/petclinic"
+	"org.opencontainers.image.url=$source_url/tree/main/$source_dir"
 	"org.opencontainers.image.version=$VERSION"
 	"org.opencontainers.image.revision=$COMMIT"
 	"org.opencontainers.image.created=$created"
 )
-mutate=(--entrypoint /usr/local/bin/petclinic --user "$uid:$uid" --workdir /home/nonroot
+mutate=(--entrypoint "/usr/local/bin/$app" --user "$uid:$uid" --workdir /home/nonroot
 	--env PATH=/usr/local/bin:/usr/bin:/bin --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
-	--env PORT=8080 --exposed-ports 8080/tcp --set-platform "linux/$arch")
+	--set-platform "linux/$arch")
+if [ "$app" = petclinic ]; then mutate+=(--env PORT=8080 --exposed-ports 8080/tcp); fi
 for l in "${labels[@]}"; do mutate+=(--label "$l" --annotation "$l"); done
 "$crane" mutate "$repo:layer" "${mutate[@]}" -t "$repo:$VERSION" >/dev/null 2>&1
 "$crane" validate --remote "$repo:$VERSION" >&2
 digest="$("$crane" digest "$repo:$VERSION")"
 
 log "4/4 tarballs"
-tarball="$out/petclinic-image.tar"
-oci_tar="$out/petclinic-image.oci.tar"
+tarball="$out/$app-image.tar"
+oci_tar="$out/$app-image.oci.tar"
 rm -rf "$tarball" "$oci_tar" "$work/oci"
 # A no-op mutate writes the tarball under the image's public name instead of
 # the throwaway loopback one; the image config must not change
@@ -115,16 +146,16 @@ grep -q "\"Config\":\"$config_digest\"" <(tar -xOf "$tarball" manifest.json) || 
 [ "$("$crane" digest "$repo:roundtrip")" = "$digest" ] || die "OCI layout does not round-trip to $digest"
 
 # The image's own binary runs and carries the stamped version.
-"$crane" export "$repo:$VERSION" - | tar -xOf - usr/local/bin/petclinic >"$work/petclinic-from-image"
-chmod +x "$work/petclinic-from-image"
-ver_line="$("$work/petclinic-from-image" --version)"
+"$crane" export "$repo:$VERSION" - | tar -xOf - "usr/local/bin/$app" >"$work/$app-from-image"
+chmod +x "$work/$app-from-image"
+ver_line="$("$work/$app-from-image" --version)"
 
 config="$("$crane" config "$repo:$VERSION")"
 rm -rf "$work"
 cat <<EOF
 image:    $IMAGE:$VERSION ($digest)
-tarball:  out/petclinic-image.tar ($(du -h "$tarball" | cut -f1); crane validate --tarball ok; for docker load -i)
-oci:      out/petclinic-image.oci.tar ($(du -h "$oci_tar" | cut -f1), OCI layout; round-trips to the same digest)
+tarball:  out/$app-image.tar ($(du -h "$tarball" | cut -f1); crane validate --tarball ok; for docker load -i)
+oci:      out/$app-image.oci.tar ($(du -h "$oci_tar" | cut -f1), OCI layout; round-trips to the same digest)
 binary:   $ver_line
 config:   $config
 EOF
