@@ -56,6 +56,7 @@ func get(t *testing.T, ref string) (client.Object, error) {
 // two pods of the zone; Observe counts ready pods per zone; Recover deletes
 // the object and returns once the finalizer let it go.
 func TestInjectObserveRecover(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "lifecycle"
 	build(t, petclinic(ns))
@@ -128,6 +129,7 @@ func TestInjectObserveRecover(t *testing.T) {
 // TestAbortPausesThenDeletes: Abort sets the pause annotation first (Chaos
 // Mesh recovers a paused chaos at once), then deletes the object.
 func TestAbortPausesThenDeletes(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "abort"
 	build(t, petclinic(ns))
@@ -158,6 +160,7 @@ func TestAbortPausesThenDeletes(t *testing.T) {
 // TestInjectNotConfirmedTimesOut: without Chaos Mesh confirming, Inject
 // gives up after InjectTimeout, deletes the object and says why.
 func TestInjectNotConfirmedTimesOut(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "timeout"
 	build(t, petclinic(ns))

@@ -48,6 +48,7 @@ func childMain() int {
 // with no harness alive; then `gameday cleanup --target kubernetes`
 // deletes it.
 func TestKilledHarnessLeavesOnlyBoundedObjects(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "killed-run"
 	build(t, petclinic(ns))

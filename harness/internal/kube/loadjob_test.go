@@ -29,6 +29,7 @@ import (
 // envtest (no kubelet): what the workers do is tested below, for real,
 // against a local server.
 func TestLoadJobIsAcceptedAndSplitsTheRate(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "load-job"
 	build(t, petclinic(ns))
@@ -68,6 +69,7 @@ func TestLoadJobIsAcceptedAndSplitsTheRate(t *testing.T) {
 // would, and merges their output into one timeline: every request is
 // counted once, the seconds line up, the quantiles survive the 2 % buckets.
 func TestWorkersMergeIntoOneTimeline(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	var served, failedServed atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		served.Add(1)
@@ -155,6 +157,7 @@ func TestLoadWorkerCommand(t *testing.T) {
 // Job's pod logs stream); the live merge fills the timeline in order while
 // they run and ends with every request counted.
 func TestMergeLive(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { served.Add(1) }))
 	defer srv.Close()

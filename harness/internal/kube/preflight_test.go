@@ -47,6 +47,7 @@ func prodSafe(t *testing.T, name string) string {
 // message says what to fix. Nothing is injected: no chaos object exists
 // afterwards.
 func TestPreflightRefusals(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	kc := kubeconfig(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
@@ -162,6 +163,7 @@ func slicesDelete(args []string, flag, value string) []string {
 // TestPreflightProdAllowed: a prod-safe experiment with --allow-prod passes
 // the production check, and the report's checks say so.
 func TestPreflightProdAllowed(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "prod-ok"
 	build(t, withLabels(petclinic(ns), map[string]string{"environment": "production"}))

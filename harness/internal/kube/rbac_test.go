@@ -28,6 +28,7 @@ const rbacDir = "../../deploy/rbac"
 // denied in a namespace the Role does not cover, as are writes outside
 // its purpose.
 func TestShippedRBAC(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()

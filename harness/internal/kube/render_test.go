@@ -37,6 +37,7 @@ func committedExperiments(t *testing.T) []*spec.Experiment {
 // engine's preflight, whose last check is a server-side dry run of every
 // object, then creates the objects for real and reads them back.
 func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "render"
 	build(t, petclinic(ns))
@@ -136,6 +137,7 @@ func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
 // or one this engine cannot honour, is an error naming the experiment and
 // the field.
 func TestInvalidFaultIsAClearError(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "invalid"
 	build(t, petclinic(ns))

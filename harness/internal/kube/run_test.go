@@ -50,6 +50,7 @@ func runCLI(t *testing.T, ns string, extra ...string) (error, *report.Report, st
 // Chaos Mesh's Apply event and recovered by deletion, the ready replicas
 // per zone in the report's observations.
 func TestRunOnKubernetes(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "short-run"
 	build(t, petclinic(ns))
@@ -101,6 +102,7 @@ func TestRunOnKubernetes(t *testing.T) {
 // TestKillSwitchAbortsARun engages the kill switch while a run's fault is
 // injected: the run aborts (exit 4), its fault paused then deleted.
 func TestKillSwitchAbortsARun(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "kill-switch"
 	build(t, petclinic(ns))
@@ -133,6 +135,7 @@ func TestKillSwitchAbortsARun(t *testing.T) {
 // ever runs (no Job controller, no kubelet), so the run stops before any
 // fault as inconclusive (exit 3), says what to check, and deletes the Job.
 func TestLoadJobWorkersThatNeverStart(t *testing.T) {
+	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
 	ns := "job-load"
 	build(t, petclinic(ns))
