@@ -83,16 +83,16 @@ func Collect(root string) (*Report, []error) {
 		name := fmt.Sprintf("%s %s", relPath(root, rel.Chart), relPath(rel.Chart, rel.Values[0]))
 		if _, err := Lint(rel); err != nil {
 			errs = append(errs, err)
-			r.logf("%-44s helm lint --strict: FAILED", name)
+			r.logf("%-56s helm lint --strict: FAILED", name)
 			continue
 		}
 		objs, err := Render(rel)
 		if err != nil {
 			errs = append(errs, err)
-			r.logf("%-44s render: FAILED", name)
+			r.logf("%-56s render: FAILED", name)
 			continue
 		}
-		r.logf("%-44s lint ok, %2d objects: %s", name, len(objs), Summary(objs))
+		r.logf("%-56s lint ok, %2d objects: %s", name, len(objs), Summary(objs))
 		r.Groups = append(r.Groups, Group{Name: name, Objects: objs})
 	}
 	for _, u := range UpstreamCharts {
@@ -105,12 +105,12 @@ func Collect(root string) (*Report, []error) {
 		objs, err := Render(Release{Chart: filepath.Join(dir, u.Dir), Name: u.Name, Namespace: u.Namespace, Values: []string{filepath.Join(root, u.Values)}})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			r.logf("%-44s render: FAILED", name)
+			r.logf("%-56s render: FAILED", name)
 			continue
 		}
 		// The CRDs are installed already, from the same upstream sources.
 		kept, skipped := withoutKinds(objs, "CustomResourceDefinition")
-		r.logf("%-44s rendered, %2d objects (+%d CRDs): %s", name, len(kept), skipped, Summary(kept))
+		r.logf("%-56s rendered, %2d objects (+%d CRDs): %s", name, len(kept), skipped, Summary(kept))
 		r.Groups = append(r.Groups, Group{Name: name, Objects: kept, Skipped: map[string]int{"CRDs installed from upstream": skipped}})
 	}
 	argo, err := LoadArgo(root)
@@ -123,7 +123,7 @@ func Collect(root string) (*Report, []error) {
 		if len(cerrs) > 0 {
 			state = fmt.Sprintf("%d problems", len(cerrs))
 		}
-		r.logf("%-44s %2d objects: %s; %d Applications (written and generated): sources and destinations %s",
+		r.logf("%-56s %2d objects: %s; %d Applications (written and generated): sources and destinations %s",
 			"argocd/", len(argo.Objects), Summary(argo.Objects), len(argo.Apps), state)
 		generated := make([]Object, 0, len(argo.Apps))
 		for _, a := range argo.Apps {
@@ -140,7 +140,7 @@ func Collect(root string) (*Report, []error) {
 			errs = append(errs, err)
 		} else {
 			setNamespace(objs, "monitoring")
-			r.logf("%-44s %2d objects: %s", dir+"/", len(objs), Summary(objs))
+			r.logf("%-56s %2d objects: %s", dir+"/", len(objs), Summary(objs))
 			r.Groups = append(r.Groups, Group{Name: dir + "/", Objects: objs})
 		}
 	}
@@ -156,7 +156,7 @@ func Collect(root string) (*Report, []error) {
 			continue
 		}
 		setNamespace(objs, "monitoring")
-		r.logf("%-44s %2d objects: %s", dir+"/ (kustomize)", len(objs), Summary(objs))
+		r.logf("%-56s %2d objects: %s", dir+"/ (kustomize)", len(objs), Summary(objs))
 		r.Groups = append(r.Groups, Group{Name: dir + "/ (kustomize)", Objects: objs})
 	}
 	return r, errs

@@ -74,7 +74,7 @@ func run(args []string, out io.Writer) error {
 		if len(e) > 0 {
 			state = fmt.Sprintf("%d REJECTED", len(e))
 		}
-		fmt.Fprintf(out, "dry-run %-44s %3d objects %s\n", g.Name, len(g.Objects), state)
+		fmt.Fprintf(out, "dry-run %-56s %3d objects %s\n", g.Name, len(g.Objects), state)
 		total += len(g.Objects)
 	}
 	fmt.Fprintf(out, "server-side dry-run (dryRun=All, fieldValidation=Strict): %d objects in %.1fs\n", total, time.Since(start).Seconds())
