@@ -5,7 +5,8 @@
 #   1. synced copies: helm/petclinic/files/prometheus-rules/ equals
 #      monitoring/prometheus/rules/_gen/*.yml; helm/gameday/files/experiments/
 #      equals experiments/{*.yaml,suites/*.yaml}; helm/gameday/files/rbac/
-#      equals harness/deploy/rbac/*.yaml (a chart cannot read outside itself);
+#      equals harness/deploy/rbac/*.yaml, helm/gameday/files/slo/ equals
+#      slo/*.yaml (a chart cannot read outside itself);
 #   2. helm lint --strict and render of every chart with each ci/*-values.yaml
 #      (helm v3.22 as a library: helm/validate/cmd/platformcheck), the Chaos
 #      Mesh and External Secrets charts (from their Go modules) rendered with
@@ -34,6 +35,7 @@ SYNCS=(
 	"helm/gameday/files/experiments experiments *.yaml"
 	"helm/gameday/files/experiments/suites experiments/suites *.yaml"
 	"helm/gameday/files/rbac harness/deploy/rbac *.yaml"
+	"helm/gameday/files/slo slo *.yaml"
 )
 
 # files_in DIR PATTERN: the matching file names in DIR (not recursive), sorted.

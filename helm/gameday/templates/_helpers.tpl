@@ -88,6 +88,9 @@ with fromJsonArray. */}}
 {{- if not (has .Values.target.namespace .Values.rbac.targetNamespaces) }}
 {{- fail (printf "target.namespace: %q is not in rbac.targetNamespaces (the harness could not act there)" .Values.target.namespace) }}
 {{- end }}
+{{- if and .Values.sloGuard.enabled (not (.Files.Glob "files/slo/*.yaml")) }}
+{{- fail "sloGuard.enabled: files/slo/ holds no SLO spec (scripts/platform-check.sh fix copies slo/)" }}
+{{- end }}
 {{- if and .Values.externalSecret.enabled (not .Values.publish.enabled) }}
 {{- fail "externalSecret.enabled: needs publish.enabled (the git credentials are only for publishing)" }}
 {{- end }}
