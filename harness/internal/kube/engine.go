@@ -101,9 +101,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 		rerr := e.Abort(ctx, in)
 		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
 	}
-	// Chaos Mesh's event timestamps have a precision of one second: an
-	// Apply event is never earlier than the object.
-	in.Injected, in.Targets = latest(st.applied, created), st.targets
+	in.Injected, in.Targets = latest(confirmed(st.applied, st.seen), created), st.targets
 	return in, nil
 }
 
@@ -111,6 +109,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 type status struct {
 	selected, injected, recovered, paused bool
 	applied, recoveredAt                  time.Time // earliest Apply, latest Recover
+	seen                                  time.Time // when gameday read this status
 	targets                               []string
 	failures                              []string
 	reasons                               []string
@@ -186,9 +185,7 @@ func (e *Engine) awaitInjected(ctx context.Context, obj client.Object) (status, 
 		}
 		last = readStatus(o.(v1alpha1.StatefulObject).GetStatus())
 		if last.injected {
-			if last.applied.IsZero() {
-				last.applied = time.Now()
-			}
+			last.seen = time.Now()
 			return last, nil
 		}
 		select {
@@ -259,6 +256,7 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 	var before status
 	if o, err := newLike(obj); err == nil && e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o) == nil {
 		before = readStatus(o.(v1alpha1.StatefulObject).GetStatus())
+		before.seen = time.Now()
 	}
 	deleted := time.Now()
 	err := e.c.Client.Delete(ctx, obj, client.PropagationPolicy("Background"))
@@ -277,13 +275,10 @@ func (e *Engine) remove(ctx context.Context, obj client.Object, pause bool) (tim
 		err = e.c.Client.Get(ctx, client.ObjectKeyFromObject(obj), o)
 		switch {
 		case apierrors.IsNotFound(err):
-			switch {
-			case before.recovered && !before.recoveredAt.IsZero():
-				return before.recoveredAt, nil
-			case !last.recoveredAt.IsZero(): // one-second precision: not before the delete
-				return latest(last.recoveredAt, deleted), nil
+			if before.recovered {
+				return confirmed(before.recoveredAt, before.seen), nil
 			}
-			return time.Now(), nil
+			return latest(confirmed(last.recoveredAt, time.Now()), deleted), nil
 		case err != nil && ctx.Err() == nil:
 			return time.Time{}, fmt.Errorf("read %s: %w", Ref(obj), err)
 		case err == nil:
@@ -355,6 +350,20 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 		}
 	}
 	return did, errors.Join(errs...)
+}
+
+// confirmed is when an event stamped at (to the second: Chaos Mesh's
+// metav1.Time) and seen by gameday at seen surely happened: the earlier of
+// the end of its second and the time it was seen. Judging from then on
+// never counts a fault before it was in place.
+func confirmed(at, seen time.Time) time.Time {
+	if at.IsZero() {
+		return seen
+	}
+	if end := at.Add(time.Second); end.Before(seen) {
+		return end
+	}
+	return seen
 }
 
 // latest is the later of a and b.

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -45,8 +46,9 @@ type Controller struct {
 	Ignore     func(client.Object) bool
 	Poll       time.Duration
 
-	mu  sync.Mutex
-	log []string
+	mu    sync.Mutex
+	log   []string
+	first map[types.UID]time.Time // when the controller first saw each object
 }
 
 // Log is what the controller did, in order ("inject PodChaos/ns/name 2 pods").
@@ -153,7 +155,7 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			c.logf("recover %s (%s)", ref, why)
 		}
 	case len(st.Experiment.Records) == 0 && !cond(st, v1alpha1.ConditionAllInjected):
-		if now.Sub(obj.GetCreationTimestamp().Time) < c.Delay || (c.Ignore != nil && c.Ignore(obj)) {
+		if now.Sub(c.firstSeen(obj)) < c.Delay || (c.Ignore != nil && c.Ignore(obj)) {
 			return
 		}
 		pods, err := c.selectPods(ctx, obj)
@@ -183,6 +185,22 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			c.logf("inject %s %d pods", ref, len(pods))
 		}
 	}
+}
+
+// firstSeen is when the controller first saw obj (creation timestamps
+// are to the second).
+func (c *Controller) firstSeen(obj client.Object) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.first == nil {
+		c.first = map[types.UID]time.Time{}
+	}
+	t, ok := c.first[obj.GetUID()]
+	if !ok {
+		t = time.Now()
+		c.first[obj.GetUID()] = t
+	}
+	return t
 }
 
 func recoverAll(st *v1alpha1.ChaosStatus, now metav1.Time, paused bool) {
