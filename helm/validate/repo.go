@@ -6,7 +6,8 @@ import (
 	"sort"
 )
 
-// CIReleases lists every chart in root/helm with each of its
+// CIReleases lists every chart in root/helm with its own values.yaml (what
+// `helm install` and `helm lint` use without -f) and each of its
 // ci/*-values.yaml scenarios, released under the chart's name into a
 // namespace of the same name.
 func CIReleases(root string) ([]Release, error) {
@@ -24,6 +25,7 @@ func CIReleases(root string) ([]Release, error) {
 			return nil, err
 		}
 		sort.Strings(scenarios)
+		rs = append(rs, Release{Chart: dir, Name: name, Namespace: name, Values: []string{filepath.Join(dir, "values.yaml")}})
 		for _, v := range scenarios {
 			rs = append(rs, Release{Chart: dir, Name: name, Namespace: name, Values: []string{v}})
 		}
