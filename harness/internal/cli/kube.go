@@ -104,6 +104,9 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
 	if t.prometheus == "" && slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL }) {
 		return t, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
 	}
+	if n := c.Int(flagLoadWorkers); n > 0 && c.String(flagLoadImage) == "" {
+		return t, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
+	}
 	en, err := kubeEngine(c, k.Namespace, k.Deployment, k.Selector)
 	if err != nil {
 		return t, err
@@ -111,9 +114,6 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
 	t.engine = en
 	t.watches = append(t.watches, en.KillSwitchWatch(0))
 	if n := c.Int(flagLoadWorkers); n > 0 {
-		if c.String(flagLoadImage) == "" {
-			return t, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
-		}
 		jl := &kube.JobLoad{Engine: en, Lead: c.Duration(flagLoadLead), Job: kube.JobConfig{
 			Namespace: k.Namespace, Experiment: e.Metadata.Name, Image: c.String(flagLoadImage), Workers: n,
 			Target: cmpOr(c.String(flagLoadTarget), t.url), Load: e.Spec.Load,
