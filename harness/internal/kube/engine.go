@@ -59,7 +59,7 @@ func offline(namespace string) *Renderer {
 // Validate may be called.
 func Offline(namespace string) *Engine {
 	c := Config{Namespace: namespace}
-	c.defaults() //nolint:errcheck // only the missing client fails
+	_ = c.defaults() // only the missing client fails
 	return &Engine{c: c}
 }
 

@@ -63,7 +63,7 @@ func (j *JobLoad) Start(ctx context.Context, p load.Plan) (runner.LoadRun, error
 	remove := func() {
 		dctx, cancel := waitCtx(ctx, 10*time.Second)
 		defer cancel()
-		cl.Delete(dctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)) //nolint:errcheck // its deadline and TTL end it anyway
+		_ = cl.Delete(dctx, job, client.PropagationPolicy(metav1.DeletePropagationBackground)) // its deadline and TTL end it anyway
 	}
 	pods, err := j.awaitPods(ctx, job, c.StartAt)
 	if err != nil {

@@ -48,6 +48,13 @@ type JobConfig struct {
 	StartAt time.Time
 }
 
+// MaxLoadWorkers bounds the workers of a load Job.
+const MaxLoadWorkers = 1000
+
+// maxLineRequests bounds the requests of one journey in one second of one
+// worker's output (a worker sends at most spec.MaxRate per second).
+const maxLineRequests = 10 * spec.MaxRate
+
 // WorkerContainer is the name of the worker container.
 const WorkerContainer = "load-worker"
 
@@ -73,14 +80,14 @@ func SplitLoad(l spec.Load, n int) spec.Load {
 
 // LoadJob is the indexed Job of c's workers.
 func LoadJob(c JobConfig) (*batchv1.Job, error) {
-	if c.Workers < 1 {
-		return nil, fmt.Errorf("load job: %d workers", c.Workers)
+	if c.Workers < 1 || c.Workers > MaxLoadWorkers {
+		return nil, fmt.Errorf("load job: %d workers: want 1 to %d", c.Workers, MaxLoadWorkers)
 	}
 	part, err := json.Marshal(SplitLoad(c.Load, c.Workers))
 	if err != nil {
 		return nil, err
 	}
-	n := int32(c.Workers)
+	n := int32(c.Workers) // #nosec G115 -- bounded by MaxLoadWorkers above
 	deadline := int64(time.Until(c.StartAt).Seconds() + c.Load.Duration.D().Seconds() + c.Load.Timeout.D().Seconds() + 60)
 	labels := map[string]string{LabelManagedBy: ManagedBy, LabelRunID: RunLabel(c.RunID), LabelExperiment: c.Experiment, "app.kubernetes.io/component": "load-worker"}
 	return &batchv1.Job{
@@ -182,8 +189,8 @@ func RunWorker(ctx context.Context, c WorkerConfig, w io.Writer) error {
 	}
 	start := time.Now()
 	run, err := load.Start(ctx, load.Plan{
-		Target: c.Target, Profile: profile, Mix: runner.Mix(c.Load), RunID: c.RunID, Seed: uint64(c.Index + 1),
-		Timeout: timeout, MaxWorkers: uint64(c.Load.MaxWorkers),
+		Target: c.Target, Profile: profile, Mix: runner.Mix(c.Load), RunID: c.RunID, Seed: uint64(max(c.Index, 0)) + 1, // #nosec G115 -- not negative
+		Timeout: timeout, MaxWorkers: uint64(max(c.Load.MaxWorkers, 1)), // #nosec G115 -- positive
 		OnRecord: func(r load.Record) {
 			s := int(max(r.At.Sub(start), 0) / time.Second)
 			mu.Lock()
@@ -280,6 +287,13 @@ func addSecond(tl *load.Timeline, ws WorkerSecond) error {
 	sec := tl.Start().Add(time.Duration(ws.Second) * time.Second)
 	for _, name := range slices.Sorted(maps.Keys(ws.Journeys)) {
 		j := ws.Journeys[name]
+		n := j.Successes + j.Canceled
+		for _, c := range j.Errors {
+			n += c
+		}
+		if n > maxLineRequests {
+			return fmt.Errorf("worker %d second %d journey %s: %d requests in one second: not a worker's output", ws.Worker, ws.Second, name, n)
+		}
 		var classes []load.ErrorClass
 		for range j.Successes {
 			classes = append(classes, "")
@@ -298,11 +312,12 @@ func addSecond(tl *load.Timeline, ws WorkerSecond) error {
 		if len(lats) != len(classes) {
 			return fmt.Errorf("worker %d second %d journey %s: %d latencies for %d requests", ws.Worker, ws.Second, name, len(lats), len(classes))
 		}
-		total := time.Duration(len(classes) + int(j.Canceled))
+		canceled := int(j.Canceled) // #nosec G115 -- bounded by maxLineRequests
+		total := time.Duration(len(classes) + canceled)
 		for i, c := range classes {
 			tl.Add(load.Record{At: sec.Add(time.Duration(i) * time.Second / total), Latency: lats[i], Class: c, Journey: name, Code: codeOf(c)})
 		}
-		for i := range int(j.Canceled) {
+		for i := range canceled {
 			tl.Add(load.Record{At: sec.Add(time.Duration(len(classes)+i) * time.Second / total), Class: load.ClassCanceled, Journey: name})
 		}
 	}

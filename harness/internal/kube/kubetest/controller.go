@@ -140,7 +140,7 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 	case !controllerutil.ContainsFinalizer(obj, kube.FinalizerChaosMesh):
 		controllerutil.AddFinalizer(obj, kube.FinalizerChaosMesh)
 		st.Experiment.DesiredPhase = v1alpha1.RunningPhase
-		c.Client.Update(ctx, obj)
+		_ = c.Client.Update(ctx, obj) // retried at the next poll
 	case obj.GetAnnotations()[v1alpha1.PauseAnnotationKey] == "true" || expired(obj, now.Time):
 		if cond(st, v1alpha1.ConditionAllRecovered) {
 			return
@@ -166,7 +166,7 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			if cond(st, v1alpha1.ConditionSelected) || len(st.Conditions) == 0 {
 				setCond(st, v1alpha1.ConditionSelected, false, "no pod matches the selector")
 				setCond(st, v1alpha1.ConditionAllInjected, false, "")
-				c.Client.Update(ctx, obj)
+				_ = c.Client.Update(ctx, obj) // retried at the next poll
 			}
 			return
 		}

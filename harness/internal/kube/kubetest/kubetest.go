@@ -75,7 +75,7 @@ func Start() (*Env, error) {
 	}
 	c, err := kube.NewClient(cfg)
 	if err != nil {
-		env.Stop()
+		_ = env.Stop()
 		return nil, err
 	}
 	return &Env{Env: env, Config: cfg, Client: c, Started: time.Since(t0)}, nil
@@ -148,7 +148,7 @@ func Build(ctx context.Context, c client.Client, cl Cluster) error {
 	if err := c.Create(ctx, ns); err != nil {
 		return fmt.Errorf("namespace: %w", err)
 	}
-	replicas := int32(len(cl.Zones) * cl.PerZone)
+	replicas := int32(len(cl.Zones) * cl.PerZone) // #nosec G115 -- a test cluster
 	for _, z := range cl.Zones {
 		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName(z), Labels: map[string]string{spec.ZoneLabel: z, "kubernetes.io/hostname": NodeName(z)}}}
 		if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -246,7 +246,7 @@ func Apply(ctx context.Context, c client.Client, dir string) ([]string, error) {
 	}
 	var created []string
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, err := os.ReadFile(f) // #nosec G304 -- manifests of the repository
 		if err != nil {
 			return created, err
 		}
