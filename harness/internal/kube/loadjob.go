@@ -287,12 +287,25 @@ func addSecond(tl *load.Timeline, ws WorkerSecond) error {
 	sec := tl.Start().Add(time.Duration(ws.Second) * time.Second)
 	for _, name := range slices.Sorted(maps.Keys(ws.Journeys)) {
 		j := ws.Journeys[name]
-		n := j.Successes + j.Canceled
+		n, ok := j.Successes, j.Successes <= maxLineRequests && j.Canceled <= maxLineRequests
+		n += j.Canceled
 		for _, c := range j.Errors {
-			n += c
+			ok = ok && c <= maxLineRequests
+			n += c // no overflow: every term is bounded (or ok is false)
 		}
-		if n > maxLineRequests {
+		if !ok || n > maxLineRequests {
 			return fmt.Errorf("worker %d second %d journey %s: %d requests in one second: not a worker's output", ws.Worker, ws.Second, name, n)
+		}
+		var measured uint64
+		for _, c := range j.Latency {
+			if c > maxLineRequests {
+				measured = math.MaxUint64
+				break
+			}
+			measured += c
+		}
+		if measured != n-j.Canceled {
+			return fmt.Errorf("worker %d second %d journey %s: %d latencies for %d requests", ws.Worker, ws.Second, name, measured, n-j.Canceled)
 		}
 		var classes []load.ErrorClass
 		for range j.Successes {

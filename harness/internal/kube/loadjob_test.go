@@ -202,3 +202,19 @@ func TestMergeLive(t *testing.T) {
 		t.Errorf("seconds with late results: the merge was out of order")
 	}
 }
+
+// FuzzMerge: worker output from anywhere (a pod's log) never panics the
+// merge, and what is merged is what the lines say.
+func FuzzMerge(f *testing.F) {
+	f.Add([]byte(`{"worker":0,"second":0,"journeys":{"home":{"successes":2,"errors":{"http_500":1},"latency":{"400":3}}}}` + "\n"))
+	f.Add([]byte(`{"worker":1,"second":3,"journeys":{"vets":{"canceled":1}}}` + "\n" + `not json`))
+	f.Add([]byte(`{"worker":0,"second":-5,"journeys":{"x":{"successes":18446744073709551615,"latency":{"1":1}}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tl := load.NewTimeline(load.TimelineConfig{Start: time.Unix(0, 0)})
+		if _, err := kube.Merge(tl, bytes.NewReader(b)); err != nil {
+			return
+		}
+		tl.Seal()
+		_ = tl.Seconds()
+	})
+}
