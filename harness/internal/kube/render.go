@@ -133,51 +133,60 @@ func (r *Renderer) object(e *spec.Experiment, runID string, f spec.Fault) (clien
 		Annotations: map[string]string{AnnotationRunID: runID},
 	}
 	var obj client.Object
-	var errs []error
-	sel := func(field string, ps *v1alpha1.PodSelector) {
-		errs = append(errs, r.selector(field, ps)...)
-	}
-	remote := func(rc string) {
-		if rc != "" {
-			errs = append(errs, unsupported("spec.remoteCluster", "the harness confirms injections and counts replicas in one cluster"))
-		}
-	}
 	switch {
 	case f.Spec.Pod != nil:
-		s := f.Spec.Pod.DeepCopy()
-		s.Duration = &d
-		sel("spec", &s.PodSelector)
-		remote(s.RemoteCluster)
-		obj = &v1alpha1.PodChaos{ObjectMeta: meta, Spec: *s}
+		obj = &v1alpha1.PodChaos{ObjectMeta: meta, Spec: *f.Spec.Pod.DeepCopy()}
 	case f.Spec.Network != nil:
-		s := f.Spec.Network.DeepCopy()
-		s.Duration = &d
-		sel("spec", &s.PodSelector)
-		if s.Target != nil {
-			sel("spec.target", s.Target)
-		}
-		remote(s.RemoteCluster)
-		obj = &v1alpha1.NetworkChaos{ObjectMeta: meta, Spec: *s}
+		obj = &v1alpha1.NetworkChaos{ObjectMeta: meta, Spec: *f.Spec.Network.DeepCopy()}
 	case f.Spec.Stress != nil:
-		s := f.Spec.Stress.DeepCopy()
-		s.Duration = &d
-		sel("spec", &s.PodSelector)
-		remote(s.RemoteCluster)
-		obj = &v1alpha1.StressChaos{ObjectMeta: meta, Spec: *s}
+		obj = &v1alpha1.StressChaos{ObjectMeta: meta, Spec: *f.Spec.Stress.DeepCopy()}
 	case f.Spec.HTTP != nil:
-		s := f.Spec.HTTP.DeepCopy()
-		s.Duration = &d
-		sel("spec", &s.PodSelector)
-		remote(s.RemoteCluster)
-		obj = &v1alpha1.HTTPChaos{ObjectMeta: meta, Spec: *s}
+		obj = &v1alpha1.HTTPChaos{ObjectMeta: meta, Spec: *f.Spec.HTTP.DeepCopy()}
 	default:
 		return nil, fmt.Errorf("kind: %q has no spec", f.Kind)
+	}
+	*DurationOf(obj) = &d
+	errs := r.selector("spec", SelectorOf(obj))
+	if nc, ok := obj.(*v1alpha1.NetworkChaos); ok && nc.Spec.Target != nil {
+		errs = append(errs, r.selector("spec.target", nc.Spec.Target)...)
+	}
+	if remoteCluster(obj) != "" {
+		errs = append(errs, unsupported("spec.remoteCluster", "the harness confirms injections and counts replicas in one cluster"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	obj.GetObjectKind().SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind(string(f.Kind)))
 	return obj, nil
+}
+
+// DurationOf is the spec.duration field of a chaos object.
+func DurationOf(obj client.Object) **string {
+	switch o := obj.(type) {
+	case *v1alpha1.PodChaos:
+		return &o.Spec.Duration
+	case *v1alpha1.NetworkChaos:
+		return &o.Spec.Duration
+	case *v1alpha1.StressChaos:
+		return &o.Spec.Duration
+	case *v1alpha1.HTTPChaos:
+		return &o.Spec.Duration
+	}
+	return new(*string)
+}
+
+func remoteCluster(obj client.Object) string {
+	switch o := obj.(type) {
+	case *v1alpha1.PodChaos:
+		return o.Spec.RemoteCluster
+	case *v1alpha1.NetworkChaos:
+		return o.Spec.RemoteCluster
+	case *v1alpha1.StressChaos:
+		return o.Spec.RemoteCluster
+	case *v1alpha1.HTTPChaos:
+		return o.Spec.RemoteCluster
+	}
+	return ""
 }
 
 func unsupported(field, why string) error {

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -95,17 +94,7 @@ func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
 			t.Errorf("%s: label %s = %q, want %q", kube.Ref(o), k, got, want)
 		}
 	}
-	var d *string
-	switch o := o.(type) {
-	case *v1alpha1.PodChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.NetworkChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.StressChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.HTTPChaos:
-		d = o.Spec.Duration
-	}
+	d := *kube.DurationOf(o)
 	if d == nil || *d != f.Duration.String() {
 		t.Errorf("%s: duration %v, want %s", kube.Ref(o), d, f.Duration)
 	}

@@ -218,17 +218,7 @@ func recoverAll(st *v1alpha1.ChaosStatus, now metav1.Time, paused bool) {
 }
 
 func expired(obj client.Object, now time.Time) bool {
-	var d *string
-	switch o := obj.(type) {
-	case *v1alpha1.PodChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.NetworkChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.StressChaos:
-		d = o.Spec.Duration
-	case *v1alpha1.HTTPChaos:
-		d = o.Spec.Duration
-	}
+	d := *kube.DurationOf(obj)
 	if d == nil {
 		return false
 	}
