@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/loki"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/report"
@@ -153,6 +154,7 @@ func refusedRun(c *ucli.Context, e *spec.Experiment, suite, runID, promURL strin
 		Timeline:   []report.Point{}, Probes: []report.Probe{}, Faults: report.Faults(e, nil),
 		Decisions: decisions,
 		Verdict: verdict.Verdict{Status: verdict.Aborted, ExitCode: exitcode.Aborted, Reasons: []string{reason},
+			Budget: verdict.ErrorBudget(load.Summary{}, verdict.DefaultObjective),
 			Stop: &verdict.Stop{Kind: verdict.StopCondition, Condition: decisionBudget, At: now.UTC(), Reason: reason}},
 		StopReason: reason, ExitCode: exitcode.Aborted,
 	}
