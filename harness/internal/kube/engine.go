@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -322,7 +324,7 @@ func (e *Engine) awaitPaused(ctx context.Context, obj client.Object) {
 
 // Cleanup pauses and deletes every chaos object of runID (of every run
 // when runID is empty) that carries our labels in the target namespace,
-// and reports what it deleted.
+// deletes its load Jobs, and reports what it deleted.
 func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 	sel := client.MatchingLabels{LabelManagedBy: ManagedBy}
 	if runID != "" {
@@ -348,6 +350,18 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 			did = append(did, fmt.Sprintf("deleted %s (run %s, experiment %s, fault %s)", Ref(obj),
 				cmpOr(obj.GetAnnotations()[AnnotationRunID], l[LabelRunID]), l[LabelExperiment], l[LabelFault]))
 		}
+	}
+	var jobs batchv1.JobList
+	if err := e.c.Client.List(ctx, &jobs, client.InNamespace(e.c.Namespace), sel); err != nil {
+		errs = append(errs, fmt.Errorf("list load Jobs in %s: %w", e.c.Namespace, err))
+	}
+	for i := range jobs.Items {
+		j := &jobs.Items[i]
+		if err := e.c.Client.Delete(ctx, j, client.PropagationPolicy(metav1.DeletePropagationBackground)); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("delete load Job %s/%s: %w", j.Namespace, j.Name, err))
+			continue
+		}
+		did = append(did, fmt.Sprintf("deleted Job/%s/%s (load workers of run %s)", j.Namespace, j.Name, cmpOr(j.Annotations[AnnotationRunID], j.Labels[LabelRunID])))
 	}
 	return did, errors.Join(errs...)
 }

@@ -86,6 +86,10 @@ func TestShippedRBAC(t *testing.T) {
 	if err := sa.Create(ctx, job); err != nil {
 		t.Errorf("create the load Job: %v", err)
 	}
+	did, err := e.Cleanup(ctx, "rbac-run")
+	if err != nil || len(did) != 1 || !strings.HasPrefix(did[0], "deleted Job/petclinic/load-") {
+		t.Errorf("Cleanup of the load Job: %q, %v", did, err)
+	}
 
 	// Outside its namespace: denied, and preflight says so.
 	_, err = asSA("payments").Preflight(ctx, x)
