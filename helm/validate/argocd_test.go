@@ -116,6 +116,8 @@ func TestArgoSyncWaves(t *testing.T) {
 		{"ApplicationSet/external-secrets", "ApplicationSet/cluster-secret-store"},
 		{"ApplicationSet/cluster-secret-store", "ApplicationSet/petclinic"},
 		{"ApplicationSet/kube-prometheus-stack", "ApplicationSet/petclinic"},
+		{"ApplicationSet/kube-prometheus-stack", "ApplicationSet/prometheus-adapter"},
+		{"ApplicationSet/prometheus-adapter", "ApplicationSet/petclinic"},
 		{"ApplicationSet/external-secrets", "ApplicationSet/alertmanager-config"},
 		{"ApplicationSet/chaos-mesh", "ApplicationSet/gameday"},
 		{"ApplicationSet/petclinic", "ApplicationSet/gameday"},
