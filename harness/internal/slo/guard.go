@@ -63,7 +63,7 @@ func (p Policy) Admit(st *Status, err error) Admission {
 	s := st.SLO
 	a := Admission{SLO: s.ID()}
 	if err != nil || st.Remaining == nil {
-		why := "no data over its " + s.Window.Text + " window (no traffic yet?)"
+		why := "has no data over its " + s.Window.Text + " window (no traffic yet?)"
 		if err != nil {
 			why = "cannot be read: " + err.Error()
 		}
