@@ -27,20 +27,23 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
-// petclinic starts the PetClinic binary ($GAMEDAY_PETCLINIC_BIN, else the
-// repository's bin/petclinic) on a free loopback port and returns its URL.
+// petclinic starts the PetClinic binary ($GAMEDAY_PETCLINIC_BIN, else one
+// built from the work tree) on a free loopback port and returns its URL.
 func petclinic(t *testing.T) string {
 	t.Helper()
 	bin := os.Getenv("GAMEDAY_PETCLINIC_BIN")
 	if bin == "" {
-		bin, _ = filepath.Abs("../../../bin/petclinic")
-	}
-	if _, err := os.Stat(bin); err != nil {
-		msg := fmt.Sprintf("no PetClinic binary (%v): scripts/build.sh bin/petclinic, or set GAMEDAY_PETCLINIC_BIN", err)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
+		// Built from the work tree, as sandboxtest does.
+		bin = filepath.Join(t.TempDir(), "petclinic")
+		cmd := exec.Command("go", "build", "-o", bin, "./petclinic/cmd/petclinic")
+		cmd.Dir = "../../.."
+		if out, err := cmd.CombinedOutput(); err != nil {
+			msg := fmt.Sprintf("build petclinic: %v: %s (or set GAMEDAY_PETCLINIC_BIN)", err, out)
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
 		}
-		t.Skip(msg)
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
