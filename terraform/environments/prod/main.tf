@@ -37,8 +37,9 @@ module "secrets" {
     logs    = { description = "CloudWatch log groups", allow_cloudwatch_logs = true }
   }
   secrets = {
-    "grafana/admin"     = { description = "Grafana admin user and password" }
-    "harness/api-token" = { description = "Token the gameday harness uses against the PetClinic admin API" }
+    "grafana/admin"           = { description = "Grafana admin user and password" }
+    "harness/api-token"       = { description = "Token the gameday harness uses against the PetClinic admin API" }
+    "harness/git-credentials" = { description = "Username and token with which the gameday chart pushes reports to the GitOps reports repository" }
   }
   recovery_window_in_days = local.protect ? 30 : 7
 
