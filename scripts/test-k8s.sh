@@ -7,9 +7,9 @@
 #
 # Usage: scripts/test-k8s.sh [go test flags...]   (e.g. -run TestShippedRBAC -v)
 #
-# Cold: builds kube-apiserver and etcd once (~5 min, scripts/envtest.sh);
-# warm: ~45 s on 2 cores (one API server, started in ~5-8 s, shared by the
-# package's tests). CI=true makes the tests fail instead of skipping when
+# Cold: builds kube-apiserver and etcd once (~5 min, scripts/envtest.sh)
+# and compiles the test binary (~4.5 min); warm: ~35 s on 2 cores (one API
+# server, started in 5-13 s, shared by the package's parallel tests). CI=true makes the tests fail instead of skipping when
 # the API server cannot start.
 set -euo pipefail
 # shellcheck source=lib.sh
