@@ -42,7 +42,7 @@ func runCLI(t *testing.T, ns string, extra ...string) (error, *report.Report, st
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
-	return err, &r, out.String()
+	return err, &r, errOut.String() + out.String()
 }
 
 // TestRunOnKubernetes runs a whole game day through the CLI against
@@ -76,6 +76,9 @@ func TestRunOnKubernetes(t *testing.T) {
 	}
 	if len(r.Observations) < 2 {
 		t.Fatalf("%d observations, want at least 2 (start, every 5s, end)", len(r.Observations))
+	}
+	if b, err := json.Marshal(r.Observations[0]); err == nil {
+		t.Logf("first observation: %s", b)
 	}
 	for _, o := range r.Observations {
 		if o.ReadyByZone["eu-west-1a"] != 2 || o.ReadyByZone["eu-west-1b"] != 2 || o.ReadyByZone["eu-west-1c"] != 2 || o.Desired != 6 {
