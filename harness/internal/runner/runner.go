@@ -359,6 +359,11 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 					continue
 				}
 				if err := r.inject(runCtx, r.e.Spec.Faults[ev.fault]); err != nil {
+					if ctx.Err() != nil { // a signal came while the engine waited: aborted, not inconclusive
+						abort(&verdict.Stop{Kind: verdict.StopSignal, At: time.Now(), Reason: "interrupted: " + context.Cause(ctx).Error()})
+						ctx = context.WithoutCancel(ctx)
+						continue
+					}
 					abort(&verdict.Stop{Kind: verdict.StopError, At: time.Now(), Reason: err.Error()})
 				}
 			}
