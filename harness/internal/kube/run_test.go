@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -167,5 +168,38 @@ func TestLoadJobWorkersThatNeverStart(t *testing.T) {
 	}
 	if objs, _ := kube.Items(t.Context(), env.Client, ns, nil); len(objs) != 0 {
 		t.Errorf("%d chaos objects: no fault may be injected without load", len(objs))
+	}
+}
+
+// TestInterruptWhileAwaitingInjection: SIGINT (the context cancelled)
+// while gameday waits for Chaos Mesh's confirmation aborts the run (exit
+// 4, not inconclusive) and leaves no object.
+func TestInterruptWhileAwaitingInjection(t *testing.T) {
+	t.Parallel() // each test has its own namespace
+	kubetest.Need(t)
+	ns := "interrupted"
+	build(t, petclinic(ns))
+	startController(t, &kubetest.Controller{Namespaces: []string{ns}, Ignore: func(client.Object) bool { return true }})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() { // "SIGINT" once the object exists
+		for {
+			if objs, _ := kube.Items(ctx, env.Client, ns, nil); len(objs) > 0 {
+				cancel()
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	var out, errOut bytes.Buffer
+	err := cli.Run(ctx, []string{"gameday", "run", "--kubeconfig", kubeconfig(t), "--namespace", ns, "--allow-namespace", ns,
+		"--kill-switch", ns + "/gameday-kill-switch", "--target-url", srv.URL, "--reports-dir", t.TempDir(), "--inject-timeout", "30s",
+		"testdata/short-run.yaml"}, strings.NewReader(""), &out, &errOut)
+	if got := exitcode.Of(err); got != exitcode.Aborted {
+		t.Fatalf("exit %d (%v), want 4\n%s", got, err, out.String())
+	}
+	if objs, _ := kube.Items(t.Context(), env.Client, ns, nil); len(objs) != 0 {
+		t.Errorf("%d objects left", len(objs))
 	}
 }
