@@ -168,12 +168,19 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 
 	t.Run("killing one of three replicas holds the hypothesis", func(t *testing.T) {
 		waitReady(t, dir, time.Minute)
-		g, code := run(t, args("run", "kill-one", "pod-kill-one.yaml")...)
+		// With the repository's SLOs: the error-budget guard admits the run
+		// and its decisions land in the report.
+		g, code := run(t, append([]string{"run", "--slo-dir", "../../../slo"}, args("", "kill-one", "pod-kill-one.yaml")[1:]...)...)
 		if code != exitcode.OK {
 			t.Fatalf("exit %d, want 0\n%s", code, g)
 		}
-		if s := status(readJSON(t, path("kill-one", report.FileJSON))); s != "held" {
+		m := readJSON(t, path("kill-one", report.FileJSON))
+		if s := status(m); s != "held" {
 			t.Errorf("report status %v, want held", s)
+		}
+		decisions, _ := m["decisions"].([]any)
+		if len(decisions) < 2 {
+			t.Errorf("report decisions %v: want the error-budget guard's (one per SLO and the burn cap)", decisions)
 		}
 		allRecovered(t, dir, "kill-one")
 	})

@@ -56,7 +56,7 @@ EXAMPLES:
    gameday run --target kubernetes --context staging --namespace petclinic --allow-namespace petclinic \
        --target-url https://petclinic.staging.example.com --prometheus-url http://127.0.0.1:9090 \
        experiments/zone-outage.yaml   (Chaos Mesh; docs/kubernetes.md)`,
-		Flags:  runFlags(),
+		Flags:  append(runFlags(), guardFlags()...),
 		Action: func(c *ucli.Context) error { return runAction(c, false) },
 	}
 	if gate {
@@ -175,11 +175,17 @@ func runOne(c *ucli.Context, e *spec.Experiment, suite, runID string) (*runner.R
 	if err != nil {
 		return nil, err
 	}
+	now := time.Now()
+	decisions, guardWatches, err := budgetGuard(c, e, t.prometheus, now)
+	if err != nil {
+		return refusedRun(c, e, suite, runID, t.prometheus, decisions, err, now)
+	}
 	stderr := c.App.ErrWriter
 	tty := isTTY(stderr)
 	return runner.Run(c.Context, runner.Config{
 		Experiment: e, Engine: t.engine, RunID: runID, Suite: suite, ReportsDir: c.String(flagReportsDir),
-		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, Watches: t.watches, StartLoad: t.startLoad,
+		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, StartLoad: t.startLoad,
+		Watches: append(t.watches, guardWatches...), Decisions: decisions,
 		Progress: stderr, TTY: tty, Color: tty && !c.Bool(flagNoColor),
 	})
 }
