@@ -155,7 +155,7 @@ func refusedRun(c *ucli.Context, e *spec.Experiment, suite, runID, promURL strin
 		Decisions: decisions,
 		Verdict: verdict.Verdict{Status: verdict.Aborted, ExitCode: exitcode.Aborted, Reasons: []string{reason},
 			Budget: verdict.ErrorBudget(load.Summary{}, verdict.DefaultObjective),
-			Stop: &verdict.Stop{Kind: verdict.StopCondition, Condition: decisionBudget, At: now.UTC(), Reason: reason}},
+			Stop:   &verdict.Stop{Kind: verdict.StopCondition, Condition: decisionBudget, At: now.UTC(), Reason: reason}},
 		StopReason: reason, ExitCode: exitcode.Aborted,
 	}
 	res := &runner.Result{Report: rep, Dir: dir}
