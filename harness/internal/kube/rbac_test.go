@@ -44,7 +44,7 @@ func TestShippedRBAC(t *testing.T) {
 	t.Logf("applied %s", strings.Join(created, ", "))
 	startController(t, &kubetest.Controller{Namespaces: []string{"petclinic", "payments"}})
 
-	saCfg, err := env.ServiceAccount("gameday", "gameday")
+	saCfg, err := env.ServiceAccount("gameday", "gameday-harness")
 	if err != nil {
 		t.Fatal(err)
 	}
