@@ -66,6 +66,8 @@ type htmlView struct {
 	Rows     []htmlFault
 	Reasons  []string
 	LoadLine string
+	Zones    []string
+	ZoneRows []ZoneRow
 }
 
 type htmlFault struct {
@@ -158,6 +160,7 @@ func HTML(r *Report) ([]byte, error) {
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	v.Zones, v.ZoneRows = ReadyByZone(r)
 	l := r.Load
 	v.LoadLine = fmt.Sprintf("%s: %d requests, %d succeeded (%s), %.1f req/s achieved of %g peak; latency p50 %s, p95 %s, p99 %s, max %s.",
 		l.Profile, l.Total.Requests, l.Total.Successes, pct(100*l.Total.SuccessRatio()), l.AchievedRate, l.PeakRate,
@@ -303,6 +306,17 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 </table>
 {{- else}}
 <p>No fault.</p>
+{{- end}}
+
+{{- if .ZoneRows}}
+<h2>Replicas ready per zone</h2>
+<table>
+<tr><th>at</th>{{range .Zones}}<th>{{.}}</th>{{end}}<th>desired</th></tr>
+{{- range .ZoneRows}}
+<tr><td>+{{.At}}</td>{{range .Ready}}<td>{{.}}</td>{{end}}<td>{{.Desired}}</td></tr>
+{{- end}}
+</table>
+<p class="meta">when the count changed; every observation is in report.json</p>
 {{- end}}
 
 <h2>Load</h2>

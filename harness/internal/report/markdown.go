@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,13 @@ func Markdown(r *Report) ([]byte, error) {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | +%s | %s | %s | %s |\n", f.Name, kind, planned,
 				mdCell(strings.Join(res.Targets, ", ")), rel(r.Timings.Start, res.Injected), relOrNot(r.Timings.Start, res.Recovered),
 				detect(res), recoverText(res))
+		}
+	}
+	if zones, rows := ReadyByZone(r); len(rows) > 0 {
+		b.WriteString("\n### Replicas ready per zone\n\nWhen the count changed (every observation is in report.json).\n\n| at | " +
+			strings.Join(zones, " | ") + " | desired |\n|---" + strings.Repeat("|---", len(zones)+1) + "|\n")
+		for _, row := range rows {
+			fmt.Fprintf(&b, "| +%s | %s | %d |\n", row.At, strings.Join(row.cells(), " | "), row.Desired)
 		}
 	}
 	l := r.Load
@@ -213,4 +221,46 @@ func firstLine(ss []string) string {
 		return ""
 	}
 	return ss[0]
+}
+
+// ZoneRow is the replicas ready per zone at one observation.
+type ZoneRow struct {
+	At      time.Duration
+	Ready   []int // in the order of the zones
+	Desired int
+}
+
+func (z ZoneRow) cells() []string {
+	out := make([]string, len(z.Ready))
+	for i, n := range z.Ready {
+		out[i] = fmt.Sprint(n)
+	}
+	return out
+}
+
+// ReadyByZone condenses the report's observations into the zones seen and
+// one row per change of the ready counts (the first and last always),
+// offsets from the start of the run.
+func ReadyByZone(r *Report) (zones []string, rows []ZoneRow) {
+	seen := map[string]bool{}
+	for _, o := range r.Observations {
+		for z := range o.ReadyByZone {
+			if !seen[z] {
+				seen[z] = true
+				zones = append(zones, z)
+			}
+		}
+	}
+	slices.Sort(zones)
+	for i, o := range r.Observations {
+		row := ZoneRow{At: max(o.At.Sub(r.Timings.Start), 0).Round(time.Second), Desired: o.Desired}
+		for _, z := range zones {
+			row.Ready = append(row.Ready, o.ReadyByZone[z])
+		}
+		if n := len(rows); n > 0 && i < len(r.Observations)-1 && slices.Equal(rows[n-1].Ready, row.Ready) && rows[n-1].Desired == row.Desired {
+			continue
+		}
+		rows = append(rows, row)
+	}
+	return zones, rows
 }

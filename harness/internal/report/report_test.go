@@ -6,8 +6,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -337,5 +339,41 @@ func TestDecisionsAreRendered(t *testing.T) {
 				t.Errorf("%s lacks %q", tt.file, tt.want)
 			}
 		})
+	}
+}
+
+func TestReadyByZone(t *testing.T) {
+	r := fixture(t)
+	obs := func(sec int, a, b, c int) engine.Observation {
+		return engine.Observation{At: r.Timings.Start.Add(time.Duration(sec) * time.Second),
+			ReadyByZone: map[string]int{"zone-a": a, "zone-b": b, "zone-c": c}, Desired: 3}
+	}
+	r.Observations = []engine.Observation{
+		obs(0, 1, 1, 1), obs(5, 1, 1, 1), obs(10, 1, 1, 1), // steady: one row
+		obs(21, 1, 1, 0), obs(26, 1, 1, 0), // the kill
+		obs(41, 1, 1, 1), obs(46, 1, 1, 1), obs(60, 1, 1, 1), // back; the last always shows
+	}
+	zones, rows := report.ReadyByZone(r)
+	if want := []string{"zone-a", "zone-b", "zone-c"}; !slices.Equal(zones, want) {
+		t.Fatalf("zones %v, want %v", zones, want)
+	}
+	var got []string
+	for _, row := range rows {
+		got = append(got, fmt.Sprint(row.At, row.Ready))
+	}
+	if want := []string{"0s [1 1 1]", "21s [1 1 0]", "41s [1 1 1]", "1m0s [1 1 1]"}; !slices.Equal(got, want) {
+		t.Errorf("rows %v, want %v", got, want)
+	}
+	files, err := report.Render(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		report.FileMD:   "| +21s | 1 | 1 | 0 | 3 |",
+		report.FileHTML: "<tr><td>+21s</td><td>1</td><td>1</td><td>0</td><td>3</td></tr>",
+	} {
+		if !strings.Contains(string(files[file]), want) {
+			t.Errorf("%s lacks %q", file, want)
+		}
 	}
 }
