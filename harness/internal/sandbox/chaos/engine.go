@@ -346,7 +346,12 @@ func (e *Engine) apply(ctx context.Context, st *sandbox.State, ctl *sandbox.Cont
 	case ActKill:
 		return a.Proc.Signal(syscall.SIGKILL)
 	case ActStop:
-		return a.Proc.Signal(syscall.SIGSTOP)
+		if err := a.Proc.Signal(syscall.SIGSTOP); err != nil {
+			return err
+		}
+		// The signal is delivered asynchronously: the injection is
+		// confirmed once the kernel shows the process stopped.
+		return awaitStopped(ctx, a.Proc.PID, time.Second)
 	case ActToxic:
 		return ctl.AddToxic(ctx, a.Link, *a.Toxic)
 	case ActHTTPFault:
@@ -485,4 +490,24 @@ func (e *Engine) Run(runID string) (*Run, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.load(runID)
+}
+
+// awaitStopped polls /proc until pid is stopped (state T), it is gone, or
+// limit passes (an error: the freeze is not confirmed).
+func awaitStopped(ctx context.Context, pid int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		switch sandbox.ProcState(pid) {
+		case "T", "t", "":
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("pid %d not stopped %s after SIGSTOP (state %s)", pid, limit, sandbox.ProcState(pid))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
