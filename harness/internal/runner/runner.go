@@ -315,6 +315,17 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 
 	loadRunning, probesRunning := true, true
 	stopping := false
+	// An injection runs in a goroutine of its own (Chaos Mesh's confirmation
+	// may take up to the engine's inject timeout) and reports here, so that
+	// the loop still hears signals, watches and stop conditions meanwhile;
+	// abort cancels runCtx, which ends the engine's wait. One injection at
+	// a time: the events after it wait for it, in order.
+	// Its context ends with an abort (or ctx), not with the load: an
+	// injection that lands as the load ends is recorded, then recovered.
+	injected := make(chan injectResult, 1)
+	injecting := false
+	injectCtx, cancelInject := context.WithCancel(ctx)
+	defer cancelInject()
 	abort := func(s *verdict.Stop) {
 		if stopping {
 			return
@@ -325,10 +336,11 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 			r.stop = s
 		}
 		cancel()
+		cancelInject()
 		r.recoverAll()
 		events = nil
 	}
-	for loadRunning || probesRunning {
+	for loadRunning || probesRunning || injecting {
 		select {
 		case <-ctx.Done():
 			abort(&verdict.Stop{Kind: verdict.StopSignal, At: time.Now(), Reason: "interrupted: " + context.Cause(ctx).Error()})
@@ -351,23 +363,36 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 				abort(st)
 			}
 		case <-timer.C:
-			for len(events) > 0 && !time.Now().Before(r.start.Add(events[0].at)) {
+			for !injecting && len(events) > 0 && !time.Now().Before(r.start.Add(events[0].at)) {
 				ev := events[0]
 				events = events[1:]
 				if ev.recover {
 					r.recoverFault(r.e.Spec.Faults[ev.fault].Name)
 					continue
 				}
-				if err := r.inject(runCtx, r.e.Spec.Faults[ev.fault]); err != nil {
-					if ctx.Err() != nil { // a signal came while the engine waited: aborted, not inconclusive
-						abort(&verdict.Stop{Kind: verdict.StopSignal, At: time.Now(), Reason: "interrupted: " + context.Cause(ctx).Error()})
-						ctx = context.WithoutCancel(ctx)
-						continue
-					}
-					abort(&verdict.Stop{Kind: verdict.StopError, At: time.Now(), Reason: err.Error()})
-				}
+				injecting = true
+				go func(f spec.Fault) {
+					in, err := r.c.Engine.Inject(injectCtx, r.c.RunID, f)
+					injected <- injectResult{fault: f.Name, in: in, err: err}
+				}(r.e.Spec.Faults[ev.fault])
 			}
-			armTimer()
+			if !injecting {
+				armTimer()
+			}
+		case res := <-injected:
+			injecting = false
+			err := r.injectDone(res)
+			switch {
+			case stopping: // aborted meanwhile: what landed is recovered at once
+				r.recoverAll()
+			case err != nil && ctx.Err() != nil: // a signal came while the engine waited: aborted, not inconclusive
+				abort(&verdict.Stop{Kind: verdict.StopSignal, At: time.Now(), Reason: "interrupted: " + context.Cause(ctx).Error()})
+				ctx = context.WithoutCancel(ctx)
+			case err != nil:
+				abort(&verdict.Stop{Kind: verdict.StopError, At: time.Now(), Reason: err.Error()})
+			default:
+				armTimer()
+			}
 		case s := <-watchStops:
 			abort(s)
 		case now := <-tick.C:
@@ -441,11 +466,20 @@ func observe(ctx context.Context, en engine.Engine) (engine.Observation, error) 
 	return en.Observe(ctx)
 }
 
-func (r *run) inject(ctx context.Context, f spec.Fault) error {
-	in, err := r.c.Engine.Inject(ctx, r.c.RunID, f)
-	if err != nil {
-		return fmt.Errorf("inject fault %s: %w", f.Name, err)
+// injectResult is what an engine's Inject returned.
+type injectResult struct {
+	fault string
+	in    *engine.Injection
+	err   error
+}
+
+// injectDone records an injection that landed as active (recoverAll then
+// recovers it, even when the run was aborted while the engine waited).
+func (r *run) injectDone(res injectResult) error {
+	if res.err != nil {
+		return fmt.Errorf("inject fault %s: %w", res.fault, res.err)
 	}
+	in := res.in
 	if in.Injected.IsZero() {
 		in.Injected = time.Now()
 	}

@@ -58,6 +58,9 @@ type faultEngine struct {
 	tg       *target
 	harmless bool   // inject without breaking anything
 	failOn   string // the fault whose injection fails
+	// blocks: Inject waits until its context ends (Chaos Mesh never
+	// confirms), then fails, or lands when landsLate.
+	blocks, landsLate bool
 
 	mu        sync.Mutex
 	injected  []string
@@ -72,7 +75,13 @@ func (f *faultEngine) Preflight(context.Context, *spec.Experiment) (engine.Prefl
 	return engine.Preflight{Checks: []engine.Check{{Name: "target", OK: true, Detail: f.tg.URL}}}, nil
 }
 func (f *faultEngine) Validate(*spec.Experiment) error { return nil }
-func (f *faultEngine) Inject(_ context.Context, runID string, fl spec.Fault) (*engine.Injection, error) {
+func (f *faultEngine) Inject(ctx context.Context, runID string, fl spec.Fault) (*engine.Injection, error) {
+	if f.blocks {
+		<-ctx.Done()
+		if !f.landsLate {
+			return nil, context.Cause(ctx)
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl.Name == f.failOn {
@@ -398,5 +407,50 @@ func TestRunWatchAbortsAndDecisionsAreReported(t *testing.T) {
 	// Observed at the start, about every second for 4 s, and at the end.
 	if n := len(r.Observations); n < 4 {
 		t.Errorf("%d observations, want one per second of the run", n)
+	}
+}
+
+// An injection waiting for its confirmation must not deaf the run: a
+// watch that trips meanwhile ends it within ~2 s, and an injection that
+// lands after the abort is recovered.
+func TestRunWatchAbortsAWaitingInjection(t *testing.T) {
+	t.Parallel()
+	for _, landsLate := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fails", true: "lands"}[landsLate], func(t *testing.T) {
+			t.Parallel()
+			en := &faultEngine{tg: newTarget(t), harmless: true, blocks: true, landsLate: landsLate}
+			c := config(t, experiment(t, nil), en)
+			var tripped atomic.Int64
+			c.Watches = []runner.Watch{func(ctx context.Context) *verdict.Stop {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(4 * time.Second): // 1 s into the injection's wait (fault at 3s)
+					tripped.Store(time.Now().UnixNano())
+					return &verdict.Stop{Kind: verdict.StopCondition, Condition: "kill-switch", At: time.Now(), Reason: "kill switch set"}
+				}
+			}}
+			// Without the fix the loop waits in Inject until this deadline.
+			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+			defer cancel()
+			res, err := runner.Run(ctx, c)
+			ended := time.Now()
+			if code := exitcode.Of(err); code != exitcode.Aborted {
+				t.Fatalf("exit %d (%v), want 4", code, err)
+			}
+			if at := tripped.Load(); at == 0 || ended.Sub(time.Unix(0, at)) > 2*time.Second {
+				t.Errorf("the run ended %s after the watch tripped, want within 2s", ended.Sub(time.Unix(0, at)))
+			}
+			if res.Report.StopReason != "kill switch set" {
+				t.Errorf("stop reason %q, want the watch's", res.Report.StopReason)
+			}
+			n, active, rec := en.state()
+			if active != 0 {
+				t.Errorf("%d faults still active", active)
+			}
+			if landsLate && (n != 1 || len(rec) != 1 || len(res.Report.Verdict.Faults) != 1) {
+				t.Errorf("%d injected, %d recovered, faults %+v: want the late injection recorded and recovered", n, len(rec), res.Report.Verdict.Faults)
+			}
+		})
 	}
 }
