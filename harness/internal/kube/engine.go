@@ -27,6 +27,11 @@ var _ engine.Engine = (*Engine)(nil)
 // the injection (condition AllInjected) in time; the object was deleted.
 var ErrNotConfirmed = errors.New("injection not confirmed by Chaos Mesh")
 
+// ErrInjectFailed is returned by Inject when Chaos Mesh reported that it
+// cannot inject (no pod selected, a Failed event) for longer than the
+// grace; the object was deleted.
+var ErrInjectFailed = errors.New("Chaos Mesh failed to inject")
+
 // Engine is the Chaos Mesh engine of one Kubernetes target.
 type Engine struct {
 	c Config
@@ -98,7 +103,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 	if err := e.c.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("inject %s: create %s: %w", f.Name, in.Ref, err)
 	}
-	st, err := e.awaitInjected(ctx, obj)
+	st, err := e.awaitInjected(ctx, obj, created)
 	if err != nil {
 		rerr := e.Abort(ctx, in)
 		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
@@ -110,11 +115,29 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 // status is what a chaos object's status says.
 type status struct {
 	selected, injected, recovered, paused bool
+	unselected                            bool // condition Selected present and False
 	applied, recoveredAt                  time.Time // earliest Apply, latest Recover
 	seen                                  time.Time // when gameday read this status
 	targets                               []string
 	failures                              []string
+	applyFailed                           bool // a Failed Apply event
 	reasons                               []string
+}
+
+// failed says why Chaos Mesh cannot inject ("" while it may still): no pod
+// selected, or an Apply that failed (Chaos Mesh retries those, but
+// something that fails past the grace will not succeed within the timeout
+// either).
+func (s status) failed() string {
+	switch {
+	case s.injected:
+		return ""
+	case s.unselected:
+		return "no target selected (condition Selected=False): " + s.String()
+	case s.applyFailed:
+		return "the injection failed: " + s.String()
+	}
+	return ""
 }
 
 func readStatus(cs *v1alpha1.ChaosStatus) status {
@@ -124,6 +147,7 @@ func readStatus(cs *v1alpha1.ChaosStatus) status {
 		switch c.Type {
 		case v1alpha1.ConditionSelected:
 			s.selected = on
+			s.unselected = c.Status == corev1.ConditionFalse
 		case v1alpha1.ConditionAllInjected:
 			s.injected = on
 		case v1alpha1.ConditionAllRecovered:
@@ -148,6 +172,9 @@ func readStatus(cs *v1alpha1.ChaosStatus) status {
 			switch {
 			case ev.Type == v1alpha1.TypeFailed:
 				s.failures = append(s.failures, fmt.Sprintf("%s %s: %s", ev.Operation, rec.Id, ev.Message))
+				if ev.Operation == v1alpha1.Apply {
+					s.applyFailed = true
+				}
 			case ev.Operation == v1alpha1.Apply && (s.applied.IsZero() || at.Before(s.applied)):
 				s.applied = at
 			case ev.Operation == v1alpha1.Recover && at.After(s.recoveredAt):
@@ -169,7 +196,7 @@ func (s status) String() string {
 	return strings.Join(parts, "; ")
 }
 
-func (e *Engine) awaitInjected(ctx context.Context, obj client.Object) (status, error) {
+func (e *Engine) awaitInjected(ctx context.Context, obj client.Object, created time.Time) (status, error) {
 	ctx, cancel := context.WithTimeout(ctx, e.c.InjectTimeout)
 	defer cancel()
 	key := client.ObjectKeyFromObject(obj)
@@ -189,6 +216,9 @@ func (e *Engine) awaitInjected(ctx context.Context, obj client.Object) (status, 
 		if last.injected {
 			last.seen = time.Now()
 			return last, nil
+		}
+		if why := last.failed(); why != "" && time.Since(created) >= e.c.FailGrace {
+			return last, fmt.Errorf("%w: %s", ErrInjectFailed, why)
 		}
 		select {
 		case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -197,3 +198,67 @@ func TestInjectNotConfirmedTimesOut(t *testing.T) {
 }
 
 var _ = engine.ErrUnsupported
+
+// TestInjectFailsFastOnADefiniteFailure: when Chaos Mesh says it cannot
+// inject (no pod selected; a Failed Apply event), Inject gives up after the
+// grace, not the whole timeout, with Chaos Mesh's message, and deletes
+// the object.
+func TestInjectFailsFastOnADefiniteFailure(t *testing.T) {
+	t.Parallel() // each test has its own namespace
+	kubetest.Need(t)
+	for _, tc := range []struct {
+		name   string
+		fail   string // the controller's failure message
+		nopods bool   // the pods are gone after the preflight
+		want   []string
+	}{
+		{name: "failfailed", fail: "pod-failure: container runtime: permission denied",
+			want: []string{"the injection failed", "Apply", "permission denied"}},
+		{name: "failunselected", nopods: true,
+			want: []string{"no target selected", "Selected=False (no pod matches the selector)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ns := tc.name
+			build(t, petclinic(ns))
+			ctl := &kubetest.Controller{Namespaces: []string{ns}}
+			if tc.fail != "" {
+				ctl.Fail = func(client.Object) string { return tc.fail }
+			}
+			startController(t, ctl)
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			x := experiment(t, "pod-failure")
+			e := newEngine(t, ns, func(c *kube.Config) { c.InjectTimeout, c.FailGrace = 30*time.Second, 500*time.Millisecond })
+			if _, err := e.Preflight(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+			if tc.nopods {
+				if err := env.Client.DeleteAllOf(ctx, &corev1.Pod{}, client.InNamespace(ns), client.MatchingLabels(kubetest.PodLabels()),
+					client.GracePeriodSeconds(0)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			t0 := time.Now()
+			_, err := e.Inject(ctx, "run-"+tc.name, x.Spec.Faults[0])
+			if !errors.Is(err, kube.ErrInjectFailed) {
+				t.Fatalf("Inject: %v, want ErrInjectFailed", err)
+			}
+			if d := time.Since(t0); d > 5*time.Second {
+				t.Errorf("Inject took %s to give up, want about the grace (500ms), not the timeout (30s)", d)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+			left, err := kube.Items(ctx, env.Client, ns, map[string]string{kube.LabelManagedBy: kube.ManagedBy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(left) != 0 {
+				t.Errorf("%d objects left after a failed injection", len(left))
+			}
+		})
+	}
+}

@@ -9,7 +9,10 @@
 //     condition AllInjected True, the injection time being the earliest
 //     Succeeded Apply event of status.experiment.containerRecords. Without
 //     a confirmation within InjectTimeout the object is deleted and Inject
-//     fails (the run is inconclusive, exit 3).
+//     fails (the run is inconclusive, exit 3); so it does at once, after a
+//     grace of FailGrace, when Chaos Mesh says it cannot inject (condition
+//     Selected False: no pod matches; a Failed Apply event), with Chaos
+//     Mesh's message.
 //   - Recover deletes the object (Chaos Mesh recovers behind its
 //     finalizer) and waits until it is gone. Abort first sets the pause
 //     annotation (experiment.chaos-mesh.org/pause), then deletes.
@@ -68,6 +71,7 @@ const (
 	DefaultProdLabel      = "environment=production"
 	DefaultKillSwitch     = "gameday/gameday-kill-switch"
 	DefaultPoll           = 250 * time.Millisecond
+	DefaultFailGrace      = 5 * time.Second
 )
 
 // EnvAllowedNamespaces is the default namespace allowlist (comma separated
@@ -106,6 +110,10 @@ type Config struct {
 	InjectTimeout, RecoverTimeout time.Duration
 	// Poll is the interval of status polls (default 250ms).
 	Poll time.Duration
+	// FailGrace is how long after creation a definite failure (condition
+	// Selected False, a Failed event) is taken as final rather than a
+	// reconciliation in progress (default 5s, at most InjectTimeout).
+	FailGrace time.Duration
 }
 
 func (c *Config) defaults() error {
@@ -133,6 +141,10 @@ func (c *Config) defaults() error {
 	if c.Poll <= 0 {
 		c.Poll = DefaultPoll
 	}
+	if c.FailGrace <= 0 {
+		c.FailGrace = DefaultFailGrace
+	}
+	c.FailGrace = min(c.FailGrace, c.InjectTimeout)
 	for _, p := range c.Allowed {
 		if _, err := path.Match(p, ""); err != nil {
 			return fmt.Errorf("kube: allowed namespace pattern %q: %w", p, err)

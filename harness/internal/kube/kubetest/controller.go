@@ -38,12 +38,16 @@ import (
 //     goes away).
 //
 // It injects nothing: there are no real pods. Delay holds back each
-// injection; Ignore objects are never injected (Chaos Mesh down).
+// injection; Ignore objects are never injected (Chaos Mesh down). Fail
+// makes the injection of an object fail with its message, as Chaos Mesh
+// records it: a Failed Apply event per record, Selected True, AllInjected
+// False.
 type Controller struct {
 	Client     client.Client
 	Namespaces []string
 	Delay      time.Duration
 	Ignore     func(client.Object) bool
+	Fail       func(client.Object) string
 	Poll       time.Duration
 
 	mu    sync.Mutex
@@ -170,6 +174,21 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			}
 			return
 		}
+		if msg := c.failure(obj); msg != "" {
+			for _, p := range pods {
+				st.Experiment.Records = append(st.Experiment.Records, &v1alpha1.Record{
+					Id: p.Namespace + "/" + p.Name, SelectorKey: ".", Phase: v1alpha1.NotInjected,
+					Events: []v1alpha1.RecordEvent{*v1alpha1.NewRecordEvent(v1alpha1.TypeFailed, v1alpha1.Apply, msg, now)},
+				})
+			}
+			st.Experiment.DesiredPhase = v1alpha1.RunningPhase
+			setCond(st, v1alpha1.ConditionSelected, true, "")
+			setCond(st, v1alpha1.ConditionAllInjected, false, "")
+			if c.Client.Update(ctx, obj) == nil {
+				c.logf("fail %s %d pods", ref, len(pods))
+			}
+			return
+		}
 		for _, p := range pods {
 			st.Experiment.Records = append(st.Experiment.Records, &v1alpha1.Record{
 				Id: p.Namespace + "/" + p.Name, SelectorKey: ".", Phase: v1alpha1.Injected, InjectedCount: 1,
@@ -185,6 +204,13 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			c.logf("inject %s %d pods", ref, len(pods))
 		}
 	}
+}
+
+func (c *Controller) failure(obj client.Object) string {
+	if c.Fail == nil {
+		return ""
+	}
+	return c.Fail(obj)
 }
 
 // firstSeen is when the controller first saw obj (creation timestamps
