@@ -115,7 +115,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 // status is what a chaos object's status says.
 type status struct {
 	selected, injected, recovered, paused bool
-	unselected                            bool // condition Selected present and False
+	unselected                            bool      // condition Selected present and False
 	applied, recoveredAt                  time.Time // earliest Apply, latest Recover
 	seen                                  time.Time // when gameday read this status
 	targets                               []string
