@@ -34,6 +34,7 @@ const (
 	flagLoadImage      = "load-image"
 	flagLoadTarget     = "load-target"
 	flagLoadLead       = "load-lead"
+	flagFilterNS       = "chaos-mesh-filter-namespace"
 )
 
 // clusterFlags connect to a cluster.
@@ -56,6 +57,7 @@ func kubeFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: flagProdLabel, Value: kube.DefaultProdLabel, Usage: "namespace label key=value that marks production"},
 		&ucli.StringFlag{Name: flagZoneMap, Usage: "zones of the experiment onto the cluster's, e.g. zone-a=eu-west-1a,zone-b=eu-west-1b (default: sorted order)"},
 		&ucli.DurationFlag{Name: flagInjectTimeout, Value: kube.DefaultInjectTimeout, Usage: "wait this long for Chaos Mesh to confirm an injection, else the run is inconclusive (exit 3)"},
+		&ucli.BoolFlag{Name: flagFilterNS, Value: true, Usage: "the cluster's Chaos Mesh filters namespaces (enableFilterNamespace): refuse a namespace without the annotation chaos-mesh.org/inject=enabled; false skips the check"},
 		&ucli.IntFlag{Name: flagLoadWorkers, Usage: "send the load from an indexed Job of N workers in the target namespace, each at rate/N (default: from this process)"},
 		&ucli.StringFlag{Name: flagLoadImage, Usage: "image of the load workers (the gameday image)", EnvVars: []string{"GAMEDAY_IMAGE"}},
 		&ucli.StringFlag{Name: flagLoadTarget, Usage: "PetClinic's URL as the workers reach it (default --target-url), e.g. http://petclinic.petclinic.svc:8080"},
@@ -149,6 +151,7 @@ func kubeEngine(c *ucli.Context, namespace, deployment string, selector map[stri
 		Client: cl, RESTConfig: cfg, Namespace: cmpOr(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
 		Allowed: allowed, AllowProd: c.Bool(flagAllowProd), ProdLabel: c.String(flagProdLabel), ZoneMap: zm,
 		KillSwitch: c.String(flagKillSwitch), InjectTimeout: c.Duration(flagInjectTimeout),
+		NoFilterNamespace: c.IsSet(flagFilterNS) && !c.Bool(flagFilterNS),
 	})
 	if err != nil {
 		return nil, exitcode.Invalidf("%w", err)

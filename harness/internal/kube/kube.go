@@ -21,8 +21,10 @@
 //     their zone on Kubernetes, nodes do), its value mapped from the
 //     sandbox's zone-a/b/c onto the cluster's zones; the target's pod labels
 //     (app: petclinic) become the Deployment's own pod selector.
-//   - Preflight refuses a namespace outside the allowlist or labelled as
-//     production (exit 2), a Deployment whose ready replicas do not span
+//   - Preflight refuses a namespace outside the allowlist, labelled as
+//     production, or (unless NoFilterNamespace) without the annotation
+//     chaos-mesh.org/inject=enabled that a Chaos Mesh filtering namespaces
+//     needs (exit 2), a Deployment whose ready replicas do not span
 //     enough zones or that has no PodDisruptionBudget allowing the planned
 //     disruption (exit 4), and reports the Chaos Mesh CRDs, the Deployment
 //     and the kill switch.
@@ -59,6 +61,10 @@ const (
 	// AnnotationRunID holds the run id as given (a label value is capped at
 	// 63 characters).
 	AnnotationRunID = "gameday.dev/run-id"
+	// AnnotationChaosInject=enabled on a namespace lets a Chaos Mesh
+	// installed with controllerManager.enableFilterNamespace inject there;
+	// it ignores the other namespaces.
+	AnnotationChaosInject = "chaos-mesh.org/inject"
 	// FinalizerChaosMesh is the finalizer Chaos Mesh puts on every chaos
 	// object until it has recovered its targets.
 	FinalizerChaosMesh = "chaos-mesh/records"
@@ -102,6 +108,10 @@ type Config struct {
 	// onto the cluster's; unmapped ones go to the cluster's zones in sorted
 	// order.
 	ZoneMap map[string]string
+	// NoFilterNamespace skips the check of the target namespace's annotation
+	// chaos-mesh.org/inject=enabled, for a Chaos Mesh that does not filter
+	// namespaces (enableFilterNamespace false).
+	NoFilterNamespace bool
 	// KillSwitch is the ConfigMap namespace/name that stops every run when
 	// its data has engaged: "true" (default gameday/gameday-kill-switch).
 	KillSwitch string

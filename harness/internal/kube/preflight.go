@@ -30,6 +30,7 @@ import (
 const (
 	CheckNamespaceAllowed = "namespace allowed"
 	CheckNotProduction    = "namespace not production"
+	CheckChaosInject      = "namespace enabled for chaos mesh"
 	CheckKillSwitch       = "kill switch released"
 	CheckChaosMesh        = "chaos mesh CRDs installed"
 	CheckDeployment       = "deployment available"
@@ -95,6 +96,16 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 		add(CheckNotProduction, false, exitcode.Invalid, "namespace %s is labelled %s: experiment %s is prod-safe, but production needs --allow-prod", ns, e.c.ProdLabel, x.Metadata.Name)
 	default:
 		add(CheckNotProduction, true, 0, "namespace %s is production: experiment %s is prod-safe and --allow-prod was given", ns, x.Metadata.Name)
+	}
+	// A Chaos Mesh that filters namespaces ignores this one without the
+	// annotation: every injection would wait for the timeout, then fail.
+	switch v := nsObj.Annotations[AnnotationChaosInject]; {
+	case e.c.NoFilterNamespace:
+		add(CheckChaosInject, true, 0, "not checked (--chaos-mesh-filter-namespace=false): annotation %s=%q", AnnotationChaosInject, v)
+	case v == "enabled":
+		add(CheckChaosInject, true, 0, "namespace %s is annotated %s=enabled", ns, AnnotationChaosInject)
+	default:
+		add(CheckChaosInject, false, exitcode.Invalid, "namespace %s is not annotated %s=enabled (it is %q): Chaos Mesh, installed with enableFilterNamespace, ignores it and no fault would be injected; run kubectl annotate ns %s %s=enabled, or pass --chaos-mesh-filter-namespace=false if your Chaos Mesh does not filter namespaces", ns, AnnotationChaosInject, v, ns, AnnotationChaosInject)
 	}
 	if len(refusals) > 0 {
 		return pf, e.refuse(refusals)
@@ -163,15 +174,20 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 	if selectsZone(x) {
 		needZones = 3
 	}
-	byZone := cl.readyByZone()
+	// A node without a zone label is no zone: its pods do not count.
+	byZone, unzoned := cl.readyInZones()
+	noZone := ""
+	if len(unzoned) > 0 {
+		noZone = fmt.Sprintf("; %d ready pod(s) on nodes without the label %s, not counted: %s", len(unzoned), spec.ZoneLabel, strings.Join(unzoned, ", "))
+	}
 	if zs := len(byZone); zs >= needZones {
-		add(CheckZones, true, 0, "ready replicas in %d zones (%s), %d needed", zs, zoneCounts(byZone), needZones)
+		add(CheckZones, true, 0, "ready replicas in %d zones (%s), %d needed%s", zs, zoneCounts(byZone), needZones, noZone)
 	} else {
 		why := "the service must survive the loss of one zone"
 		if needZones == 3 {
 			why = "a zone outage needs two zones left"
 		}
-		add(CheckZones, false, exitcode.Aborted, "ready replicas in %d zone(s) (%s), %d needed: %s; spread the Deployment (topologySpreadConstraints on %s) and scale it", zs, zoneCounts(byZone), needZones, why, spec.ZoneLabel)
+		add(CheckZones, false, exitcode.Aborted, "ready replicas in %d zone(s) (%s), %d needed: %s; spread the Deployment (topologySpreadConstraints on %s) and scale it%s", zs, zoneCounts(byZone), needZones, why, spec.ZoneLabel, noZone)
 	}
 
 	// Render every fault, let the API server validate it (dry run).
@@ -327,7 +343,8 @@ func podReady(p *corev1.Pod) bool {
 	return false
 }
 
-// readyByZone counts ready pods by their node's zone ("unknown" without).
+// readyByZone counts ready pods by their node's zone ("unknown" without),
+// for the observations: every ready pod counts there.
 func (v *clusterView) readyByZone() map[string]int {
 	m := map[string]int{}
 	for i := range v.pods {
@@ -342,6 +359,27 @@ func (v *clusterView) readyByZone() map[string]int {
 		m[z]++
 	}
 	return m
+}
+
+// readyInZones counts ready pods by their node's zone, leaving out those
+// on a node without a zone label: their names (pod on node) are returned
+// apart, sorted.
+func (v *clusterView) readyInZones() (map[string]int, []string) {
+	m := map[string]int{}
+	var unzoned []string
+	for i := range v.pods {
+		p := &v.pods[i]
+		if !podReady(p) {
+			continue
+		}
+		if z := v.zone[p.Spec.NodeName]; z != "" {
+			m[z]++
+		} else {
+			unzoned = append(unzoned, fmt.Sprintf("%s (node %s)", p.Name, cmpOr(p.Spec.NodeName, "none")))
+		}
+	}
+	slices.Sort(unzoned)
+	return m, unzoned
 }
 
 // readyNames are the names of the ready pods, sorted.

@@ -34,7 +34,10 @@ func prodSafe(t *testing.T, name string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := strings.Replace(string(b), "\n  labels:\n", "\n  prodSafe: true\n  labels:\n", 1)
+	out := string(b)
+	if !strings.Contains(out, "\n  prodSafe: true\n") {
+		out = strings.Replace(out, "\n  labels:\n", "\n  prodSafe: true\n  labels:\n", 1)
+	}
 	p := filepath.Join(t.TempDir(), name+".yaml")
 	if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
@@ -66,6 +69,11 @@ func TestPreflightRefusals(t *testing.T) {
 			file:    experimentsDir + "/pod-kill.yaml", wantCode: exitcode.Aborted,
 			wantMsg: []string{"zones spread", "1 zone(s) (eu-west-1a=3), 2 needed", "topologySpreadConstraints"},
 		},
+		"a node without a zone label is no zone": {
+			cluster: kubetest.Cluster{Namespace: "unzoned", Zones: []string{"eu-west-1a"}, PerZone: 3, Unzoned: 2, PDB: minAvailable(2)},
+			file:    experimentsDir + "/pod-kill.yaml", wantCode: exitcode.Aborted,
+			wantMsg: []string{"1 zone(s) (eu-west-1a=3), 2 needed", "2 ready pod(s) on nodes without the label topology.kubernetes.io/zone, not counted: petclinic-unzoned-0 (node node-without-zone), petclinic-unzoned-1"},
+		},
 		"a zone outage in two zones": {
 			cluster: kubetest.Cluster{Namespace: "two-zones", Zones: []string{"eu-west-1a", "eu-west-1b"}, PerZone: 3, PDB: minAvailable(3)},
 			file:    experimentsDir + "/zone-outage.yaml", wantCode: exitcode.Aborted,
@@ -88,13 +96,17 @@ func TestPreflightRefusals(t *testing.T) {
 		},
 		"production, experiment not prod-safe": {
 			cluster: withLabels(healthy("prod-unsafe"), map[string]string{"environment": "production"}),
-			file:    experimentsDir + "/pod-kill.yaml", args: []string{"--allow-prod"}, wantCode: exitcode.Invalid,
+			file:    experimentsDir + "/pod-failure.yaml", args: []string{"--allow-prod"}, wantCode: exitcode.Invalid,
 			wantMsg: []string{"labelled environment=production", "not marked prod-safe", "metadata.prodSafe: true"},
 		},
 		"production, prod-safe experiment without --allow-prod": {
 			cluster: withLabels(healthy("prod-noflag"), map[string]string{"environment": "production"}),
 			file:    "prod-safe:pod-kill", wantCode: exitcode.Invalid,
 			wantMsg: []string{"is prod-safe, but production needs --allow-prod"},
+		},
+		"a namespace Chaos Mesh ignores (no inject annotation)": {
+			cluster: withoutInject(healthy("no-inject")), file: experimentsDir + "/pod-kill.yaml", wantCode: exitcode.Invalid,
+			wantMsg: []string{"namespace enabled for chaos mesh", "kubectl annotate ns no-inject chaos-mesh.org/inject=enabled", "--chaos-mesh-filter-namespace=false"},
 		},
 		"the kill switch engaged": {
 			cluster: healthy("killed"), file: experimentsDir + "/pod-kill.yaml", killed: true, wantCode: exitcode.Aborted,
@@ -145,6 +157,11 @@ func TestPreflightRefusals(t *testing.T) {
 	}
 }
 
+func withoutInject(c kubetest.Cluster) kubetest.Cluster {
+	c.NoInjectAnnotation = true
+	return c
+}
+
 func withLabels(c kubetest.Cluster, l map[string]string) kubetest.Cluster {
 	c.NamespaceLabels = l
 	return c
@@ -178,5 +195,28 @@ func TestPreflightProdAllowed(t *testing.T) {
 		if c.Name == kube.CheckNotProduction && !strings.Contains(c.Detail, "prod-safe and --allow-prod was given") {
 			t.Errorf("check %q: %s", c.Name, c.Detail)
 		}
+	}
+}
+
+// TestPreflightNoFilterNamespace: with --chaos-mesh-filter-namespace=false
+// a namespace without the annotation passes the check.
+func TestPreflightNoFilterNamespace(t *testing.T) {
+	t.Parallel() // each test has its own namespace
+	kubetest.Need(t)
+	ns := "no-filter"
+	build(t, withoutInject(petclinic(ns)))
+	e := newEngine(t, ns, func(c *kube.Config) { c.NoFilterNamespace = true })
+	pf, err := e.Preflight(t.Context(), experiment(t, "pod-kill"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range pf.Checks {
+		if c.Name == kube.CheckChaosInject {
+			found = c.OK && strings.Contains(c.Detail, "not checked")
+		}
+	}
+	if !found {
+		t.Errorf("checks %+v: want %q passed, not checked", pf.Checks, kube.CheckChaosInject)
 	}
 }

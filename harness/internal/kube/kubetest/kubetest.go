@@ -133,6 +133,13 @@ type Cluster struct {
 	PerZone int
 	// PDB, when set, is the minAvailable of a PodDisruptionBudget.
 	PDB *intstr.IntOrString
+	// Unzoned are more ready PetClinic pods on node UnzonedNode, which has
+	// no zone label.
+	Unzoned int
+	// NoInjectAnnotation leaves out the namespace's annotation
+	// chaos-mesh.org/inject=enabled (Chaos Mesh with enableFilterNamespace
+	// ignores the namespace without it).
+	NoInjectAnnotation bool
 	// Extra are more pods (name → labels), ready, on the first node: the
 	// Redis and MariaDB of the network experiments.
 	Extra map[string]map[string]string
@@ -145,10 +152,24 @@ func PodLabels() map[string]string { return map[string]string{"app": "petclinic"
 // (status ready) and PDB of cl. Nodes are shared between namespaces.
 func Build(ctx context.Context, c client.Client, cl Cluster) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: cl.Namespace, Labels: cl.NamespaceLabels}}
+	if !cl.NoInjectAnnotation {
+		ns.Annotations = map[string]string{kube.AnnotationChaosInject: "enabled"}
+	}
 	if err := c.Create(ctx, ns); err != nil {
 		return fmt.Errorf("namespace: %w", err)
 	}
-	replicas := int32(len(cl.Zones) * cl.PerZone) // #nosec G115 -- a test cluster
+	replicas := int32(len(cl.Zones)*cl.PerZone + cl.Unzoned) // #nosec G115 -- a test cluster
+	if cl.Unzoned > 0 {
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: UnzonedNode, Labels: map[string]string{"kubernetes.io/hostname": UnzonedNode}}}
+		if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("node: %w", err)
+		}
+	}
+	for i := range cl.Unzoned {
+		if err := readyPod(ctx, c, cl.Namespace, fmt.Sprintf("petclinic-unzoned-%d", i), UnzonedNode, PodLabels()); err != nil {
+			return err
+		}
+	}
 	for _, z := range cl.Zones {
 		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName(z), Labels: map[string]string{spec.ZoneLabel: z, "kubernetes.io/hostname": NodeName(z)}}}
 		if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -204,6 +225,9 @@ func Build(ctx context.Context, c client.Client, cl Cluster) error {
 	}
 	return nil
 }
+
+// UnzonedNode is the node without a zone label of Cluster.Unzoned.
+const UnzonedNode = "node-without-zone"
 
 // NodeName is the node of zone z.
 func NodeName(z string) string { return "node-" + z }
