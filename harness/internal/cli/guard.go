@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,7 @@ func guardFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: flagSLODir, Value: defaultSLODir, Usage: "OpenSLO specs the error-budget guard checks (no such directory: the guard is skipped, unless the flag is set)"},
 		&ucli.Float64Flag{Name: flagBudgetMin, Value: slo.DefaultMinRemaining, Usage: "refuse to start (exit 4) when an SLO has less than this share of its error budget left"},
 		&ucli.Float64Flag{Name: flagBurnRateCap, Value: slo.DefaultBurnRateCap, Usage: "abort the run (exit 4) when an SLO burns faster than this over the run so far (at most 5m); 0: no cap"},
-		&ucli.BoolFlag{Name: flagGuardStrict, Usage: "refuse to start when an SLO has no data or cannot be read (default: admit, and say so)"},
+		&ucli.BoolFlag{Name: flagGuardStrict, Usage: "refuse to start when an SLO has no data or cannot be read (default: true for gate, a CI gate must not pass without budget data; false for run, which admits and says so)"},
 		&ucli.BoolFlag{Name: flagNoGuard, Usage: "no error-budget guard (the report records that it was off)"},
 	}
 }
@@ -67,7 +68,13 @@ func budgetGuard(c *ucli.Context, e *spec.Experiment, promURL string, now time.T
 	if err != nil {
 		return nil, nil, err
 	}
-	policy := slo.Policy{MinRemaining: c.Float64(flagBudgetMin), BurnRateCap: c.Float64(flagBurnRateCap), Strict: c.Bool(flagGuardStrict)}
+	if promURL == "" && slices.ContainsFunc(set.SLOs, func(s *slo.SLO) bool { return s.Source == slo.SourcePrometheus }) {
+		// Not a guard without data: one that cannot look at all. Admitting
+		// would read "no-data" in the report and leave the cap off.
+		return nil, nil, exitcode.Invalidf("error-budget guard: %s/ holds %d SLOs but no Prometheus URL is configured to read their budgets: set --%s (or spec.target.prometheusURL), or pass --%s to run without the guard (the report records it off)",
+			dir, len(set.SLOs), flagPrometheusURL, flagNoGuard)
+	}
+	policy := slo.Policy{MinRemaining: c.Float64(flagBudgetMin), BurnRateCap: c.Float64(flagBurnRateCap), Strict: guardStrict(c)}
 	if policy.MinRemaining < 0 || policy.MinRemaining >= 1 || policy.BurnRateCap < 0 {
 		return nil, nil, exitcode.Invalidf("--%s %g and --%s %g: want a share in [0, 1) and a cap of at least 0", flagBudgetMin, policy.MinRemaining, flagBurnRateCap, policy.BurnRateCap)
 	}
@@ -108,6 +115,15 @@ func budgetGuard(c *ucli.Context, e *spec.Experiment, promURL string, now time.T
 		return &verdict.Stop{Kind: verdict.StopCondition, Condition: stopConditionCap, At: t.Observed, Reason: t.Reason}
 	}
 	return decisions, []runner.Watch{watch}, nil
+}
+
+// guardStrict is --budget-guard-strict, whose default is true for gate: a
+// CI gate does not pass without budget data.
+func guardStrict(c *ucli.Context) bool {
+	if c.IsSet(flagGuardStrict) {
+		return c.Bool(flagGuardStrict)
+	}
+	return c.Command != nil && c.Command.Name == "gate"
 }
 
 // sloClients builds the Prometheus and Loki clients of the guard and the

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,15 +83,21 @@ func get(t *testing.T, u string, n int) {
 	}
 }
 
-// guardApp runs budgetGuard as run and gate will, with args as flags.
+// guardApp runs budgetGuard as run will, with args as flags.
 func guardApp(t *testing.T, e *spec.Experiment, promURL string, args ...string) ([]report.Decision, []runner.Watch, *runner.Result, error) {
+	t.Helper()
+	return guardCmd(t, "run", e, promURL, args...)
+}
+
+// guardCmd runs budgetGuard as the command cmd (run or gate) will.
+func guardCmd(t *testing.T, cmd string, e *spec.Experiment, promURL string, args ...string) ([]report.Decision, []runner.Watch, *runner.Result, error) {
 	t.Helper()
 	var decisions []report.Decision
 	var watches []runner.Watch
 	var res *runner.Result
 	var gerr error
 	app := &ucli.App{Name: "gameday", Commands: []*ucli.Command{{
-		Name:  "run",
+		Name:  cmd,
 		Flags: append(runFlags(), guardFlags()...),
 		Action: func(c *ucli.Context) error {
 			now := time.Now()
@@ -101,7 +108,7 @@ func guardApp(t *testing.T, e *spec.Experiment, promURL string, args ...string) 
 			return nil
 		},
 	}}, ExitErrHandler: func(*ucli.Context, error) {}}
-	if err := app.RunContext(t.Context(), append([]string{"gameday", "run", "--reports-dir", t.TempDir()}, args...)); err != nil {
+	if err := app.RunContext(t.Context(), append([]string{"gameday", cmd, "--reports-dir", t.TempDir()}, args...)); err != nil {
 		t.Fatal(err)
 	}
 	return decisions, watches, res, gerr
@@ -241,4 +248,51 @@ func TestBudgetGuard(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Without budget data the guard does not pass silently: gate is strict by
+// default (a CI gate refuses, exit 4, when an SLO cannot be read) while run
+// admits and says so; and with SLO specs but no Prometheus URL at all
+// (a kubernetes target without --prometheus-url) both refuse to start
+// (exit 2) unless the guard is turned off.
+func TestBudgetGuardWithoutData(t *testing.T) {
+	e, err := spec.LoadFile("testdata/good.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://127.0.0.1:1" // nothing listens
+	slos := []string{"--slo-dir", "testdata/slo"}
+	for _, tc := range []struct {
+		what, cmd, prom string
+		args            []string
+		exit            int
+		outcome, detail string // of the first decision, when no error
+	}{
+		{"run admits an unreadable SLO by default", "run", dead, nil, exitcode.OK, slo.NoData, "admitted by the default policy"},
+		{"run refuses it when strict", "run", dead, []string{"--budget-guard-strict"}, exitcode.Aborted, "", ""},
+		{"gate refuses it by default", "gate", dead, nil, exitcode.Aborted, "", ""},
+		{"gate admits it when told not strict", "gate", dead, []string{"--budget-guard-strict=false"}, exitcode.OK, slo.NoData, ""},
+		{"run without a Prometheus URL is refused", "run", "", nil, exitcode.Invalid, "", ""},
+		{"gate without a Prometheus URL is refused", "gate", "", nil, exitcode.Invalid, "", ""},
+		{"run without a Prometheus URL, guard off", "run", "", []string{"--no-budget-guard"}, exitcode.OK, "skipped", "--no-budget-guard"},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			ds, ws, _, err := guardCmd(t, tc.cmd, e, tc.prom, append(slices.Clone(slos), tc.args...)...)
+			if got := exitcode.Of(err); got != tc.exit {
+				t.Fatalf("exit %d (%v), want %d", got, err, tc.exit)
+			}
+			if err != nil {
+				if tc.prom == "" && (!strings.Contains(err.Error(), "no Prometheus URL") || !strings.Contains(err.Error(), "--no-budget-guard")) {
+					t.Errorf("%v: want the missing URL and the way out named", err)
+				}
+				return
+			}
+			if len(ds) == 0 || ds[0].Outcome != tc.outcome || !strings.Contains(ds[0].Detail, tc.detail) {
+				t.Errorf("decisions %+v, want the first %s with %q", ds, tc.outcome, tc.detail)
+			}
+			if tc.outcome == "skipped" && len(ws) != 0 {
+				t.Errorf("%d watches with the guard off", len(ws))
+			}
+		})
+	}
 }
