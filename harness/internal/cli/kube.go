@@ -151,7 +151,7 @@ func kubeEngine(c *ucli.Context, namespace, deployment string, selector map[stri
 		Client: cl, RESTConfig: cfg, Namespace: cmpOr(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
 		Allowed: allowed, AllowProd: c.Bool(flagAllowProd), ProdLabel: c.String(flagProdLabel), ZoneMap: zm,
 		KillSwitch: c.String(flagKillSwitch), InjectTimeout: c.Duration(flagInjectTimeout),
-		NoFilterNamespace: c.IsSet(flagFilterNS) && !c.Bool(flagFilterNS),
+		NoFilterNamespace: c.IsSet(flagFilterNS) && !c.Bool(flagFilterNS), Log: c.App.ErrWriter,
 	})
 	if err != nil {
 		return nil, exitcode.Invalidf("%w", err)

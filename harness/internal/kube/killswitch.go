@@ -26,6 +26,9 @@ const (
 	KillSwitchKey = "engaged"
 	// KillSwitchEvery is how often a run reads the kill switch.
 	KillSwitchEvery = 2 * time.Second
+	// KillSwitchFailures is how many reads in a row may fail before the
+	// run stops: a kill switch that cannot be read is no kill switch.
+	KillSwitchFailures = 5
 )
 
 func (e *Engine) killSwitchKey() (client.ObjectKey, error) {
@@ -57,7 +60,8 @@ func (e *Engine) killSwitch(ctx context.Context) (bool, string, error) {
 
 // KillSwitchWatch is a runner watch (runner.Watch): it reads the kill
 // switch every `every` (KillSwitchEvery when 0) and stops the run once it
-// is engaged. A kill switch that cannot be read does not stop the run.
+// is engaged, or once KillSwitchFailures reads in a row failed (each
+// failure is written to Config.Log).
 func (e *Engine) KillSwitchWatch(every time.Duration) func(ctx context.Context) *verdict.Stop {
 	if every <= 0 {
 		every = KillSwitchEvery
@@ -65,6 +69,7 @@ func (e *Engine) KillSwitchWatch(every time.Duration) func(ctx context.Context) 
 	return func(ctx context.Context) *verdict.Stop {
 		t := time.NewTicker(every)
 		defer t.Stop()
+		failures := 0
 		for {
 			select {
 			case <-ctx.Done():
@@ -74,9 +79,23 @@ func (e *Engine) KillSwitchWatch(every time.Duration) func(ctx context.Context) 
 			rctx, cancel := context.WithTimeout(ctx, every)
 			engaged, detail, err := e.killSwitch(rctx)
 			cancel()
-			if err == nil && engaged {
+			switch {
+			case err != nil && ctx.Err() != nil:
+				return nil
+			case err != nil:
+				failures++
+				if e.c.Log != nil {
+					fmt.Fprintf(e.c.Log, "gameday: kill switch: %v (%d of %d failures in a row before the run stops)\n", err, failures, KillSwitchFailures)
+				}
+				if failures >= KillSwitchFailures {
+					return &verdict.Stop{Kind: verdict.StopCondition, Condition: "kill-switch", At: time.Now(),
+						Reason: fmt.Sprintf("kill switch %s unreadable %d times in a row (last: %v): a kill switch that cannot be read is no kill switch", e.c.KillSwitch, failures, err)}
+				}
+			case engaged:
 				return &verdict.Stop{Kind: verdict.StopCondition, Condition: "kill-switch", At: time.Now(),
 					Reason: "kill switch: " + detail + ": every run aborts"}
+			default:
+				failures = 0
 			}
 		}
 	}

@@ -34,6 +34,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"time"
@@ -118,6 +119,9 @@ type Config struct {
 	// InjectTimeout bounds the wait for Chaos Mesh's confirmation (default
 	// 60s); RecoverTimeout the wait for an object's deletion (default 30s).
 	InjectTimeout, RecoverTimeout time.Duration
+	// Log receives warnings while a run goes (a kill switch read that
+	// failed); nil: none.
+	Log io.Writer
 	// Poll is the interval of status polls (default 250ms).
 	Poll time.Duration
 	// FailGrace is how long after creation a definite failure (condition
