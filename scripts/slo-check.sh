@@ -10,8 +10,9 @@
 # Usage: scripts/slo-check.sh          check, exit 1 on any finding
 #        scripts/slo-check.sh fix      regenerate the files first (gameday slo generate)
 #
-# Needs promtool (apt: prometheus, installed by scripts/tools.sh) and Go. About 40 s on 2 cores,
-# most of it promtool simulating days of traffic for the burn-rate tests.
+# Needs promtool (apt: prometheus, installed by scripts/tools.sh) and Go. About 90 s on 2 cores,
+# most of it promtool simulating 3 days of clean history + the burst of each of the
+# 60 burn-rate cases (5m samples, rules every 15m).
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -119,6 +119,10 @@ func TestPromtoolTestsPassAndCatchWrongRules(t *testing.T) {
 		"a 3d window read as 2d fails":                     {old: "[3d]", new: "[2d]"},
 		"a 6h window read as 5h fails":                     {old: "[6h]", new: "[5h]"},
 		"a ticket at 2× instead of 3× fails":               {old: "(3 * 0.001)", new: "(2 * 0.001)"},
+		// Caught only because every case has 3d of history: over 2h of
+		// data a 1d or 1h window computes the same ratio as a 3d one.
+		"a 1d window read as 3d fails": {old: "[1d]", new: "[3d]"},
+		"a 1h window read as 6h fails": {old: "[1h]", new: "[6h]"},
 	}
 	for what, m := range mutations {
 		t.Run(what, func(t *testing.T) {

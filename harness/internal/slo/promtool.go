@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp/syntax"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -12,26 +13,38 @@ import (
 )
 
 // Promtool unit tests of an SLO's rules: for every line of the Workbook's
-// table, three bursts of errors after clean traffic as long as the line's
-// long window (so that every window holds data and a window of the wrong
-// length changes the answer):
+// table, three bursts of errors after clean traffic as long as the longest
+// window of the table (3d), so that every window the rules read holds data
+// and computes its ratio over its own length, not over whatever history
+// the test happens to have:
 //
-//   - above: the long window at 1.05× the threshold: the line fires;
+//   - above: the long window at 1.05× the threshold: the line fires, and
+//     no other line does except one its burst implies (3× over 1d is 1×
+//     over 3d and 3× over 2h is 1× over 6h: the 1d line cannot fire
+//     without the 3d one; implied says so from the table's arithmetic);
 //   - below: a burst of half the long window at 1.9×, so the long window
-//     is at 0.95× while the short one is far above: the line stays silent
-//     (a long window shorter than written would fire);
+//     is at 0.95× while the short one is far above: no line fires (a long
+//     window shorter than written would fire);
 //   - reset: a burst for the long window, then clean traffic for 1.5× the
-//     short window: the long window is still at 1.25×, the short one is
-//     clean, the line stays silent (the short window ends the alert).
+//     short window (of the line, or of a line it implies when longer: 6h
+//     for the 1d line): the long window is still at 1.25×, the short one
+//     is clean, no line fires (the short window ends the alert).
 //
 // The alerts expected at the end are not read from the rules: they come
 // from the arithmetic of windowRatio, so a wrong expression, threshold or
 // window in the rules fails the test (TestPromtoolTestsPassAndCatchWrongRules
-// checks that).
+// checks that). Every case lists the exact set of the SLO's alerts that
+// fire (they share one alertname, told apart by long_window), so an alert
+// of another line firing fails the case as much as the line's own missing.
 
 const (
 	testEvents = 1000 // events per minute
 	testEvery  = 15   // minutes between evaluations of the rules
+	// testStep: minutes between the samples of the input series. 5m keeps
+	// three days of history cheap for promtool (a fifth of the samples of
+	// 1m) and is still exact: samples fall on every evaluation and on both
+	// ends of every window, the shortest of which (5m) holds two.
+	testStep = 5
 	// testMargin: no window's ratio may be this close to a threshold, so
 	// that the expectation does not hang on rounding.
 	testMargin = 0.02
@@ -46,14 +59,43 @@ type burst struct {
 	Ratio                  float64
 }
 
+// history is the clean traffic before every burst: the longest window of
+// the table, so that no window's ratio is computed over less than its
+// length.
+func history() int {
+	h := 0
+	for _, a := range BurnAlerts {
+		long, _ := ParseWindow(a.Long)
+		h = max(h, int(long.D.Minutes()))
+	}
+	return h
+}
+
+// implied says whether a burst that fires line a necessarily fires line k
+// too: k's windows contain a's, and k's threshold over them is no more
+// than a's threshold spread over them (factor × window not above a's).
+func implied(a, k BurnAlert) bool {
+	w := func(s string) float64 { d, _ := ParseWindow(s); return d.D.Minutes() }
+	return w(k.Long) >= w(a.Long) && w(k.Short) >= w(a.Short) &&
+		k.Factor*w(k.Long) <= a.Factor*w(a.Long) && k.Factor*w(k.Short) <= a.Factor*w(a.Short)
+}
+
 func (s *SLO) bursts() []burst {
 	var out []burst
+	h := history()
 	for _, a := range BurnAlerts {
 		long, _ := ParseWindow(a.Long)
 		short, _ := ParseWindow(a.Short)
 		l, th := int(long.D.Minutes()), a.Factor*s.Budget()
 		// The tail: 1.5× the short window, in whole evaluations of the
 		// tests (promtool judges at the last evaluation before eval_time).
+		// The lines a burst of a implies end with it: the tail is as long
+		// as the longest of their short windows needs.
+		for _, k := range BurnAlerts {
+			if ks, _ := ParseWindow(k.Short); implied(a, k) && ks.D > short.D {
+				short = ks
+			}
+		}
 		tail := int(math.Ceil(1.5*short.D.Minutes()/testEvery) * testEvery)
 		// below: half the long window at 1.9×; with a low objective (a
 		// ratio above 1 is impossible) a shorter burst at a ratio within
@@ -64,9 +106,9 @@ func (s *SLO) bursts() []burst {
 			half = max(testEvery, int(math.Round(0.95*th*float64(l)/r/testEvery))*testEvery)
 		}
 		out = append(out,
-			burst{a, "above", l, l, 0, 1.05 * th},
-			burst{a, "below", l, half, 0, r},
-			burst{a, "reset", l, l, tail, min(1, 1.25*th*float64(l)/float64(l-tail))},
+			burst{a, "above", h, l, 0, 1.05 * th},
+			burst{a, "below", h, half, 0, r},
+			burst{a, "reset", h, l, tail, min(1, 1.25*th*float64(l)/float64(l-tail))},
 		)
 	}
 	return out
@@ -103,6 +145,31 @@ func (s *SLO) firing(b burst) ([]BurnAlert, error) {
 	return out, nil
 }
 
+// isolates checks that the lines firing at the end of b are the line under
+// test (and those it implies) for an above burst, none otherwise.
+func (b burst) isolates(fire []BurnAlert) error {
+	var want []BurnAlert
+	if b.Case == "above" {
+		for _, k := range BurnAlerts {
+			if implied(b.Alert, k) {
+				want = append(want, k)
+			}
+		}
+	}
+	if !slices.Equal(fire, want) {
+		return fmt.Errorf("%s burst for %s: lines %v fire, want %v", b.Case, b.Alert.Long, longs(fire), longs(want))
+	}
+	return nil
+}
+
+func longs(as []BurnAlert) []string {
+	out := []string{}
+	for _, a := range as {
+		out = append(out, a.Long)
+	}
+	return out
+}
+
 // PromtoolTests renders the promtool test file of s's rules (in ruleFile,
 // relative to the test file).
 func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
@@ -128,9 +195,19 @@ func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
 		if !slices.Contains(fire, bu.Alert) {
 			verb = "stays silent"
 		}
-		if (verb == "fires") != (bu.Case == "above") {
-			return nil, fmt.Errorf("%s burst for %s: the line under test %s", bu.Case, bu.Alert.Long, verb)
+		if err := bu.isolates(fire); err != nil {
+			return nil, err
 		}
+		also := ""
+		for _, a := range fire {
+			if a != bu.Alert {
+				also += fmt.Sprintf(", with the %s line it implies", a.Long)
+			}
+		}
+		if bu.Case == "above" && also == "" {
+			also = ", alone"
+		}
+		verb += also
 		end := bu.History + bu.Minutes + bu.Tail
 		th := bu.Alert.Factor * s.Budget()
 		what := map[string]string{
@@ -140,16 +217,25 @@ func (s *SLO) PromtoolTests(o Options, ruleFile string) ([]byte, error) {
 		}[bu.Case]
 		fmt.Fprintf(&b, "  - name: %s\n", scalar(fmt.Sprintf("%s: %s %g× over %s and %s %s with %s (%s: %dm clean, %dm of errors at %g, %dm clean)",
 			s.ID(), bu.Alert.Severity, bu.Alert.Factor, bu.Alert.Long, bu.Alert.Short, verb, what, bu.Case, bu.History, bu.Minutes, round12(bu.Ratio), bu.Tail)))
-		b.WriteString("    interval: 1m\n    input_series:\n")
+		fmt.Fprintf(&b, "    interval: %dm\n    input_series:\n", testStep)
+		if bu.History%testStep != 0 || bu.Minutes%testStep != 0 || bu.Tail%testStep != 0 {
+			return nil, fmt.Errorf("%s burst for %s: %dm, %dm, %dm are not whole steps of %dm", bu.Case, bu.Alert.Long, bu.History, bu.Minutes, bu.Tail, testStep)
+		}
 		e := round12(bu.Ratio * testEvents)
 		// The numerator series and the other events of the total.
 		// Counters: per minute, `before` during the history and the tail,
-		// `during` in the burst.
+		// `during` in the burst; one sample every testStep minutes.
 		counter := func(before, during float64) string {
-			v := fmt.Sprintf("0+%sx%d %s+%sx%d", num2(before), bu.History-1, num2(before*float64(bu.History)), num2(during), bu.Minutes)
+			st := float64(testStep)
+			v := fmt.Sprintf("0+%sx%d %s+%sx%d", num2(before*st), bu.History/testStep-1, num2(before*float64(bu.History)), num2(during*st), bu.Minutes/testStep)
 			if bu.Tail > 0 {
-				at := before*float64(bu.History) + during*float64(bu.Minutes)
-				v += fmt.Sprintf(" %s+%sx%d", num2(at+before), num2(before), bu.Tail-1)
+				// Rounded up to the micro-event: promtool sums the burst's
+				// steps in floating point, and a tail that starts a hair
+				// below where the burst ended is a counter reset (rate
+				// would count the whole counter again).
+				at := before*float64(bu.History) + round12(during*st)*float64(bu.Minutes/testStep)
+				at = math.Ceil(at*1e6) / 1e6
+				v += fmt.Sprintf(" %s+%sx%d", strconv.FormatFloat(at+before*st, 'f', -1, 64), num2(before*st), bu.Tail/testStep-1)
 			}
 			return v
 		}
