@@ -175,8 +175,19 @@ func parseZoneMap(s string) (map[string]string, error) {
 	return m, nil
 }
 
-// kubeCleanup deletes every chaos object carrying our labels in the
-// namespace of the flags (of run --run-id only, when set).
+const flagAllNamespaces = "all-namespaces"
+
+// cleanupFlags are the kubernetes flags of gameday cleanup.
+func cleanupFlags() []ucli.Flag {
+	return append([]ucli.Flag{
+		&ucli.BoolFlag{Name: flagAllNamespaces, Aliases: []string{"A"}, Usage: "kubernetes: clean up every namespace of --allow-namespace (names; patterns need list on namespaces), not only --namespace"},
+		&ucli.StringSliceFlag{Name: flagAllowNamespace, Usage: "kubernetes, with --all-namespaces: the namespaces to clean up (repeat or comma list; path.Match patterns)", EnvVars: []string{kube.EnvAllowedNamespaces}},
+	}, clusterFlags()...)
+}
+
+// kubeCleanup deletes every chaos object and load Job carrying our labels
+// in the namespace of the flags, or in every namespace of the allowlist
+// with --all-namespaces (of run --run-id only, when set).
 func kubeCleanup(c *ucli.Context) error {
 	en, err := kubeEngine(c, spec.DefaultNamespace, spec.DefaultDeployment, nil)
 	if err != nil {
@@ -184,15 +195,28 @@ func kubeCleanup(c *ucli.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Context), 2*time.Minute)
 	defer cancel()
-	did, err := en.Cleanup(ctx, c.String(flagRunID))
-	for _, d := range did {
-		fmt.Fprintln(c.App.Writer, d)
+	namespaces := []string{en.Config().Namespace}
+	if c.Bool(flagAllNamespaces) {
+		if namespaces, err = en.CleanupNamespaces(ctx); err != nil && len(namespaces) == 0 {
+			return exitcode.Invalidf("cleanup --all-namespaces: %w", err)
+		} else if err != nil {
+			fmt.Fprintf(c.App.ErrWriter, "gameday: %v; cleaning up %s\n", err, strings.Join(namespaces, ", "))
+		}
 	}
-	if err != nil {
-		return exitcode.Infraf("cleanup in namespace %s: %w (run it again; the objects' durations end the faults anyway)", en.Config().Namespace, err)
+	var errs []error
+	for _, ns := range namespaces {
+		did, err := en.CleanupIn(ctx, c.String(flagRunID), ns)
+		for _, d := range did {
+			fmt.Fprintln(c.App.Writer, d)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("namespace %s: %w", ns, err))
+		} else if len(did) == 0 {
+			fmt.Fprintf(c.App.Writer, "nothing to clean up in namespace %s\n", ns)
+		}
 	}
-	if len(did) == 0 {
-		fmt.Fprintf(c.App.Writer, "nothing to clean up in namespace %s\n", en.Config().Namespace)
+	if err := errors.Join(errs...); err != nil {
+		return exitcode.Infraf("cleanup: %w (run it again; the objects' durations end the faults anyway)", err)
 	}
 	return nil
 }

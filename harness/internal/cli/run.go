@@ -297,14 +297,16 @@ still recorded there: killed replicas restarted, frozen ones resumed, toxics and
 faults removed, stressors stopped. Use it after kill -9 of gameday, or a crash.
 Without --run-id, every run is cleaned up. With --target kubernetes it pauses and
 deletes every Chaos Mesh object labelled app.kubernetes.io/managed-by=gameday in the
-namespace (of run --run-id only, when set).
+namespace (of run --run-id only, when set), and its load Jobs; --all-namespaces does so in
+every namespace of --allow-namespace.
 
 EXAMPLES:
    gameday cleanup
    gameday cleanup --run-id 20261127-173501-pod-kill
-   gameday cleanup --target kubernetes --context staging --namespace petclinic`,
+   gameday cleanup --target kubernetes --context staging --namespace petclinic
+   gameday cleanup --target kubernetes --all-namespaces --allow-namespace petclinic,petclinic-canary`,
 		Flags: append([]ucli.Flag{sandboxDirFlag(), &ucli.StringFlag{Name: flagRunID, Usage: "clean up this run only"},
-			&ucli.StringFlag{Name: flagTarget, Value: string(spec.TargetSandbox), Usage: "sandbox or kubernetes"}}, clusterFlags()...),
+			&ucli.StringFlag{Name: flagTarget, Value: string(spec.TargetSandbox), Usage: "sandbox or kubernetes"}}, cleanupFlags()...),
 		Action: func(c *ucli.Context) error {
 			switch c.String(flagTarget) {
 			case string(spec.TargetKubernetes):

@@ -356,6 +356,42 @@ func (e *Engine) awaitPaused(ctx context.Context, obj client.Object) {
 // when runID is empty) that carries our labels in the target namespace,
 // deletes its load Jobs, and reports what it deleted.
 func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
+	return e.CleanupIn(ctx, runID, e.c.Namespace)
+}
+
+// CleanupNamespaces are the namespaces the allowlist names: its plain
+// names as they are, its patterns matched against the cluster's
+// namespaces (that needs list on namespaces, which the shipped RBAC does
+// not grant: name the namespaces then).
+func (e *Engine) CleanupNamespaces(ctx context.Context) ([]string, error) {
+	var out, patterns []string
+	for _, p := range e.c.Allowed {
+		if strings.ContainsAny(p, `*?[\`) {
+			patterns = append(patterns, p)
+		} else if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	if len(patterns) > 0 {
+		var nss corev1.NamespaceList
+		if err := e.c.Client.List(ctx, &nss); err != nil {
+			return out, fmt.Errorf("list namespaces to match %s: %w (name the namespaces in --allow-namespace instead of patterns)", strings.Join(patterns, ","), err)
+		}
+		for _, ns := range nss.Items {
+			if allowed(patterns, ns.Name) && !slices.Contains(out, ns.Name) {
+				out = append(out, ns.Name)
+			}
+		}
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		return nil, errors.New("no namespace to clean up: --all-namespaces cleans the namespaces of --allow-namespace (or " + EnvAllowedNamespaces + ")")
+	}
+	return out, nil
+}
+
+// CleanupIn is Cleanup in namespace ns.
+func (e *Engine) CleanupIn(ctx context.Context, runID, ns string) ([]string, error) {
 	sel := client.MatchingLabels{LabelManagedBy: ManagedBy}
 	if runID != "" {
 		sel[LabelRunID] = RunLabel(runID)
@@ -367,8 +403,8 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 		if err != nil {
 			return did, err
 		}
-		if err := e.c.Client.List(ctx, list, client.InNamespace(e.c.Namespace), sel); err != nil {
-			errs = append(errs, fmt.Errorf("list %s in %s: %w", k, e.c.Namespace, err))
+		if err := e.c.Client.List(ctx, list, client.InNamespace(ns), sel); err != nil {
+			errs = append(errs, fmt.Errorf("list %s in %s: %w", k, ns, err))
 			continue
 		}
 		for _, obj := range items(list) {
@@ -382,8 +418,8 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 		}
 	}
 	var jobs batchv1.JobList
-	if err := e.c.Client.List(ctx, &jobs, client.InNamespace(e.c.Namespace), sel); err != nil {
-		errs = append(errs, fmt.Errorf("list load Jobs in %s: %w", e.c.Namespace, err))
+	if err := e.c.Client.List(ctx, &jobs, client.InNamespace(ns), sel); err != nil {
+		errs = append(errs, fmt.Errorf("list load Jobs in %s: %w", ns, err))
 	}
 	for i := range jobs.Items {
 		j := &jobs.Items[i]
