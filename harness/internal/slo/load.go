@@ -429,16 +429,16 @@ func indicator(d *spec.Document, p []any, s *SLISpec, out *SLO) {
 			d.Errorf(qp, "required")
 			continue
 		}
-		if ms.Type == SourcePrometheus {
-			if off, err := checkCounterQuery(q); err != nil {
-				if off >= 0 {
-					d.ErrorInScalar(qp, off, "%s", err)
-				} else {
-					d.Errorf(qp, "%s", err)
-				}
+		check := checkCounterQuery
+		if ms.Type == SourceLoki {
+			check = checkLogQuery
+		}
+		if off, err := check(q); err != nil {
+			if off >= 0 {
+				d.ErrorInScalar(qp, off, "%s", err)
+			} else {
+				d.Errorf(qp, "%s", err)
 			}
-		} else if err := checkLogQuery(q); err != nil {
-			d.Errorf(qp, "%s", err)
 		}
 	}
 	fill(s, out)

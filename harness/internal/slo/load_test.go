@@ -36,6 +36,7 @@ func TestLoadTheRepositorysSLOs(t *testing.T) {
 // column and field.
 func TestLoadRejectsMalformedSpecs(t *testing.T) {
 	tests := map[string]string{
+		"bad-logql.yaml":           "testdata/bad/bad-logql.yaml:17:57: spec.indicator.spec.ratioMetric.bad.metricSource.spec.query: invalid LogQL: invalid regular expression \"ERROR(\": error parsing regexp: missing closing ): `ERROR(`",
 		"bad-promql.yaml":          `testdata/bad/bad-promql.yaml:17:101: spec.indicator.spec.ratioMetric.bad.metricSource.spec.query: invalid PromQL: unclosed left parenthesis`,
 		"calendar-window.yaml":     `testdata/bad/calendar-window.yaml:24:17: spec.timeWindow[0].duration: unknown window "1M": months, quarters and years are calendar units; write the rolling window in days, e.g. 30d`,
 		"objective-above-one.yaml": `testdata/bad/objective-above-one.yaml:28:15: spec.objectives[0].target: 1.5: must be above 0 and below 1 (e.g. 0.999 for 99.9%)`,

@@ -107,16 +107,23 @@ func byLabel(q, l string) string {
 	return fmt.Sprintf("sum by (%s) (%s)", l, expr.String())
 }
 
-// checkLogQuery checks a Loki query of an indicator: a log query (stream
-// selector and pipeline) whose lines gameday counts with count_over_time.
-func checkLogQuery(q string) error {
-	if err := spec.CheckLogQL(q); err != nil {
-		return fmt.Errorf("invalid LogQL: %s", err)
+// checkLogQuery checks a Loki query of an indicator with our parser of the
+// LogQL subset (spec.ParseLogQL; not Loki's): a log query (stream selector
+// and pipeline) whose lines gameday counts with count_over_time. off is the
+// byte offset of the error in q, -1 when it is about the whole query.
+func checkLogQuery(q string) (off int, err error) {
+	l, err := spec.ParseLogQL(q)
+	if err != nil {
+		var le *spec.LogQLError
+		if errors.As(err, &le) {
+			return le.Pos, fmt.Errorf("invalid LogQL: %s", le.Msg)
+		}
+		return -1, fmt.Errorf("invalid LogQL: %s", err)
 	}
-	if !strings.HasPrefix(strings.TrimSpace(q), "{") {
-		return fmt.Errorf("write a log query ({app=\"petclinic\"} |= ...): gameday counts its lines with count_over_time over each window")
+	if l.Metric {
+		return -1, fmt.Errorf("write a log query ({app=\"petclinic\"} |= ...): gameday counts its lines with count_over_time over each window")
 	}
-	return nil
+	return -1, nil
 }
 
 // countOver is the LogQL that counts the lines of a log query over w.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/loki"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 func TestExhaustion(t *testing.T) {
@@ -158,4 +159,31 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// The LogQL gameday sends to Loki for a LogQL SLO (its error ratio over
+// every window the report, the guard and its watch use) is valid for our
+// parser of the LogQL subset, and a metric query.
+func TestGeneratedLogQLParses(t *testing.T) {
+	set, err := slo.Load(filepath.Join("..", "..", "..", "slo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, s := range set.SLOs {
+		if s.Source != slo.SourceLoki {
+			continue
+		}
+		for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d", "300s"} {
+			n++
+			q := s.ErrorRatio(w)
+			l, err := spec.ParseLogQL(q)
+			if err != nil || !l.Metric {
+				t.Errorf("%s over %s: %q: %v (metric %v)", s.ID(), w, q, err, l != nil && l.Metric)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no LogQL SLO in slo/")
+	}
 }

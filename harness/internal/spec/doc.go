@@ -20,9 +20,11 @@
 // and every error of every file is returned at once, as an ErrorList
 // (exit code 2, exitcode.Invalid).
 //
-// PromQL is parsed with Prometheus' own parser. LogQL is only checked
-// offline for a stream selector and balanced brackets: Loki's parser is
-// AGPL and is not imported.
+// PromQL is parsed with Prometheus' own parser. LogQL is parsed by our own
+// parser of the subset gameday uses (logql.go: stream selectors, line
+// filters, json/logfmt/regexp/pattern parsers, label filters, range and
+// vector aggregations, binary operators): Loki's parser is AGPL and is not
+// imported, so Loki may still refuse a query this parser accepts.
 //
 // The JSON Schemas in experiments/schema/ are generated from these types by
 // `go generate ./internal/spec` (a test fails while they are stale).

@@ -104,8 +104,3 @@ func (d *Document) Errors() error { return d.s.errs.err() }
 
 // File is the name of the document's file, as given.
 func (d *Document) File() string { return d.s.file }
-
-// CheckLogQL checks what can be checked of a LogQL query without Loki's
-// parser: balanced brackets and quotes, and a stream selector of label
-// matchers.
-func CheckLogQL(q string) error { return checkLogQL(q) }

@@ -49,35 +49,6 @@ func TestJSONPathTranslatesChaosMeshPaths(t *testing.T) {
 	}
 }
 
-func TestCheckLogQL(t *testing.T) {
-	tests := map[string]struct {
-		query string
-		want  string // "" when valid
-	}{
-		"a log query":                      {`{app="petclinic"} |= "ERROR"`, ""},
-		"a metric query":                   {`sum(count_over_time({app="petclinic", zone=~"zone-.*"} | json | level="ERROR" [1m]))`, ""},
-		"a backquoted value":               {"{app=`petclinic`}", ""},
-		"empty":                            {"  ", "empty query"},
-		"no selector":                      {`sum(rate(app="x" [1m]))`, `no stream selector: a query needs {label="value", ...}`},
-		"an unclosed brace":                {`{app="petclinic"`, `unclosed '{'`},
-		"a stray parenthesis":              {`{app="petclinic"})`, `unbalanced ')' at offset 17`},
-		"an unterminated string":           {`{app="petclinic}`, "unterminated string at offset 5"},
-		"a matcher without a quoted value": {`{app=petclinic}`, `"app=petclinic" is not a label matcher (label="value", !=, =~ or !~)`},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			err := checkLogQL(tt.query)
-			got := ""
-			if err != nil {
-				got = err.Error()
-			}
-			if got != tt.want {
-				t.Errorf("checkLogQL(%q) = %q, want %q", tt.query, got, tt.want)
-			}
-		})
-	}
-}
-
 // The first pass checks faults with faultShape: it must list exactly the
 // fields of Fault.
 func TestFaultShapeMatchesFault(t *testing.T) {

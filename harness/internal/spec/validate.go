@@ -2,7 +2,6 @@ package spec
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"net/url"
 	"regexp"
@@ -353,8 +352,13 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 		}
 	}
 	if q := pr.LogQL; q != nil {
-		if err := checkLogQL(q.Query); err != nil {
-			s.errPath(p.key("logql").key("query"), "invalid LogQL: %s", err)
+		qp := p.key("logql").key("query")
+		if l, err := ParseLogQL(q.Query); err != nil {
+			var le *LogQLError
+			errors.As(err, &le)
+			s.errInScalar(qp, le.Pos, "invalid LogQL: %s", le.Msg)
+		} else if !l.Metric {
+			s.errPath(qp, "a log query returns lines: a LogQL probe needs a metric query returning one value, e.g. sum(count_over_time(%s [1m]))", strings.TrimSpace(q.Query))
 		}
 	}
 }
@@ -401,81 +405,6 @@ func (c StopCondition) validate(s *source, p fieldPath, probes map[string]*Probe
 			s.errPath(p.key("window"), "%s: must be at least 1s and at most the load's duration", c.Window)
 		}
 	}
-}
-
-// checkLogQL is the offline check of a LogQL query: it is not empty, its
-// brackets and quotes balance, and it holds a stream selector {label op
-// "value", ...}. LogQL is not fully parsed: Loki's parser is AGPL and is not
-// imported.
-func checkLogQL(q string) error {
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return fmt.Errorf("empty query")
-	}
-	var stack []rune
-	pairs := map[rune]rune{')': '(', ']': '[', '}': '{'}
-	for i := 0; i < len(q); i++ {
-		c := rune(q[i])
-		switch c {
-		case '"', '`':
-			j := i + 1
-			for j < len(q) && rune(q[j]) != c {
-				if c == '"' && q[j] == '\\' {
-					j++
-				}
-				j++
-			}
-			if j >= len(q) {
-				return fmt.Errorf("unterminated string at offset %d", i)
-			}
-			i = j
-		case '(', '[', '{':
-			stack = append(stack, c)
-		case ')', ']', '}':
-			if len(stack) == 0 || stack[len(stack)-1] != pairs[c] {
-				return fmt.Errorf("unbalanced %q at offset %d", c, i)
-			}
-			stack = stack[:len(stack)-1]
-		}
-	}
-	if len(stack) > 0 {
-		return fmt.Errorf("unclosed %q", stack[len(stack)-1])
-	}
-	m := logSelector.FindStringSubmatch(q)
-	if m == nil {
-		return fmt.Errorf("no stream selector: a query needs {label=\"value\", ...}")
-	}
-	for _, matcher := range splitMatchers(m[1]) {
-		if !logMatcher.MatchString(matcher) {
-			return fmt.Errorf("%q is not a label matcher (label=\"value\", !=, =~ or !~)", strings.TrimSpace(matcher))
-		}
-	}
-	return nil
-}
-
-var (
-	logSelector = regexp.MustCompile(`\{((?:[^{}"]|"(?:[^"\\]|\\.)*")*)\}`)
-	logMatcher  = regexp.MustCompile(`^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=|!=|=~|!~)\s*("(?:[^"\\]|\\.)*"|` + "`[^`]*`" + `)\s*$`)
-)
-
-// splitMatchers splits a selector's body on commas outside quotes.
-func splitMatchers(body string) []string {
-	var out []string
-	start, quoted := 0, false
-	for i := 0; i < len(body); i++ {
-		switch body[i] {
-		case '\\':
-			i++
-		case '"':
-			quoted = !quoted
-		case ',':
-			if !quoted {
-				out = append(out, body[start:i])
-				start = i + 1
-			}
-		}
-	}
-	return append(out, body[start:])
 }
 
 // validate checks the suite's own fields; its experiments are checked when
