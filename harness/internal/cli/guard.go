@@ -100,13 +100,23 @@ func budgetGuard(c *ucli.Context, e *spec.Experiment, promURL string, now time.T
 		return decisions, nil, exitcode.Abortedf("error-budget guard refused to start %s: %s; wait for the budget to recover, or lower --%s (policy: docs/slo.md)",
 			e.Metadata.Name, strings.Join(refused, "; "), flagBudgetMin)
 	}
-	if policy.BurnRateCap == 0 || clients.Prom == nil {
-		decisions = append(decisions, report.Decision{Name: decisionBurnCap, Outcome: "off", Detail: "no burn-rate cap (--burn-rate-cap 0, or no Prometheus)", At: now.UTC()})
+	if policy.BurnRateCap == 0 || (clients.Prom == nil && clients.Loki == nil) {
+		decisions = append(decisions, report.Decision{Name: decisionBurnCap, Outcome: "off", Detail: "no burn-rate cap (--burn-rate-cap 0, or no Prometheus nor Loki)", At: now.UTC()})
 		return decisions, nil, nil
 	}
-	decisions = append(decisions, report.Decision{Name: decisionBurnCap, Outcome: "armed", At: now.UTC(),
-		Detail: fmt.Sprintf("the run is aborted when an SLO burns its budget faster than %g× over the run so far (at most the last 5m, at least %d events), on two checks %s apart",
-			policy.BurnRateCap, slo.DefaultMinEvents, slo.DefaultCheckEvery)})
+	// The SLOs the watch cannot read: LogQL ones without a Loki.
+	var unwatched []string
+	for _, s := range set.SLOs {
+		if s.Source == slo.SourceLoki && clients.Loki == nil {
+			unwatched = append(unwatched, s.ID())
+		}
+	}
+	detail := fmt.Sprintf("the run is aborted when an SLO burns its budget faster than %g× over the run so far (at most the last 5m, at least %d events), on two checks %s apart; the service's burn, whatever causes it",
+		policy.BurnRateCap, slo.DefaultMinEvents, slo.DefaultCheckEvery)
+	if len(unwatched) > 0 {
+		detail += fmt.Sprintf("; not watched (LogQL, no Loki: --%s): %s", flagLokiURL, strings.Join(unwatched, ", "))
+	}
+	decisions = append(decisions, report.Decision{Name: decisionBurnCap, Outcome: "armed", At: now.UTC(), Detail: detail})
 	watch := func(ctx context.Context) *verdict.Stop {
 		t := policy.Watch(ctx, clients, set.SLOs, time.Now())
 		if t == nil {

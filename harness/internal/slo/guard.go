@@ -94,12 +94,15 @@ type Trip struct {
 	Observed time.Time
 }
 
-// Watch checks every CheckEvery, from start, each SLO over Prometheus, and
-// returns when one burns above the cap on two checks in a row (nil when ctx
-// ends first). Errors reading Prometheus are not a trip: the run's own
-// probes judge an unreachable Prometheus.
+// Watch checks every CheckEvery, from start, each SLO (a PromQL one over
+// Prometheus, a LogQL one over Loki when there is a Loki), and returns
+// when one burns above the cap on two checks in a row (nil when ctx ends
+// first). It measures the service's burn during the run, not the share of
+// it the experiment caused: on a shared environment that is what the
+// budget pays (docs/slo.md). Errors reading a source are not a trip: the
+// run's own probes judge an unreachable Prometheus or Loki.
 func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Time) *Trip {
-	if p.BurnRateCap <= 0 || c.Prom == nil {
+	if p.BurnRateCap <= 0 || (c.Prom == nil && c.Loki == nil) {
 		<-ctx.Done()
 		return nil
 	}
@@ -122,18 +125,9 @@ func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Ti
 			w := min(max(now.Sub(start), MinWatchWindow), MaxWatchWindow).Round(time.Second)
 			ws := strconv.Itoa(int(w.Seconds())) + "s"
 			for _, s := range slos {
-				if s.Source != SourcePrometheus {
-					continue
-				}
-				ratio, err := c.Prom.Query(ctx, s.ErrorRatio(ws), now)
-				if err != nil || math.IsNaN(ratio) {
-					over[s.ID()] = 0
-					continue
-				}
-				perSec, err := c.Prom.Query(ctx, rateOver(s.Total, ws), now)
-				events := perSec * w.Seconds()
+				ratio, events, ok := c.burnOver(ctx, s, ws, w, now)
 				burn := ratio / s.Budget()
-				if err != nil || events < minEvents || burn <= p.BurnRateCap {
+				if !ok || events < minEvents || burn <= p.BurnRateCap {
 					over[s.ID()] = 0
 					continue
 				}
@@ -145,6 +139,37 @@ func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Ti
 			}
 		}
 	}
+}
+
+// burnOver is s's error ratio and number of events over the last w (ws in
+// the query language) at now; ok false when its source is missing, cannot
+// be read or has no data.
+func (c Clients) burnOver(ctx context.Context, s *SLO, ws string, w time.Duration, now time.Time) (ratio, events float64, ok bool) {
+	var err error
+	switch {
+	case s.Source == SourceLoki && c.Loki != nil:
+		num := func(q string) (float64, error) {
+			r, err := c.Loki.Query(ctx, q, now)
+			if err != nil {
+				return 0, err
+			}
+			return r.Number()
+		}
+		if ratio, err = num(s.ErrorRatio(ws)); err != nil {
+			return 0, 0, false
+		}
+		events, err = num(countOver(s.Total, ws)) // lines: already a count
+	case s.Source == SourcePrometheus && c.Prom != nil:
+		if ratio, err = c.Prom.Query(ctx, s.ErrorRatio(ws), now); err != nil {
+			return 0, 0, false
+		}
+		var perSec float64
+		perSec, err = c.Prom.Query(ctx, rateOver(s.Total, ws), now)
+		events = perSec * w.Seconds()
+	default:
+		return 0, 0, false
+	}
+	return ratio, events, err == nil && !math.IsNaN(ratio)
 }
 
 // Pct writes a ratio in percent with the digits it needs (99.9%, 0.013%).

@@ -1,6 +1,8 @@
 package slo_test
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -185,5 +187,47 @@ func TestGeneratedLogQLParses(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no LogQL SLO in slo/")
+	}
+}
+
+// The burn-rate watch measures a LogQL SLO through Loki when there is one:
+// it trips on a burn above the cap (two checks in a row) and not below.
+// Loki's answers have the shape a real Loki 3.x gave (testdata of package
+// loki); their numbers are set per query: the error ratio, or the count of
+// lines of the total.
+func TestWatchLogQLThroughLoki(t *testing.T) {
+	set, err := slo.Load("../../../slo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := set.Find("request-log-errors")
+	for _, tc := range []struct {
+		ratio string
+		trips bool
+	}{{"0.5", true}, {"0.0005", false}} {
+		t.Run("ratio "+tc.ratio, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				q, v := r.URL.Query().Get("query"), "1000" // lines of the total
+				if strings.Contains(q, " / ") {
+					v = tc.ratio
+				}
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[%d,%q]}]}}`, time.Now().Unix(), v)
+			}))
+			defer srv.Close()
+			lc, err := loki.New(loki.Config{URL: srv.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+			defer cancel()
+			trip := slo.Policy{BurnRateCap: slo.PageFactor, CheckEvery: 20 * time.Millisecond}.Watch(ctx, slo.Clients{Loki: lc}, []*slo.SLO{s}, time.Now())
+			if (trip != nil) != tc.trips {
+				t.Fatalf("trip %+v, want a trip: %t", trip, tc.trips)
+			}
+			if trip != nil && (trip.SLO != s.ID() || trip.Events != 1000 || !strings.Contains(trip.Reason, "burns its 30d budget at 100.0×")) {
+				t.Errorf("trip %+v", trip)
+			}
+		})
 	}
 }
