@@ -108,10 +108,22 @@ func TestPetclinicProdIsHighlyAvailable(t *testing.T) {
 		t.Errorf("pod anti-affinity = %+v, want a preferred (soft) term only", aff)
 	}
 
-	// The budget keeps two serving and still lets one pod go.
-	min := pdb.Spec.MinAvailable
-	if min == nil || min.Type != intstr.Int || min.IntValue() < 2 || min.IntValue() >= int(*hpa.Spec.MinReplicas) {
-		t.Errorf("PDB minAvailable = %v, want 2 <= n < %d", min, *hpa.Spec.MinReplicas)
+	// The budget keeps two serving at the HPA's minimum, lets one pod go,
+	// and at the HPA's maximum still lets at most a third go at once.
+	lo, hi := int(*hpa.Spec.MinReplicas), int(hpa.Spec.MaxReplicas)
+	for _, n := range []int{lo, hi} {
+		allowed, err := pdbAllows(pdb, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case allowed < 1:
+			t.Errorf("PDB (minAvailable %v, maxUnavailable %v) at %d replicas allows no disruption: no node could be drained", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable, n)
+		case n-allowed < 2:
+			t.Errorf("PDB (minAvailable %v, maxUnavailable %v) at %d replicas keeps %d available, want at least 2", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable, n, n-allowed)
+		case n == hi && allowed > max(1, n/3):
+			t.Errorf("PDB (minAvailable %v, maxUnavailable %v) at %d replicas (HPA max) allows %d disruptions at once, want at most %d", pdb.Spec.MinAvailable, pdb.Spec.MaxUnavailable, n, allowed, max(1, n/3))
+		}
 	}
 	if !mapsEqual(pdb.Spec.Selector.MatchLabels, d.Spec.Selector.MatchLabels) {
 		t.Errorf("PDB selects %v, want %v", pdb.Spec.Selector.MatchLabels, d.Spec.Selector.MatchLabels)
@@ -386,4 +398,21 @@ func mapsEqual[K comparable, V comparable](a, b map[K]V) bool {
 		}
 	}
 	return true
+}
+
+// pdbAllows is the number of voluntary disruptions a PodDisruptionBudget
+// allows with n healthy replicas (the disruption controller's arithmetic:
+// percentages of minAvailable round up, of maxUnavailable round up too).
+func pdbAllows(pdb *policyv1.PodDisruptionBudget, n int) (int, error) {
+	switch {
+	case pdb.Spec.MinAvailable != nil && pdb.Spec.MaxUnavailable != nil:
+		return 0, fmt.Errorf("PDB sets both minAvailable and maxUnavailable")
+	case pdb.Spec.MinAvailable != nil:
+		v, err := intstr.GetScaledValueFromIntOrPercent(pdb.Spec.MinAvailable, n, true)
+		return max(n-v, 0), err
+	case pdb.Spec.MaxUnavailable != nil:
+		v, err := intstr.GetScaledValueFromIntOrPercent(pdb.Spec.MaxUnavailable, n, true)
+		return max(v, 0), err
+	}
+	return 0, fmt.Errorf("PDB sets neither minAvailable nor maxUnavailable")
 }

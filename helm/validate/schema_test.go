@@ -37,7 +37,9 @@ func TestValuesRejected(t *testing.T) {
 		"an image digest that is not sha256": {
 			"petclinic", "prod", "image:\n  digest: latest\n", "at '/image/digest'"},
 		"a budget that blocks every drain": {
-			"petclinic", "prod", "pdb:\n  minAvailable: 3\n", "pdb.minAvailable: must be below replicaCount"},
+			"petclinic", "prod", "pdb:\n  minAvailable: 3\n  maxUnavailable: null\n", "pdb.minAvailable: must be below replicaCount"},
+		"a budget with a maxUnavailable that is no number": {
+			"petclinic", "prod", "pdb:\n  maxUnavailable: one\n", "at '/pdb/maxUnavailable'"},
 		"a replica count other than the HPA's minimum": {
 			"petclinic", "prod", "replicaCount: 4\n", "replicaCount: must equal autoscaling.minReplicas"},
 		"minDomains with a soft zone spread": {

@@ -81,7 +81,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if and .Values.autoscaling.enabled (ne (int .Values.replicaCount) (int .Values.autoscaling.minReplicas)) }}
 {{- fail "replicaCount: must equal autoscaling.minReplicas when autoscaling.enabled (the HPA owns the count)" }}
 {{- end }}
-{{- if and .Values.pdb.enabled (not (kindIs "string" .Values.pdb.minAvailable)) (ge (int .Values.pdb.minAvailable) (int .Values.replicaCount)) }}
+{{- if and .Values.pdb.enabled (kindIs "invalid" .Values.pdb.maxUnavailable) (not (kindIs "string" .Values.pdb.minAvailable)) (ge (int .Values.pdb.minAvailable) (int .Values.replicaCount)) }}
 {{- fail "pdb.minAvailable: must be below replicaCount, or no node could ever be drained" }}
 {{- end }}
 {{- if and (gt (int .Values.topologySpread.minZones) 0) (ne .Values.topologySpread.zoneWhenUnsatisfiable "DoNotSchedule") }}
