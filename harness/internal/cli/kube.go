@@ -35,6 +35,8 @@ const (
 	flagLoadTarget     = "load-target"
 	flagLoadLead       = "load-lead"
 	flagFilterNS       = "chaos-mesh-filter-namespace"
+	flagLoadCPU        = "load-worker-cpu"
+	flagLoadMemory     = "load-worker-memory"
 )
 
 // clusterFlags connect to a cluster.
@@ -61,6 +63,8 @@ func kubeFlags() []ucli.Flag {
 		&ucli.IntFlag{Name: flagLoadWorkers, Usage: "send the load from an indexed Job of N workers in the target namespace, each at rate/N (default: from this process)"},
 		&ucli.StringFlag{Name: flagLoadImage, Usage: "image of the load workers (the gameday image)", EnvVars: []string{"GAMEDAY_IMAGE"}},
 		&ucli.StringFlag{Name: flagLoadTarget, Usage: "PetClinic's URL as the workers reach it (default --target-url), e.g. http://petclinic.petclinic.svc:8080"},
+		&ucli.StringFlag{Name: flagLoadCPU, Value: kube.DefaultWorkerCPU, Usage: "CPU each load worker requests (no CPU limit: throttling would look like PetClinic's latency)"},
+		&ucli.StringFlag{Name: flagLoadMemory, Value: kube.DefaultWorkerMemory, Usage: "memory each load worker requests, and its limit"},
 		&ucli.DurationFlag{Name: flagLoadLead, Value: kube.DefaultLoadLead, Usage: "time the workers' pods have to start before the load begins"},
 	}, clusterFlags()...)
 }
@@ -119,7 +123,11 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
 		jl := &kube.JobLoad{Engine: en, Lead: c.Duration(flagLoadLead), Job: kube.JobConfig{
 			Namespace: k.Namespace, Experiment: e.Metadata.Name, Image: c.String(flagLoadImage), Workers: n,
 			Target: cmpOr(c.String(flagLoadTarget), t.url), Load: e.Spec.Load,
+			CPU: c.String(flagLoadCPU), Memory: c.String(flagLoadMemory),
 		}}
+		if _, err := kube.LoadJob(jl.Job); err != nil { // a bad quantity is the invocation's fault
+			return t, exitcode.Invalidf("--%s/--%s: %w", flagLoadCPU, flagLoadMemory, err)
+		}
 		t.startLoad = jl.Start
 	}
 	return t, nil

@@ -87,7 +87,8 @@ func (j *JobLoad) Start(ctx context.Context, p load.Plan) (runner.LoadRun, error
 		streams = append(streams, s)
 	}
 	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: c.Load.Timeout.D() + 2*time.Second, Profile: &p.Profile})
-	run := &jobRun{tl: tl, done: make(chan error, 1), aborted: make(chan struct{})}
+	run := &jobRun{tl: tl, done: make(chan error, 1), aborted: make(chan struct{}),
+		check: func() error { return JobSucceeded(context.WithoutCancel(ctx), cl, job, c.Workers, JobStatusWait) }}
 	go func() { run.done <- MergeLive(tl, streams...) }()
 	stop := context.AfterFunc(ctx, func() {
 		close(run.aborted)
@@ -134,7 +135,55 @@ type jobRun struct {
 	tl      *load.Timeline
 	done    chan error
 	aborted chan struct{}
+	check   func() error // did every worker succeed?
 	finish  func()
+}
+
+// JobStatusWait bounds the wait for the Job controller to count the
+// workers once their logs ended.
+const JobStatusWait = 15 * time.Second
+
+// JobSucceeded waits (at most wait) until the Job's status counts every
+// one of its workers as succeeded or failed, and returns an error unless
+// all succeeded: a worker that died sent less than its share, and its
+// seconds are missing from the timeline.
+func JobSucceeded(ctx context.Context, c client.Client, job *batchv1.Job, workers int, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	var st batchv1.JobStatus
+	for {
+		var j batchv1.Job
+		err := c.Get(ctx, client.ObjectKeyFromObject(job), &j)
+		if err == nil {
+			st = j.Status
+			if int(st.Succeeded) >= workers {
+				return nil
+			}
+			if int(st.Succeeded+st.Failed) >= workers || jobFinished(&j) {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			if err != nil {
+				return fmt.Errorf("load job %s: read its status: %w", job.Name, err)
+			}
+			return fmt.Errorf("load job %s: %d of %d workers succeeded (%d failed, %d active) %s after their logs ended: the load was short; kubectl -n %s describe job %s",
+				job.Name, st.Succeeded, workers, st.Failed, st.Active, wait, job.Namespace, job.Name)
+		case <-time.After(time.Second / 4):
+		}
+	}
+	return fmt.Errorf("load job %s: %d of %d workers succeeded, %d failed: the load was short (a worker died); kubectl -n %s logs job/%s --all-containers",
+		job.Name, st.Succeeded, workers, st.Failed, job.Namespace, job.Name)
+}
+
+func jobFinished(j *batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if (c.Type == batchv1.JobComplete || c.Type == batchv1.JobFailed) && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *jobRun) Timeline() *load.Timeline { return r.tl }
@@ -145,6 +194,14 @@ func (r *jobRun) Wait() (*load.Timeline, error) {
 	var err error
 	select {
 	case err = <-r.done:
+		select {
+		case <-r.aborted: // the logs ended because the run was aborted
+			err = load.ErrAborted
+		default:
+			if cerr := r.check(); cerr != nil {
+				err = errors.Join(err, cerr)
+			}
+		}
 	case <-r.aborted:
 		err = load.ErrAborted
 	}

@@ -17,6 +17,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -46,6 +47,34 @@ type JobConfig struct {
 	// StartAt is when every worker starts (so their seconds line up);
 	// scheduling and image pulls must fit before it.
 	StartAt time.Time
+	// CPU and Memory a worker requests (default DefaultWorkerCPU and
+	// DefaultWorkerMemory); Memory is its limit too. No CPU limit: a
+	// throttled load generator would report its own stalls as PetClinic's
+	// latency.
+	CPU, Memory string
+}
+
+// Defaults of a worker's resources.
+const (
+	DefaultWorkerCPU    = "500m"
+	DefaultWorkerMemory = "256Mi"
+)
+
+// MaxJobName is the longest load Job name: an indexed Job's pods are named
+// and hostnamed <job>-<index>-<suffix>, and their hostname must fit in 63
+// characters with an index of up to 4 digits (MaxLoadWorkers) and a margin.
+const MaxJobName = 52
+
+// JobName is the load Job's name for runID and experiment, the experiment
+// cut so that it fits MaxJobName.
+func JobName(runID, experiment string) string {
+	suffix := ObjectName(runID, "")                 // "-<10 hex>"
+	room := MaxJobName - len("load-") - len(suffix) // for the experiment
+	exp := experiment
+	if len(exp) > room {
+		exp = strings.TrimRight(exp[:room], "-.")
+	}
+	return "load-" + exp + suffix
 }
 
 // MaxLoadWorkers bounds the workers of a load Job.
@@ -87,11 +116,19 @@ func LoadJob(c JobConfig) (*batchv1.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	cpu, err := resource.ParseQuantity(cmp.Or(c.CPU, DefaultWorkerCPU))
+	if err != nil {
+		return nil, fmt.Errorf("load job: worker cpu %q: %w", c.CPU, err)
+	}
+	mem, err := resource.ParseQuantity(cmp.Or(c.Memory, DefaultWorkerMemory))
+	if err != nil {
+		return nil, fmt.Errorf("load job: worker memory %q: %w", c.Memory, err)
+	}
 	n := int32(c.Workers) // #nosec G115 -- bounded by MaxLoadWorkers above
 	deadline := int64(time.Until(c.StartAt).Seconds() + c.Load.Duration.D().Seconds() + c.Load.Timeout.D().Seconds() + 60)
 	labels := map[string]string{LabelManagedBy: ManagedBy, LabelRunID: RunLabel(c.RunID), LabelExperiment: c.Experiment, "app.kubernetes.io/component": "load-worker"}
 	return &batchv1.Job{
-		ObjectMeta: metav1.ObjectMeta{Name: "load-" + ObjectName(c.RunID, c.Experiment), Namespace: c.Namespace, Labels: labels,
+		ObjectMeta: metav1.ObjectMeta{Name: JobName(c.RunID, c.Experiment), Namespace: c.Namespace, Labels: labels,
 			Annotations: map[string]string{AnnotationRunID: c.RunID}},
 		Spec: batchv1.JobSpec{
 			CompletionMode:          ptr.To(batchv1.IndexedCompletion),
@@ -112,6 +149,10 @@ func LoadJob(c JobConfig) (*batchv1.Job, error) {
 							"--start-at", c.StartAt.UTC().Format(time.RFC3339Nano), "--run-id", c.RunID, "--load", string(part)},
 						SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 							Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem},
+							Limits:   corev1.ResourceList{corev1.ResourceMemory: mem},
+						},
 					}},
 				},
 			},

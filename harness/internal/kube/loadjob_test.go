@@ -14,6 +14,7 @@ import (
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gamedayhq/gameday/harness/internal/cli"
@@ -217,4 +218,84 @@ func FuzzMerge(f *testing.F) {
 		tl.Seal()
 		_ = tl.Seconds()
 	})
+}
+
+// TestLoadJobNameAndResources: a 60-character experiment name gives a Job
+// name of at most 52 characters (its pods' hostnames fit 63), which the
+// API server accepts; the worker requests CPU and memory (flags' defaults,
+// or as given) and is limited in memory.
+func TestLoadJobNameAndResources(t *testing.T) {
+	t.Parallel()
+	kubetest.Need(t)
+	ns := "load-job-name"
+	build(t, petclinic(ns))
+	long := strings.Repeat("a-very-long-experiment-", 3)[:60]
+	for _, tc := range []struct {
+		name, exp, cpu, mem string
+		wantCPU, wantMem    string
+	}{
+		{name: "defaults", exp: long, wantCPU: "500m", wantMem: "256Mi"},
+		{name: "given", exp: "pod-kill", cpu: "2", mem: "1Gi", wantCPU: "2", wantMem: "1Gi"},
+	} {
+		job, err := kube.LoadJob(kube.JobConfig{Namespace: ns, RunID: "20261127-221500-" + tc.exp, Experiment: tc.exp, Image: "ghcr.io/gamedayhq/gameday:test",
+			Workers: 1000, Target: "http://petclinic:8080", Load: experiment(t, "pod-kill").Spec.Load, StartAt: time.Now().Add(time.Minute), CPU: tc.cpu, Memory: tc.mem})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(job.Name); n > kube.MaxJobName || !strings.HasPrefix(job.Name, "load-") {
+			t.Errorf("%s: Job name %q (%d characters), want load-… of at most %d", tc.name, job.Name, n, kube.MaxJobName)
+		}
+		if err := env.Client.Create(t.Context(), job); err != nil {
+			t.Fatalf("%s: create the Job %s: %v", tc.name, job.Name, err)
+		}
+		res := job.Spec.Template.Spec.Containers[0].Resources
+		if c, m, l := res.Requests.Cpu().String(), res.Requests.Memory().String(), res.Limits.Memory().String(); c != tc.wantCPU || m != tc.wantMem || l != tc.wantMem {
+			t.Errorf("%s: requests cpu %s memory %s, limit memory %s; want %s, %s, %s", tc.name, c, m, l, tc.wantCPU, tc.wantMem, tc.wantMem)
+		}
+	}
+	if _, err := kube.LoadJob(kube.JobConfig{Workers: 1, CPU: "half"}); err == nil || !strings.Contains(err.Error(), `worker cpu "half"`) {
+		t.Errorf("a bad cpu quantity: %v", err)
+	}
+}
+
+// TestJobSucceeded: once the workers' logs ended, the Job's status must
+// count every worker as succeeded; a worker that failed (here written into
+// the status, as the Job controller would) is an error naming the counts.
+func TestJobSucceeded(t *testing.T) {
+	t.Parallel()
+	kubetest.Need(t)
+	ns := "load-job-status"
+	build(t, petclinic(ns))
+	for _, tc := range []struct {
+		name              string
+		succeeded, failed int32
+		completed         string
+		want              string
+	}{
+		{name: "all", succeeded: 2, completed: "0,1"},
+		{name: "one-failed", succeeded: 1, failed: 1, completed: "0", want: "1 of 2 workers succeeded, 1 failed"},
+		{name: "not-counted", succeeded: 1, completed: "1", want: "1 of 2 workers succeeded (0 failed, 0 active) 1s after their logs ended"},
+	} {
+		job, err := kube.LoadJob(kube.JobConfig{Namespace: ns, RunID: "status-" + tc.name, Experiment: "pod-kill", Image: "ghcr.io/gamedayhq/gameday:test",
+			Workers: 2, Target: "http://petclinic:8080", Load: experiment(t, "pod-kill").Spec.Load, StartAt: time.Now().Add(time.Minute)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Client.Create(t.Context(), job); err != nil {
+			t.Fatal(err)
+		}
+		now := metav1.Now()
+		job.Status = batchv1.JobStatus{StartTime: &now, Succeeded: tc.succeeded, Failed: tc.failed, CompletedIndexes: tc.completed,
+			UncountedTerminatedPods: &batchv1.UncountedTerminatedPods{}}
+		if err := env.Client.Status().Update(t.Context(), job); err != nil {
+			t.Fatalf("%s: write the Job's status: %v", tc.name, err)
+		}
+		err = kube.JobSucceeded(t.Context(), env.Client, job, 2, time.Second)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v, want nil", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
+	}
 }
