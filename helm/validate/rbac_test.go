@@ -3,6 +3,8 @@ package validate
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -14,10 +16,6 @@ import (
 // in the target namespace or, for the harness's own namespace, in the release
 // namespace, all bound to the chart's ServiceAccount.
 func TestGamedayRBACIsTheHarnessRBAC(t *testing.T) {
-	dir := filepath.Join(root, "harness/deploy/rbac")
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("%s does not exist yet: nothing to compare the chart's RBAC with", dir)
-	}
 	want, err := DecodeFiles(root, "harness/deploy/rbac", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -84,4 +82,50 @@ func keys(m map[string]Object) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// TestGamedayPausesWhatItCreates: the harness pauses a Chaos Mesh object on
+// abort (the annotation experiment.chaos-mesh.org/pause, a patch), so the
+// Role in the target namespace grants patch on every chaos kind it creates.
+func TestGamedayPausesWhatItCreates(t *testing.T) {
+	for _, env := range []string{"dev", "staging", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			verbs := map[string][]string{} // chaos-mesh.org resource -> verbs
+			for _, o := range Find(mustRender(t, "gameday", env), "Role") {
+				if o.GetNamespace() != "petclinic" {
+					continue
+				}
+				for _, r := range typed[rbacv1.Role](t, []Object{o}, "Role").Rules {
+					if slices.Contains(r.APIGroups, "chaos-mesh.org") {
+						for _, res := range r.Resources {
+							verbs[res] = append(verbs[res], r.Verbs...)
+						}
+					}
+				}
+			}
+			for _, kind := range []string{"podchaos", "networkchaos", "stresschaos", "httpchaos"} {
+				for _, v := range []string{"create", "patch", "delete"} {
+					if !slices.Contains(verbs[kind], v) && !slices.Contains(verbs[kind], "*") {
+						t.Errorf("Role in petclinic: %s on chaos-mesh.org/%s not granted (has %v)", v, kind, verbs[kind])
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestGamedayWithoutTheHarnessRBACFails: a chart whose files/rbac/ copy is
+// empty does not render (no rules of its own that could drift).
+func TestGamedayWithoutTheHarnessRBACFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gameday")
+	if err := os.CopyFS(dir, os.DirFS(chartPath("gameday"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "files", "rbac")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Render(Release{Chart: dir, Name: "gameday", Namespace: "gameday", Values: []string{filepath.Join(dir, "ci", "staging-values.yaml")}})
+	if err == nil || !strings.Contains(err.Error(), "files/rbac/ holds no Role or ClusterRole") {
+		t.Fatalf("render without files/rbac/: err = %v, want the missing copy named", err)
+	}
 }

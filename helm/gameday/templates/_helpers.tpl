@@ -47,8 +47,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* The Roles and ClusterRoles of files/rbac/*.yaml (the harness's), as a
 list of {kind, name, rules, scope}: scope "self" for a Role in the harness's
 own namespace (that of its ServiceAccount), "target" for the others. When
-there are none, the fallback rules of the values. Output is JSON: include it
-with fromJsonArray. */}}
+there are none, the render fails (rules of its own would drift from the
+harness's, as the old fallback lacked patch for the pause on abort). Output
+is JSON: include it with fromJsonArray. */}}
 {{- define "gameday.roles" -}}
 {{- $roles := list }}
 {{- $self := "gameday" }}
@@ -73,7 +74,7 @@ with fromJsonArray. */}}
 {{- end }}
 {{- end }}
 {{- if not $roles }}
-{{- $roles = list (dict "kind" "Role" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackRules "scope" "target") (dict "kind" "ClusterRole" "name" (include "gameday.fullname" .) "rules" .Values.rbac.fallbackClusterRules) }}
+{{- fail "files/rbac/ holds no Role or ClusterRole: it is the synced copy of harness/deploy/rbac/ (scripts/platform-check.sh fix); the chart has no rules of its own" }}
 {{- end }}
 {{- toJson $roles }}
 {{- end }}
