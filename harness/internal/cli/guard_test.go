@@ -282,6 +282,7 @@ func TestBudgetGuardWithoutData(t *testing.T) {
 				t.Fatalf("exit %d (%v), want %d", got, err, tc.exit)
 			}
 			if err != nil {
+				t.Log(err)
 				if tc.prom == "" && (!strings.Contains(err.Error(), "no Prometheus URL") || !strings.Contains(err.Error(), "--no-budget-guard")) {
 					t.Errorf("%v: want the missing URL and the way out named", err)
 				}

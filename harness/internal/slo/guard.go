@@ -69,7 +69,7 @@ func (p Policy) Admit(st *Status, err error) Admission {
 		}
 		a.Outcome, a.Detail = NoData, fmt.Sprintf("SLO %s %s: admitted by the default policy (--budget-guard-strict refuses instead)", s.ID(), why)
 		if p.Strict {
-			a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s %s: refused (--budget-guard-strict)", s.ID(), why)
+			a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s %s: refused without budget data (--budget-guard-strict, the default of gate; =false admits)", s.ID(), why)
 		}
 		return a
 	}
