@@ -1,12 +1,14 @@
 package validate
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 )
 
 func loadArgo(t *testing.T) *Argo {
@@ -244,6 +246,59 @@ spec:
 			}
 			if !slices.ContainsFunc(got, func(s string) bool { return strings.Contains(s, tc.want) }) {
 				t.Errorf("got errors %q, want one containing %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestChaosCanReachPetclinic: Chaos Mesh runs with enableFilterNamespace
+// (argocd/values/chaos-mesh.yaml) and the harness refuses a namespace without
+// the annotation chaos-mesh.org/inject=enabled, so every environment whose
+// gameday chart may act in PetClinic's namespace gets it from Argo CD, which
+// creates the namespace (CreateNamespace=true with managedNamespaceMetadata).
+// prod is one of them only while its CronJobs pass --allow-prod.
+func TestChaosCanReachPetclinic(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(root, "argocd/values/chaos-mesh.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cm struct {
+		ControllerManager struct {
+			EnableFilterNamespace bool `json:"enableFilterNamespace"`
+		} `json:"controllerManager"`
+	}
+	if err := yaml.Unmarshal(b, &cm); err != nil {
+		t.Fatal(err)
+	}
+	a := loadArgo(t)
+	sets := Find(a.Objects, "ApplicationSet")
+	i := slices.IndexFunc(sets, func(o Object) bool { return o.GetName() == "petclinic" })
+	if i < 0 {
+		t.Fatal("no ApplicationSet petclinic in argocd/")
+	}
+	apps, err := ExpandApplicationSet(sets[i])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, app := range apps {
+		env, _, _ := unstructured.NestedString(app.Object, "metadata", "labels", "gameday.dev/environment")
+		t.Run(env, func(t *testing.T) {
+			chaos := true
+			if env == "prod" {
+				chaos = false
+				for _, s := range schedulesOf(t, env, "") {
+					chaos = chaos || s.allowProd
+				}
+			}
+			ann, _, _ := unstructured.NestedString(app.Object, "spec", "syncPolicy", "managedNamespaceMetadata", "annotations", "chaos-mesh.org/inject")
+			opts, _, _ := unstructured.NestedStringSlice(app.Object, "spec", "syncPolicy", "syncOptions")
+			switch {
+			case chaos && cm.ControllerManager.EnableFilterNamespace && ann != "enabled":
+				t.Errorf("%s: namespace annotation chaos-mesh.org/inject=%q, want enabled: Chaos Mesh filters namespaces and the gameday chart acts here", app.GetName(), ann)
+			case chaos && !slices.Contains(opts, "CreateNamespace=true"):
+				t.Errorf("%s: syncOptions %v lack CreateNamespace=true: managedNamespaceMetadata applies only to a namespace Argo CD creates", app.GetName(), opts)
+			case !chaos && ann == "enabled":
+				t.Errorf("%s: namespace open to Chaos Mesh while no game day may run there", app.GetName())
 			}
 		})
 	}
