@@ -164,6 +164,7 @@ func TestKillSwitchUnreadableStopsTheRun(t *testing.T) {
 	if st == nil {
 		t.Fatal("the watch ran until its context ended: an unreadable kill switch did not stop the run")
 	}
+	t.Logf("stopped after %s: %s\nlog:\n%s", time.Since(t0).Round(time.Millisecond), st.Reason, log.String())
 	if d := time.Since(t0); d > 5*time.Second {
 		t.Errorf("stopped after %s, want about %d reads of 50ms", d, kube.KillSwitchFailures)
 	}

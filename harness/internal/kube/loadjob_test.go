@@ -291,6 +291,7 @@ func TestJobSucceeded(t *testing.T) {
 			t.Fatalf("%s: write the Job's status: %v", tc.name, err)
 		}
 		err = kube.JobSucceeded(t.Context(), env.Client, job, 2, time.Second)
+		t.Logf("%s: %v", tc.name, err)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v, want nil", tc.name, err)
