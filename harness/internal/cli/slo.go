@@ -24,6 +24,7 @@ const (
 	flagSLO         = "slo"
 	flagFormat      = "format"
 	flagOut         = "out"
+	flagHistory     = "history"
 )
 
 func sloCommand() *ucli.Command {
@@ -40,7 +41,8 @@ EXAMPLES:
    gameday slo generate
    gameday slo check
    gameday slo report --format md
-   gameday slo report --format html --out reports/slo.html`,
+   gameday slo report --format html --out reports/slo.html
+   gameday slo report --format html --history 1d --out reports/slo.html`,
 		Subcommands: []*ucli.Command{
 			{
 				Name:  "generate",
@@ -189,7 +191,8 @@ Exit 3 when Prometheus cannot be read.
 EXAMPLES:
    gameday slo report
    gameday slo report --format json --slo api-availability
-   gameday slo report --format html --out reports/slo.html`,
+   gameday slo report --format html --out reports/slo.html
+   gameday slo report --format html --history 1d --out reports/slo.html`,
 		Flags: []ucli.Flag{
 			sandboxDirFlag(),
 			&ucli.StringFlag{Name: flagSLODir, Value: defaultSLODir, Usage: "directory of the OpenSLO specs"},
@@ -198,6 +201,7 @@ EXAMPLES:
 			&ucli.StringFlag{Name: flagSLO, Usage: "only this SLO (its name or service-name)"},
 			&ucli.StringFlag{Name: flagFormat, Value: "md", Usage: "md, json or html"},
 			&ucli.StringFlag{Name: flagOut, Usage: "write to this file (atomically) instead of stdout"},
+			&ucli.StringFlag{Name: flagHistory, Value: "7d", Usage: "the budget left over this last span (a line chart per SLO in html, history in json; from the recorded series); 0: none"},
 			&ucli.Float64Flag{Name: flagBudgetMin, Value: slo.DefaultMinRemaining, Usage: "the policy's threshold, drawn on the chart"},
 		},
 		Action: sloReport,
@@ -243,11 +247,26 @@ func sloReport(c *ucli.Context) error {
 	}
 	now := time.Now()
 	rep := &slo.Report{SchemaVersion: slo.ReportSchema, At: now.UTC(), Prometheus: promURL, Loki: c.String(flagLokiURL), MinRemaining: c.Float64(flagBudgetMin)}
+	var history time.Duration
+	if h := c.String(flagHistory); h != "" && h != "0" {
+		w, err := slo.ParseWindow(h)
+		if err != nil {
+			return exitcode.Invalidf("--%s: %v", flagHistory, err)
+		}
+		history = w.D
+	}
 	var infra error
 	for _, s := range slos {
 		st, err := slo.ReadStatus(c.Context, clients, s, now)
 		if err != nil && s.Source == slo.SourcePrometheus {
 			infra = exitcode.Infraf("slo report: %s: %w", s.ID(), err)
+		}
+		if err == nil && history > 0 {
+			// About 200 points, at least one a minute.
+			step := max(time.Minute, (history / 200).Round(time.Minute))
+			if st.History, err = slo.ReadHistory(c.Context, clients, s, now.Add(-history), now, step); err != nil {
+				infra = exitcode.Infraf("slo report: %s: history: %w", s.ID(), err)
+			}
 		}
 		rep.SLOs = append(rep.SLOs, st)
 	}

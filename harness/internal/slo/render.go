@@ -139,7 +139,7 @@ func (r *Report) HTML() ([]byte, error) {
 		bars = append(bars, b)
 	}
 	data := map[string]any{
-		"R": r, "Bars": bars, "Height": 50 + float64(len(bars))*rowH, "Policy": x(r.MinRemaining), "X0": x(0), "X100": x(1), "XNeg": x(-0.5),
+		"R": r, "Bars": bars, "Lines": r.lines(), "Height": 50 + float64(len(bars))*rowH, "Policy": x(r.MinRemaining), "X0": x(0), "X100": x(1), "XNeg": x(-0.5),
 		"Width": left + width + 90, "At": r.At.UTC().Format("2006-01-02 15:04:05Z"),
 		"MD": func(st *Status) map[string]string {
 			out := map[string]string{}
@@ -154,6 +154,44 @@ func (r *Report) HTML() ([]byte, error) {
 	var b bytes.Buffer
 	err := page.Execute(&b, data)
 	return b.Bytes(), err
+}
+
+// line is one SLO's chart of the budget left over time.
+type line struct {
+	Label, Points, From, To, Last string
+	Width, Height, Left, Right     float64
+	Y100, Y0, YNeg, YPolicy        float64
+}
+
+// lines are the charts of the SLOs with a history of at least two points:
+// the budget left over time, the axis from -50 % to 100 %, the policy and
+// 0 as lines.
+func (r *Report) lines() []line {
+	const left, width, top, height = 60.0, 560.0, 10.0, 120.0
+	y := func(v float64) float64 { return top + height*(1-(min(max(v, -0.5), 1)+0.5)/1.5) }
+	var out []line
+	for _, st := range r.SLOs {
+		h := st.History
+		if len(h) < 2 {
+			continue
+		}
+		t0, span := h[0].At, h[len(h)-1].At.Sub(h[0].At).Seconds()
+		if span <= 0 {
+			continue
+		}
+		var pts []string
+		for _, p := range h {
+			x := left + width*p.At.Sub(t0).Seconds()/span
+			pts = append(pts, fmt.Sprintf("%.1f,%.1f", x, y(p.Remaining)))
+		}
+		out = append(out, line{
+			Label: st.SLO.ID(), Points: strings.Join(pts, " "),
+			From: t0.UTC().Format("2006-01-02 15:04Z"), To: h[len(h)-1].At.UTC().Format("2006-01-02 15:04Z"), Last: Pct(h[len(h)-1].Remaining),
+			Width: left + width + 70, Height: top + height + 30, Left: left, Right: left + width,
+			Y100: y(1), Y0: y(0), YNeg: y(-0.5), YPolicy: y(r.MinRemaining),
+		})
+	}
+	return out
 }
 
 var page = template.Must(template.New("slo").Parse(`<!DOCTYPE html>
@@ -181,6 +219,20 @@ code{background:#f4f4f4;padding:1px 3px}
 {{range .R.SLOs}}{{$m := call $.MD .}}<tr><td>{{.SLO.ID}}<br><small>{{.SLO.IndicatorText}}</small></td><td>{{call $.Pct .SLO.Objective}} over {{.SLO.Window}}</td><td>{{$m.remaining}}</td><td>{{$m.period}}</td>
 <td class="{{.State}}">{{.State}}{{if .Error}}<br><small>{{.Error}}</small>{{end}}</td><td>{{$m.exhaustion}}</td><td>{{index $m "5m"}}</td><td>{{index $m "30m"}}</td><td>{{index $m "1h"}}</td><td>{{index $m "2h"}}</td><td>{{index $m "6h"}}</td><td>{{index $m "1d"}}</td><td>{{index $m "3d"}}</td><td>{{$m.data}}</td></tr>
 {{end}}</table>
+{{if .Lines}}<h2>Budget left over time</h2>
+{{range .Lines}}<h3>{{.Label}}</h3>
+<svg xmlns="http://www.w3.org/2000/svg" width="{{.Width}}" height="{{.Height}}" role="img" aria-label="{{.Label}}: error budget left over time">
+<text x="{{.Left}}" y="{{.Y100}}" dx="-6" dy="4" font-size="11" text-anchor="end">100%</text>
+<text x="{{.Left}}" y="{{.Y0}}" dx="-6" dy="4" font-size="11" text-anchor="end">0</text>
+<text x="{{.Left}}" y="{{.YNeg}}" dx="-6" dy="4" font-size="11" text-anchor="end">-50%</text>
+<line x1="{{.Left}}" y1="{{.Y0}}" x2="{{.Right}}" y2="{{.Y0}}" stroke="#999"/>
+<line x1="{{.Left}}" y1="{{.YPolicy}}" x2="{{.Right}}" y2="{{.YPolicy}}" stroke="#ef6c00" stroke-dasharray="4 3"><title>policy: {{call $.Pct $.R.MinRemaining}}</title></line>
+<polyline points="{{.Points}}" fill="none" stroke="#1565c0" stroke-width="2"><title>{{.Label}}: budget left, {{.From}} to {{.To}}</title></polyline>
+<text x="{{.Right}}" y="{{.Y100}}" dx="6" dy="4" font-size="12">{{.Last}}</text>
+<text x="{{.Left}}" y="{{.Height}}" dy="-4" font-size="11">{{.From}}</text>
+<text x="{{.Right}}" y="{{.Height}}" dy="-4" font-size="11" text-anchor="end">{{.To}}</text>
+</svg>
+{{end}}{{end}}
 {{range .R.SLOs}}{{if .Routes}}<h2>{{.SLO.ID}}: routes burning most (last hour)</h2>
 <table><tr><th>{{.SLO.RouteLabel}}</th><th>bad/s</th><th>all/s</th><th>error ratio</th><th>share of bad</th></tr>
 {{range .Routes}}<tr><td><code>{{.Route}}</code></td><td>{{printf "%.3f" .BadPerSec}}</td><td>{{printf "%.3f" .AllPerSec}}</td><td>{{call $.Pct .ErrorRatio}}</td><td>{{call $.Pct .Share}}</td></tr>

@@ -53,6 +53,40 @@ type Status struct {
 	Routes []Route `json:"routes,omitempty"`
 	// Error says why figures are missing (Prometheus or Loki unreachable).
 	Error string `json:"error,omitempty"`
+	// History is the budget left over time (ReadHistory), oldest first.
+	History []HistoryPoint `json:"history,omitempty"`
+}
+
+// A HistoryPoint is the share of the budget left at a time.
+type HistoryPoint struct {
+	At        time.Time `json:"at"`
+	Remaining float64   `json:"remaining"`
+}
+
+// ReadHistory reads the budget left of s from start to end, every step,
+// from the recorded series slo:period_error_budget_remaining:ratio (its
+// rules loaded in Prometheus; a LogQL SLO has none: nil). No data is not
+// an error: nil.
+func ReadHistory(ctx context.Context, c Clients, s *SLO, start, end time.Time, step time.Duration) ([]HistoryPoint, error) {
+	if s.Source != SourcePrometheus || c.Prom == nil {
+		return nil, nil
+	}
+	ss, err := c.Prom.QueryRange(ctx, RecordRemaining+s.Selector(), start, end, step)
+	switch {
+	case errors.Is(err, prom.ErrNoData):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case len(ss) != 1:
+		return nil, fmt.Errorf("%s: %d series of %s, want one", s.ID(), len(ss), RecordRemaining)
+	}
+	out := make([]HistoryPoint, 0, len(ss[0].Points))
+	for _, p := range ss[0].Points {
+		if !math.IsNaN(p.Value) && !math.IsInf(p.Value, 0) {
+			out = append(out, HistoryPoint{At: p.At.UTC(), Remaining: p.Value})
+		}
+	}
+	return out, nil
 }
 
 // A WindowStatus is the error ratio over one window.

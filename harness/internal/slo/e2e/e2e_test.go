@@ -168,10 +168,17 @@ func TestRulesReportAndGuardOnTheSandbox(t *testing.T) {
 		if st.State != slo.StatePage || len(st.Routes) == 0 || st.Routes[0].Route != "/oups" || st.Routes[0].ErrorRatio != 1 {
 			t.Errorf("state %s, routes %+v; want page and /oups burning at 100%%", st.State, st.Routes)
 		}
+		// The budget left over time, from the recorded series: whole at
+		// first, below the policy at the end.
+		h, err := slo.ReadHistory(ctx, clients, ui, start, time.Now(), 5*time.Second)
+		if err != nil || len(h) < 2 || h[0].Remaining != 1 || h[len(h)-1].Remaining >= 0.25 {
+			t.Errorf("history %v (%v): want points from 100%% down below 25%%", h, err)
+		}
+		st.History = h
 		rep := &slo.Report{At: time.Now(), Prometheus: st.SLO.Name, MinRemaining: 0.25, SLOs: []*slo.Status{st}}
 		md := string(rep.Markdown())
 		html, err := rep.HTML()
-		if err != nil || !strings.Contains(md, "| `/oups` |") || !strings.Contains(string(html), "<svg") {
+		if err != nil || !strings.Contains(md, "| `/oups` |") || !strings.Contains(string(html), "<svg") || !strings.Contains(string(html), "<polyline") {
 			t.Errorf("markdown %s\nhtml error %v: want /oups and an SVG chart", md, err)
 		}
 	})
