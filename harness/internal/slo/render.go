@@ -159,8 +159,8 @@ func (r *Report) HTML() ([]byte, error) {
 // line is one SLO's chart of the budget left over time.
 type line struct {
 	Label, Points, From, To, Last string
-	Width, Height, Left, Right     float64
-	Y100, Y0, YNeg, YPolicy        float64
+	Width, Height, Left, Right    float64
+	Y100, Y0, YNeg, YPolicy       float64
 }
 
 // lines are the charts of the SLOs with a history of at least two points:
