@@ -52,6 +52,16 @@ func TestPublishScript(t *testing.T) {
 		}
 	}
 
+	// The SLO report (gameday slo report --format html): a folder with a
+	// report.html only, published without a ConfigMap.
+	sloDir := filepath.Join(reports, "slo", "latest")
+	if err := os.MkdirAll(sloDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(sloDir, "report.html"), []byte("<html>budgets</html>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	// A process named gameday, as in the pod (shareProcessNamespace).
 	fake := filepath.Join(dir, "gameday")
 	sleep, _ := exec.LookPath("sleep")
@@ -91,6 +101,12 @@ func TestPublishScript(t *testing.T) {
 			t.Errorf("published %s: %v\n%s", f, err, stderr.String())
 		}
 	}
+	if b, err := os.ReadFile(filepath.Join(check, "reports", "slo", "latest", "report.html")); err != nil || string(b) != "<html>budgets</html>\n" {
+		t.Errorf("published SLO report = %q, %v\n%s", b, err, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(check, "reports", "slo", "latest", "run.yaml")); err == nil {
+		t.Error("the SLO report got a run.yaml: the reports Application would sync a ConfigMap without report.json")
+	}
 	manifest, err := os.ReadFile(filepath.Join(base, "run.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +123,7 @@ func TestPublishScript(t *testing.T) {
 	if strings.TrimSpace(data2) != `{"status":"held","score":0.97}` {
 		t.Errorf("report.json in the ConfigMap = %q", data2)
 	}
-	if log := git("-C", check, "log", "--oneline"); !strings.Contains(log, "reports: 1 game-day run(s)") {
+	if log := git("-C", check, "log", "--oneline"); !strings.Contains(log, "reports: 2 report(s)") {
 		t.Errorf("git log:\n%s", log)
 	}
 

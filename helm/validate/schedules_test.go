@@ -120,6 +120,12 @@ func schedulesOf(t *testing.T, env, extra string) []scheduled {
 			t.Fatalf("%s: %v", o.Source, err)
 		}
 		args := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+		if cj.Labels["gameday.dev/report"] == "slo" {
+			if !slices.Equal(args[:2], []string{"slo", "report"}) {
+				t.Fatalf("%s: the SLO report's CronJob runs %v", o.Ref(), args)
+			}
+			continue // no fault: not a game day
+		}
 		suite := strings.TrimSuffix(filepath.Base(args[len(args)-1]), ".yaml")
 		if cj.Labels["gameday.dev/suite"] != suite {
 			t.Fatalf("%s: runs suite %q, labelled %q", o.Ref(), suite, cj.Labels["gameday.dev/suite"])
@@ -276,8 +282,54 @@ func TestProdSuspendedByDefault(t *testing.T) {
 		t.Fatal("prod schedules no game day")
 	}
 	for _, o := range cjs {
+		if o.GetLabels()["gameday.dev/suite"] == "" {
+			continue // the SLO report reads Prometheus only
+		}
 		if s, _, _ := nestedBool(o.Object, "spec", "suspend"); !s {
 			t.Errorf("%s: suspend = false, want true in prod", o.Ref())
 		}
+	}
+}
+
+// TestSLOReportCronJob: in every environment a CronJob writes the SLO report
+// as HTML under /reports, reads the mounted OpenSLO specs, and, where reports
+// are published, runs the publisher beside it.
+func TestSLOReportCronJob(t *testing.T) {
+	for _, env := range []string{"dev", "staging", "prod"} {
+		t.Run(env, func(t *testing.T) {
+			objs := mustRender(t, "gameday", env)
+			var found []batchv1.CronJob
+			for _, o := range Find(objs, "CronJob") {
+				if o.GetLabels()["gameday.dev/report"] == "slo" {
+					var cj batchv1.CronJob
+					if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &cj); err != nil {
+						t.Fatal(err)
+					}
+					found = append(found, cj)
+				}
+			}
+			if len(found) != 1 {
+				t.Fatalf("%d SLO report CronJobs, want 1", len(found))
+			}
+			pod := found[0].Spec.JobTemplate.Spec.Template.Spec
+			c := pod.Containers[0]
+			for _, want := range []string{"--format=html", "--out=/reports/slo/latest/report.html", "--slo-dir=/etc/gameday/slo"} {
+				if !slices.Contains(c.Args, want) {
+					t.Errorf("args %v lack %s", c.Args, want)
+				}
+			}
+			mounts := map[string]string{}
+			for _, m := range c.VolumeMounts {
+				mounts[m.MountPath] = m.Name
+			}
+			if mounts["/etc/gameday/slo"] == "" || mounts["/reports"] == "" {
+				t.Errorf("mounts %v: want /etc/gameday/slo and /reports", mounts)
+			}
+			publish := env != "dev" // ci/dev-values.yaml: publish.enabled false
+			got := len(pod.Containers) == 2 && pod.Containers[1].Name == "publish"
+			if got != publish || (pod.ShareProcessNamespace != nil && *pod.ShareProcessNamespace) != publish {
+				t.Errorf("publisher beside the SLO report = %v (shareProcessNamespace %v), want %v", got, pod.ShareProcessNamespace, publish)
+			}
+		})
 	}
 }

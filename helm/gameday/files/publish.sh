@@ -4,8 +4,9 @@
 #
 #   1. wait for the gameday process to start, then to end;
 #   2. clone $GIT_REPO, copy /reports/<suite>/<run-id>/ under $GIT_PATH/, and
-#      write a ConfigMap manifest per run (run.yaml: report.json and
-#      report.md) that the Argo CD `reports` Application syncs;
+#      write a ConfigMap manifest per game-day run (run.yaml: report.json and
+#      report.md) that the Argo CD `reports` Application syncs; a folder with
+#      a report.html only (the SLO report: slo/latest/) is copied as is;
 #   3. commit and push, rebasing on a concurrent push (3 attempts).
 #
 # Env: GIT_REPO (https URL), GIT_BRANCH, GIT_PATH, GIT_USERNAME, GIT_TOKEN,
@@ -40,7 +41,10 @@ done
 while running; do sleep 2; done
 log "gameday finished"
 
-runs=$(find "$REPORTS" -mindepth 3 -maxdepth 3 -name report.json 2>/dev/null | sort)
+# One line per folder holding a report (report.json: a game day; report.html
+# alone: the SLO report), as <folder>/report.json.
+runs=$(find "$REPORTS" -mindepth 3 -maxdepth 3 \( -name report.json -o -name report.html \) 2>/dev/null |
+	sed 's#/[^/]*$#/report.json#' | sort -u)
 if [ -z "$runs" ]; then
 	log "no report in $REPORTS: nothing to publish"
 	exit 0
@@ -69,6 +73,10 @@ for report in $runs; do
 	dest="$WORK/repo/$GIT_PATH/$suite/$run"
 	mkdir -p "$dest"
 	cp -R "$dir/." "$dest/"
+	if [ ! -f "$dir/report.json" ]; then
+		log "report $suite/$run -> $GIT_PATH/$suite/$run (no report.json: no ConfigMap)"
+		continue
+	fi
 	name=$(printf 'gameday-%s-%s' "$suite" "$run" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9\n-' '-' | cut -c1-63 | sed 's/-*$//')
 	{
 		printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n  labels:\n' "$name"
@@ -92,7 +100,7 @@ if git diff --cached --quiet; then
 	log "reports already published"
 	exit 0
 fi
-git commit --quiet -m "reports: $(echo "$runs" | wc -l | tr -d ' ') game-day run(s)"
+git commit --quiet -m "reports: $(echo "$runs" | wc -l | tr -d ' ') report(s)"
 i=1
 while :; do
 	if git push --quiet origin "HEAD:$GIT_BRANCH" 2>&1 | sed "s#${GIT_TOKEN:-@@none@@}#***#g" >&2 && [ "$(git rev-parse HEAD)" = "$(git ls-remote origin "refs/heads/$GIT_BRANCH" | cut -f1)" ]; then
