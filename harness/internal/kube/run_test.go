@@ -203,3 +203,31 @@ func TestInterruptWhileAwaitingInjection(t *testing.T) {
 		t.Errorf("%d objects left", len(objs))
 	}
 }
+
+// TestRunInjectionFailedByChaosMesh: Chaos Mesh records a Failed Apply
+// event: the run gives up after the 5 s grace, not the 60 s inject
+// timeout, and is inconclusive (exit 3) with Chaos Mesh's message.
+func TestRunInjectionFailedByChaosMesh(t *testing.T) {
+	t.Parallel() // each test has its own namespace
+	kubetest.Need(t)
+	ns := "inject-failed"
+	build(t, petclinic(ns))
+	startController(t, &kubetest.Controller{Namespaces: []string{ns}, Fail: func(client.Object) string { return "pod-failure: container runtime: permission denied" }})
+	t0 := time.Now()
+	err, r, _ := runCLI(t, ns)
+	if got := exitcode.Of(err); got != exitcode.Infra {
+		t.Fatalf("exit %d (%v), want 3", got, err)
+	}
+	t.Logf("after %s: %v", time.Since(t0).Round(time.Second), err)
+	for _, want := range []string{"Chaos Mesh failed to inject", "permission denied"} {
+		if !strings.Contains(err.Error(), want) || !strings.Contains(r.StopReason, want) {
+			t.Errorf("error %q, stop reason %q: want both to say %q", err, r.StopReason, want)
+		}
+	}
+	if d := time.Since(t0); d > 20*time.Second {
+		t.Errorf("the run took %s: it waited for the inject timeout", d)
+	}
+	if objs, _ := kube.Items(t.Context(), env.Client, ns, nil); len(objs) != 0 {
+		t.Errorf("%d objects left", len(objs))
+	}
+}
