@@ -27,12 +27,17 @@ import (
 // returns the error and the report.
 func runCLI(t *testing.T, ns string, extra ...string) (error, *report.Report, string) {
 	t.Helper()
+	return runCLIFile(t, ns, "testdata/short-run.yaml", extra...)
+}
+
+func runCLIFile(t *testing.T, ns, file string, extra ...string) (error, *report.Report, string) {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {}))
 	defer srv.Close()
 	dir := t.TempDir()
 	args := append([]string{"gameday", "run", "--kubeconfig", kubeconfig(t), "--namespace", ns, "--allow-namespace", ns,
 		"--kill-switch", ns + "/gameday-kill-switch", "--target-url", srv.URL, "--reports-dir", dir, "--run-id", ns + "-1"}, extra...)
-	args = append(args, "testdata/short-run.yaml")
+	args = append(args, file)
 	var out, errOut bytes.Buffer
 	err := cli.Run(t.Context(), args, strings.NewReader(""), &out, &errOut)
 	b, rerr := os.ReadFile(filepath.Join(dir, "adhoc", ns+"-1", "report.json"))
@@ -118,7 +123,7 @@ func TestKillSwitchAbortsARun(t *testing.T) {
 		newEngine(t, ns).SetKillSwitch(t.Context(), true)
 	}()
 	t0 := time.Now()
-	err, r, _ := runCLI(t, ns)
+	err, r, _ := runCLIFile(t, ns, "testdata/kill-switch-run.yaml")
 	if got := exitcode.Of(err); got != exitcode.Aborted {
 		t.Fatalf("exit %d (%v), want 4", got, err)
 	}
