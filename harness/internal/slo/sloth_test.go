@@ -17,6 +17,7 @@ import (
 type promtoolFile struct {
 	Tests []struct {
 		Name        string `yaml:"name"`
+		Interval    string `yaml:"interval"`
 		InputSeries []struct {
 			Series string `yaml:"series"`
 			Values string `yaml:"values"`
@@ -116,7 +117,7 @@ slos:
 			var b strings.Builder
 			b.WriteString("rule_files: [ours.yml, sloth-rules.yml]\nevaluation_interval: 15m\ntests:\n")
 			for _, tc := range pf.Tests {
-				fmt.Fprintf(&b, "  - name: %q\n    interval: 1m\n    input_series:\n", tc.Name)
+				fmt.Fprintf(&b, "  - name: %q\n    interval: %s\n    input_series:\n", tc.Name, tc.Interval)
 				for _, in := range tc.InputSeries {
 					fmt.Fprintf(&b, "      - series: %q\n        values: %q\n", in.Series, in.Values)
 				}
