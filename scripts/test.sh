@@ -148,6 +148,8 @@ else
 fi
 run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
 run "go test helm/validate" run_in helm/validate go_tests ""
+# make check's scripts need not repeat Go tests that have just run.
+export GAMEDAY_GO_TESTS_DONE=1
 step "waiting for the pinned Go tools (actionlint, crane, gosec)"
 if ! wait "$go_tools_pid"; then
 	cat "$go_tools_log" >&2
