@@ -158,9 +158,9 @@ func (r *Report) HTML() ([]byte, error) {
 
 // line is one SLO's chart of the budget left over time.
 type line struct {
-	Label, Points, From, To, Last string
-	Width, Height, Left, Right    float64
-	Y100, Y0, YNeg, YPolicy       float64
+	Label, Points, From, To, Last  string
+	Width, Height, Left, Right     float64
+	Y100, Y0, YNeg, YPolicy, YLast float64
 }
 
 // lines are the charts of the SLOs with a history of at least two points:
@@ -188,7 +188,7 @@ func (r *Report) lines() []line {
 			Label: st.SLO.ID(), Points: strings.Join(pts, " "),
 			From: t0.UTC().Format("2006-01-02 15:04Z"), To: h[len(h)-1].At.UTC().Format("2006-01-02 15:04Z"), Last: Pct(h[len(h)-1].Remaining),
 			Width: left + width + 70, Height: top + height + 30, Left: left, Right: left + width,
-			Y100: y(1), Y0: y(0), YNeg: y(-0.5), YPolicy: y(r.MinRemaining),
+			Y100: y(1), Y0: y(0), YNeg: y(-0.5), YPolicy: y(r.MinRemaining), YLast: y(h[len(h)-1].Remaining),
 		})
 	}
 	return out
@@ -228,7 +228,7 @@ code{background:#f4f4f4;padding:1px 3px}
 <line x1="{{.Left}}" y1="{{.Y0}}" x2="{{.Right}}" y2="{{.Y0}}" stroke="#999"/>
 <line x1="{{.Left}}" y1="{{.YPolicy}}" x2="{{.Right}}" y2="{{.YPolicy}}" stroke="#ef6c00" stroke-dasharray="4 3"><title>policy: {{call $.Pct $.R.MinRemaining}}</title></line>
 <polyline points="{{.Points}}" fill="none" stroke="#1565c0" stroke-width="2"><title>{{.Label}}: budget left, {{.From}} to {{.To}}</title></polyline>
-<text x="{{.Right}}" y="{{.Y100}}" dx="6" dy="4" font-size="12">{{.Last}}</text>
+<text x="{{.Right}}" y="{{.YLast}}" dx="6" dy="4" font-size="12">{{.Last}}</text>
 <text x="{{.Left}}" y="{{.Height}}" dy="-4" font-size="11">{{.From}}</text>
 <text x="{{.Right}}" y="{{.Height}}" dy="-4" font-size="11" text-anchor="end">{{.To}}</text>
 </svg>

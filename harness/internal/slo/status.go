@@ -63,7 +63,8 @@ type HistoryPoint struct {
 	Remaining float64   `json:"remaining"`
 }
 
-// ReadHistory reads the budget left of s from start to end, every step,
+// ReadHistory reads the budget left of s from start to end, every step
+// (the steps end at end),
 // from the recorded series slo:period_error_budget_remaining:ratio (its
 // rules loaded in Prometheus; a LogQL SLO has none: nil). No data is not
 // an error: nil.
@@ -71,6 +72,8 @@ func ReadHistory(ctx context.Context, c Clients, s *SLO, start, end time.Time, s
 	if s.Source != SourcePrometheus || c.Prom == nil {
 		return nil, nil
 	}
+	// The steps end at end (the last point is the budget left now).
+	start = end.Add(-end.Sub(start).Truncate(step))
 	ss, err := c.Prom.QueryRange(ctx, RecordRemaining+s.Selector(), start, end, step)
 	switch {
 	case errors.Is(err, prom.ErrNoData):
