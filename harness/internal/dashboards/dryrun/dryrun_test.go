@@ -18,9 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
+
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
 )
 
 func root(t testing.TB) string {
@@ -31,25 +32,6 @@ func root(t testing.TB) string {
 		t.Fatalf("no go.work above the package: %v", err)
 	}
 	return filepath.Dir(gw)
-}
-
-// need skips without the envtest assets, or fails under CI.
-func need(t *testing.T) {
-	t.Helper()
-	var missing []string
-	for _, v := range []string{"KUBEBUILDER_ASSETS", "GAMEDAY_CRDS"} {
-		if os.Getenv(v) == "" {
-			missing = append(missing, v)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := strings.Join(missing, ", ") + ` missing: eval "$(scripts/envtest.sh)"`
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }
 
 // decode splits a multi-document YAML stream into objects.
@@ -72,28 +54,18 @@ func decode(t *testing.T, name string, b []byte) []*unstructured.Unstructured {
 }
 
 func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
-	need(t)
+	kubetest.Need(t)
 	r := root(t)
-	crds := os.Getenv("GAMEDAY_CRDS")
-	t0 := time.Now()
-	env := &envtest.Environment{
-		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
-			filepath.Join(crds, "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
-			filepath.Join(crds, "prometheus-operator", "monitoring.coreos.com_probes.yaml"),
-			filepath.Join(crds, "external-secrets", "bundle.yaml"),
-		}},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("envtest: %v", err)
-	}
-	t.Cleanup(func() { env.Stop() })
-	c, err := client.New(cfg, client.Options{})
+	env, err := kubetest.StartWith(kubetest.CRDs(
+		"prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
+		"prometheus-operator/monitoring.coreos.com_probes.yaml",
+		"external-secrets/bundle.yaml")...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("kube-apiserver with the CRDs up in %s", time.Since(t0).Round(time.Millisecond))
+	t.Cleanup(func() { env.Stop() })
+	c := env.Client
+	t.Logf("kube-apiserver with the CRDs up in %s", env.Started.Round(time.Millisecond))
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -148,22 +120,13 @@ func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
 // The real schema rejects what promtool never sees: a PrometheusRule whose
 // rule has a field of the wrong type.
 func TestTheAPIServerRejectsABrokenRule(t *testing.T) {
-	need(t)
-	env := &envtest.Environment{
-		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
-			filepath.Join(os.Getenv("GAMEDAY_CRDS"), "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
-		}},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("envtest: %v", err)
-	}
-	t.Cleanup(func() { env.Stop() })
-	c, err := client.New(cfg, client.Options{})
+	kubetest.Need(t)
+	env, err := kubetest.StartWith(kubetest.CRDs("prometheus-operator/monitoring.coreos.com_prometheusrules.yaml")...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { env.Stop() })
+	c := env.Client
 	bad := decode(t, "bad", []byte(`apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
 metadata: {name: bad, namespace: default}

@@ -60,13 +60,26 @@ func ChaosMeshCRDs() string {
 }
 
 // Start starts the API server with the Chaos Mesh CRDs installed.
-func Start() (*Env, error) {
+func Start() (*Env, error) { return StartWith(ChaosMeshCRDs()) }
+
+// CRDs names upstream CRD files under $GAMEDAY_CRDS, e.g.
+// CRDs("prometheus-operator/monitoring.coreos.com_prometheusrules.yaml").
+func CRDs(rel ...string) []string {
+	out := make([]string, len(rel))
+	for i, r := range rel {
+		out[i] = filepath.Join(os.Getenv("GAMEDAY_CRDS"), r)
+	}
+	return out
+}
+
+// StartWith starts the API server with the CRD files at paths installed.
+func StartWith(paths ...string) (*Env, error) {
 	if m := Missing(); m != "" {
 		return nil, fmt.Errorf("%s", m)
 	}
 	t0 := time.Now()
 	env := &envtest.Environment{
-		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: []string{ChaosMeshCRDs()}},
+		CRDInstallOptions:     envtest.CRDInstallOptions{Paths: paths},
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()

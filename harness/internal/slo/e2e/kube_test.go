@@ -16,8 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
 )
 
@@ -25,36 +25,14 @@ import (
 // with the upstream prometheus-operator CRD (server-side dry run), and one
 // without its expressions is refused: the schema is really checked.
 func TestPrometheusRulesApplyToARealAPIServer(t *testing.T) {
-	var missing []string
-	for _, v := range []string{"KUBEBUILDER_ASSETS", "GAMEDAY_CRDS"} {
-		if os.Getenv(v) == "" {
-			missing = append(missing, v)
-		}
-	}
-	if len(missing) > 0 {
-		msg := strings.Join(missing, ", ") + ` missing: eval "$(scripts/envtest.sh)"`
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	t0 := time.Now()
-	env := &envtest.Environment{
-		CRDInstallOptions: envtest.CRDInstallOptions{Paths: []string{
-			filepath.Join(os.Getenv("GAMEDAY_CRDS"), "prometheus-operator", "monitoring.coreos.com_prometheusrules.yaml"),
-		}},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatalf("envtest: %v", err)
-	}
-	t.Cleanup(func() { env.Stop() })
-	c, err := client.New(cfg, client.Options{})
+	kubetest.Need(t)
+	env, err := kubetest.StartWith(kubetest.CRDs("prometheus-operator/monitoring.coreos.com_prometheusrules.yaml")...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("kube-apiserver with the PrometheusRule CRD up in %s", time.Since(t0).Round(time.Millisecond))
+	t.Cleanup(func() { env.Stop() })
+	c := env.Client
+	t.Logf("kube-apiserver with the PrometheusRule CRD up in %s", env.Started.Round(time.Millisecond))
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}}); err != nil {
