@@ -2,7 +2,6 @@ package dashboards
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -10,21 +9,13 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
-)
 
-// root is the repository's root: the folder of go.work.
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" || strings.TrimSpace(string(out)) == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
+)
 
 func loadAll(t testing.TB) []*Dashboard {
 	t.Helper()
-	ds, err := Load(filepath.Join(root(t), "monitoring", "grafana", "dashboards"))
+	ds, err := Load(filepath.Join(repotest.Root(t), "monitoring", "grafana", "dashboards"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +85,7 @@ func TestDashboardsStructure(t *testing.T) {
 // Every dashboard JSON is in the kustomization's configMapGenerator, and
 // nothing else is.
 func TestDashboardsInKustomization(t *testing.T) {
-	dir := filepath.Join(root(t), "monitoring", "grafana")
+	dir := filepath.Join(repotest.Root(t), "monitoring", "grafana")
 	b, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
 
 // binary is Debian's Alertmanager (the package prometheus-alertmanager,
@@ -52,11 +54,7 @@ func TestAlertmanagerInhibitions(t *testing.T) {
 		}
 		t.Skipf("%s not installed: run scripts/tools.sh apt", binary)
 	}
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		t.Fatalf("no go.work: %v", err)
-	}
-	cfg := filepath.Join(filepath.Dir(strings.TrimSpace(string(out))), "monitoring", "alertmanager", "alertmanager.yml")
+	cfg := filepath.Join(repotest.Root(t), "monitoring", "alertmanager", "alertmanager.yml")
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

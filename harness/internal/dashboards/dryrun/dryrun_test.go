@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,17 +21,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
-
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gw := strings.TrimSpace(string(out))
-	if err != nil || gw == "" || gw == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(gw)
-}
 
 // decode splits a multi-document YAML stream into objects.
 func decode(t *testing.T, name string, b []byte) []*unstructured.Unstructured {
@@ -55,7 +45,7 @@ func decode(t *testing.T, name string, b []byte) []*unstructured.Unstructured {
 
 func TestMonitoringObjectsApplyToARealAPIServer(t *testing.T) {
 	kubetest.Need(t)
-	r := root(t)
+	r := repotest.Root(t)
 	env, err := kubetest.StartWith(kubetest.CRDs(
 		"prometheus-operator/monitoring.coreos.com_prometheusrules.yaml",
 		"prometheus-operator/monitoring.coreos.com_probes.yaml",

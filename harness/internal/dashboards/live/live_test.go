@@ -8,7 +8,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -20,6 +19,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/dashboards"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/sandboxtest"
 )
@@ -101,7 +101,7 @@ func plan(t *testing.T, ds []*dashboards.Dashboard) (checks []check, k8s, alerts
 // The skip lists are exactly what the metrics say: a panel that starts
 // using a Kubernetes-only metric, or stops, must move between the lists.
 func TestSkippedQueriesAreExactlyTheKubernetesOnlyOnes(t *testing.T) {
-	ds, err := dashboards.Load(filepath.Join(root(t), "monitoring", "grafana", "dashboards"))
+	ds, err := dashboards.Load(filepath.Join(repotest.Root(t), "monitoring", "grafana", "dashboards"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestQueriesAnswerOnTheSandboxUnderLoad(t *testing.T) {
 		t.Skip("-short: starts the sandbox and drives 40 s of load (never skipped under CI)")
 	}
 	begin := time.Now()
-	rootDir := root(t)
+	rootDir := repotest.Root(t)
 	ds, err := dashboards.Load(filepath.Join(rootDir, "monitoring", "grafana", "dashboards"))
 	if err != nil {
 		t.Fatal(err)
@@ -269,14 +269,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	ks := slices.Collect(maps.Keys(m))
 	sort.Strings(ks)
 	return ks
-}
-
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gw := strings.TrimSpace(string(out))
-	if err != nil || gw == "" || gw == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(gw)
 }

@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
 
 // Every hand-written alert has a promtool case where it fires and one where
 // it stays silent, in a test file that loads its rule file.
 func TestEveryAlertFiresAndStaysSilentInPromtool(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	type cover struct{ fires, silent bool }
 	covered := map[string]*cover{} // rule file → alert → ...
 	key := func(file, alert string) string { return file + ": " + alert }

@@ -4,33 +4,24 @@ import (
 	"bytes"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite monitoring/prometheus/kubernetes/ from the rule files")
-
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gw := strings.TrimSpace(string(out))
-	if err != nil || gw == "" || gw == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(gw)
-}
 
 // The hand-written rule files of monitoring/prometheus/rules (not _gen/:
 // the SLO generator writes its own objects into kubernetes/_gen/) each have
 // their PrometheusRule in monitoring/prometheus/kubernetes, up to date, and
 // nothing else is there.
 func TestPrometheusRulesInSync(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	rules, _ := filepath.Glob(filepath.Join(r, "monitoring", "prometheus", "rules", "*.yml"))
 	if len(rules) == 0 {
 		t.Fatal("no rule file in monitoring/prometheus/rules")
@@ -80,7 +71,7 @@ func TestPrometheusRulesInSync(t *testing.T) {
 // An object decodes as a PrometheusRule, and its spec holds exactly the
 // groups of the rule file.
 func TestPrometheusRulesRoundTrip(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	rules, _ := filepath.Glob(filepath.Join(r, "monitoring", "prometheus", "rules", "*.yml"))
 	for _, f := range rules {
 		src, _ := os.ReadFile(f)

@@ -3,26 +3,17 @@ package runbooks
 import (
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
 
 var update = flag.Bool("update", false, "rewrite the index of docs/runbooks/README.md")
 
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gw := strings.TrimSpace(string(out))
-	if err != nil || gw == "" || gw == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(gw)
-}
-
 func alerts(t *testing.T) (string, []Alert) {
-	r := root(t)
+	r := repotest.Root(t)
 	as, err := Alerts(r, filepath.Join(r, "monitoring", "prometheus", "rules"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +116,7 @@ func TestRunbooksIndexUpToDate(t *testing.T) {
 }
 
 func TestCheckBadAlerts(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	as := []Alert{
 		{Name: "A", Severity: "high", File: "x.yml", Summary: "s", URL: Base + "docs/runbooks/petclinic-zone-down.md", Runbook: "docs/runbooks/petclinic-zone-down.md"},
 		{Name: "B", Severity: "warning", File: "x.yml", Summary: "s", URL: Base + "docs/runbooks/nope.md", Runbook: "docs/runbooks/nope.md"},

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -15,17 +14,8 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/gamedayhq/gameday/harness/internal/dashboards"
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
-
-func root(t testing.TB) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOWORK").Output()
-	gw := strings.TrimSpace(string(out))
-	if err != nil || gw == "" || gw == "off" {
-		t.Fatalf("no go.work above the package: %v", err)
-	}
-	return filepath.Dir(gw)
-}
 
 // doc is a decoded YAML file.
 type doc struct {
@@ -35,7 +25,7 @@ type doc struct {
 
 func load(t *testing.T, path ...string) doc {
 	t.Helper()
-	f := filepath.Join(append([]string{root(t)}, path...)...)
+	f := filepath.Join(append([]string{repotest.Root(t)}, path...)...)
 	b, err := os.ReadFile(f)
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +99,7 @@ func TestAlertmanagerSecrets(t *testing.T) {
 	if !slices.Contains(mounted, any(secret)) {
 		t.Errorf("alertmanagerSpec.secrets %v does not mount %s", mounted, secret)
 	}
-	am, err := os.ReadFile(filepath.Join(root(t), "monitoring", "alertmanager", "alertmanager.yml"))
+	am, err := os.ReadFile(filepath.Join(repotest.Root(t), "monitoring", "alertmanager", "alertmanager.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +224,7 @@ func TestPrometheusWiring(t *testing.T) {
 // (EKS Pod Identity), keep data as long as terraform's retention for each
 // environment, in that environment's bucket.
 func TestStorageMatchesTerraform(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	for _, env := range []string{"dev", "staging", "prod"} {
 		main, err := os.ReadFile(filepath.Join(r, "terraform", "environments", env, "main.tf"))
 		if err != nil {
@@ -279,7 +269,7 @@ func TestStorageMatchesTerraform(t *testing.T) {
 
 // The stream labels the dashboards' LogQL selects on are labels Alloy sets.
 func TestLogQLSelectsLabelsAlloySets(t *testing.T) {
-	r := root(t)
+	r := repotest.Root(t)
 	content := load(t, "monitoring", "values", "alloy.yaml").str(t, "alloy.configMap.content")
 	set := map[string]bool{"cluster": true} // loki.write external_labels
 	for _, m := range regexp.MustCompile(`target_label\s*=\s*"(\w+)"`).FindAllStringSubmatch(content, -1) {
