@@ -88,7 +88,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.sql.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	db.sql.SetConnMaxIdleTime(cfg.ConnMaxIdleTime)
 
-	if err := db.Ping(ctx); err != nil {
+	if err := db.pingOpen(ctx); err != nil {
 		_ = db.sql.Close() // the open error is the one worth reporting
 		return nil, fmt.Errorf("open %s: %w", cfg.Driver, err)
 	}
@@ -149,6 +149,24 @@ func openMySQL(dsn string) (*sql.DB, string, error) {
 		return nil, "", err
 	}
 	return sql.OpenDB(conn), c.DBName, nil
+}
+
+// pingOpen is the first Ping. On SQLite, replicas opening one new file at
+// once race to switch it to WAL, and that switch can answer SQLITE_BUSY
+// without waiting for the busy timeout: it is retried within QueryTimeout.
+func (db *DB) pingOpen(ctx context.Context) error {
+	deadline := time.Now().Add(db.cfg.QueryTimeout)
+	for {
+		err := db.Ping(ctx)
+		if err == nil || db.cfg.Driver != DriverSQLite || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Ping checks that the database answers within QueryTimeout.
