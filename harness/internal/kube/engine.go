@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
@@ -32,17 +31,14 @@ var ErrNotConfirmed = errors.New("injection not confirmed by Chaos Mesh")
 // grace; the object was deleted.
 var ErrInjectFailed = errors.New("Chaos Mesh failed to inject")
 
-// Engine is the Chaos Mesh engine of one Kubernetes target.
+// Engine is the Chaos Mesh engine of one Kubernetes target. It keeps no
+// state of a run: Prepare returns the run's Session.
 type Engine struct {
 	c Config
-
-	mu sync.Mutex
-	x  *spec.Experiment // set by Validate or Preflight
-	r  *Renderer        // resolved against the cluster
 }
 
 // New checks c and returns its engine. Nothing is read from the cluster
-// until Preflight.
+// until Prepare.
 func New(c Config) (*Engine, error) {
 	if err := c.defaults(); err != nil {
 		return nil, err
@@ -73,44 +69,97 @@ func Offline(namespace string) *Engine {
 // Validate renders every fault of x offline: what Chaos Mesh or this
 // engine cannot honour is an error naming the experiment, fault and field.
 func (e *Engine) Validate(x *spec.Experiment) error {
-	e.mu.Lock()
-	e.x = x
-	e.mu.Unlock()
 	_, err := offline(e.c.Namespace).Objects(x, "validate")
 	return err
 }
 
+// Session is one run on the cluster: the experiment, the renderer Prepare
+// resolved against the cluster (zones, ready replicas), and the objects
+// the run created and has not yet removed.
+type Session struct {
+	e     *Engine
+	x     *spec.Experiment
+	r     *Renderer
+	runID string
+
+	active engine.Active
+}
+
+var _ engine.Session = (*Session)(nil)
+
+// Renderer is the renderer Prepare resolved against the cluster.
+func (s *Session) Renderer() *Renderer { return s.r }
+
 // Inject creates fault f's Chaos Mesh object and waits until Chaos Mesh
 // confirms the injection. Without a confirmation within InjectTimeout (or
 // when ctx ends) the object is deleted and the error wraps ErrNotConfirmed.
-func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engine.Injection, error) {
-	e.mu.Lock()
-	x, r := e.x, e.r
-	e.mu.Unlock()
-	if x == nil || r == nil {
-		return nil, fmt.Errorf("inject %s: run Preflight first (the selectors are resolved against the cluster)", f.Name)
-	}
+func (s *Session) Inject(ctx context.Context, f spec.Fault) (*engine.Injection, error) {
+	x, e := s.x, s.e
 	i := slices.IndexFunc(x.Spec.Faults, func(g spec.Fault) bool { return g.Name == f.Name })
 	if i < 0 {
 		return nil, fmt.Errorf("inject %s: no such fault in experiment %s", f.Name, x.Metadata.Name)
 	}
-	obj, err := r.Object(x, runID, i)
+	obj, err := s.r.Object(x, s.runID, i)
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
 	}
-	in := &engine.Injection{RunID: runID, Fault: f.Name, Kind: string(f.Kind), Ref: Ref(obj)}
+	in := &engine.Injection{RunID: s.runID, Fault: f.Name, Kind: string(f.Kind), Ref: Ref(obj)}
 	created := time.Now()
 	if err := e.c.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("inject %s: create %s: %w", f.Name, in.Ref, err)
 	}
 	st, err := e.awaitInjected(ctx, obj, created)
 	if err != nil {
-		rerr := e.Abort(ctx, in)
+		_, rerr := e.remove(ctx, obj, true)
+		if rerr != nil {
+			rerr = fmt.Errorf("abort %s: %w", f.Name, rerr)
+		}
 		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
 	}
 	in.Injected, in.Targets = latest(confirmed(st.applied, st.seen), created), st.targets
+	s.active.Add(in)
 	return in, nil
 }
+
+// Recover deletes the injection's object and waits until Chaos Mesh has
+// recovered its targets and released it (its finalizer removed).
+// Recovering twice is not an error.
+func (s *Session) Recover(ctx context.Context, in *engine.Injection) error {
+	return s.end(ctx, in, false)
+}
+
+// Abort pauses the injection's object (Chaos Mesh recovers a paused chaos
+// at once), then deletes it and waits until it is gone.
+func (s *Session) Abort(ctx context.Context, in *engine.Injection) error {
+	return s.end(ctx, in, true)
+}
+
+func (s *Session) end(ctx context.Context, in *engine.Injection, abort bool) error {
+	verb := "recover"
+	if abort {
+		verb = "abort"
+	}
+	obj, err := FromRef(in.Ref)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", verb, in.Fault, err)
+	}
+	at, err := s.e.remove(ctx, obj, abort)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", verb, in.Fault, err)
+	}
+	in.Recovered = at
+	s.active.Done(in)
+	return nil
+}
+
+// Observe counts the Deployment's ready pods per zone of their node.
+func (s *Session) Observe(ctx context.Context) (engine.Observation, error) {
+	return s.e.observe(ctx)
+}
+
+// Close aborts every injection of the session still active (the runner
+// ends them before; a leftover is a bug the error names).
+func (s *Session) Close(ctx context.Context) error { return s.active.AbortAll(ctx, s.Abort) }
 
 // status is what a chaos object's status says.
 type status struct {
@@ -233,37 +282,6 @@ func timeoutErr(ctx context.Context, d time.Duration, last status) error {
 		return fmt.Errorf("%w within %s (is the Chaos Mesh controller running? status: %s)", ErrNotConfirmed, d, last)
 	}
 	return fmt.Errorf("%w: %w (status: %s)", ErrNotConfirmed, context.Cause(ctx), last)
-}
-
-// Recover deletes the injection's object and waits until Chaos Mesh has
-// recovered its targets and released it (its finalizer removed).
-// Recovering twice is not an error.
-func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
-	obj, err := FromRef(in.Ref)
-	if err != nil {
-		return fmt.Errorf("recover %s: %w", in.Fault, err)
-	}
-	at, err := e.remove(ctx, obj, false)
-	if err != nil {
-		return fmt.Errorf("recover %s: %w", in.Fault, err)
-	}
-	in.Recovered = at
-	return nil
-}
-
-// Abort pauses the injection's object (Chaos Mesh recovers a paused chaos
-// at once), then deletes it and waits until it is gone.
-func (e *Engine) Abort(ctx context.Context, in *engine.Injection) error {
-	obj, err := FromRef(in.Ref)
-	if err != nil {
-		return fmt.Errorf("abort %s: %w", in.Fault, err)
-	}
-	at, err := e.remove(ctx, obj, true)
-	if err != nil {
-		return fmt.Errorf("abort %s: %w", in.Fault, err)
-	}
-	in.Recovered = at
-	return nil
 }
 
 // remove (pauses, then) deletes obj and waits until it is gone; it returns
@@ -564,12 +582,4 @@ func Items(ctx context.Context, c client.Client, namespace string, labels map[st
 		out = append(out, items(list)...)
 	}
 	return out, nil
-}
-
-// Renderer is the renderer Preflight resolved against the cluster (nil
-// before).
-func (e *Engine) Renderer() *Renderer {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.r
 }

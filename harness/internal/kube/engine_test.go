@@ -67,11 +67,12 @@ func TestInjectObserveRecover(t *testing.T) {
 
 	x := experiment(t, "zone-outage")
 	e := newEngine(t, ns)
-	if _, err := e.Preflight(ctx, x); err != nil {
+	s, _, err := e.Prepare(ctx, "run-1", x)
+	if err != nil {
 		t.Fatal(err)
 	}
 	before := time.Now()
-	in, err := e.Inject(ctx, "run-1", x.Spec.Faults[0])
+	in, err := s.Inject(ctx, x.Spec.Faults[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +102,7 @@ func TestInjectObserveRecover(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	obs, err := e.Observe(ctx)
+	obs, err := s.Observe(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestInjectObserveRecover(t *testing.T) {
 		t.Errorf("observed %v desired %d, want eu-west-1a=0 eu-west-1b=2 eu-west-1c=2 desired 6", got, obs.Desired)
 	}
 
-	if err := e.Recover(ctx, in); err != nil {
+	if err := s.Recover(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := get(t, in.Ref); !apierrors.IsNotFound(err) {
@@ -118,8 +119,11 @@ func TestInjectObserveRecover(t *testing.T) {
 	if in.Recovered.Before(in.Injected) {
 		t.Errorf("recovered %s before injected %s", in.Recovered, in.Injected)
 	}
-	if err := e.Recover(ctx, in); err != nil {
+	if err := s.Recover(ctx, in); err != nil {
 		t.Errorf("second Recover: %v", err)
+	}
+	if err := s.Close(ctx); err != nil {
+		t.Errorf("Close after every fault recovered: %v", err)
 	}
 	wantLog := []string{"inject " + in.Ref + " 2 pods", "recover " + in.Ref + " (deleted)", "release " + in.Ref}
 	if got := ctl.Log(); !slices.Equal(got, wantLog) {
@@ -139,14 +143,15 @@ func TestAbortPausesThenDeletes(t *testing.T) {
 	defer cancel()
 	x := experiment(t, "pod-failure")
 	e := newEngine(t, ns)
-	if _, err := e.Preflight(ctx, x); err != nil {
-		t.Fatal(err)
-	}
-	in, err := e.Inject(ctx, "run-abort", x.Spec.Faults[0])
+	s, _, err := e.Prepare(ctx, "run-abort", x)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.Abort(ctx, in); err != nil {
+	in, err := s.Inject(ctx, x.Spec.Faults[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Abort(ctx, in); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := get(t, in.Ref); !apierrors.IsNotFound(err) {
@@ -172,11 +177,12 @@ func TestInjectNotConfirmedTimesOut(t *testing.T) {
 	defer cancel()
 	x := experiment(t, "pod-kill")
 	e := newEngine(t, ns, func(c *kube.Config) { c.InjectTimeout = time.Second })
-	if _, err := e.Preflight(ctx, x); err != nil {
+	s, _, err := e.Prepare(ctx, "run-timeout", x)
+	if err != nil {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	_, err := e.Inject(ctx, "run-timeout", x.Spec.Faults[0])
+	_, err = s.Inject(ctx, x.Spec.Faults[0])
 	if !errors.Is(err, kube.ErrNotConfirmed) {
 		t.Fatalf("Inject: %v, want ErrNotConfirmed", err)
 	}
@@ -237,7 +243,8 @@ func TestInjectFailsFastOnADefiniteFailure(t *testing.T) {
 			defer cancel()
 			x := experiment(t, "pod-failure")
 			e := newEngine(t, ns, func(c *kube.Config) { c.InjectTimeout, c.FailGrace = 30*time.Second, 500*time.Millisecond })
-			if _, err := e.Preflight(ctx, x); err != nil {
+			s, _, err := e.Prepare(ctx, "run-"+tc.name, x)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if tc.nopods {
@@ -247,7 +254,7 @@ func TestInjectFailsFastOnADefiniteFailure(t *testing.T) {
 				}
 			}
 			t0 := time.Now()
-			_, err := e.Inject(ctx, "run-"+tc.name, x.Spec.Faults[0])
+			_, err = s.Inject(ctx, x.Spec.Faults[0])
 			if !errors.Is(err, kube.ErrInjectFailed) {
 				t.Fatalf("Inject: %v, want ErrInjectFailed", err)
 			}

@@ -40,135 +40,168 @@ const (
 	CheckSelect           = "faults select pods"
 )
 
-// refusal is a failed check and the exit code it means.
-type refusal struct {
-	code int
-	err  error
+// Prepare runs the preflight checks of run runID (in the order of the
+// Check constants) and reports each. When every check passed it returns
+// the run's Session, holding the faults rendered for this cluster. A
+// refusal's error carries its exit code: 2 (invalid invocation: the
+// namespace is not allowed, or is production without prod-safe and
+// --allow-prod, or a fault does not fit the cluster), 4 (refused by a
+// guard: kill switch engaged, Deployment not available, ready replicas in
+// too few zones, no PodDisruptionBudget allowing the planned disruption)
+// or 3 (the cluster could not be read, Chaos Mesh is not installed).
+func (e *Engine) Prepare(ctx context.Context, runID string, x *spec.Experiment) (engine.Session, engine.Preflight, error) {
+	p := &preflight{e: e, x: x}
+	pf, err := engine.RunChecks(ctx, p.checks())
+	if err != nil {
+		return nil, pf, err
+	}
+	return &Session{e: e, x: x, r: p.r, runID: runID}, pf, nil
 }
 
-// Preflight checks the target before anything is injected, and reports
-// every check. A refusal's error carries its exit code: 2 (invalid
-// invocation: the namespace is not allowed, or is production without
-// prod-safe and --allow-prod, or a fault does not fit the cluster), 4
-// (refused by a guard: kill switch engaged, Deployment not available,
-// ready replicas in too few zones, no PodDisruptionBudget allowing the
-// planned disruption) or 3 (the cluster could not be read, Chaos Mesh is
-// not installed).
-func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Preflight, error) {
-	e.mu.Lock()
-	e.x = x
-	e.mu.Unlock()
-	var pf engine.Preflight
-	var refusals []refusal
-	add := func(name string, ok bool, code int, format string, a ...any) {
-		msg := fmt.Sprintf(format, a...)
-		pf.Checks = append(pf.Checks, engine.Check{Name: name, OK: ok, Detail: msg})
-		if !ok {
-			refusals = append(refusals, refusal{code, errors.New(name + ": " + msg)})
-		}
-	}
-	addErr := func(name string, code int, err error) {
-		pf.Checks = append(pf.Checks, engine.Check{Name: name, OK: false, Detail: err.Error()})
-		refusals = append(refusals, refusal{code, fmt.Errorf("%s: %w", name, err)})
-	}
-	ns := e.c.Namespace
-	c := e.c.Client
+// preflight is what the checks of one Prepare read from the cluster; each
+// check fills what the later ones need, and skips (engine.ErrSkip) when
+// what it needs could not be read (an earlier check said why).
+type preflight struct {
+	e       *Engine
+	x       *spec.Experiment
+	ns      *corev1.Namespace
+	dep     *appsv1.Deployment
+	desired int32
+	cl      *clusterView
+	r       *Renderer
+	objs    []client.Object
+}
 
-	// Who may be touched: the allowlist and the production label.
-	if allowed(e.c.Allowed, ns) {
-		add(CheckNamespaceAllowed, true, 0, "%s (%s)", ns, allowList(e.c.Allowed))
-	} else {
-		add(CheckNamespaceAllowed, false, exitcode.Invalid, "namespace %s is not in the allowlist (%s): add --allow-namespace %s (or %s)", ns, allowList(e.c.Allowed), ns, EnvAllowedNamespaces)
-		return pf, e.refuse(refusals)
+func (p *preflight) checks() []engine.PreflightCheck {
+	return []engine.PreflightCheck{
+		{Name: CheckNamespaceAllowed, Run: p.namespaceAllowed},
+		{Name: CheckNotProduction, Run: p.notProduction, Gate: true},
+		{Name: CheckChaosInject, Run: p.chaosInject},
+		{Name: CheckKillSwitch, Run: p.killSwitch, Gate: true},
+		{Name: CheckChaosMesh, Run: p.chaosMesh},
+		{Name: CheckDeployment, Run: p.deployment},
+		{Name: CheckZones, Run: p.zones},
+		{Name: CheckRender, Run: p.render},
+		{Name: CheckSelect, Run: p.selects},
+		{Name: CheckPDB, Run: p.pdb},
 	}
+}
+
+// namespaceAllowed: who may be touched, the allowlist.
+func (p *preflight) namespaceAllowed(context.Context) (string, error) {
+	ns, allow := p.e.c.Namespace, p.e.c.Allowed
+	if !allowed(allow, ns) {
+		return "", engine.Refuse(exitcode.Invalid, "namespace %s is not in the allowlist (%s): add --allow-namespace %s (or %s)", ns, allowList(allow), ns, EnvAllowedNamespaces)
+	}
+	return fmt.Sprintf("%s (%s)", ns, allowList(allow)), nil
+}
+
+// notProduction: the production label, unless the experiment is prod-safe
+// and --allow-prod was given.
+func (p *preflight) notProduction(ctx context.Context) (string, error) {
+	ns, prodLabel, x := p.e.c.Namespace, p.e.c.ProdLabel, p.x
 	var nsObj corev1.Namespace
-	if err := c.Get(ctx, client.ObjectKey{Name: ns}, &nsObj); err != nil {
-		add(CheckNotProduction, false, exitcode.Infra, "read namespace %s: %v", ns, err)
-		return pf, e.refuse(refusals)
+	if err := p.e.c.Client.Get(ctx, client.ObjectKey{Name: ns}, &nsObj); err != nil {
+		return "", engine.Refuse(exitcode.Infra, "read namespace %s: %v", ns, err)
 	}
-	key, val, _ := strings.Cut(e.c.ProdLabel, "=")
+	p.ns = &nsObj
+	key, val, _ := strings.Cut(prodLabel, "=")
 	switch prod := nsObj.Labels[key] == val; {
 	case !prod:
-		add(CheckNotProduction, true, 0, "namespace %s is not labelled %s", ns, e.c.ProdLabel)
+		return fmt.Sprintf("namespace %s is not labelled %s", ns, prodLabel), nil
 	case !x.Metadata.ProdSafe:
-		add(CheckNotProduction, false, exitcode.Invalid, "namespace %s is labelled %s and experiment %s is not marked prod-safe: run it elsewhere, or review it and set metadata.prodSafe: true (then also pass --allow-prod)", ns, e.c.ProdLabel, x.Metadata.Name)
-	case !e.c.AllowProd:
-		add(CheckNotProduction, false, exitcode.Invalid, "namespace %s is labelled %s: experiment %s is prod-safe, but production needs --allow-prod", ns, e.c.ProdLabel, x.Metadata.Name)
-	default:
-		add(CheckNotProduction, true, 0, "namespace %s is production: experiment %s is prod-safe and --allow-prod was given", ns, x.Metadata.Name)
+		return "", engine.Refuse(exitcode.Invalid, "namespace %s is labelled %s and experiment %s is not marked prod-safe: run it elsewhere, or review it and set metadata.prodSafe: true (then also pass --allow-prod)", ns, prodLabel, x.Metadata.Name)
+	case !p.e.c.AllowProd:
+		return "", engine.Refuse(exitcode.Invalid, "namespace %s is labelled %s: experiment %s is prod-safe, but production needs --allow-prod", ns, prodLabel, x.Metadata.Name)
 	}
-	// A Chaos Mesh that filters namespaces ignores this one without the
-	// annotation: every injection would wait for the timeout, then fail.
-	switch v := nsObj.Annotations[AnnotationChaosInject]; {
-	case e.c.NoFilterNamespace:
-		add(CheckChaosInject, true, 0, "not checked (--chaos-mesh-filter-namespace=false): annotation %s=%q", AnnotationChaosInject, v)
-	case v == "enabled":
-		add(CheckChaosInject, true, 0, "namespace %s is annotated %s=enabled", ns, AnnotationChaosInject)
-	default:
-		add(CheckChaosInject, false, exitcode.Invalid, "namespace %s is not annotated %s=enabled (it is %q): Chaos Mesh, installed with enableFilterNamespace, ignores it and no fault would be injected; run kubectl annotate ns %s %s=enabled, or pass --chaos-mesh-filter-namespace=false if your Chaos Mesh does not filter namespaces", ns, AnnotationChaosInject, v, ns, AnnotationChaosInject)
-	}
-	if len(refusals) > 0 {
-		return pf, e.refuse(refusals)
-	}
+	return fmt.Sprintf("namespace %s is production: experiment %s is prod-safe and --allow-prod was given", ns, x.Metadata.Name), nil
+}
 
-	// The kill switch.
-	engaged, detail, err := e.killSwitch(ctx)
+// chaosInject: a Chaos Mesh that filters namespaces ignores this one
+// without the annotation: every injection would wait for the timeout, then
+// fail.
+func (p *preflight) chaosInject(context.Context) (string, error) {
+	if p.ns == nil {
+		return "", engine.ErrSkip
+	}
+	ns := p.e.c.Namespace
+	switch v := p.ns.Annotations[AnnotationChaosInject]; {
+	case p.e.c.NoFilterNamespace:
+		return fmt.Sprintf("not checked (--chaos-mesh-filter-namespace=false): annotation %s=%q", AnnotationChaosInject, v), nil
+	case v == "enabled":
+		return fmt.Sprintf("namespace %s is annotated %s=enabled", ns, AnnotationChaosInject), nil
+	default:
+		return "", engine.Refuse(exitcode.Invalid, "namespace %s is not annotated %s=enabled (it is %q): Chaos Mesh, installed with enableFilterNamespace, ignores it and no fault would be injected; run kubectl annotate ns %s %s=enabled, or pass --chaos-mesh-filter-namespace=false if your Chaos Mesh does not filter namespaces", ns, AnnotationChaosInject, v, ns, AnnotationChaosInject)
+	}
+}
+
+func (p *preflight) killSwitch(ctx context.Context) (string, error) {
+	engaged, detail, err := p.e.killSwitch(ctx)
 	switch {
 	case err != nil:
-		add(CheckKillSwitch, false, exitcode.Infra, "%v", err)
+		return "", engine.Refuse(exitcode.Infra, "%v", err)
 	case engaged:
-		add(CheckKillSwitch, false, exitcode.Aborted, "%s: nothing runs until it is released", detail)
-	default:
-		add(CheckKillSwitch, true, 0, "%s", detail)
+		return "", engine.Refuse(exitcode.Aborted, "%s: nothing runs until it is released", detail)
 	}
+	return detail, nil
+}
 
-	// Chaos Mesh: its CRDs, through discovery (no CRD read rights needed).
+// chaosMesh: its CRDs, through discovery (no CRD read rights needed).
+func (p *preflight) chaosMesh(context.Context) (string, error) {
 	var missing []string
-	for _, k := range usedKinds(x) {
+	for _, k := range usedKinds(p.x) {
 		gvk := v1alpha1.SchemeGroupVersion.WithKind(string(k))
-		if _, err := c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
+		if _, err := p.e.c.Client.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); err != nil {
 			missing = append(missing, string(k))
 		}
 	}
 	if len(missing) > 0 {
-		add(CheckChaosMesh, false, exitcode.Infra, "%s of chaos-mesh.org/v1alpha1 not served: install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh)", strings.Join(missing, ", "))
-	} else {
-		add(CheckChaosMesh, true, 0, "%s served", kindsList(usedKinds(x)))
+		return "", engine.Refuse(exitcode.Infra, "%s of chaos-mesh.org/v1alpha1 not served: install Chaos Mesh (helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh)", strings.Join(missing, ", "))
 	}
+	return fmt.Sprintf("%s served", kindsList(usedKinds(p.x))), nil
+}
 
-	// The Deployment and where its ready replicas run.
+// deployment: the Deployment, available.
+func (p *preflight) deployment(ctx context.Context) (string, error) {
+	ns, name := p.e.c.Namespace, p.e.c.Deployment
 	var dep appsv1.Deployment
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: e.c.Deployment}, &dep); err != nil {
+	if err := p.e.c.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &dep); err != nil {
 		code := exitcode.Infra
 		if apierrors.IsNotFound(err) {
 			code = exitcode.Invalid
 		}
-		add(CheckDeployment, false, code, "Deployment %s/%s: %v: check --namespace and --deployment", ns, e.c.Deployment, err)
-		return pf, e.refuse(refusals)
+		return "", engine.Refuse(code, "Deployment %s/%s: %v: check --namespace and --deployment", ns, name, err)
 	}
-	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
-	if err != nil {
-		add(CheckDeployment, false, exitcode.Infra, "Deployment %s/%s: selector: %v", ns, dep.Name, err)
-		return pf, e.refuse(refusals)
+	if _, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector); err != nil {
+		return "", engine.Refuse(exitcode.Infra, "Deployment %s/%s: selector: %v", ns, dep.Name, err)
 	}
-	desired := int32(1)
+	p.dep, p.desired = &dep, 1
 	if dep.Spec.Replicas != nil {
-		desired = *dep.Spec.Replicas
+		p.desired = *dep.Spec.Replicas
 	}
-	if available(&dep) {
-		add(CheckDeployment, true, 0, "%s/%s available, %d of %d replicas ready", ns, dep.Name, dep.Status.ReadyReplicas, desired)
-	} else {
-		add(CheckDeployment, false, exitcode.Aborted, "%s/%s is not available (%d of %d replicas ready): a game day starts from a steady state; fix the Deployment first", ns, dep.Name, dep.Status.ReadyReplicas, desired)
+	if !available(&dep) {
+		return "", engine.Refuse(exitcode.Aborted, "%s/%s is not available (%d of %d replicas ready): a game day starts from a steady state; fix the Deployment first", ns, dep.Name, dep.Status.ReadyReplicas, p.desired)
 	}
-	cl, err := e.cluster(ctx, sel)
+	return fmt.Sprintf("%s/%s available, %d of %d replicas ready", ns, dep.Name, dep.Status.ReadyReplicas, p.desired), nil
+}
+
+// zones: where the Deployment's ready replicas run; it resolves the
+// renderer (zones, replicas) against the cluster.
+func (p *preflight) zones(ctx context.Context) (string, error) {
+	if p.dep == nil {
+		return "", engine.ErrSkip
+	}
+	sel, _ := metav1.LabelSelectorAsSelector(p.dep.Spec.Selector) // checked by deployment
+	cl, err := p.e.cluster(ctx, sel)
 	if err != nil {
-		add(CheckZones, false, exitcode.Infra, "%v", err)
-		return pf, e.refuse(refusals)
+		return "", engine.Refuse(exitcode.Infra, "%v", err)
 	}
-	r := &Renderer{
-		Namespace: ns, Allowed: e.c.Allowed, TargetLabels: targetLabels(x, e.c.Selector),
+	p.cl = cl
+	x, dep := p.x, p.dep
+	p.r = &Renderer{
+		Namespace: p.e.c.Namespace, Allowed: p.e.c.Allowed, TargetLabels: targetLabels(x, p.e.c.Selector),
 		PodLabels: dep.Spec.Selector.MatchLabels, PodExpressions: dep.Spec.Selector.MatchExpressions,
-		Zones: ZoneMapping(e.c.ZoneMap, namedZones(x), cl.zones), Replicas: cl.readyNames(),
+		Zones: ZoneMapping(p.e.c.ZoneMap, namedZones(x), cl.zones), Replicas: cl.readyNames(),
 	}
 	needZones := 2
 	if selectsZone(x) {
@@ -180,53 +213,61 @@ func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Pref
 	if len(unzoned) > 0 {
 		noZone = fmt.Sprintf("; %d ready pod(s) on nodes without the label %s, not counted: %s", len(unzoned), spec.ZoneLabel, strings.Join(unzoned, ", "))
 	}
-	if zs := len(byZone); zs >= needZones {
-		add(CheckZones, true, 0, "ready replicas in %d zones (%s), %d needed%s", zs, zoneCounts(byZone), needZones, noZone)
-	} else {
+	if zs := len(byZone); zs < needZones {
 		why := "the service must survive the loss of one zone"
 		if needZones == 3 {
 			why = "a zone outage needs two zones left"
 		}
-		add(CheckZones, false, exitcode.Aborted, "ready replicas in %d zone(s) (%s), %d needed: %s; spread the Deployment (topologySpreadConstraints on %s) and scale it%s", zs, zoneCounts(byZone), needZones, why, spec.ZoneLabel, noZone)
+		return "", engine.Refuse(exitcode.Aborted, "ready replicas in %d zone(s) (%s), %d needed: %s; spread the Deployment (topologySpreadConstraints on %s) and scale it%s", zs, zoneCounts(byZone), needZones, why, spec.ZoneLabel, noZone)
 	}
+	return fmt.Sprintf("ready replicas in %d zones (%s), %d needed%s", len(byZone), zoneCounts(byZone), needZones, noZone), nil
+}
 
-	// Render every fault, let the API server validate it (dry run).
-	objs, err := r.Objects(x, "preflight")
+// render: every fault rendered, and accepted by the API server (dry run).
+func (p *preflight) render(ctx context.Context) (string, error) {
+	if p.r == nil {
+		return "", engine.ErrSkip
+	}
+	x := p.x
+	objs, err := p.r.Objects(x, "preflight")
 	if err != nil {
-		addErr(CheckRender, exitcode.Invalid, err)
-		objs = nil
-	} else {
-		var errs []error
-		for i, o := range objs { // one per fault, in order
-			if err := c.Create(ctx, o, client.DryRunAll); err != nil {
-				errs = append(errs, fmt.Errorf("spec.faults[%d] (%s): %s: %w", i, x.Spec.Faults[i].Name, Ref(o), err))
-			}
-		}
-		if err := errors.Join(errs...); err != nil {
-			addErr(CheckRender, exitcode.Invalid, fmt.Errorf("experiment %s: %w", x.Metadata.Name, err))
-		} else {
-			add(CheckRender, true, 0, "%d objects accepted (server-side dry run)", len(objs))
+		return "", exitcode.Wrap(exitcode.Invalid, err)
+	}
+	var errs []error
+	for i, o := range objs { // one per fault, in order
+		if err := p.e.c.Client.Create(ctx, o, client.DryRunAll); err != nil {
+			errs = append(errs, fmt.Errorf("spec.faults[%d] (%s): %s: %w", i, x.Spec.Faults[i].Name, Ref(o), err))
 		}
 	}
-
-	// Every selector selects a pod (a managed database is no pod).
-	if objs != nil {
-		if err := e.selectsPods(ctx, x, objs, cl); err != nil {
-			addErr(CheckSelect, exitcode.Invalid, err)
-		} else {
-			add(CheckSelect, true, 0, "every fault's selectors match ready pods")
-		}
+	if err := errors.Join(errs...); err != nil {
+		return "", exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", x.Metadata.Name, err))
 	}
+	p.objs = objs
+	return fmt.Sprintf("%d objects accepted (server-side dry run)", len(objs)), nil
+}
 
-	// The PodDisruptionBudget and the planned disruption.
-	planned, plan := disruption(x, r, cl)
-	pdbOK, pdbDetail, code := e.checkPDB(ctx, &dep, desired, cl, planned, plan)
-	add(CheckPDB, pdbOK, code, "%s", pdbDetail)
+// selects: every selector selects a pod (a managed database is no pod).
+func (p *preflight) selects(ctx context.Context) (string, error) {
+	if p.objs == nil {
+		return "", engine.ErrSkip
+	}
+	if err := p.e.selectsPods(ctx, p.x, p.objs, p.cl); err != nil {
+		return "", exitcode.Wrap(exitcode.Invalid, err)
+	}
+	return "every fault's selectors match ready pods", nil
+}
 
-	e.mu.Lock()
-	e.r = r
-	e.mu.Unlock()
-	return pf, e.refuse(refusals)
+// pdb: the PodDisruptionBudget and the planned disruption.
+func (p *preflight) pdb(ctx context.Context) (string, error) {
+	if p.r == nil {
+		return "", engine.ErrSkip
+	}
+	planned, plan := disruption(p.x, p.r, p.cl)
+	ok, detail, code := p.e.checkPDB(ctx, p.dep, p.desired, p.cl, planned, plan)
+	if !ok {
+		return "", engine.Refuse(code, "%s", detail)
+	}
+	return detail, nil
 }
 
 // selectsPods checks that the selector (and a NetworkChaos's target) of
@@ -271,24 +312,6 @@ func (e *Engine) selectsPods(ctx context.Context, x *spec.Experiment, objs []cli
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// refuse is the error of the refusals, with the exit code of the most
-// telling: invalid invocation, then guard, then infrastructure.
-func (e *Engine) refuse(rs []refusal) error {
-	if len(rs) == 0 {
-		return nil
-	}
-	rank := map[int]int{exitcode.Invalid: 3, exitcode.Aborted: 2, exitcode.Infra: 1}
-	code := rs[0].code
-	errs := make([]error, 0, len(rs))
-	for _, r := range rs {
-		if rank[r.code] > rank[code] {
-			code = r.code
-		}
-		errs = append(errs, r.err)
-	}
-	return exitcode.Wrap(code, fmt.Errorf("%w by preflight:\n%w", ErrRefused, errors.Join(errs...)))
 }
 
 func available(d *appsv1.Deployment) bool {
@@ -413,8 +436,8 @@ func zoneCounts(m map[string]int) string {
 	return strings.Join(parts, " ")
 }
 
-// Observe counts the Deployment's ready pods per zone of their node.
-func (e *Engine) Observe(ctx context.Context) (engine.Observation, error) {
+// observe counts the Deployment's ready pods per zone of their node.
+func (e *Engine) observe(ctx context.Context) (engine.Observation, error) {
 	var dep appsv1.Deployment
 	if err := e.c.Client.Get(ctx, client.ObjectKey{Namespace: e.c.Namespace, Name: e.c.Deployment}, &dep); err != nil {
 		return engine.Observation{}, err

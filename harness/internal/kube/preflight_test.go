@@ -187,7 +187,7 @@ func TestPreflightProdAllowed(t *testing.T) {
 	x := experiment(t, "pod-kill")
 	x.Metadata.ProdSafe = true
 	e := newEngine(t, ns, func(c *kube.Config) { c.AllowProd = true })
-	pf, err := e.Preflight(t.Context(), x)
+	_, pf, err := e.Prepare(t.Context(), "preflight", x)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestPreflightNoFilterNamespace(t *testing.T) {
 	ns := "no-filter"
 	build(t, withoutInject(petclinic(ns)))
 	e := newEngine(t, ns, func(c *kube.Config) { c.NoFilterNamespace = true })
-	pf, err := e.Preflight(t.Context(), experiment(t, "pod-kill"))
+	_, pf, err := e.Prepare(t.Context(), "preflight", experiment(t, "pod-kill"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,17 +62,18 @@ func TestShippedRBAC(t *testing.T) {
 
 	x := experiment(t, "zone-outage")
 	e := asSA("petclinic")
-	if _, err := e.Preflight(ctx, x); err != nil {
-		t.Fatalf("as the service account in petclinic: Preflight: %v", err)
+	s, _, err := e.Prepare(ctx, "rbac-run", x)
+	if err != nil {
+		t.Fatalf("as the service account in petclinic: Prepare: %v", err)
 	}
-	in, err := e.Inject(ctx, "rbac-run", x.Spec.Faults[0])
+	in, err := s.Inject(ctx, x.Spec.Faults[0])
 	if err != nil {
 		t.Fatalf("Inject: %v", err)
 	}
-	if _, err := e.Observe(ctx); err != nil {
+	if _, err := s.Observe(ctx); err != nil {
 		t.Errorf("Observe: %v", err)
 	}
-	if err := e.Abort(ctx, in); err != nil {
+	if err := s.Abort(ctx, in); err != nil {
 		t.Errorf("Abort: %v", err)
 	}
 	if _, err := e.Cleanup(ctx, ""); err != nil {
@@ -92,9 +93,9 @@ func TestShippedRBAC(t *testing.T) {
 	}
 
 	// Outside its namespace: denied, and preflight says so.
-	_, err = asSA("payments").Preflight(ctx, x)
+	_, _, err = asSA("payments").Prepare(ctx, "rbac-run", x)
 	if err == nil || !strings.Contains(err.Error(), "forbidden") {
-		t.Errorf("as the service account in payments: Preflight: %v, want forbidden", err)
+		t.Errorf("as the service account in payments: Prepare: %v, want forbidden", err)
 	}
 	pc := &v1alpha1.PodChaos{ObjectMeta: metav1.ObjectMeta{Name: "nope", Namespace: "payments"},
 		Spec: v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{PodSelector: v1alpha1.PodSelector{Mode: v1alpha1.OneMode}}}}

@@ -49,11 +49,11 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 			if err := e.Validate(x); err != nil {
 				t.Fatalf("Validate: %v", err)
 			}
-			pf, err := e.Preflight(ctx, x)
+			s, pf, err := e.Prepare(ctx, "render-test", x)
 			if err != nil {
-				t.Fatalf("Preflight: %v\nchecks: %+v", err, pf.Checks)
+				t.Fatalf("Prepare: %v\nchecks: %+v", err, pf.Checks)
 			}
-			r := resolved(t, e, x, ctx)
+			r := s.(*kube.Session).Renderer()
 			objs, err := r.Objects(x, "render-test")
 			if err != nil {
 				t.Fatal(err)
@@ -72,16 +72,6 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 		})
 	}
 	t.Logf("%d objects created from %d experiments", created, len(committedExperiments(t)))
-}
-
-// resolved is the renderer the engine resolved in Preflight.
-func resolved(t *testing.T, e *kube.Engine, x *spec.Experiment, ctx context.Context) *kube.Renderer {
-	t.Helper()
-	r := e.Renderer()
-	if r == nil {
-		t.Fatal("no renderer after Preflight")
-	}
-	return r
 }
 
 // checkStored checks what the API server stored for fault i of x: labels,
@@ -183,9 +173,9 @@ func TestInvalidFaultIsAClearError(t *testing.T) {
 			}
 			tt.mutate(&x.Spec.Faults[0])
 			e := newEngine(t, ns)
-			_, err = e.Preflight(ctx, x)
+			_, _, err = e.Prepare(ctx, "preflight", x)
 			if err == nil {
-				t.Fatal("Preflight accepted the fault")
+				t.Fatal("Prepare accepted the fault")
 			}
 			t.Logf("%v", err)
 			for _, want := range tt.wantInError {

@@ -156,9 +156,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
 	}
 
-	pre, err := c.Engine.Preflight(ctx, e)
+	sess, pre, err := c.Engine.Prepare(ctx, c.RunID, e)
 	switch {
-	case err != nil && hasCode(err): // a refusal that knows its code (kubernetes: 2 or 4)
+	case err != nil && hasCode(err): // a refusal that knows its code (2, 3 or 4)
 		return nil, exitcode.Wrap(exitcode.Of(err), fmt.Errorf("preflight of %s: %w", c.Engine.Name(), err))
 	case err != nil && len(pre.Checks) > 0: // the checks say what to do
 		return nil, exitcode.Infraf("preflight of %s: %w", c.Engine.Name(), err)
@@ -172,6 +172,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 	}
 	if len(notOK) > 0 {
+		closeSession(sess)
 		return nil, exitcode.Infraf("preflight of %s: %s", c.Engine.Name(), strings.Join(notOK, "; "))
 	}
 	if p, ok := clients.Prometheus.(interface{ Ready(context.Context) error }); ok && usesPromQL(e) {
@@ -179,11 +180,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		err := p.Ready(rctx)
 		cancel()
 		if err != nil {
+			closeSession(sess)
 			return nil, exitcode.Infraf("prometheus %s: %w (check --prometheus-url, or gameday sandbox status)", c.PrometheusURL, err)
 		}
 	}
 
-	r := &run{c: c, e: e, schedules: schedules, profile: profile, preflight: pre, dir: dir,
+	r := &run{c: c, e: e, session: sess, schedules: schedules, profile: profile, preflight: pre, dir: dir,
 		progress: newProgress(c.Progress, c.TTY, c.Color)}
 	return r.execute(ctx)
 }
@@ -194,10 +196,11 @@ func hasCode(err error) bool {
 	return errors.As(err, &c)
 }
 
-// aborter is an engine that ends a fault differently when the run is
-// aborted (Chaos Mesh: pause, then delete).
-type aborter interface {
-	Abort(ctx context.Context, in *engine.Injection) error
+// closeSession closes a session that never ran (nothing was injected).
+func closeSession(s engine.Session) {
+	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
+	defer cancel()
+	_ = s.Close(ctx) // nothing injected: nothing to report
 }
 
 func usesPromQL(e *spec.Experiment) bool {
@@ -209,6 +212,8 @@ func usesPromQL(e *spec.Experiment) bool {
 type run struct {
 	c         Config
 	e         *spec.Experiment
+	session   engine.Session
+	closed    bool
 	schedules []probe.Schedule
 	profile   load.Profile
 	preflight engine.Preflight
@@ -260,9 +265,10 @@ func boolInt(b bool) int {
 func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer r.close()
 	r.breaches, r.lastSample = map[string]int{}, map[string]probe.Sample{}
 
-	if o, err := observe(ctx, r.c.Engine); err == nil {
+	if o, err := observe(ctx, r.session); err == nil {
 		r.obs = append(r.obs, o)
 	}
 	ld, err := r.c.StartLoad(runCtx, load.Plan{
@@ -372,7 +378,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 				}
 				injecting = true
 				go func(f spec.Fault) {
-					in, err := r.c.Engine.Inject(injectCtx, r.c.RunID, f)
+					in, err := r.session.Inject(injectCtx, f)
 					injected <- injectResult{fault: f.Name, in: in, err: err}
 				}(r.e.Spec.Faults[ev.fault])
 			}
@@ -398,7 +404,7 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 		case now := <-tick.C:
 			if now.Sub(lastObserve) >= r.c.ObserveEvery {
 				lastObserve = now
-				if o, err := observe(runCtx, r.c.Engine); err == nil {
+				if o, err := observe(runCtx, r.session); err == nil {
 					r.obs = append(r.obs, o)
 				}
 			}
@@ -415,9 +421,10 @@ func (r *run) execute(ctx context.Context) (res *Result, err error) {
 	}
 	r.recoverAll()
 	r.end = time.Now()
-	if o, err := observe(context.WithoutCancel(ctx), r.c.Engine); err == nil {
+	if o, err := observe(context.WithoutCancel(ctx), r.session); err == nil {
 		r.obs = append(r.obs, o)
 	}
+	r.close()
 	r.progress.update(r.status(tl, "done"))
 	r.progress.finish()
 	return r.conclude(tl)
@@ -460,10 +467,24 @@ func withWarmup(w probe.Windows, warmup time.Duration) probe.Windows {
 	return w
 }
 
-func observe(ctx context.Context, en engine.Engine) (engine.Observation, error) {
+func observe(ctx context.Context, s engine.Session) (engine.Observation, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	return en.Observe(ctx)
+	return s.Observe(ctx)
+}
+
+// close ends the engine's session once; what it had to abort is an error
+// of the run.
+func (r *run) close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
+	defer cancel()
+	if err := r.session.Close(ctx); err != nil {
+		r.errors = append(r.errors, fmt.Sprintf("close the %s session: %v (run gameday cleanup --run-id %s)", r.c.Engine.Name(), err, r.c.RunID))
+	}
 }
 
 // injectResult is what an engine's Inject returned.
@@ -501,9 +522,9 @@ func (r *run) recoverFault(name string) {
 func (r *run) recoverOne(in *engine.Injection) {
 	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
 	defer cancel()
-	end := r.c.Engine.Recover
-	if a, ok := r.c.Engine.(aborter); ok && r.aborting {
-		end = a.Abort
+	end := r.session.Recover
+	if r.aborting {
+		end = r.session.Abort
 	}
 	if err := end(ctx, in); err != nil {
 		r.errors = append(r.errors, fmt.Sprintf("recover fault %s: %v (run gameday cleanup --run-id %s)", in.Fault, err, r.c.RunID))

@@ -71,11 +71,20 @@ type faultEngine struct {
 var _ engine.Engine = (*faultEngine)(nil)
 
 func (f *faultEngine) Name() string { return "test-target" }
-func (f *faultEngine) Preflight(context.Context, *spec.Experiment) (engine.Preflight, error) {
-	return engine.Preflight{Checks: []engine.Check{{Name: "target", OK: true, Detail: f.tg.URL}}}, nil
+func (f *faultEngine) Prepare(_ context.Context, runID string, _ *spec.Experiment) (engine.Session, engine.Preflight, error) {
+	return &faultSession{f: f, runID: runID}, engine.Preflight{Checks: []engine.Check{{Name: "target", OK: true, Detail: f.tg.URL}}}, nil
 }
-func (f *faultEngine) Validate(*spec.Experiment) error { return nil }
-func (f *faultEngine) Inject(ctx context.Context, runID string, fl spec.Fault) (*engine.Injection, error) {
+func (f *faultEngine) Validate(*spec.Experiment) error                   { return nil }
+func (f *faultEngine) Cleanup(context.Context, string) ([]string, error) { return nil, nil }
+
+// faultSession is a run of faultEngine.
+type faultSession struct {
+	f     *faultEngine
+	runID string
+}
+
+func (s *faultSession) Inject(ctx context.Context, fl spec.Fault) (*engine.Injection, error) {
+	f := s.f
 	if f.blocks {
 		<-ctx.Done()
 		if !f.landsLate {
@@ -92,9 +101,10 @@ func (f *faultEngine) Inject(ctx context.Context, runID string, fl spec.Fault) (
 	if !f.harmless {
 		f.tg.broken.Store(true)
 	}
-	return &engine.Injection{RunID: runID, Fault: fl.Name, Kind: string(fl.Kind), Targets: []string{"target"}, Injected: time.Now(), Ref: fl.Name}, nil
+	return &engine.Injection{RunID: s.runID, Fault: fl.Name, Kind: string(fl.Kind), Targets: []string{"target"}, Injected: time.Now(), Ref: fl.Name}, nil
 }
-func (f *faultEngine) Recover(_ context.Context, in *engine.Injection) error {
+func (s *faultSession) Recover(_ context.Context, in *engine.Injection) error {
+	f := s.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tg.broken.Store(false)
@@ -103,10 +113,13 @@ func (f *faultEngine) Recover(_ context.Context, in *engine.Injection) error {
 	f.recovered = append(f.recovered, in.Recovered)
 	return nil
 }
-func (f *faultEngine) Cleanup(context.Context, string) ([]string, error) { return nil, nil }
-func (f *faultEngine) Observe(context.Context) (engine.Observation, error) {
+func (s *faultSession) Abort(ctx context.Context, in *engine.Injection) error {
+	return s.Recover(ctx, in)
+}
+func (s *faultSession) Observe(context.Context) (engine.Observation, error) {
 	return engine.Observation{At: time.Now(), ReadyByZone: map[string]int{"zone-a": 1}, Desired: 1}, nil
 }
+func (s *faultSession) Close(context.Context) error { return nil }
 
 func (f *faultEngine) state() (injected int, active int, recovered []time.Time) {
 	f.mu.Lock()

@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -47,9 +48,6 @@ import (
 // EnvFault tags every stress-ng process with its fault, so that Cleanup
 // finds one whose pid was never recorded.
 const EnvFault = "GAMEDAY_FAULT"
-
-// ErrPreflight is returned when a preflight check fails.
-var ErrPreflight = errors.New("sandbox preflight failed")
 
 var _ engine.Engine = (*Engine)(nil)
 
@@ -90,86 +88,183 @@ func (e *Engine) Validate(x *spec.Experiment) error {
 	return errors.Join(errs...)
 }
 
-// Preflight checks that the sandbox runs, every replica is ready, the zones
-// are spread (at least 2; 3 when a fault selects by zone), Prometheus is
-// ready and every fault can be honoured. A failed check also returns an
-// error wrapping ErrPreflight.
-func (e *Engine) Preflight(ctx context.Context, x *spec.Experiment) (engine.Preflight, error) {
-	var pf engine.Preflight
-	add := func(name string, ok bool, format string, a ...any) {
-		pf.Checks = append(pf.Checks, engine.Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, a...)})
+// Prepare runs the preflight checks of run runID: the sandbox runs, every
+// replica is ready, the zones are spread (at least 2; 3 when a fault
+// selects by zone), Prometheus is ready and every fault can be honoured.
+// A refusal wraps engine.ErrRefused and exits 3 (the target is not ready).
+func (e *Engine) Prepare(ctx context.Context, runID string, x *spec.Experiment) (engine.Session, engine.Preflight, error) {
+	if err := validRunID(runID); err != nil {
+		return nil, engine.Preflight{}, exitcode.Wrap(exitcode.Invalid, err)
 	}
-	st, err := sandbox.Status(ctx, e.dir)
+	p := &preflight{e: e, x: x}
+	pf, err := engine.RunChecks(ctx, p.checks())
+	if err != nil {
+		return nil, pf, err
+	}
+	return &Session{e: e, runID: runID}, pf, nil
+}
+
+// preflight is what the checks of one Prepare read.
+type preflight struct {
+	e  *Engine
+	x  *spec.Experiment
+	st *sandbox.State
+}
+
+func (p *preflight) checks() []engine.PreflightCheck {
+	return []engine.PreflightCheck{
+		{Name: "sandbox running", Run: p.running},
+		{Name: "replicas ready", Run: p.ready, Gate: true},
+		{Name: "replicas as the experiment wants", Run: p.replicas},
+		{Name: "zones spread", Run: p.zones},
+		{Name: "prometheus ready", Run: p.prometheus},
+		{Name: "faults supported", Run: p.supported},
+		{Name: "stress-ng available", Run: p.stressNG},
+	}
+}
+
+func (p *preflight) running(ctx context.Context) (string, error) {
+	st, err := sandbox.Status(ctx, p.e.dir)
 	if err != nil || !st.Running {
-		add("sandbox running", false, "no sandbox runs in %s: gameday sandbox up", e.dir)
-		return pf, fmt.Errorf("%w: sandbox not running in %s", ErrPreflight, e.dir)
+		return "", fmt.Errorf("no sandbox runs in %s: gameday sandbox up", p.e.dir)
 	}
-	add("sandbox running", true, "supervisor pid %d, balancer %s", st.Supervisor.PID, st.URL)
+	p.st = st
+	return fmt.Sprintf("supervisor pid %d, balancer %s", st.Supervisor.PID, st.URL), nil
+}
+
+func (p *preflight) ready(context.Context) (string, error) {
 	ready := 0
-	for _, n := range st.ReadyByZone() {
+	for _, n := range p.st.ReadyByZone() {
 		ready += n
 	}
-	add("replicas ready", ready == st.Desired, "%d of %d PetClinic replicas ready", ready, st.Desired)
-	if x.Spec.Target != nil && x.Spec.Target.Sandbox != nil && x.Spec.Target.Sandbox.Replicas != 0 {
-		want := x.Spec.Target.Sandbox.Replicas
-		add("replicas as the experiment wants", want == st.Desired, "experiment wants %d, sandbox has %d (gameday sandbox down && gameday sandbox up --replicas %d)", want, st.Desired, want)
+	msg := fmt.Sprintf("%d of %d PetClinic replicas ready", ready, p.st.Desired)
+	if ready != p.st.Desired {
+		return "", errors.New(msg)
 	}
+	return msg, nil
+}
+
+func (p *preflight) replicas(context.Context) (string, error) {
+	t := p.x.Spec.Target
+	if t == nil || t.Sandbox == nil || t.Sandbox.Replicas == 0 {
+		return "", engine.ErrSkip
+	}
+	want := t.Sandbox.Replicas
+	msg := fmt.Sprintf("experiment wants %d, sandbox has %d (gameday sandbox down && gameday sandbox up --replicas %d)", want, p.st.Desired, want)
+	if want != p.st.Desired {
+		return "", errors.New(msg)
+	}
+	return msg, nil
+}
+
+func (p *preflight) zones(context.Context) (string, error) {
 	zones := 0
-	for _, n := range st.ReadyByZone() {
+	for _, n := range p.st.ReadyByZone() {
 		if n > 0 {
 			zones++
 		}
 	}
 	needZones := 2
-	for _, f := range x.Spec.Faults {
+	for _, f := range p.x.Spec.Faults {
 		if ps := f.Spec.PodSelector(); ps != nil {
 			if _, ok := ps.Selector.LabelSelectors[spec.ZoneLabel]; ok {
 				needZones = 3
 			}
 		}
 	}
-	add("zones spread", zones >= needZones, "ready replicas in %d zones, %d needed", zones, needZones)
-	promOK := false
-	if st.Prometheus.URL != "" {
-		c := &http.Client{Timeout: 2 * time.Second}
-		if resp, err := c.Get(st.Prometheus.URL + "/-/ready"); err == nil {
-			resp.Body.Close()
-			promOK = resp.StatusCode == http.StatusOK
-		}
+	msg := fmt.Sprintf("ready replicas in %d zones, %d needed", zones, needZones)
+	if zones < needZones {
+		return "", errors.New(msg)
 	}
-	add("prometheus ready", promOK, "%s", st.Prometheus.URL)
-	if err := e.Validate(x); err != nil {
-		add("faults supported", false, "%v", err)
-	} else {
-		add("faults supported", true, "%d faults", len(x.Spec.Faults))
-	}
-	for _, f := range x.Spec.Faults {
-		if f.Spec.Stress != nil {
-			_, err := exec.LookPath(e.StressBin)
-			add("stress-ng available", err == nil, "%s (apt-get install stress-ng)", e.StressBin)
-			break
-		}
-	}
-	var failed []string
-	for _, c := range pf.Checks {
-		if !c.OK {
-			failed = append(failed, c.Name+": "+c.Detail)
-		}
-	}
-	if len(failed) > 0 {
-		return pf, fmt.Errorf("%w: %s", ErrPreflight, strings.Join(failed, "; "))
-	}
-	return pf, nil
+	return msg, nil
 }
 
+func (p *preflight) prometheus(ctx context.Context) (string, error) {
+	url := p.st.Prometheus.URL
+	if url == "" {
+		return "", errors.New("the sandbox runs no Prometheus")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/-/ready", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return url, nil
+}
+
+func (p *preflight) supported(context.Context) (string, error) {
+	if err := p.e.Validate(p.x); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d faults", len(p.x.Spec.Faults)), nil
+}
+
+func (p *preflight) stressNG(context.Context) (string, error) {
+	if !slices.ContainsFunc(p.x.Spec.Faults, func(f spec.Fault) bool { return f.Spec.Stress != nil }) {
+		return "", engine.ErrSkip
+	}
+	msg := fmt.Sprintf("%s (apt-get install stress-ng)", p.e.StressBin)
+	if _, err := exec.LookPath(p.e.StressBin); err != nil {
+		return "", errors.New(msg)
+	}
+	return msg, nil
+}
+
+// Session is one run on the sandbox: its faults go into the run file
+// runs/<run-id>.json.
+type Session struct {
+	e     *Engine
+	runID string
+
+	active engine.Active
+}
+
+var _ engine.Session = (*Session)(nil)
+
+// Inject records fault f in the run file, then applies it (see
+// Engine.Inject).
+func (s *Session) Inject(ctx context.Context, f spec.Fault) (*engine.Injection, error) {
+	in, err := s.e.Inject(ctx, s.runID, f)
+	if err != nil {
+		return nil, err
+	}
+	s.active.Add(in)
+	return in, nil
+}
+
+// Recover reverts the injection's actions (see Engine.Recover).
+func (s *Session) Recover(ctx context.Context, in *engine.Injection) error {
+	if err := s.e.Recover(ctx, in); err != nil {
+		return err
+	}
+	s.active.Done(in)
+	return nil
+}
+
+// Abort is Recover: every sandbox fault ends at once when reverted.
+func (s *Session) Abort(ctx context.Context, in *engine.Injection) error { return s.Recover(ctx, in) }
+
 // Observe counts the ready replicas per zone.
-func (e *Engine) Observe(ctx context.Context) (engine.Observation, error) {
-	st, err := sandbox.Status(ctx, e.dir)
+func (s *Session) Observe(ctx context.Context) (engine.Observation, error) {
+	st, err := sandbox.Status(ctx, s.e.dir)
 	if err != nil {
 		return engine.Observation{}, err
 	}
 	return engine.Observation{At: time.Now(), ReadyByZone: st.ReadyByZone(), Desired: st.Desired}, nil
 }
+
+// Close recovers every injection of the session still active (the runner
+// ends them before; a leftover is a bug the error names).
+func (s *Session) Close(ctx context.Context) error { return s.active.AbortAll(ctx, s.Abort) }
 
 // Inject records fault f of run runID in the run file, then applies it. If
 // applying fails midway, what was applied is recovered.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 
+	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/sandboxtest"
@@ -157,29 +159,53 @@ func TestEngine(t *testing.T) {
 	ctx := context.Background()
 	eng := chaos.New(st.Dir, 42)
 
-	t.Run("preflight passes on a ready sandbox for the pod-kill experiment", func(t *testing.T) {
+	t.Run("prepare passes on a ready sandbox for the pod-kill experiment; Close recovers what is still active", func(t *testing.T) {
 		x, err := spec.LoadFile("../../../../experiments/pod-kill.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
-		pf, err := eng.Preflight(ctx, x)
+		s, pf, err := eng.Prepare(ctx, "run-session", x)
 		if err != nil {
 			t.Fatalf("got %v (%+v)", err, pf)
 		}
-		obs, err := eng.Observe(ctx)
+		obs, err := s.Observe(ctx)
 		if err != nil || fmt.Sprint(obs.ReadyByZone) != "map[zone-a:1 zone-b:1 zone-c:1]" || obs.Desired != 3 {
 			t.Errorf("got observation %+v, %v", obs, err)
 		}
+		p0, _ := status(t, st.Dir).Pod("petclinic-0")
+		in, err := s.Inject(ctx, fault("freeze", 10*time.Second, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-0"), v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sandbox.ProcState(p0.PID); got != "T" {
+			t.Fatalf("got petclinic-0 in state %q, want T (stopped)", got)
+		}
+		err = s.Close(ctx)
+		if err == nil || !strings.Contains(err.Error(), "fault freeze ("+in.Ref+") was still active at Close: aborted") {
+			t.Errorf("got %v, want Close to name the fault it recovered", err)
+		}
+		if got := sandbox.ProcState(p0.PID); got == "T" {
+			t.Errorf("got petclinic-0 still stopped after Close")
+		}
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("second Close: got %v, want nothing to do", err)
+		}
+		run, _ := eng.Run("run-session")
+		if len(run.Faults) != 1 || run.Faults[0].Recovered.IsZero() {
+			t.Errorf("got run file %+v, want the fault marked recovered", run.Faults)
+		}
+		inRotation(t, st.Dir, "petclinic-0")
 	})
 
-	t.Run("preflight refuses an experiment that wants more replicas than run", func(t *testing.T) {
+	t.Run("prepare refuses an experiment that wants more replicas than run", func(t *testing.T) {
 		x, err := spec.LoadFile("../../../../experiments/zone-outage.yaml")
 		if err != nil {
 			t.Fatal(err)
 		}
-		pf, err := eng.Preflight(ctx, x)
-		if !errors.Is(err, chaos.ErrPreflight) || !strings.Contains(err.Error(), "experiment wants 6, sandbox has 3") {
-			t.Fatalf("got %v, want ErrPreflight naming 6 replicas", err)
+		s, pf, err := eng.Prepare(ctx, "run-refused", x)
+		if !errors.Is(err, engine.ErrRefused) || !strings.Contains(err.Error(), "experiment wants 6, sandbox has 3") || exitcode.Of(err) != exitcode.Infra || s != nil {
+			t.Fatalf("got %v (exit %d), session %v; want ErrRefused naming 6 replicas, exit 3, no session", err, exitcode.Of(err), s)
 		}
 		failed := 0
 		for _, c := range pf.Checks {
@@ -235,8 +261,8 @@ func TestEngine(t *testing.T) {
 			t.Errorf("got state %q of petclinic-0, want T (stopped)", got)
 		}
 		waitFor(t, "zone-a observed down", 10*time.Second, func() bool {
-			o, _ := eng.Observe(ctx)
-			return o.ReadyByZone["zone-a"] == 0 && o.ReadyByZone["zone-b"] == 1
+			by := status(t, st.Dir).ReadyByZone()
+			return by["zone-a"] == 0 && by["zone-b"] == 1
 		})
 		time.Sleep(2 * time.Second)
 		stop()
