@@ -1,197 +1,283 @@
 package probe
 
 import (
-	"errors"
-	"math"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/gamedayhq/gameday/harness/internal/loki"
-	"github.com/gamedayhq/gameday/harness/internal/prom"
-	"github.com/gamedayhq/gameday/harness/internal/prom/promtest"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
-func closedURL(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return "http://" + l.Addr().String()
+// baselines are a valid probe of each kind, as the spec defaults them.
+var baselines = map[spec.ProbeType]func() spec.Probe{
+	spec.ProbeHTTP: func() spec.Probe {
+		return spec.Probe{Name: "base", Type: spec.ProbeHTTP, Mode: spec.ModeContinuous, Interval: spec.Duration(5 * time.Second), Weight: 1,
+			HTTP: &spec.HTTPProbe{Path: "/", Method: "GET", ExpectStatus: 200, Timeout: spec.Duration(time.Second)}}
+	},
+	spec.ProbePromQL: func() spec.Probe {
+		return spec.Probe{Name: "base", Type: spec.ProbePromQL, Mode: spec.ModeContinuous, Interval: spec.Duration(5 * time.Second), Weight: 1,
+			PromQL: &spec.PromQLProbe{Query: "up"}, Tolerance: lt(1)}
+	},
+	spec.ProbeLogQL: func() spec.Probe {
+		return spec.Probe{Name: "base", Type: spec.ProbeLogQL, Mode: spec.ModeContinuous, Interval: spec.Duration(5 * time.Second), Weight: 1,
+			LogQL: &spec.LogQLProbe{Query: `sum(count_over_time({app="petclinic"} [1m]))`}, Tolerance: lt(1)}
+	},
 }
 
-func TestHTTPProbe(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/actuator/health":
-			w.Write([]byte(`{"status":"UP"}`))
-		case "/slow":
-			time.Sleep(60 * time.Millisecond)
-		case "/down":
-			w.WriteHeader(http.StatusServiceUnavailable)
-		case "/owners/new":
-			http.Redirect(w, r, "/owners/11", http.StatusFound)
-		case "/hang":
-			select {
-			case <-r.Context().Done():
-			case <-time.After(2 * time.Second):
-			}
+// notReachingTheProbe are the fields of spec.Probe that do not go into the
+// runtime probe or its schedule, and why. Nothing else may be missing.
+var notReachingTheProbe = map[string]string{
+	"Type":   "selects the kind's translation",
+	"Weight": "the verdict reads it from the spec for the score (verdict.ScoreOf)",
+}
+
+// kindBlocks are the json names of spec.Probe's blocks: every pointer to
+// a struct but the tolerance is the block of one probe type.
+func kindBlocks() map[string]int {
+	out := map[string]int{}
+	t := reflect.TypeFor[spec.Probe]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct && name != "tolerance" {
+			out[name] = i
 		}
-	}))
-	defer srv.Close()
-	closed := closedURL(t)
-
-	tests := map[string]struct {
-		probe      HTTP
-		wantStatus Status
-		wantErr    string
-	}{
-		"a healthy endpoint":                  {HTTP{URL: srv.URL + "/actuator/health", Tolerance: Threshold(OpLT, 1)}, StatusOK, ""},
-		"a slower endpoint than tolerated":    {HTTP{URL: srv.URL + "/slow", Tolerance: Threshold(OpLT, 0.05)}, StatusBreached, "is not < 0.05"},
-		"a 503":                               {HTTP{URL: srv.URL + "/down"}, StatusBreached, "status 503, want [200]"},
-		"an expected redirect, not followed":  {HTTP{URL: srv.URL + "/owners/new", Expect: []int{302}}, StatusOK, ""},
-		"a refused connection breaches":       {HTTP{URL: closed}, StatusBreached, "connection refused"},
-		"a timeout breaches":                  {HTTP{URL: srv.URL + "/hang", Timeout: 100 * time.Millisecond}, StatusBreached, "deadline exceeded"},
-		"a URL that cannot be requested errs": {HTTP{URL: "http://[::1"}, StatusError, "missing ']'"},
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			tc.probe.ProbeName = "health"
-			at := time.Now()
-			s := tc.probe.Check(t.Context(), at)
-			if s.Status != tc.wantStatus || s.OK != (tc.wantStatus == StatusOK) || s.Probe != "health" || !s.At.Equal(at) {
-				t.Fatalf("sample = %+v, want status %s", s, tc.wantStatus)
-			}
-			if tc.wantErr != "" && (s.Err == nil || !strings.Contains(s.Err.Error(), tc.wantErr)) {
-				t.Errorf("reason = %v, want it to mention %q", s.Err, tc.wantErr)
-			}
-			if tc.wantStatus == StatusOK && (s.Value <= 0 || s.Value > 1) {
-				t.Errorf("latency value = %g s", s.Value)
-			}
-		})
-	}
+	return out
 }
 
-func TestPromQLProbeAgainstARealPrometheus(t *testing.T) {
-	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("# TYPE http_server_requests_seconds_count counter\n" +
-			`http_server_requests_seconds_count{status="200"} 995` + "\n" +
-			`http_server_requests_seconds_count{status="500"} 5` + "\n"))
-	}))
-	defer target.Close()
-	srv := promtest.Start(t, promtest.Config{Targets: []string{strings.TrimPrefix(target.URL, "http://")}})
-	srv.WaitFor(t, "http_server_requests_seconds_count", 15*time.Second)
-	client, err := prom.New(srv.URL, 2*time.Second)
-	if err != nil {
-		t.Fatal(err)
+func TestEveryProbeKindHasATranslation(t *testing.T) {
+	blocks := kindBlocks()
+	if len(blocks) == 0 {
+		t.Fatal("spec.Probe has no kind block: the test lost its way")
 	}
-	unreachable, err := prom.New(closedURL(t), time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	const availability = `sum(http_server_requests_seconds_count{status!~"5.."}) / sum(http_server_requests_seconds_count)`
-
-	tests := map[string]struct {
-		probe      PromQL
-		wantStatus Status
-		wantValue  float64 // NaN: nothing measured
-		wantErr    error
-	}{
-		"availability above the objective": {PromQL{Query: availability, Tolerance: Threshold(OpGE, 0.99), Client: client}, StatusOK, 0.995, nil},
-		"availability below the objective": {PromQL{Query: availability, Tolerance: Threshold(OpGE, 0.999), Client: client}, StatusBreached, 0.995, nil},
-		"no data breaches by default":      {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Tolerance: Threshold(OpLT, 1), Client: client}, StatusBreached, math.NaN(), prom.ErrNoData},
-		"no data as zero when asked":       {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Tolerance: Threshold(OpLT, 1), Client: client, NoData: NoDataZero}, StatusOK, 0, nil},
-		"no data as an error when asked":   {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Client: client, NoData: NoDataError}, StatusError, math.NaN(), prom.ErrNoData},
-		"NaN is treated as no data":        {PromQL{Query: `sum(http_server_requests_seconds_count) * 0 / 0`, Client: client}, StatusBreached, math.NaN(), prom.ErrNaN},
-		"several series are an error":      {PromQL{Query: `http_server_requests_seconds_count`, Client: client}, StatusError, math.NaN(), prom.ErrMultipleSeries},
-		"a bad query is an error":          {PromQL{Query: `sum(`, Client: client}, StatusError, math.NaN(), prom.ErrBadQuery},
-		"an unreachable Prometheus errs":   {PromQL{Query: "up", Client: unreachable}, StatusError, math.NaN(), prom.ErrUnreachable},
-		"no Prometheus at all errs":        {PromQL{Query: "up"}, StatusError, math.NaN(), nil},
-	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			tc.probe.ProbeName = "availability"
-			s := tc.probe.Check(t.Context(), time.Time{})
-			if s.Status != tc.wantStatus {
-				t.Fatalf("status = %s (%v), want %s", s.Status, s.Err, tc.wantStatus)
-			}
-			if math.IsNaN(tc.wantValue) != math.IsNaN(s.Value) || (!math.IsNaN(tc.wantValue) && math.Abs(s.Value-tc.wantValue) > 1e-9) {
-				t.Errorf("value = %g, want %g", s.Value, tc.wantValue)
-			}
-			if tc.wantErr != nil && !errors.Is(s.Err, tc.wantErr) {
-				t.Errorf("reason = %v, want %v", s.Err, tc.wantErr)
-			}
-		})
-	}
-}
-
-// recordedLoki replays an answer of a real Loki (internal/loki/testdata).
-func recordedLoki(t *testing.T, file string, code int) *loki.Client {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join("..", "loki", "testdata", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return lokiAnswering(t, body, code)
-}
-
-// lokiAnswering answers every instant query with body and code.
-func lokiAnswering(t *testing.T, body []byte, code int) *loki.Client {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/loki/api/v1/query" {
-			http.NotFound(w, r)
-			return
+	for name := range blocks {
+		if kinds[spec.ProbeType(name)] == nil {
+			t.Errorf("spec.Probe has a %q block but probe.kinds has no translation for it", name)
 		}
-		w.WriteHeader(code)
-		w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	c, err := loki.New(loki.Config{URL: srv.URL, Timeout: time.Second})
+		if baselines[spec.ProbeType(name)] == nil {
+			t.Errorf("no baseline %q probe in this test: add one", name)
+		}
+	}
+	for k := range kinds {
+		if _, ok := blocks[string(k)]; !ok {
+			t.Errorf("probe.kinds translates %q, which spec.Probe has no block for", k)
+		}
+	}
+	if _, err := New(spec.Probe{Name: "x", Type: "grpc"}, Clients{}); err == nil || err.Error() != `probe x: unknown type "grpc"` {
+		t.Errorf("an unknown type: %v", err)
+	}
+}
+
+// TestEverySpecFieldReachesTheRuntimeProbe sets each field of each probe
+// kind's spec types by reflection, one at a time over a valid baseline, to
+// a value of its own, and looks for that value in the runtime schedule
+// (probe, mode, interval). A field added to the spec without a
+// translation fails here.
+func TestEverySpecFieldReachesTheRuntimeProbe(t *testing.T) {
+	blocks := kindBlocks()
+	clients := Clients{TargetURL: "http://127.0.0.1:9"}
+	for kind, base := range baselines {
+		var leaves [][]int
+		leafPaths(reflect.TypeFor[spec.Probe](), nil, func(f reflect.StructField, idx []int) bool {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			_, isBlock := blocks[name]
+			return len(idx) == 1 && isBlock && name != string(kind) // another kind's block
+		}, &leaves)
+		before := schedule(t, base(), clients)
+		n := 0
+		for _, idx := range leaves {
+			path := fieldName(idx)
+			if _, ok := notReachingTheProbe[path]; ok {
+				continue
+			}
+			t.Run(string(kind)+"/"+path, func(t *testing.T) {
+				n++
+				p := base()
+				want := set(reflect.ValueOf(&p).Elem(), idx, n)
+				after := schedule(t, p, clients)
+				if reflect.DeepEqual(before, after) {
+					t.Fatalf("setting %s to %v changed nothing in the runtime probe %+v", path, want, after.Probe)
+				}
+				have := values(reflect.ValueOf(after), map[uintptr]bool{})
+				for _, w := range values(want, map[uintptr]bool{}) {
+					if !found(have, w) {
+						t.Errorf("%s = %v does not reach the runtime probe: %+v (schedule %+v)", path, w, after.Probe, after)
+					}
+				}
+			})
+		}
+		if n < 4 {
+			t.Errorf("%s: only %d fields checked: the walk lost its way", kind, n)
+		}
+	}
+}
+
+// schedule is the schedule of an experiment holding only p.
+func schedule(t *testing.T, p spec.Probe, c Clients) Schedule {
+	t.Helper()
+	ss, err := Schedules(&spec.Experiment{Spec: spec.ExperimentSpec{Hypothesis: spec.Hypothesis{Probes: []spec.Probe{p}}}}, c)
+	if err != nil || len(ss) != 1 {
+		t.Fatalf("Schedules: %v (%d)", err, len(ss))
+	}
+	return ss[0]
+}
+
+// leafPaths lists the field index paths of the leaves of t (not structs,
+// nor pointers to structs: their fields are), skipping what skip says.
+func leafPaths(t reflect.Type, prefix []int, skip func(reflect.StructField, []int) bool, out *[][]int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		idx := append(prefix[:len(prefix):len(prefix)], i)
+		if !f.IsExported() || skip(f, idx) {
+			continue
+		}
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft.Kind() == reflect.Struct {
+			leafPaths(ft, idx, skip, out)
+			continue
+		}
+		*out = append(*out, idx)
+	}
+}
+
+// fieldName is the dotted name of a field path of spec.Probe.
+func fieldName(idx []int) string {
+	var names []string
+	t := reflect.TypeFor[spec.Probe]()
+	for _, i := range idx {
+		f := t.Field(i)
+		names = append(names, f.Name)
+		if t = f.Type; t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+	}
+	return strings.Join(names, ".")
+}
+
+// set sets the leaf at idx (allocating the structs on its way) to a value
+// of its own, made from n, and returns that value.
+func set(v reflect.Value, idx []int, n int) reflect.Value {
+	for _, i := range idx {
+		v = v.Field(i)
+		if v.Kind() == reflect.Pointer {
+			if v.IsNil() {
+				v.Set(reflect.New(v.Type().Elem()))
+			}
+			v = v.Elem()
+		}
+	}
+	v.Set(distinct(v.Type(), n))
+	return v
+}
+
+// distinct is a value of type t made from n, unlike any baseline's.
+func distinct(t reflect.Type, n int) reflect.Value {
+	v := reflect.New(t).Elem()
+	switch t.Kind() {
+	case reflect.String:
+		v.SetString(fmt.Sprintf("/gd%03d", n))
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(700 + n))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		v.SetUint(uint64(700 + n))
+	case reflect.Float32, reflect.Float64:
+		v.SetFloat(700.25 + float64(n))
+	case reflect.Bool:
+		v.SetBool(true)
+	case reflect.Map:
+		v.Set(reflect.MakeMap(t))
+		k := distinct(t.Key(), n)
+		if k.Kind() == reflect.String { // a header name is canonical
+			k.SetString(fmt.Sprintf("X-Gd%03d", n))
+		}
+		v.SetMapIndex(k, distinct(t.Elem(), n+500))
+	case reflect.Slice:
+		v.Set(reflect.Append(reflect.MakeSlice(t, 0, 1), distinct(t.Elem(), n)))
+	default:
+		panic(fmt.Sprintf("distinct: no value for a %s field: teach the test", t))
+	}
+	return v
+}
+
+// values are the scalar values held by v, through pointers, interfaces,
+// structs (their unexported fields too), slices and maps.
+func values(v reflect.Value, seen map[uintptr]bool) []reflect.Value {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] {
+			return nil
+		}
+		seen[v.Pointer()] = true
+		return values(v.Elem(), seen)
+	case reflect.Interface:
+		if v.IsNil() {
+			return nil
+		}
+		return values(v.Elem(), seen)
+	case reflect.Struct:
+		var out []reflect.Value
+		for i := range v.NumField() {
+			out = append(out, values(v.Field(i), seen)...)
+		}
+		return out
+	case reflect.Slice, reflect.Array:
+		var out []reflect.Value
+		for i := range v.Len() {
+			out = append(out, values(v.Index(i), seen)...)
+		}
+		return out
+	case reflect.Map:
+		var out []reflect.Value
+		for it := v.MapRange(); it.Next(); {
+			out = append(append(out, values(it.Key(), seen)...), values(it.Value(), seen)...)
+		}
+		return out
+	case reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Invalid:
+		return nil
+	}
+	return []reflect.Value{v}
+}
+
+// found reports whether w is among have: the same number (whatever its
+// type: a spec.Duration arrives as a time.Duration), or a string within a
+// string (a path arrives within a URL).
+func found(have []reflect.Value, w reflect.Value) bool {
+	for _, h := range have {
+		switch {
+		case w.CanInt() && h.CanInt() && w.Int() == h.Int(),
+			w.CanUint() && h.CanUint() && w.Uint() == h.Uint(),
+			w.CanFloat() && h.CanFloat() && w.Float() == h.Float(),
+			w.Kind() == reflect.Bool && h.Kind() == reflect.Bool && w.Bool() == h.Bool(),
+			w.Kind() == reflect.String && h.Kind() == reflect.String && strings.Contains(h.String(), w.String()):
+			return true
+		}
+	}
+	return false
+}
+
+func TestSchedules(t *testing.T) {
+	logs := baselines[spec.ProbeLogQL]()
+	logs.Mode, logs.Interval = spec.ModeAfter, spec.Duration(2*time.Second)
+	e := &spec.Experiment{Spec: spec.ExperimentSpec{Hypothesis: spec.Hypothesis{Probes: []spec.Probe{baselines[spec.ProbeHTTP](), logs}}}}
+	ss, err := Schedules(e, Clients{TargetURL: "http://127.0.0.1:8080/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
-}
-
-func TestLogQLProbe(t *testing.T) {
-	const errorsLogged = `sum(count_over_time({app="petclinic"} |= "failed" [5m]))`
-	twoErrors := recordedLoki(t, "query_instant.json", 200) // a vector holding 2
-	nothing := lokiAnswering(t, []byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`), 200)
-	tests := map[string]struct {
-		probe      LogQL
-		wantStatus Status
-		wantValue  float64
-		wantErr    error
-	}{
-		"no Loki configured is skipped, never ok": {LogQL{Query: errorsLogged, Tolerance: Threshold(OpLT, 5)}, StatusSkipped, math.NaN(), ErrNoLoki},
-		"few errors logged holds":                 {LogQL{Query: errorsLogged, Tolerance: Threshold(OpLT, 5), Client: twoErrors}, StatusOK, 2, nil},
-		"too many errors logged breaches":         {LogQL{Query: errorsLogged, Tolerance: Threshold(OpLT, 1), Client: twoErrors}, StatusBreached, 2, nil},
-		"no line logged counts as zero":           {LogQL{Query: errorsLogged, Tolerance: Threshold(OpLT, 1), Client: nothing}, StatusOK, 0, nil},
-		"no line logged breaches when asked":      {LogQL{Query: errorsLogged, Tolerance: Threshold(OpLT, 1), Client: nothing, NoData: NoDataBreach}, StatusBreached, math.NaN(), loki.ErrNoData},
-		"an unavailable Loki errs":                {LogQL{Query: errorsLogged, Client: recordedLoki(t, "query_instant.json", 503)}, StatusError, math.NaN(), loki.ErrUnreachable},
-		"a log query, not a number, errs":         {LogQL{Query: `{app="petclinic"}`, Client: recordedLoki(t, "query_range.json", 200)}, StatusError, math.NaN(), loki.ErrNotNumber},
+	h, ok := ss[0].Probe.(*HTTP)
+	if !ok || h.URL != "http://127.0.0.1:8080/" || ss[0].Mode != spec.ModeContinuous || ss[0].Interval != 5*time.Second {
+		t.Errorf("http schedule %+v (%+v)", ss[0], ss[0].Probe)
 	}
-	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			tc.probe.ProbeName = "errors-logged"
-			s := tc.probe.Check(t.Context(), time.Now())
-			if s.Status != tc.wantStatus || s.OK != (tc.wantStatus == StatusOK) {
-				t.Fatalf("status = %s ok=%v (%v), want %s", s.Status, s.OK, s.Err, tc.wantStatus)
-			}
-			if math.IsNaN(tc.wantValue) != math.IsNaN(s.Value) || (!math.IsNaN(tc.wantValue) && s.Value != tc.wantValue) {
-				t.Errorf("value = %g, want %g", s.Value, tc.wantValue)
-			}
-			if tc.wantErr != nil && !errors.Is(s.Err, tc.wantErr) {
-				t.Errorf("reason = %v, want %v", s.Err, tc.wantErr)
-			}
-		})
+	// Without a Loki the LogQL probe is skipped, never passed.
+	if s := ss[1].Probe.Check(t.Context(), time.Now()); s.Status != StatusSkipped || ss[1].Mode != spec.ModeAfter {
+		t.Errorf("logql sample %s in mode %s, want skipped in after", s.Status, ss[1].Mode)
+	}
+	if _, err := Schedules(e, Clients{}); err == nil || err.Error() != "probe base: path / needs the target's URL" {
+		t.Errorf("an http probe with a path and no target URL: %v", err)
 	}
 }

@@ -5,18 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
-)
 
-// Mode says when a probe runs, as in the Chaos Toolkit's steady-state
-// hypothesis: before the faults, during them, after them, or throughout.
-type Mode string
-
-// The probe modes.
-const (
-	ModeBefore     Mode = "before"
-	ModeDuring     Mode = "during"
-	ModeAfter      Mode = "after"
-	ModeContinuous Mode = "continuous"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // A Window is a span of time [Start, End).
@@ -32,16 +22,18 @@ type Windows struct {
 	After  Window // recovery observed after the faults
 }
 
-// For is the window of a mode; continuous spans all three phases.
-func (w Windows) For(m Mode) (Window, error) {
+// For is the window of a mode (spec.ProbeMode: when a probe runs, as in
+// the Chaos Toolkit's steady-state hypothesis); continuous spans all three
+// phases.
+func (w Windows) For(m spec.ProbeMode) (Window, error) {
 	switch m {
-	case ModeBefore:
+	case spec.ModeBefore:
 		return w.Before, nil
-	case ModeDuring:
+	case spec.ModeDuring:
 		return w.During, nil
-	case ModeAfter:
+	case spec.ModeAfter:
 		return w.After, nil
-	case ModeContinuous:
+	case spec.ModeContinuous:
 		return Window{Start: w.Before.Start, End: w.After.End}, nil
 	}
 	return Window{}, fmt.Errorf("probe: unknown mode %q (want before, during, after or continuous)", m)
@@ -50,7 +42,7 @@ func (w Windows) For(m Mode) (Window, error) {
 // A Schedule runs one probe every Interval within its mode's window.
 type Schedule struct {
 	Probe    Probe
-	Mode     Mode
+	Mode     spec.ProbeMode
 	Interval time.Duration // default DefaultInterval
 }
 

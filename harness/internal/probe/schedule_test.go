@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // constant is a probe that measures a fixed value, optionally slowly.
@@ -27,7 +29,7 @@ func (c *constant) Check(ctx context.Context, at time.Time) Sample {
 			return failed(c.name, at, StatusError, ctx.Err())
 		}
 	}
-	return Judge(c.name, at, Threshold(OpGE, 0), c.value)
+	return Judge(c.name, at, ge(0), c.value)
 }
 
 func phases(start time.Time, each time.Duration) Windows {
@@ -49,10 +51,10 @@ func collect(ch <-chan Sample) map[string][]Sample {
 func TestRunChecksEachProbeWithinItsWindow(t *testing.T) {
 	w := phases(time.Now().Add(50*time.Millisecond), 300*time.Millisecond)
 	schedules := []Schedule{
-		{Probe: &constant{name: "before"}, Mode: ModeBefore, Interval: 100 * time.Millisecond},
-		{Probe: &constant{name: "during"}, Mode: ModeDuring, Interval: 100 * time.Millisecond},
-		{Probe: &constant{name: "after"}, Mode: ModeAfter, Interval: 150 * time.Millisecond},
-		{Probe: &constant{name: "continuous"}, Mode: ModeContinuous, Interval: 100 * time.Millisecond},
+		{Probe: &constant{name: "before"}, Mode: spec.ModeBefore, Interval: 100 * time.Millisecond},
+		{Probe: &constant{name: "during"}, Mode: spec.ModeDuring, Interval: 100 * time.Millisecond},
+		{Probe: &constant{name: "after"}, Mode: spec.ModeAfter, Interval: 150 * time.Millisecond},
+		{Probe: &constant{name: "continuous"}, Mode: spec.ModeContinuous, Interval: 100 * time.Millisecond},
 	}
 	got := collect(Run(t.Context(), schedules, w))
 	tests := map[string]struct {
@@ -90,8 +92,8 @@ func TestRunEndsWhenTheContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	slow := &constant{name: "slow", delay: time.Hour}
 	ch := Run(ctx, []Schedule{
-		{Probe: &constant{name: "fast"}, Mode: ModeContinuous, Interval: 10 * time.Millisecond},
-		{Probe: slow, Mode: ModeBefore, Interval: time.Hour},
+		{Probe: &constant{name: "fast"}, Mode: spec.ModeContinuous, Interval: 10 * time.Millisecond},
+		{Probe: slow, Mode: spec.ModeBefore, Interval: time.Hour},
 	}, w)
 	time.AfterFunc(100*time.Millisecond, cancel)
 	done := make(chan map[string][]Sample)
@@ -113,7 +115,7 @@ func TestRunBoundsEachCheckByItsInterval(t *testing.T) {
 	start := time.Now()
 	w := Windows{Before: Window{start, start.Add(250 * time.Millisecond)}}
 	slow := &constant{name: "slow", delay: time.Second}
-	got := collect(Run(t.Context(), []Schedule{{Probe: slow, Mode: ModeBefore, Interval: 100 * time.Millisecond}}, w))
+	got := collect(Run(t.Context(), []Schedule{{Probe: slow, Mode: spec.ModeBefore, Interval: 100 * time.Millisecond}}, w))
 	// each check is cut at 100 ms, so the ticks at 0, 100 and 200 ms all run
 	if n := len(got["slow"]); n != 3 {
 		t.Errorf("%d samples, want 3", n)
@@ -132,7 +134,7 @@ func TestRunSkipsTicksThatAreAlreadyPast(t *testing.T) {
 	now := time.Now()
 	w := Windows{During: Window{now.Add(-time.Second), now.Add(150 * time.Millisecond)}}
 	p := &constant{name: "late"}
-	got := collect(Run(t.Context(), []Schedule{{Probe: p, Mode: ModeDuring, Interval: 100 * time.Millisecond}}, w))
+	got := collect(Run(t.Context(), []Schedule{{Probe: p, Mode: spec.ModeDuring, Interval: 100 * time.Millisecond}}, w))
 	// ticks at -1 s … -200 ms are skipped; -100 ms ≤ tick < interval late runs at once, then +0 ms and +100 ms
 	if n := len(got["late"]); n < 2 || n > 3 {
 		t.Errorf("%d samples, want 2 or 3 (no burst of the missed ticks)", n)

@@ -151,7 +151,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Invalid, err)
 	}
-	schedules, err := Schedules(e, clients)
+	schedules, err := probe.Schedules(e, clients)
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
 	}
@@ -175,9 +175,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		closeSession(sess)
 		return nil, exitcode.Infraf("preflight of %s: %s", c.Engine.Name(), strings.Join(notOK, "; "))
 	}
-	if p, ok := clients.Prometheus.(interface{ Ready(context.Context) error }); ok && usesPromQL(e) {
+	if clients.Prometheus != nil && usesPromQL(e) {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := p.Ready(rctx)
+		err := clients.Prometheus.Ready(rctx)
 		cancel()
 		if err != nil {
 			closeSession(sess)

@@ -61,6 +61,10 @@ testdata/bad/recovery-past-load.yaml:22:13: spec.recovery.within: fault "kill" e
 testdata/bad/during-without-fault.yaml:19:15: spec.hypothesis.probes[0].mode: a during probe needs at least one fault`},
 		"a tolerance is a threshold or a range, not both": {"tolerance-both.yaml", `
 testdata/bad/tolerance-both.yaml:20:11: spec.hypothesis.probes[0].tolerance: set exactly one of threshold and range`},
+		"an http probe's request is checked: header names and values, a body only with POST": {"http-probe-request.yaml", `
+testdata/bad/http-probe-request.yaml:20:33: spec.hypothesis.probes[0].http.headers["X Tenant"]: "X Tenant" is not an HTTP header name
+testdata/bad/http-probe-request.yaml:20:48: spec.hypothesis.probes[0].http.headers.X-Trace: the value holds a control character (a line break?)
+testdata/bad/http-probe-request.yaml:21:17: spec.hypothesis.probes[0].http.body: only sent with method POST, not GET`},
 		"a threshold operator must be known": {"tolerance-bad-op.yaml", `
 testdata/bad/tolerance-bad-op.yaml:20:27: spec.hypothesis.probes[0].tolerance.threshold.op: must be one of <, <=, >, >=, ==, not "=<"`},
 		"mode fixed needs a value": {"mode-fixed-no-value.yaml", `

@@ -292,8 +292,17 @@ type HTTPProbe struct {
 	URL string `json:"url,omitempty"`
 	// Path is appended to the target's base URL; exactly one of url and path.
 	Path string `json:"path,omitempty"`
-	// Method is GET (default) or HEAD: a probe reads, it never writes.
-	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD"`
+	// Method is GET (default), HEAD or POST. A probe runs every interval
+	// and must only read: POST is for endpoints that read through a POST
+	// (a search, a GraphQL query), never for one that writes.
+	Method string `json:"method,omitempty" jsonschema:"enum=GET,enum=HEAD,enum=POST"`
+	// Headers are sent with every request, as written (no secrets: the
+	// file is the record). A Host header sets the request's host, to probe
+	// a virtual host through an ingress or a load balancer by address.
+	Headers map[string]string `json:"headers,omitempty"`
+	// Body is sent with every request; only with method POST (set its
+	// Content-Type in headers).
+	Body string `json:"body,omitempty"`
 	// ExpectStatus is the status code that counts as success (default 200).
 	ExpectStatus int `json:"expectStatus,omitempty"`
 	// Timeout of the request (default 2s); a timeout is a breach.

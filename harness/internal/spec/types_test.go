@@ -30,6 +30,11 @@ func TestToleranceHolds(t *testing.T) {
 		"a range excludes what is beyond": {rng, 1.01, false},
 		"NaN never holds":                 {lt, math.NaN(), false},
 		"an empty tolerance never holds":  {spec.Tolerance{}, 0, false},
+		"infinity is above a range":       {rng, math.Inf(1), false},
+		"infinity holds a >= threshold":   {ge, math.Inf(1), true},
+		"negative zero equals zero":       {spec.Tolerance{Threshold: &spec.Threshold{Op: spec.OpEQ, Value: 0}}, math.Copysign(0, -1), true},
+		"a range of one value holds it":   {spec.Tolerance{Range: &spec.Range{Min: 2, Max: 2}}, 2, true},
+		"an unknown operator never holds": {spec.Tolerance{Threshold: &spec.Threshold{Op: "!=", Value: 0}}, 1, false},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"maps"
 	"math"
 	"net/url"
 	"regexp"
@@ -282,6 +283,9 @@ func (l *Load) validate(s *source, p fieldPath, opts ValidateOptions) {
 
 var promql = parser.NewParser(parser.Options{})
 
+// headerName is an HTTP field name: a token of RFC 9110.
+var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
 func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 	s.checkName(p.key("name"), pr.Name)
 	types := []ProbeType{ProbeHTTP, ProbePromQL, ProbeLogQL}
@@ -323,9 +327,20 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 		case !strings.HasPrefix(h.Path, "/"):
 			s.errPath(hp.key("path"), "%q must start with /", h.Path)
 		}
-		methods := []string{"GET", "HEAD"}
+		methods := []string{"GET", "HEAD", "POST"}
 		if !oneOf(h.Method, methods...) {
 			s.errPath(hp.key("method"), "must be one of %s, not %q", list(methods...), h.Method)
+		}
+		for _, k := range slices.Sorted(maps.Keys(h.Headers)) {
+			switch {
+			case !headerName.MatchString(k):
+				s.errPath(hp.key("headers").key(k), "%q is not an HTTP header name", k)
+			case strings.ContainsFunc(h.Headers[k], func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }):
+				s.errPath(hp.key("headers").key(k), "the value holds a control character (a line break?)")
+			}
+		}
+		if h.Body != "" && h.Method != "POST" {
+			s.errPath(hp.key("body"), "only sent with method POST, not %s", h.Method)
 		}
 		if h.ExpectStatus < 100 || h.ExpectStatus > 599 {
 			s.errPath(hp.key("expectStatus"), "%d is not an HTTP status", h.ExpectStatus)

@@ -457,7 +457,7 @@ func probeResult(in Input, p spec.Probe, samples []probe.Sample, missed []string
 }
 
 func windowEmpty(w probe.Windows, mode string) bool {
-	win, err := w.For(probe.Mode(mode))
+	win, err := w.For(spec.ProbeMode(mode))
 	return err == nil && !win.Start.Before(win.End)
 }
 
