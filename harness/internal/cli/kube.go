@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -84,17 +86,18 @@ func isKube(c *ucli.Context, e *spec.Experiment) (bool, error) {
 }
 
 // kubeTarget makes e a kubernetes experiment (flags over the file) and
-// builds its engine.
-func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
+// builds its engine, the kill switch's watch and, with --load-workers, the
+// load Job.
+func kubeTarget(c *ucli.Context, e *spec.Experiment, rc runner.Config) (runner.Config, error) {
 	tg := e.Spec.Target
 	k := spec.KubernetesTarget{Namespace: spec.DefaultNamespace, Deployment: spec.DefaultDeployment, Selector: spec.DefaultSelector()}
 	if tg.Kubernetes != nil {
 		k = *tg.Kubernetes
 	}
 	old := k.Namespace
-	k.Namespace = cmpOr(c.String(flagNamespace), k.Namespace)
-	k.Deployment = cmpOr(c.String(flagDeployment), k.Deployment)
-	k.URL = cmpOr(t.url, k.URL)
+	k.Namespace = cmp.Or(c.String(flagNamespace), k.Namespace)
+	k.Deployment = cmp.Or(c.String(flagDeployment), k.Deployment)
+	k.URL = cmp.Or(rc.TargetURL, k.URL)
 	if old != k.Namespace { // selectors defaulted to the file's namespace follow the flag
 		for _, f := range e.Spec.Faults {
 			if ps := f.Spec.PodSelector(); ps != nil && slices.Equal(ps.Selector.Namespaces, []string{old}) {
@@ -103,34 +106,34 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, t target) (target, error) {
 		}
 	}
 	tg.Kind, tg.Kubernetes = spec.TargetKubernetes, &k
-	t.url = k.URL
-	if t.url == "" {
-		return t, exitcode.Invalidf("experiment %s: the kubernetes target needs PetClinic's URL: --target-url https://... (an Ingress, or a kubectl port-forward)", e.Metadata.Name)
+	rc.TargetURL = k.URL
+	if rc.TargetURL == "" {
+		return rc, exitcode.Invalidf("experiment %s: the kubernetes target needs PetClinic's URL: --target-url https://... (an Ingress, or a kubectl port-forward)", e.Metadata.Name)
 	}
-	if t.prometheus == "" && slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL }) {
-		return t, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
+	if rc.PrometheusURL == "" && slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL }) {
+		return rc, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
 	}
 	if n := c.Int(flagLoadWorkers); n > 0 && c.String(flagLoadImage) == "" {
-		return t, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
+		return rc, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
 	}
 	en, err := kubeEngine(c, k.Namespace, k.Deployment, k.Selector)
 	if err != nil {
-		return t, err
+		return rc, err
 	}
-	t.engine = en
-	t.watches = append(t.watches, en.KillSwitchWatch(0))
+	rc.Engine = en
+	rc.Watches = append(rc.Watches, en.KillSwitchWatch(0))
 	if n := c.Int(flagLoadWorkers); n > 0 {
 		jl := &kube.JobLoad{Engine: en, Lead: c.Duration(flagLoadLead), Job: kube.JobConfig{
 			Namespace: k.Namespace, Experiment: e.Metadata.Name, Image: c.String(flagLoadImage), Workers: n,
-			Target: cmpOr(c.String(flagLoadTarget), t.url), Load: e.Spec.Load,
+			Target: cmp.Or(c.String(flagLoadTarget), rc.TargetURL), Load: e.Spec.Load,
 			CPU: c.String(flagLoadCPU), Memory: c.String(flagLoadMemory),
 		}}
 		if _, err := kube.LoadJob(jl.Job); err != nil { // a bad quantity is the invocation's fault
-			return t, exitcode.Invalidf("--%s/--%s: %w", flagLoadCPU, flagLoadMemory, err)
+			return rc, exitcode.Invalidf("--%s/--%s: %w", flagLoadCPU, flagLoadMemory, err)
 		}
-		t.startLoad = jl.Start
+		rc.StartLoad = jl.Start
 	}
-	return t, nil
+	return rc, nil
 }
 
 // kubeEngine connects to the cluster of the flags.
@@ -156,7 +159,7 @@ func kubeEngine(c *ucli.Context, namespace, deployment string, selector map[stri
 		}
 	}
 	en, err := kube.New(kube.Config{
-		Client: cl, RESTConfig: cfg, Namespace: cmpOr(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
+		Client: cl, RESTConfig: cfg, Namespace: cmp.Or(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
 		Allowed: allowed, AllowProd: c.Bool(flagAllowProd), ProdLabel: c.String(flagProdLabel), ZoneMap: zm,
 		KillSwitch: c.String(flagKillSwitch), InjectTimeout: c.Duration(flagInjectTimeout),
 		NoFilterNamespace: c.IsSet(flagFilterNS) && !c.Bool(flagFilterNS), Log: c.App.ErrWriter,

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -11,9 +12,7 @@ import (
 
 	ucli "github.com/urfave/cli/v2"
 
-	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
-	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
@@ -97,151 +96,91 @@ func runAction(c *ucli.Context, gate bool) error {
 	if c.NArg() != 1 {
 		return exitcode.Invalidf("%s: want one EXPERIMENT.yaml or SUITE.yaml, got %d arguments", c.Command.Name, c.NArg())
 	}
-	path := c.Args().First()
-	cat, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadPath(path)
+	suite, err := runner.LoadSuite(c.Args().First(), c.String(flagSuite))
 	if err != nil {
-		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("%w\nfix the file (gameday validate %s)", err, path))
+		return err
 	}
-	suite := c.String(flagSuite)
-	exps := cat.Experiments
-	failFast, cooldown := false, time.Duration(0)
-	if len(cat.Suites) == 1 && len(exps) == 0 {
-		s := cat.Suites[0]
-		suite = cmpOr(suite, s.Metadata.Name)
-		exps, failFast, cooldown = s.Experiments, s.Spec.FailFast, s.Spec.Cooldown.D()
+	g, err := guard(c)
+	if err != nil {
+		return err
 	}
-	if len(exps) == 0 || len(cat.Suites) > 1 || (len(cat.Suites) == 1 && len(cat.Experiments) > 0) {
-		return exitcode.Invalidf("%s: %s must be one experiment or one suite file", c.Command.Name, path)
-	}
-	suite = cmpOr(suite, runner.DefaultSuite)
-
-	var summaries []runSummary
-	var worst error
-	for i, e := range exps {
-		if i > 0 && cooldown > 0 {
-			select {
-			case <-c.Context.Done():
-			case <-time.After(cooldown):
+	stderr := c.App.ErrWriter
+	tty := isTTY(stderr)
+	outcomes, err := runner.RunSuite(c.Context, suite, runner.SuiteOptions{
+		RunID: c.String(flagRunID), ReportsDir: c.String(flagReportsDir),
+		Config: func(_ context.Context, e *spec.Experiment) (runner.Config, error) {
+			rc, err := resolveTarget(c, e)
+			rc.Guard, rc.Progress, rc.TTY, rc.Color = g, stderr, tty, tty && !c.Bool(flagNoColor)
+			return rc, err
+		},
+		Done: func(out runner.Outcome) error {
+			if o == "text" {
+				printSummary(c.App.Writer, summarize(out))
 			}
-		}
-		if c.Context.Err() != nil {
-			worst = worse(worst, exitcode.Abortedf("suite %s interrupted before experiment %s: %w", suite, e.Metadata.Name, c.Context.Err()))
-			break
-		}
-		runID := c.String(flagRunID)
-		if runID != "" && len(exps) > 1 {
-			runID += "-" + e.Metadata.Name
-		}
-		res, err := runOne(c, e, suite, runID)
-		sum := summarize(suite, e, res, err)
-		summaries = append(summaries, sum)
-		if o == "text" {
-			printSummary(c.App.Writer, sum)
-		}
-		if gate && res != nil && res.Paths != nil {
-			if err := gateOutputs(c.App.Writer, res); err != nil {
-				worst = worse(worst, err)
+			if gate && out.Result != nil && out.Result.Paths != nil {
+				return gateOutputs(c.App.Writer, out.Result)
 			}
-		}
-		worst = worse(worst, err)
-		if err != nil && failFast {
-			break
-		}
-	}
+			return nil
+		},
+	})
 	if o == "json" {
+		summaries := make([]runSummary, 0, len(outcomes))
+		for _, out := range outcomes {
+			summaries = append(summaries, summarize(out))
+		}
 		var v any = summaries
 		if len(summaries) == 1 {
 			v = summaries[0]
 		}
-		if err := writeJSON(c.App.Writer, v); err != nil {
-			return err
+		if jerr := writeJSON(c.App.Writer, v); jerr != nil {
+			return jerr
 		}
 	}
-	return worst
+	return err
 }
 
-// worse keeps the error of the higher precedence: aborted, then
-// infrastructure, then invalid, then failed.
-func worse(a, b error) error {
-	rank := map[int]int{exitcode.OK: 0, exitcode.Failed: 1, exitcode.Invalid: 2, exitcode.Infra: 3, exitcode.Aborted: 4}
-	if rank[exitcode.Of(b)] > rank[exitcode.Of(a)] {
-		return b
-	}
-	return a
-}
-
-func runOne(c *ucli.Context, e *spec.Experiment, suite, runID string) (*runner.Result, error) {
-	t, err := resolveTarget(c, e)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	decisions, guardWatches, err := budgetGuard(c, e, t.prometheus, now)
-	if err != nil {
-		return refusedRun(c, e, suite, runID, t.prometheus, decisions, err, now)
-	}
-	stderr := c.App.ErrWriter
-	tty := isTTY(stderr)
-	return runner.Run(c.Context, runner.Config{
-		Experiment: e, Engine: t.engine, RunID: runID, Suite: suite, ReportsDir: c.String(flagReportsDir),
-		TargetURL: t.url, PrometheusURL: t.prometheus, LokiURL: t.loki, StartLoad: t.startLoad,
-		Watches: append(t.watches, guardWatches...), Decisions: decisions,
-		Progress: stderr, TTY: tty, Color: tty && !c.Bool(flagNoColor),
-	})
-}
-
-// target is where an experiment runs.
-type target struct {
-	engine                engine.Engine
-	url, prometheus, loki string
-	// watches stop the run from outside (the kubernetes kill switch).
-	watches []runner.Watch
-	// startLoad runs the load elsewhere (a Kubernetes Job); nil: here.
-	startLoad func(context.Context, load.Plan) (runner.LoadRun, error)
-}
-
-// resolveTarget finds the engine and the URLs of e's target; flags win
-// over the experiment, which wins over the sandbox's own.
-func resolveTarget(c *ucli.Context, e *spec.Experiment) (target, error) {
-	var t target
+// resolveTarget is the target part of e's run configuration: its engine
+// and URLs; flags win over the experiment, which wins over the sandbox's
+// own.
+func resolveTarget(c *ucli.Context, e *spec.Experiment) (runner.Config, error) {
 	tg := e.Spec.Target
-	t.prometheus = cmpOr(c.String(flagPrometheusURL), tg.PrometheusURL)
-	t.loki = cmpOr(c.String(flagLokiURL), tg.LokiURL)
-	t.url = c.String(flagTargetURL)
+	rc := runner.Config{
+		TargetURL:     c.String(flagTargetURL),
+		PrometheusURL: cmp.Or(c.String(flagPrometheusURL), tg.PrometheusURL),
+		LokiURL:       cmp.Or(c.String(flagLokiURL), tg.LokiURL),
+	}
 	onKube, err := isKube(c, e)
 	switch {
 	case err != nil:
-		return t, err
+		return rc, err
 	case onKube:
-		return kubeTarget(c, e, t)
-	default:
-		dir, err := sandboxDir(c)
-		if err != nil {
-			return t, err
-		}
-		st, err := sandbox.Status(c.Context, dir)
-		if err != nil || !st.Running {
-			return t, exitcode.Infraf("experiment %s targets the sandbox, but no sandbox runs in %s: start it with gameday sandbox up", e.Metadata.Name, dir)
-		}
-		t.url = cmpOr(t.url, st.URL)
-		t.prometheus = cmpOr(t.prometheus, st.Prometheus.URL)
-		en, err := sandboxEngine(dir, st)
-		if err != nil {
-			return t, exitcode.Infraf("sandbox engine: %w", err)
-		}
-		t.engine = en
+		return kubeTarget(c, e, rc)
 	}
-	return t, nil
+	dir, err := sandboxDir(c)
+	if err != nil {
+		return rc, err
+	}
+	st, err := sandbox.Status(c.Context, dir)
+	if err != nil || !st.Running {
+		return rc, exitcode.Infraf("experiment %s targets the sandbox, but no sandbox runs in %s: start it with gameday sandbox up", e.Metadata.Name, dir)
+	}
+	rc.TargetURL = cmp.Or(rc.TargetURL, st.URL)
+	rc.PrometheusURL = cmp.Or(rc.PrometheusURL, st.Prometheus.URL)
+	if rc.Engine, err = sandboxEngine(dir, st); err != nil {
+		return rc, exitcode.Infraf("sandbox engine: %w", err)
+	}
+	return rc, nil
 }
 
-func summarize(suite string, e *spec.Experiment, res *runner.Result, err error) runSummary {
-	s := runSummary{Suite: suite, Experiment: e.Metadata.Name, ExitCode: exitcode.Of(err), Status: exitcode.Name(exitcode.Of(err))}
-	if res != nil && res.Report != nil {
+func summarize(out runner.Outcome) runSummary {
+	err := out.Err
+	s := runSummary{Suite: out.Suite, Experiment: out.Experiment.Metadata.Name, ExitCode: exitcode.Of(err), Status: exitcode.Name(exitcode.Of(err))}
+	if res := out.Result; res != nil && res.Report != nil {
 		r := res.Report
 		s.RunID, s.Status, s.Score, s.Budget, s.Reasons = r.RunID, string(r.Verdict.Status), r.Verdict.Score.Percent, r.Verdict.Budget.Consumed, r.Verdict.Reasons
 		s.Reports = res.Paths
 	}
-	if err != nil && (res == nil || res.Paths == nil) {
+	if err != nil && (out.Result == nil || out.Result.Paths == nil) {
 		s.Error = err.Error()
 	}
 	return s
@@ -342,11 +281,4 @@ EXAMPLES:
 			return nil
 		},
 	}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

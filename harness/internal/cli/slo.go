@@ -195,7 +195,7 @@ EXAMPLES:
    gameday slo report --format html --history 1d --out reports/slo.html`,
 		Flags: []ucli.Flag{
 			sandboxDirFlag(),
-			&ucli.StringFlag{Name: flagSLODir, Value: defaultSLODir, Usage: "directory of the OpenSLO specs"},
+			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "directory of the OpenSLO specs"},
 			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus to read (default: the sandbox's)"},
 			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of the LogQL SLOs (without one they show no data)"},
 			&ucli.StringFlag{Name: flagSLO, Usage: "only this SLO (its name or service-name)"},
@@ -241,9 +241,9 @@ func sloReport(c *ucli.Context) error {
 		}
 		promURL = st.Prometheus.URL
 	}
-	clients, err := sloClients(promURL, c.String(flagLokiURL))
+	clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
 	if err != nil {
-		return err
+		return exitcode.Wrap(exitcode.Invalid, err)
 	}
 	now := time.Now()
 	rep := &slo.Report{SchemaVersion: slo.ReportSchema, At: now.UTC(), Prometheus: promURL, Loki: c.String(flagLokiURL), MinRemaining: c.Float64(flagBudgetMin)}

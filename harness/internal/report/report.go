@@ -55,6 +55,60 @@ type Report struct {
 	ExitCode   int    `json:"exitCode"`
 }
 
+// Run is what a report is made of. Every ending of a run makes one: a run
+// refused before its load (no timeline, no sample: the verdict says why),
+// one aborted by a stop condition, a watch or a signal, and one that ran
+// to its end.
+type Run struct {
+	ID, Suite  string
+	Experiment *spec.Experiment
+	Target     Target
+	// Start is when the load started (or the run was refused), End when
+	// the run ended; the first probe waited Warmup after Start.
+	Start, End time.Time
+	Warmup     time.Duration
+	Preflight  engine.Preflight
+	// Profile is the load's rate profile; Seconds its timeline, Total and
+	// Journeys what it measured (all empty when no load ran).
+	Profile      load.Profile
+	Seconds      []load.Second
+	Total        load.Summary
+	Journeys     []load.Summary
+	Samples      []probe.Sample
+	Observations []engine.Observation
+	Decisions    []Decision
+	Verdict      verdict.Verdict
+}
+
+// New is the report of a run.
+func New(r Run) *Report {
+	e := r.Experiment
+	actual := r.End.Sub(r.Start).Seconds()
+	rep := &Report{
+		SchemaVersion: SchemaVersion, RunID: r.ID, Suite: r.Suite,
+		Experiment: Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: e.File, Labels: e.Metadata.Labels},
+		Target:     r.Target,
+		Timings: Timings{Start: r.Start, End: r.End, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual,
+			WarmupSeconds: r.Warmup.Seconds()},
+		Preflight:    r.Preflight,
+		Load:         Load{Profile: r.Profile.String(), PeakRate: r.Profile.MaxRate(), Total: r.Total, Journeys: r.Journeys},
+		Timeline:     Points(r.Seconds),
+		Probes:       Probes(e, r.Verdict.Probes, r.Samples),
+		Faults:       Faults(e, r.Verdict.Faults),
+		Observations: r.Observations,
+		Decisions:    r.Decisions,
+		Verdict:      r.Verdict,
+		ExitCode:     r.Verdict.ExitCode,
+	}
+	if actual > 0 {
+		rep.Load.AchievedRate = float64(r.Total.Requests+r.Total.Canceled) / actual
+	}
+	if r.Verdict.Stop != nil {
+		rep.StopReason = r.Verdict.Stop.Reason
+	}
+	return rep
+}
+
 // Decision is one decision taken about the run, such as the error-budget
 // guard admitting or refusing it, with the figures it was based on.
 type Decision struct {

@@ -35,6 +35,7 @@ func fixture(t *testing.T) *report.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.File = "experiments/pod-kill.yaml" // as run from the repository's root
 	e.Spec.Load.Duration = spec.Duration(60 * time.Second)
 	e.Spec.Faults[0].StartAfter = spec.Duration(20 * time.Second)
 	e.Spec.Faults[0].Duration = spec.Duration(20 * time.Second)
@@ -100,21 +101,18 @@ func fixture(t *testing.T) *report.Report {
 		Injected: t0.Add(20*time.Second + 120*time.Millisecond), Recovered: t0.Add(40*time.Second + 80*time.Millisecond), Ref: "kill-one-replica"}
 	in := verdict.Input{Experiment: e, Start: t0, End: t0.Add(60 * time.Second), Windows: verdict.PlannedWindows(e, t0),
 		Seconds: secs, Total: total, Samples: samples, Injections: []engine.Injection{inj}}
-	v := verdict.Evaluate(in)
-	r := &report.Report{
-		SchemaVersion: report.SchemaVersion, RunID: "20261127-120000-golden", Suite: "adhoc",
-		Experiment: report.Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: "experiments/pod-kill.yaml", Labels: e.Metadata.Labels},
-		Target:     report.Target{Kind: "sandbox", Engine: "sandbox", URL: "http://127.0.0.1:18080", PrometheusURL: "http://127.0.0.1:19090"},
-		Timings:    report.Timings{Start: t0, End: t0.Add(60 * time.Second), PlannedSeconds: 60, ActualSeconds: 60, WarmupSeconds: 5},
-		Preflight:  engine.Preflight{Checks: []engine.Check{{Name: "replicas ready", OK: true, Detail: "3 of 3 over zone-a, zone-b, zone-c"}}},
-		Load:       report.Load{Profile: "constant 100/s for 1m0s", PeakRate: 100, Total: total, AchievedRate: 100},
-		Timeline:   report.Points(secs),
-		Probes:     report.Probes(e, v.Probes, samples),
-		Faults:     report.Faults(e, v.Faults),
-		Verdict:    v,
-		ExitCode:   v.ExitCode,
+	prof, err := load.Constant(100, 60*time.Second)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return r
+	return report.New(report.Run{
+		ID: "20261127-120000-golden", Suite: "adhoc", Experiment: e,
+		Target: report.Target{Kind: "sandbox", Engine: "sandbox", URL: "http://127.0.0.1:18080", PrometheusURL: "http://127.0.0.1:19090"},
+		Start:  t0, End: t0.Add(60 * time.Second), Warmup: 5 * time.Second,
+		Preflight: engine.Preflight{Checks: []engine.Check{{Name: "replicas ready", OK: true, Detail: "3 of 3 over zone-a, zone-b, zone-c"}}},
+		Profile:   prof, Seconds: secs, Total: total, Samples: samples,
+		Verdict: verdict.Evaluate(in),
+	})
 }
 
 func trim(v float64) string { b, _ := json.Marshal(v); return string(b) }

@@ -5,9 +5,6 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/load"
-	"github.com/gamedayhq/gameday/harness/internal/loki"
-	"github.com/gamedayhq/gameday/harness/internal/probe"
-	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -36,26 +33,6 @@ func Mix(l spec.Load) []load.Weighted {
 		out = append(out, load.Weighted{Journey: j.Name, Weight: j.Weight})
 	}
 	return out
-}
-
-// NewClients connects the probe clients of the URLs given (empty: none).
-func NewClients(targetURL, prometheusURL, lokiURL string) (probe.Clients, error) {
-	c := probe.Clients{TargetURL: targetURL}
-	if prometheusURL != "" {
-		p, err := prom.New(prometheusURL, 0)
-		if err != nil {
-			return c, err
-		}
-		c.Prometheus = p
-	}
-	if lokiURL != "" {
-		l, err := loki.New(loki.Config{URL: lokiURL})
-		if err != nil {
-			return c, err
-		}
-		c.Loki = l
-	}
-	return c, nil
 }
 
 // NewRunID is a sortable, readable run id: 20261127-173501-pod-kill.

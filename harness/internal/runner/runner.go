@@ -1,5 +1,8 @@
-// Package runner orchestrates one game day: it validates the experiment
-// against the engine, runs the engine's preflight, starts the load and the
+// Package runner runs game days: a suite of runs in order (RunSuite:
+// cooldown, fail-fast, run ids, the worst exit code), for the CLI and any
+// other caller, and each run (Run). A run validates the experiment against
+// the engine, asks the error-budget guard, runs the engine's preflight,
+// starts the load and the
 // probes, injects each fault at its offset and recovers it at its end,
 // watches the stop conditions, and on any ending (the load done, a stop
 // condition, SIGINT/SIGTERM, an injection that failed) recovers every fault
@@ -22,6 +25,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/probe"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 	"github.com/gamedayhq/gameday/harness/internal/verdict"
 )
@@ -70,8 +74,12 @@ type Config struct {
 	// Each runs in its own goroutine from the start of the load; the first
 	// to return a Stop aborts the run as a stop condition would.
 	Watches []Watch
-	// Decisions taken before the run (the error-budget guard's admission)
-	// go into the report as they are.
+	// Guard is the error-budget guard (nil: none): before the preflight it
+	// admits the run, or refuses it (exit 4, a report of the refusal), and
+	// its watch joins Watches.
+	Guard *slo.Guard
+	// Decisions taken before the run go into the report as they are,
+	// before the guard's.
 	Decisions []report.Decision
 	// ObserveEvery is how often the engine's Observe (replicas ready per
 	// zone) goes into the report's timeline (default 5s).
@@ -147,13 +155,21 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
 	}
-	clients, err := NewClients(c.TargetURL, c.PrometheusURL, c.LokiURL)
+	sloClients, err := slo.NewClients(c.PrometheusURL, c.LokiURL)
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Invalid, err)
 	}
+	clients := probeClients(c.TargetURL, sloClients)
 	schedules, err := probe.Schedules(e, clients)
 	if err != nil {
 		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
+	}
+	r := &run{c: c, e: e, schedules: schedules, profile: profile, dir: dir,
+		progress: newProgress(c.Progress, c.TTY, c.Color)}
+	if c.Guard != nil {
+		if refusal := r.admit(ctx, sloClients); refusal != nil {
+			return r.refused(refusal)
+		}
 	}
 
 	sess, pre, err := c.Engine.Prepare(ctx, c.RunID, e)
@@ -185,9 +201,57 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 	}
 
-	r := &run{c: c, e: e, session: sess, schedules: schedules, profile: profile, preflight: pre, dir: dir,
-		progress: newProgress(c.Progress, c.TTY, c.Color)}
+	r.session, r.preflight = sess, pre
 	return r.execute(ctx)
+}
+
+// admit asks the error-budget guard whether the run may start: its
+// decisions go into the report, its watch among the run's. It returns the
+// guard's error when it refuses or cannot look.
+func (r *run) admit(ctx context.Context, c slo.Clients) error {
+	ruling, err := r.c.Guard.Admit(ctx, c, r.e.Metadata.Name, r.c.Now())
+	r.c.Decisions = slices.Clone(r.c.Decisions)
+	for _, d := range ruling.Decisions {
+		r.c.Decisions = append(r.c.Decisions, report.Decision(d))
+	}
+	if w := ruling.Watch; w != nil {
+		r.c.Watches = append(slices.Clone(r.c.Watches), func(ctx context.Context) *verdict.Stop {
+			if t := w(ctx); t != nil {
+				return &verdict.Stop{Kind: verdict.StopCondition, Condition: slo.StopBurnRate, At: t.Observed, Reason: t.Reason}
+			}
+			return nil
+		})
+	}
+	return err
+}
+
+// refused ends a run the guard refused, or could not judge, before its
+// load. A refusal (exit 4) writes the report of a run stopped at its start
+// (the decisions and the reason, every probe skipped) so that a refused
+// gate leaves a report and a JUnit file like any other run; the error is
+// the guard's.
+func (r *run) refused(guardErr error) (*Result, error) {
+	if exitcode.Of(guardErr) != exitcode.Aborted {
+		return nil, guardErr
+	}
+	r.start = r.c.Now()
+	r.end = r.start
+	r.windows = verdict.PlannedWindows(r.e, r.start)
+	r.stop = &verdict.Stop{Kind: verdict.StopCondition, Condition: slo.DecisionBudget, At: r.start.UTC(), Reason: guardErr.Error()}
+	res, _ := r.conclude(nil)
+	return res, guardErr
+}
+
+// probeClients are the probes' clients over the guard's.
+func probeClients(targetURL string, c slo.Clients) probe.Clients {
+	pc := probe.Clients{TargetURL: targetURL}
+	if c.Prom != nil {
+		pc.Prometheus = c.Prom
+	}
+	if c.Loki != nil {
+		pc.Loki = c.Loki
+	}
+	return pc
 }
 
 // hasCode reports whether err carries its own exit code.
@@ -600,36 +664,24 @@ func (r *run) conclude(tl *load.Timeline) (*Result, error) {
 	for _, in := range r.injections {
 		injs = append(injs, *in)
 	}
-	secs := tl.Seconds()
-	total := tl.Total()
+	var secs []load.Second
+	var total load.Summary
+	var journeys []load.Summary
+	if tl != nil { // nil: refused before the load
+		secs, total, journeys = tl.Seconds(), tl.Total(), tl.Journeys()
+	}
 	v := verdict.Evaluate(verdict.Input{
 		Experiment: e, Start: r.start, End: r.end, Windows: r.windows, Seconds: secs, Total: total,
 		Samples: r.samples, Injections: injs, Stop: r.stop, Objective: r.c.Objective, Errors: r.errors,
 	})
-	actual := r.end.Sub(r.start).Seconds()
-	rep := &report.Report{
-		SchemaVersion: report.SchemaVersion, RunID: r.c.RunID, Suite: r.c.Suite,
-		Experiment: report.Experiment{Name: e.Metadata.Name, Description: e.Metadata.Description, File: e.File, Labels: e.Metadata.Labels},
+	rep := report.New(report.Run{
+		ID: r.c.RunID, Suite: r.c.Suite, Experiment: e,
 		Target: report.Target{Kind: string(e.Spec.Target.Kind), Engine: r.c.Engine.Name(), URL: r.c.TargetURL,
 			PrometheusURL: r.c.PrometheusURL, LokiURL: r.c.LokiURL},
-		Timings: report.Timings{Start: r.start, End: r.end, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual,
-			WarmupSeconds: r.windows.Before.Start.Sub(r.start).Seconds()},
-		Preflight:    r.preflight,
-		Load:         report.Load{Profile: r.profile.String(), PeakRate: r.profile.MaxRate(), Total: total, Journeys: tl.Journeys()},
-		Timeline:     report.Points(secs),
-		Probes:       report.Probes(e, v.Probes, r.samples),
-		Faults:       report.Faults(e, v.Faults),
-		Observations: r.obs,
-		Decisions:    r.c.Decisions,
-		Verdict:      v,
-		ExitCode:     v.ExitCode,
-	}
-	if actual > 0 {
-		rep.Load.AchievedRate = float64(total.Requests+total.Canceled) / actual
-	}
-	if r.stop != nil {
-		rep.StopReason = r.stop.Reason
-	}
+		Start: r.start, End: r.end, Warmup: r.windows.Before.Start.Sub(r.start), Preflight: r.preflight,
+		Profile: r.profile, Seconds: secs, Total: total, Journeys: journeys, Samples: r.samples,
+		Observations: r.obs, Decisions: r.c.Decisions, Verdict: v,
+	})
 	res := &Result{Report: rep, Dir: r.dir}
 	paths, werr := report.Write(r.dir, rep)
 	if werr != nil {

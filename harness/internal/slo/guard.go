@@ -1,11 +1,17 @@
 package slo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 )
 
 // The error-budget policy (docs/slo.md): a game day may start only while
@@ -183,4 +189,128 @@ func Pct(x float64) string {
 	default:
 		return strconv.FormatFloat(v, 'g', 2, 64) + "%"
 	}
+}
+
+// Names of the guard's decisions and of the stop condition of its watch,
+// as the reports show them.
+const (
+	DecisionBudget  = "error-budget"
+	DecisionBurnCap = "error-budget-burn-cap"
+	StopBurnRate    = "error-budget-burn-rate"
+	// DefaultDir is where the guard looks for SLO specs by default.
+	DefaultDir = "slo"
+)
+
+// GuardConfig configures the error-budget guard of game days (docs/slo.md).
+type GuardConfig struct {
+	// Dir holds the OpenSLO specs (default DefaultDir). A Dir that does
+	// not exist skips the guard, unless Required (the user named it): then
+	// it is invalid input.
+	Dir      string
+	Required bool
+	Policy   Policy
+	// Off turns the guard off (--no-budget-guard); the report says so.
+	Off bool
+}
+
+// A Guard decides, before each run, whether the error budgets allow it,
+// and watches the burn while it goes: the error-budget policy of
+// docs/slo.md as a type, for every caller of the runner.
+type Guard struct {
+	policy Policy
+	dir    string
+	slos   []*SLO
+	skip   string // why the guard does not look ("": it does)
+}
+
+// A Decision is one decision of the guard, with its figures.
+type Decision struct {
+	Name    string
+	Outcome string
+	Detail  string
+	At      time.Time
+}
+
+// A Ruling is what the guard decided about one run.
+type Ruling struct {
+	// Decisions are for the report, in order: skipped, or one per SLO and
+	// then the burn-rate cap armed or off.
+	Decisions []Decision
+	// Watch returns when an SLO burns above the cap during the run (nil
+	// when ctx ends first); nil: no cap.
+	Watch func(ctx context.Context) *Trip
+}
+
+// NewGuard loads the specs of c.Dir and checks the policy. Its errors are
+// invalid input (exit 2): a bad flag, a malformed or missing spec.
+func NewGuard(c GuardConfig) (*Guard, error) {
+	g := &Guard{policy: c.Policy, dir: cmp.Or(c.Dir, DefaultDir)}
+	if c.Off {
+		g.skip = "error-budget guard off (--no-budget-guard)"
+		return g, nil
+	}
+	p := c.Policy
+	if p.MinRemaining < 0 || p.MinRemaining >= 1 || p.BurnRateCap < 0 || math.IsNaN(p.MinRemaining) || math.IsNaN(p.BurnRateCap) {
+		return nil, exitcode.Invalidf("--budget-policy-min %g and --burn-rate-cap %g: want a share in [0, 1) and a cap of at least 0", p.MinRemaining, p.BurnRateCap)
+	}
+	if _, err := os.Stat(g.dir); err != nil && !c.Required {
+		g.skip = fmt.Sprintf("no SLO specs in %s/ (run from the repository root, or set --slo-dir)", g.dir)
+		return g, nil
+	}
+	set, err := Load(g.dir)
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("SLO specs in %s:\n%w", g.dir, err))
+	}
+	g.slos = set.SLOs
+	return g, nil
+}
+
+// Admit reads the budget of every SLO from c at now and decides whether
+// experiment may start. A refusal is an exitcode.Aborted error naming the
+// SLO and its figures, returned with the ruling (its decisions go into
+// the refused run's report); SLOs but no Prometheus to read them is
+// exitcode.Invalid: a guard that cannot look does not admit.
+func (g *Guard) Admit(ctx context.Context, c Clients, experiment string, now time.Time) (Ruling, error) {
+	at := now.UTC()
+	if g.skip != "" {
+		return Ruling{Decisions: []Decision{{Name: DecisionBudget, Outcome: "skipped", Detail: g.skip, At: at}}}, nil
+	}
+	if c.Prom == nil && slices.ContainsFunc(g.slos, func(s *SLO) bool { return s.Source == SourcePrometheus }) {
+		return Ruling{}, exitcode.Invalidf("error-budget guard: %s/ holds %d SLOs but no Prometheus URL is configured to read their budgets: set --prometheus-url (or spec.target.prometheusURL), or pass --no-budget-guard to run without the guard (the report records it off)",
+			g.dir, len(g.slos))
+	}
+	var r Ruling
+	var refused []string
+	for _, s := range g.slos {
+		rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		st, err := ReadStatus(rctx, c, s, now)
+		cancel()
+		a := g.policy.Admit(st, err)
+		r.Decisions = append(r.Decisions, Decision{Name: DecisionBudget + "/" + s.ID(), Outcome: a.Outcome, Detail: a.Detail, At: at})
+		if a.Refuses() {
+			refused = append(refused, a.Detail)
+		}
+	}
+	if len(refused) > 0 {
+		return r, exitcode.Abortedf("error-budget guard refused to start %s: %s; wait for the budget to recover, or lower --budget-policy-min (policy: docs/slo.md)",
+			experiment, strings.Join(refused, "; "))
+	}
+	if g.policy.BurnRateCap == 0 || (c.Prom == nil && c.Loki == nil) {
+		r.Decisions = append(r.Decisions, Decision{Name: DecisionBurnCap, Outcome: "off", Detail: "no burn-rate cap (--burn-rate-cap 0, or no Prometheus nor Loki)", At: at})
+		return r, nil
+	}
+	detail := fmt.Sprintf("the run is aborted when an SLO burns its budget faster than %g× over the run so far (at most the last 5m, at least %d events), on two checks %s apart; the service's burn, whatever causes it",
+		g.policy.BurnRateCap, DefaultMinEvents, DefaultCheckEvery)
+	var unwatched []string // LogQL SLOs without a Loki
+	for _, s := range g.slos {
+		if s.Source == SourceLoki && c.Loki == nil {
+			unwatched = append(unwatched, s.ID())
+		}
+	}
+	if len(unwatched) > 0 {
+		detail += "; not watched (LogQL, no Loki: --loki-url): " + strings.Join(unwatched, ", ")
+	}
+	r.Decisions = append(r.Decisions, Decision{Name: DecisionBurnCap, Outcome: "armed", Detail: detail, At: at})
+	r.Watch = func(ctx context.Context) *Trip { return g.policy.Watch(ctx, c, g.slos, time.Now()) }
+	return r, nil
 }

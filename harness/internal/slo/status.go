@@ -109,10 +109,31 @@ type Route struct {
 	Share float64 `json:"share"`
 }
 
-// Clients are what a Status is read from; Loki may be nil.
+// Clients are what a Status is read from; either may be nil.
 type Clients struct {
 	Prom *prom.Client
 	Loki *loki.Client
+}
+
+// NewClients connects to the Prometheus and the Loki at the URLs given
+// (an empty URL: none). The runner's probes use the same clients.
+func NewClients(promURL, lokiURL string) (Clients, error) {
+	var c Clients
+	if promURL != "" {
+		p, err := prom.New(promURL, 0)
+		if err != nil {
+			return Clients{}, err
+		}
+		c.Prom = p
+	}
+	if lokiURL != "" {
+		l, err := loki.New(loki.Config{URL: lokiURL})
+		if err != nil {
+			return Clients{}, err
+		}
+		c.Loki = l
+	}
+	return c, nil
 }
 
 // errNoLoki: a LogQL SLO without a Loki to ask.
