@@ -15,6 +15,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/probe"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -110,7 +111,7 @@ func kubeTarget(c *ucli.Context, e *spec.Experiment, rc runner.Config) (runner.C
 	if rc.TargetURL == "" {
 		return rc, exitcode.Invalidf("experiment %s: the kubernetes target needs PetClinic's URL: --target-url https://... (an Ingress, or a kubectl port-forward)", e.Metadata.Name)
 	}
-	if rc.PrometheusURL == "" && slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL }) {
+	if rc.PrometheusURL == "" && probe.UsesPrometheus(e) {
 		return rc, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
 	}
 	if n := c.Int(flagLoadWorkers); n > 0 && c.String(flagLoadImage) == "" {

@@ -59,6 +59,14 @@ func httpFromSpec(p spec.Probe, c Clients) (Probe, error) {
 		Expect: []int{cmp.Or(h.ExpectStatus, http.StatusOK)}, Tolerance: p.Tolerance, Timeout: h.Timeout.D()}, nil
 }
 
+// httpMeasures is the probe's URL or path, after its method unless GET.
+func httpMeasures(p spec.Probe) string {
+	if m := p.HTTP.Method; m != "" && m != http.MethodGet {
+		return m + " " + p.HTTP.URL + p.HTTP.Path
+	}
+	return p.HTTP.URL + p.HTTP.Path
+}
+
 // Name is the probe's name.
 func (p *HTTP) Name() string { return p.ProbeName }
 

@@ -3,6 +3,7 @@ package probe
 import (
 	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -17,26 +18,40 @@ type Clients struct {
 	Loki       LogQuerier
 }
 
-// FromSpec builds the runtime probe of one spec probe kind. It carries
-// every field of its block, the probe's name and its tolerance into the
-// runtime probe (TestEverySpecFieldReachesTheRuntimeProbe proves it).
-type FromSpec func(p spec.Probe, c Clients) (Probe, error)
+// A Kind is one probe type of the spec: the one translation of its spec
+// into the runtime probe (every field of its block, the probe's name and
+// tolerance: TestEverySpecFieldReachesTheRuntimeProbe proves it), and what
+// it measures as the reports say it.
+type Kind struct {
+	New      func(p spec.Probe, c Clients) (Probe, error)
+	Measures func(p spec.Probe) string
+}
 
-// kinds holds the one translation of each spec probe type. A probe type
-// of the spec without an entry fails TestEveryProbeKindHasATranslation.
-var kinds = map[spec.ProbeType]FromSpec{
-	spec.ProbeHTTP:   httpFromSpec,
-	spec.ProbePromQL: promqlFromSpec,
-	spec.ProbeLogQL:  logqlFromSpec,
+// kinds holds every probe type of the spec. A probe type without an entry
+// fails TestEveryProbeKindHasATranslation.
+var kinds = map[spec.ProbeType]Kind{
+	spec.ProbeHTTP:   {New: httpFromSpec, Measures: httpMeasures},
+	spec.ProbePromQL: {New: promqlFromSpec, Measures: func(p spec.Probe) string { return p.PromQL.Query }},
+	spec.ProbeLogQL:  {New: logqlFromSpec, Measures: func(p spec.Probe) string { return p.LogQL.Query }},
 }
 
 // New is the runtime probe of p.
 func New(p spec.Probe, c Clients) (Probe, error) {
-	from, ok := kinds[p.Type]
+	k, ok := kinds[p.Type]
 	if !ok {
 		return nil, fmt.Errorf("probe %s: unknown type %q", p.Name, p.Type)
 	}
-	return from(p, c)
+	return k.New(p, c)
+}
+
+// Measures is what p measures, as the reports say it: its query, or its
+// URL or path (after its method, unless GET); "" for an unknown type.
+func Measures(p spec.Probe) string {
+	k, ok := kinds[p.Type]
+	if !ok {
+		return ""
+	}
+	return k.Measures(p)
 }
 
 // Schedules are the probe schedules of an experiment: each probe in its
@@ -51,4 +66,10 @@ func Schedules(e *spec.Experiment, c Clients) ([]Schedule, error) {
 		out = append(out, Schedule{Probe: pr, Mode: cmp.Or(p.Mode, spec.ModeContinuous), Interval: p.Interval.D()})
 	}
 	return out, nil
+}
+
+// UsesPrometheus reports whether e has PromQL probes: a run then needs a
+// Prometheus, ready before the run starts.
+func UsesPrometheus(e *spec.Experiment) bool {
+	return slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL })
 }

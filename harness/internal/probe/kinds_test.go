@@ -54,8 +54,8 @@ func TestEveryProbeKindHasATranslation(t *testing.T) {
 		t.Fatal("spec.Probe has no kind block: the test lost its way")
 	}
 	for name := range blocks {
-		if kinds[spec.ProbeType(name)] == nil {
-			t.Errorf("spec.Probe has a %q block but probe.kinds has no translation for it", name)
+		if k := kinds[spec.ProbeType(name)]; k.New == nil || k.Measures == nil {
+			t.Errorf("spec.Probe has a %q block but probe.kinds has no translation for it (New and Measures)", name)
 		}
 		if baselines[spec.ProbeType(name)] == nil {
 			t.Errorf("no baseline %q probe in this test: add one", name)
@@ -68,6 +68,28 @@ func TestEveryProbeKindHasATranslation(t *testing.T) {
 	}
 	if _, err := New(spec.Probe{Name: "x", Type: "grpc"}, Clients{}); err == nil || err.Error() != `probe x: unknown type "grpc"` {
 		t.Errorf("an unknown type: %v", err)
+	}
+}
+
+func TestMeasures(t *testing.T) {
+	post := baselines[spec.ProbeHTTP]()
+	post.HTTP.Method, post.HTTP.Path = "POST", "/graphql"
+	url := baselines[spec.ProbeHTTP]()
+	url.HTTP.Path, url.HTTP.URL = "", "https://petclinic.example.com/vets"
+	for _, tc := range []struct {
+		p    spec.Probe
+		want string
+	}{
+		{baselines[spec.ProbeHTTP](), "/"},
+		{post, "POST /graphql"},
+		{url, "https://petclinic.example.com/vets"},
+		{baselines[spec.ProbePromQL](), "up"},
+		{baselines[spec.ProbeLogQL](), `sum(count_over_time({app="petclinic"} [1m]))`},
+		{spec.Probe{Type: "grpc"}, ""},
+	} {
+		if got := Measures(tc.p); got != tc.want {
+			t.Errorf("Measures(%s probe) = %q, want %q", tc.p.Type, got, tc.want)
+		}
 	}
 }
 

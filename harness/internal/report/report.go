@@ -172,7 +172,8 @@ type Point struct {
 // Probe is one probe: its definition, result and samples.
 type Probe struct {
 	verdict.ProbeResult
-	// Query is the PromQL/LogQL query or the HTTP URL.
+	// Query is what the probe measures (probe.Measures): the PromQL or
+	// LogQL query, or the HTTP URL or path, after the method unless GET.
 	Query           string         `json:"query"`
 	IntervalSeconds float64        `json:"intervalSeconds"`
 	SampleList      []probe.Sample `json:"sampleList"`
@@ -250,17 +251,9 @@ func action(f spec.Fault) string {
 func Probes(e *spec.Experiment, results []verdict.ProbeResult, samples []probe.Sample) []Probe {
 	var out []Probe
 	for i, p := range e.Spec.Hypothesis.Probes {
-		rp := Probe{IntervalSeconds: p.Interval.D().Seconds(), SampleList: []probe.Sample{}}
+		rp := Probe{IntervalSeconds: p.Interval.D().Seconds(), SampleList: []probe.Sample{}, Query: probe.Measures(p)}
 		if i < len(results) {
 			rp.ProbeResult = results[i]
-		}
-		switch {
-		case p.PromQL != nil:
-			rp.Query = p.PromQL.Query
-		case p.LogQL != nil:
-			rp.Query = p.LogQL.Query
-		case p.HTTP != nil:
-			rp.Query = p.HTTP.URL + p.HTTP.Path
 		}
 		for _, s := range samples {
 			if s.Probe == p.Name {

@@ -191,7 +191,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		closeSession(sess)
 		return nil, exitcode.Infraf("preflight of %s: %s", c.Engine.Name(), strings.Join(notOK, "; "))
 	}
-	if clients.Prometheus != nil && usesPromQL(e) {
+	if clients.Prometheus != nil && probe.UsesPrometheus(e) {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err := clients.Prometheus.Ready(rctx)
 		cancel()
@@ -265,10 +265,6 @@ func closeSession(s engine.Session) {
 	ctx, cancel := context.WithTimeout(context.Background(), RecoverTimeout)
 	defer cancel()
 	_ = s.Close(ctx) // nothing injected: nothing to report
-}
-
-func usesPromQL(e *spec.Experiment) bool {
-	return slices.ContainsFunc(e.Spec.Hypothesis.Probes, func(p spec.Probe) bool { return p.Type == spec.ProbePromQL })
 }
 
 // run is the state of one run in progress; only execute's goroutine
