@@ -16,15 +16,17 @@ import (
 // run is one run: what it was given, and what it measured. Until the
 // loop ends, only the loop's goroutine touches it.
 type run struct {
-	c         Config
-	e         *spec.Experiment
-	session   engine.Session
-	closed    bool
-	schedules []probe.Schedule
-	profile   load.Profile
-	preflight engine.Preflight
-	dir       string
-	progress  *progress
+	c       Config
+	e       *spec.Experiment
+	session engine.Session
+	closed  bool
+	// prometheus judges the PromQL probes (nil: none configured).
+	prometheus probe.Querier
+	schedules  []probe.Schedule
+	profile    load.Profile
+	preflight  engine.Preflight
+	dir        string
+	progress   *progress
 
 	start, end time.Time
 	windows    probe.Windows

@@ -156,7 +156,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 			return r.refused(err)
 		}
 	}
-	if err := r.prepare(ctx, clients); err != nil {
+	if err := r.prepare(ctx); err != nil {
 		return nil, err
 	}
 	return r.execute(ctx)
@@ -184,11 +184,12 @@ func newRun(c Config) (*run, slo.Clients, error) {
 	if err != nil {
 		return nil, slo.Clients{}, exitcode.Wrap(exitcode.Invalid, err)
 	}
-	schedules, err := probe.Schedules(e, probeClients(c.TargetURL, clients))
+	pc := probeClients(c.TargetURL, clients)
+	schedules, err := probe.Schedules(e, pc)
 	if err != nil {
 		return invalid(err)
 	}
-	return &run{c: c, e: e, schedules: schedules, profile: profile, dir: dir,
+	return &run{c: c, e: e, prometheus: pc.Prometheus, schedules: schedules, profile: profile, dir: dir,
 		progress: newProgress(c.Progress, c.TTY, c.Color)}, clients, nil
 }
 
@@ -196,7 +197,7 @@ func newRun(c Config) (*run, slo.Clients, error) {
 // session) and checks that Prometheus is ready to judge it. A refusal or a
 // target that cannot take the run is an error with its exit code; nothing
 // was injected.
-func (r *run) prepare(ctx context.Context, clients slo.Clients) error {
+func (r *run) prepare(ctx context.Context) error {
 	c := r.c
 	sess, pre, err := c.Engine.Prepare(ctx, c.RunID, r.e)
 	switch {
@@ -218,9 +219,9 @@ func (r *run) prepare(ctx context.Context, clients slo.Clients) error {
 		r.close()
 		return exitcode.Infraf("preflight of %s: %s", c.Engine.Name(), strings.Join(notOK, "; "))
 	}
-	if clients.Prom != nil && probe.UsesPrometheus(r.e) {
+	if r.prometheus != nil && probe.UsesPrometheus(r.e) {
 		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := clients.Prom.Ready(rctx)
+		err := r.prometheus.Ready(rctx)
 		cancel()
 		if err != nil {
 			r.close()
