@@ -1,6 +1,7 @@
 package slo
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -311,7 +312,7 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 		d.Errorf([]any{"spec"}, "set exactly one of indicator and indicatorRef")
 	case sp.Indicator != nil:
 		sli = &sp.Indicator.Spec
-		out.Indicator, out.IndicatorText = sp.Indicator.Metadata.Name, cmpOr(sp.Indicator.Metadata.DisplayName, sp.Indicator.Spec.Description)
+		out.Indicator, out.IndicatorText = sp.Indicator.Metadata.Name, cmp.Or(sp.Indicator.Metadata.DisplayName, sp.Indicator.Spec.Description)
 		if !rfc1123.MatchString(out.Indicator) {
 			d.Errorf(append(ip, "metadata", "name"), "%q: want an RFC 1123 name", out.Indicator)
 		}
@@ -325,7 +326,7 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 			d.Errorf([]any{"spec", "indicatorRef"}, "unknown SLI %q: define it (kind: SLI) in a file of the same directory; known: %s", sp.IndicatorRef, orNone(sortedKeys(slis)))
 			break
 		}
-		out.Indicator, out.IndicatorText = ref.Metadata.Name, cmpOr(ref.Metadata.DisplayName, ref.Spec.Description)
+		out.Indicator, out.IndicatorText = ref.Metadata.Name, cmp.Or(ref.Metadata.DisplayName, ref.Spec.Description)
 		fill(&ref.Spec, out) // checked with its own document
 	}
 	if sli != nil {
@@ -527,11 +528,4 @@ func orNone(ss []string) string {
 		return "none"
 	}
 	return strings.Join(ss, ", ")
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

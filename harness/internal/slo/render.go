@@ -2,6 +2,7 @@ package slo
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -73,7 +74,7 @@ func dataText(st *Status) string {
 func (r *Report) Markdown() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## SLO burn report, %s\n\n", r.At.UTC().Format("2006-01-02 15:04:05Z"))
-	fmt.Fprintf(&b, "Prometheus %s. Policy: a game day starts only with at least %s of every budget left.\n\n", cmpOr(r.Prometheus, "none"), Pct(r.MinRemaining))
+	fmt.Fprintf(&b, "Prometheus %s. Policy: a game day starts only with at least %s of every budget left.\n\n", cmp.Or(r.Prometheus, "none"), Pct(r.MinRemaining))
 	b.WriteString("| SLO | objective | budget left | state | exhaustion | burn 5m | 1h | 6h | 1d | 3d | source |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, st := range r.SLOs {
 		burns := map[string]string{}
