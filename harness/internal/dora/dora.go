@@ -17,6 +17,7 @@
 package dora
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -136,3 +137,11 @@ func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && t.Befor
 
 // Days is the window's length in days.
 func (w Window) Days() float64 { return w.To.Sub(w.From).Hours() / 24 }
+
+// RunSource lists the game days of the run history. dora/runs reads the
+// report.json files of the reports tree directly; the run history index
+// (internal/history, another package) can implement it instead.
+type RunSource interface {
+	// Runs returns the runs, and a warning per record it could not read.
+	Runs(ctx context.Context) ([]Run, []string, error)
+}

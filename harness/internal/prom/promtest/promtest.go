@@ -33,6 +33,11 @@ type Config struct {
 	Targets []string
 	// ScrapeInterval defaults to 1 s.
 	ScrapeInterval time.Duration
+	// Backfill is OpenMetrics text written into the storage by `promtool
+	// tsdb create-blocks-from openmetrics` before Prometheus starts (past
+	// series such as ALERTS); retention is then 10 years, so that the
+	// blocks are kept whatever their age.
+	Backfill string
 }
 
 // A Server is a running Prometheus.
@@ -78,12 +83,17 @@ func Start(t testing.TB, c Config) *Server {
 	}
 	addr := freeAddr(t)
 	s := &Server{URL: "http://" + addr, Dir: dir, logs: &syncBuffer{}}
-	s.cmd = exec.Command(bin,
-		"--config.file="+filepath.Join(dir, "prometheus.yml"),
-		"--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
+	args := []string{
+		"--config.file=" + filepath.Join(dir, "prometheus.yml"),
+		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
+		"--web.listen-address=" + addr,
 		"--log.level=warn",
-	)
+	}
+	if c.Backfill != "" {
+		backfill(t, bin, dir, c.Backfill)
+		args = append(args, "--storage.tsdb.retention.time=10y")
+	}
+	s.cmd = exec.Command(bin, args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
 		t.Fatalf("start %s: %v", bin, err)
@@ -108,6 +118,26 @@ func Start(t testing.TB, c Config) *Server {
 			t.Fatalf("prometheus not ready after 15 s:\n%s", s.logs)
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// backfill writes the OpenMetrics text om into dir/data with the promtool
+// beside the Prometheus binary (or on PATH).
+func backfill(t testing.TB, bin, dir, om string) {
+	t.Helper()
+	tool := filepath.Join(filepath.Dir(bin), "promtool")
+	if _, err := os.Stat(tool); err != nil {
+		if tool, err = exec.LookPath("promtool"); err != nil {
+			t.Fatalf("backfill: no promtool beside %s or on PATH", bin)
+		}
+	}
+	in := filepath.Join(dir, "backfill.om")
+	if err := os.WriteFile(in, []byte(om), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tool, "tsdb", "create-blocks-from", "openmetrics", in, filepath.Join(dir, "data")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool tsdb create-blocks-from openmetrics: %v\n%s", err, out)
 	}
 }
 
