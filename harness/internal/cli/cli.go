@@ -87,6 +87,7 @@ EXAMPLES:
 			runCommand(false), runCommand(true), validateCommand(), sandboxCommand(), cleanupCommand(), versionCommand(),
 			killSwitchCommand(), loadWorkerCommand(),
 			sloCommand(),
+			doraCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

@@ -25,6 +25,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/storer"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 
 	"github.com/gamedayhq/gameday/harness/internal/dora"
 )
@@ -69,13 +71,35 @@ func Open(path string, o Options) (*Repo, error) {
 }
 
 // Clone clones url (https://, file:// or a path) bare into dir, which must
-// not exist, and opens it.
+// not exist, and opens it. Over https, GIT_USERNAME and GIT_TOKEN (the
+// gameday chart's git credentials) authenticate when set.
 func Clone(ctx context.Context, url, dir string, o Options) (*Repo, error) {
-	r, err := gogit.PlainCloneContext(ctx, dir, true, &gogit.CloneOptions{URL: url, Tags: gogit.AllTags})
+	r, err := gogit.PlainCloneContext(ctx, dir, true, &gogit.CloneOptions{URL: url, Tags: gogit.AllTags, Auth: auth()})
 	if err != nil {
 		return nil, fmt.Errorf("git: clone %s: %w", url, err)
 	}
 	return newRepo(r, o, url)
+}
+
+// CloneFiles clones the default branch of url with its files into dir
+// (one commit deep): the published reports.
+func CloneFiles(ctx context.Context, url, dir string) error {
+	_, err := gogit.PlainCloneContext(ctx, dir, false, &gogit.CloneOptions{URL: url, Depth: 1, Auth: auth()})
+	if err != nil {
+		return fmt.Errorf("git: clone %s: %w", url, err)
+	}
+	return nil
+}
+
+func auth() transport.AuthMethod {
+	if tok := os.Getenv("GIT_TOKEN"); tok != "" {
+		user := os.Getenv("GIT_USERNAME")
+		if user == "" {
+			user = "git"
+		}
+		return &githttp.BasicAuth{Username: user, Password: tok}
+	}
+	return nil
 }
 
 func newRepo(r *gogit.Repository, o Options, src string) (*Repo, error) {
