@@ -22,7 +22,7 @@ var _ prometheus.Collector = (*Collector)(nil)
 var (
 	labels = []string{"service", "environment"}
 	descs  = map[string]*prometheus.Desc{
-		"deployments": prometheus.NewDesc("gameday_dora_deployments", "Deployments counted in the report's window.", labels, nil),
+		"deployments":             prometheus.NewDesc("gameday_dora_deployments", "Deployments counted in the report's window.", labels, nil),
 		MetricDeploymentFrequency: prometheus.NewDesc("gameday_dora_deployments_per_day", "Deployment frequency: deployments per day over the window (absent without deployments).", labels, nil),
 		MetricChangeLeadTime:      prometheus.NewDesc("gameday_dora_change_lead_time_seconds", "Change lead time: median over the changes first deployed in the window.", labels, nil),
 		MetricChangeFailureRate:   prometheus.NewDesc("gameday_dora_change_failure_rate", "Change failure rate: failed deployments over deployments in the window.", labels, nil),

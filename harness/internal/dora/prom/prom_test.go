@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/dora/doratest"
 	"github.com/gamedayhq/gameday/harness/internal/dora/prom"
 	"github.com/gamedayhq/gameday/harness/internal/prom/promtest"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
@@ -19,40 +20,11 @@ func oct(day, hour, minute int) time.Time {
 	return time.Date(2026, 10, day, hour, minute, 0, 0, time.UTC)
 }
 
-// OpenMetrics is the backfill of a test: one family per metric name,
-// samples added per series in time order.
-type OpenMetrics struct {
-	order  []string
-	series map[string][]string // family → lines
-}
-
-// Add writes value v of series name{labels} at every step in [from, to].
-func (o *OpenMetrics) Add(name, labels string, from, to time.Time, step time.Duration, v func(time.Time) float64) {
-	if o.series == nil {
-		o.series = map[string][]string{}
-	}
-	if _, ok := o.series[name]; !ok {
-		o.order = append(o.order, name)
-	}
-	for t := from; !t.After(to); t = t.Add(step) {
-		o.series[name] = append(o.series[name], fmt.Sprintf("%s{%s} %g %d", name, labels, v(t), t.Unix()))
-	}
-}
-
-func (o *OpenMetrics) String() string {
-	var b strings.Builder
-	for _, n := range o.order {
-		fmt.Fprintf(&b, "# TYPE %s gauge\n%s\n", n, strings.Join(o.series[n], "\n"))
-	}
-	b.WriteString("# EOF\n")
-	return b.String()
-}
-
 func one(time.Time) float64 { return 1 }
 
 // Backfill holds the ALERTS intervals and request counters the tests read.
 func Backfill() string {
-	var om OpenMetrics
+	var om doratest.OpenMetrics
 	page := `alertname="PetclinicAPIAvailabilityBudgetBurn",alertstate="firing",long_window="1h",severity="page",slo_id="petclinic-api-availability",slo_service="petclinic"`
 	// Two intervals on one series (a gap of hours between them), 30 s apart.
 	om.Add("ALERTS", page, oct(6, 12, 20), oct(6, 13, 50), 30*time.Second, one)
