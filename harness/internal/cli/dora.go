@@ -194,8 +194,12 @@ func doraServe(c *ucli.Context, o gather.Options, addr string) error {
 	col := &dora.Collector{}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(col)
+	pinned := c.IsSet("until") // --until pins the window's end
 	refresh := func() error {
 		o.Now = time.Now().UTC()
+		if pinned {
+			o.Now = o.Window.To
+		}
 		o.Window = dora.Window{From: o.Now.Add(-window), To: o.Now}
 		rep, err := gather.Report(c.Context, o)
 		if err != nil {

@@ -58,7 +58,7 @@ func TestApplicationsOnKubeAPIServer(t *testing.T) {
 	}
 	for _, a := range []struct {
 		name, env, health string
-		h             []dora.HistoryEntry
+		h                 []dora.HistoryEntry
 	}{{"petclinic-prod", "prod", "Degraded", prod}, {"petclinic-staging", "staging", "Healthy", prod[:1]}, {"gameday-prod", "prod", "Healthy", nil}} {
 		if err := env.Client.Create(ctx, doratest.Application("argocd", a.name, a.env, a.h, a.health)); err != nil {
 			t.Fatalf("create %s: %v", a.name, err)
