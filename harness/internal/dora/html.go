@@ -127,7 +127,7 @@ small{color:#555}
 <table><tr><th>id</th><th>release</th><th>when</th><th>kind</th><th>changes (lead time)</th><th>failure (evidence)</th><th>recovered</th><th>error budget burned</th><th>game days</th></tr>
 {{range .Deps}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>{{end}}
-{{if .E.Missing}}<p>{{len .E.Missing}} deployed revisions are not in the repository (force-pushed history, or a stale clone); their lead times are unknown:</p><ul>
+{{if .E.Missing}}<p>Deployed revisions not in the repository (force-pushed history, or a stale clone); lead time unknown:</p><ul>
 {{range .E.Missing}}<li><code>{{.Revision}}</code> (deployment {{.DeploymentID}}, {{.DeployedAt}})</li>{{end}}</ul>{{end}}
 {{range .E.Notes}}<p><small>Note: {{.}}.</small></p>{{end}}
 {{end}}{{range .R.Warnings}}<p><small>Warning: {{.}}</small></p>{{end}}

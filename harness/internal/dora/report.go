@@ -187,7 +187,7 @@ func (r *Report) Markdown() []byte {
 			}
 		}
 		if len(e.Missing) > 0 {
-			fmt.Fprintf(&b, "\n%d deployed revisions are not in the repository (force-pushed history, or a stale clone): their lead times are unknown:\n", len(e.Missing))
+			fmt.Fprintf(&b, "\n%s not in the repository (force-pushed history, or a stale clone): lead time unknown:\n", plural(len(e.Missing), "deployed revision is", "deployed revisions are"))
 			for _, m := range e.Missing {
 				fmt.Fprintf(&b, "- `%s` (deployment %d, %s)\n", m.Revision, m.DeploymentID, m.DeployedAt.UTC().Format(time.RFC3339))
 			}
@@ -334,4 +334,11 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"github.com/gamedayhq/gameday/harness/internal/dora"
@@ -101,16 +102,20 @@ func TestApplicationsOnKubeAPIServer(t *testing.T) {
 	// The gameday ServiceAccount with the chart's Role reads them; with
 	// less, the error names what is missing.
 	const sa = "system:serviceaccount:gameday:gameday-harness"
+	c, err := client.New(env.Config, client.Options{}) // client-go's scheme: RBAC
+	if err != nil {
+		t.Fatal(err)
+	}
 	bind := func(name string, rules []rbacv1.PolicyRule) {
 		t.Helper()
 		role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "argocd"}, Rules: rules}
 		rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "argocd"},
 			RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: name},
 			Subjects: []rbacv1.Subject{{Kind: "ServiceAccount", Name: "gameday-harness", Namespace: "gameday"}}}
-		if err := env.Client.Create(ctx, role); err != nil {
+		if err := c.Create(ctx, role); err != nil {
 			t.Fatal(err)
 		}
-		if err := env.Client.Create(ctx, rb); err != nil {
+		if err := c.Create(ctx, rb); err != nil {
 			t.Fatal(err)
 		}
 	}

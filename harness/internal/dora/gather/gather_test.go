@@ -116,6 +116,13 @@ func setup(t *testing.T) world {
 		func(t time.Time) float64 { return 10 * t.Sub(start).Seconds() })
 	om.Add("http_server_requests_seconds_count", `job="petclinic",uri="/petclinic/api/owners",outcome="SERVER_ERROR"`, start, oct(7, 0, 0), time.Minute,
 		func(t time.Time) float64 { return 0.1 * math.Max(0, math.Min(t.Sub(oct(6, 12, 0)).Seconds(), 3600)) })
+	// Every request is fast: the latency SLOs' good buckets equal the counts.
+	for _, le := range []string{"0.25", "1.0"} {
+		om.Add("http_server_requests_seconds_bucket", `job="petclinic",uri="/petclinic/api/owners",outcome="SUCCESS",le="`+le+`"`, start, oct(7, 0, 0), time.Minute,
+			func(t time.Time) float64 { return 10 * t.Sub(start).Seconds() })
+		om.Add("http_server_requests_seconds_bucket", `job="petclinic",uri="/petclinic/api/owners",outcome="SERVER_ERROR",le="`+le+`"`, start, oct(7, 0, 0), time.Minute,
+			func(t time.Time) float64 { return 0.1 * math.Max(0, math.Min(t.Sub(oct(6, 12, 0)).Seconds(), 3600)) })
+	}
 	w.prometheus = promtest.Start(t, promtest.Config{Backfill: om.String()}).URL
 
 	w.reports = filepath.Join(dir, "reports")
@@ -216,6 +223,11 @@ func TestDoraEndToEnd(t *testing.T) {
 	}
 	if b := d2.Budget; len(b) == 0 || b[0].Budget == nil || *b[0].Budget != 0 {
 		t.Errorf("D2 budget: got %+v, want 0", b)
+	}
+	for _, b := range d1.Budget {
+		if strings.HasPrefix(b.SLO, "petclinic-api-latency") && (b.Budget == nil || *b.Budget != 0) {
+			t.Errorf("D1 %s: got %v (%s), want 0: every request was fast", b.SLO, b.Budget, b.Error)
+		}
 	}
 	if len(d5.Tags) != 1 || d5.Tags[0] != "v1.4.2" || d5.Failure == nil || d5.Failure.Evidence[0].Kind != dora.EvidenceGate || !strings.HasSuffix(d5.Failure.Evidence[0].Ref, "report.json") || len(d5.Runs) != 1 {
 		t.Errorf("D5: got %+v, want v1.4.2 failed by the zone-outage game day", d5)
