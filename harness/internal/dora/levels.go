@@ -130,8 +130,8 @@ func (l *Levels) Rate(metric string, v *float64) Rating {
 	return r
 }
 
-// LoadLevels reads a levels file: path "" is DefaultLevels (embedded), a
-// path under "levels/" an embedded file, anything else a file on disk.
+// LoadLevels reads a levels file: path "" is DefaultLevels, an embedded
+// file by its name (levels/dora-2024.yaml), anything else a file on disk.
 // Errors name the file, line and field.
 func LoadLevels(path string) (*Levels, error) {
 	if path == "" {
@@ -139,9 +139,8 @@ func LoadLevels(path string) (*Levels, error) {
 	}
 	var b []byte
 	var err error
-	if strings.HasPrefix(path, "levels/") {
-		b, err = levelFiles.ReadFile(path)
-	} else {
+	b, err = levelFiles.ReadFile(path)
+	if err != nil { // not an embedded file: one on disk
 		b, err = os.ReadFile(path)
 	}
 	if err != nil {

@@ -1,6 +1,8 @@
 package dora
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -66,5 +68,25 @@ func TestBadLevels(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, c.want)
 		}
+	}
+}
+
+// Another report's levels are one file: --levels FILE.
+func TestLevelsFromAFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "dora-2099.yaml")
+	b := strings.Replace(strings.Replace(string(levelsYAML()), "year: 2024", "year: 2099", 1), `elite: {text: "5%", atMost: 0.05}`, `elite: {text: "2%", atMost: 0.02}`, 1)
+	if err := os.WriteFile(p, []byte(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lv, err := LoadLevels(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := 0.03
+	if r := lv.Rate(MetricChangeFailureRate, &v); lv.Year != 2099 || r.Level != "high" || lv.File != p {
+		t.Errorf("got year %d, %s rated %q, file %s; want 2099, high (elite is 2%% there), %s", lv.Year, pct(v), r.Level, lv.File, p)
+	}
+	if _, err := LoadLevels(filepath.Join(t.TempDir(), "nope.yaml")); err == nil || !strings.Contains(err.Error(), "nope.yaml") {
+		t.Errorf("a missing file: got %v", err)
 	}
 }
