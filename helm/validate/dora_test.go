@@ -5,8 +5,11 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -28,15 +31,20 @@ func TestDoraReport(t *testing.T) {
 					jobs = append(jobs, cj)
 				}
 			}
-			var roles []Object
+			var roles, serve []Object
 			for _, o := range objs {
-				if o.GetLabels()["app.kubernetes.io/component"] == "dora" {
+				if o.GetLabels()["app.kubernetes.io/component"] != "dora" {
+					continue
+				}
+				if k := o.GetKind(); k == "Role" || k == "RoleBinding" {
 					roles = append(roles, o)
+				} else {
+					serve = append(serve, o)
 				}
 			}
 			if env != "prod" {
-				if len(jobs) != 0 || len(roles) != 0 {
-					t.Fatalf("%d DORA CronJobs and %d RBAC objects, want none outside the hub", len(jobs), len(roles))
+				if len(jobs) != 0 || len(roles) != 0 || len(serve) != 0 {
+					t.Fatalf("%d DORA CronJobs, %d RBAC and %d --serve objects, want none outside the hub", len(jobs), len(roles), len(serve))
 				}
 				return
 			}
@@ -84,6 +92,49 @@ func TestDoraReport(t *testing.T) {
 			if s := jobs[0].Spec.Schedule; s != "0 7 * * 1" {
 				t.Errorf("schedule %q: want weekly, Monday 07:00", s)
 			}
+			doraServe(t, serve, c.Args)
 		})
 	}
+}
+
+// doraServe: gameday dora --serve with the CronJob's sources, its Service,
+// and a ServiceMonitor keeping the gauges' own service label.
+func doraServe(t *testing.T, objs []Object, cronArgs []string) {
+	t.Helper()
+	if len(objs) != 3 {
+		t.Fatalf("%d --serve objects, want a Deployment, a Service and a ServiceMonitor", len(objs))
+	}
+	dep := typed[appsv1.Deployment](t, objs, "Deployment")
+	c := dep.Spec.Template.Spec.Containers[0]
+	if !slices.Contains(c.Args, "--serve=:9464") || len(c.Ports) != 1 || c.Ports[0].ContainerPort != 9464 {
+		t.Errorf("args %v, ports %+v: want --serve on 9464", c.Args, c.Ports)
+	}
+	for _, a := range cronArgs {
+		if !strings.HasPrefix(a, "--format") && !strings.HasPrefix(a, "--out") && !slices.Contains(c.Args, a) {
+			t.Errorf("--serve lacks the CronJob's %s", a)
+		}
+	}
+	svc := typed[corev1.Service](t, objs, "Service")
+	for k, v := range svc.Spec.Selector {
+		if dep.Spec.Template.Labels[k] != v {
+			t.Errorf("Service selector %v does not select the Deployment's pods %v", svc.Spec.Selector, dep.Spec.Template.Labels)
+		}
+	}
+	sm := find(objs, "ServiceMonitor")
+	if sm.Unstructured == nil {
+		t.Fatal("no ServiceMonitor")
+	}
+	eps, _, _ := unstructured.NestedSlice(sm.Object, "spec", "endpoints")
+	if len(eps) != 1 || eps[0].(map[string]any)["honorLabels"] != true || eps[0].(map[string]any)["port"] != "metrics" {
+		t.Errorf("ServiceMonitor endpoints %v: want port metrics with honorLabels (the gauges' service label)", eps)
+	}
+}
+
+func find(objs []Object, kind string) Object {
+	for _, o := range objs {
+		if o.GetKind() == kind {
+			return o
+		}
+	}
+	return Object{}
 }
