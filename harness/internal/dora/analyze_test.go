@@ -175,6 +175,20 @@ var scenarios = map[string]scenario{
 		want: want{deployments: 1, changes: 1, negative: 1, perDay: f(1.0 / 28), leadSeconds: f(-hour), cfr: f(0), reworkRate: f(0),
 			levels: map[string]string{"changeLeadTime": "elite"}},
 	},
+	"degraded now": {
+		// The latest deployment (20 Oct) and Argo CD reports the
+		// Application Degraded now: failed, still failing (no recovery
+		// figure), change failure rate 100 %.
+		build: func(g *doratest.Repo) (dora.Application, []dora.Alert, []dora.Run) {
+			c0 := g.Commit("petclinic/main.go", "v0", "initial", oct(1, 9, 0))
+			c1 := g.Commit("petclinic/main.go", "v1", "feature", oct(20, 10, 0))
+			a := app(entry(c0, oct(1, 12, 0)), entry(c1, oct(20, 12, 0)))
+			a.HealthStatus = "Degraded"
+			return a, nil, nil
+		},
+		want: want{deployments: 1, changes: 1, failed: 1, unrecovered: 1, perDay: f(1.0 / 28), leadSeconds: f(2 * hour), cfr: f(1), reworkRate: f(0),
+			levels: map[string]string{"changeFailureRate": "low"}},
+	},
 	"a failed game day": {
 		// c1 deployed 6 Oct; the weekly game day on 7 Oct fails; c2 deployed
 		// 8 Oct 12:00 is a rework (the failure was detected, still open),
@@ -268,4 +282,25 @@ func show(p *float64) string {
 		return "nil"
 	}
 	return fmt.Sprintf("%g", *p)
+}
+
+// A history as long as spec.revisionHistoryLimit has lost older entries:
+// the analysis says so.
+func TestHistoryFull(t *testing.T) {
+	g := doratest.NewRepo(t)
+	c0 := g.Commit("a", "0", "zero", oct(1, 9, 0))
+	c1 := g.Commit("a", "1", "one", oct(2, 9, 0))
+	repo, err := git.Open(g.Dir, git.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app(entry(c0, oct(1, 12, 0)), entry(c1, oct(6, 12, 0)))
+	a.HistoryLimit = 2
+	an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Now: window.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(an.Notes) != 1 || !strings.Contains(an.Notes[0], "keeps the last 2 syncs of petclinic-prod (spec.revisionHistoryLimit)") {
+		t.Errorf("notes: got %q", an.Notes)
+	}
 }

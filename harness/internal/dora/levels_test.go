@@ -90,3 +90,30 @@ func TestLevelsFromAFile(t *testing.T) {
 		t.Errorf("a missing file: got %v", err)
 	}
 }
+
+// The levels parser never panics and either returns levels that rate
+// every metric or an error.
+func FuzzParseLevels(f *testing.F) {
+	f.Add(levelsYAML())
+	f.Add([]byte("report: x\nyear: 2030\n"))
+	f.Add([]byte("metrics: {deploymentFrequency: {elite: {text: a, moreThan: 1/0d}}}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		lv, err := ParseLevels(b)
+		if err != nil {
+			return
+		}
+		for _, m := range Metrics {
+			v := 1.0
+			lv.Rate(m, &v)
+		}
+	})
+}
+
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"1d", "1w2d", "30m", "1d12h", "-1d", "d", "1.5w", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_, _ = ParseDuration(s)
+	})
+}

@@ -159,7 +159,11 @@ func (r *Report) Markdown() []byte {
 	fmt.Fprintf(&b, "Levels: %s, <%s>. Git %s; Argo CD %s; alerts %s.\n\n", r.Levels.Cite(), r.Levels.URL, r.Sources.Git, r.Sources.ArgoCD, promText(r.Sources))
 	for _, e := range r.Entries {
 		fmt.Fprintf(&b, "### %s in %s (Application %s/%s)\n\n", e.Service, e.Environment, e.App.Namespace, e.App.Name)
-		fmt.Fprintf(&b, "Now: sync %s at %s, health %s", orDash(e.App.SyncStatus), short(orDash(e.App.SyncRevision)), orDash(e.App.HealthStatus))
+		fmt.Fprintf(&b, "Now: sync %s", orDash(e.App.SyncStatus))
+		if e.App.SyncRevision != "" {
+			fmt.Fprintf(&b, " at %s", short(e.App.SyncRevision))
+		}
+		fmt.Fprintf(&b, ", health %s", orDash(e.App.HealthStatus))
 		if e.App.OperationPhase != "" {
 			fmt.Fprintf(&b, ", last operation %s", e.App.OperationPhase)
 		}

@@ -1,0 +1,87 @@
+package dora_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/dora"
+	"github.com/gamedayhq/gameday/harness/internal/dora/doratest"
+	"github.com/gamedayhq/gameday/harness/internal/dora/git"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden reports in testdata/")
+
+// goldenReport is the report of two scenarios (deterministic: go-git's
+// commit hashes depend only on content, names and times), with budgets.
+func goldenReport(t *testing.T) *dora.Report {
+	t.Helper()
+	lv, err := dora.LoadLevels("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &dora.Report{SchemaVersion: dora.ReportSchema, At: window.To, Window: window, Levels: lv,
+		Sources: dora.Sources{Git: "https://github.com/gamedayhq/gameday.git", ArgoCD: "https://hub.example.com namespace argocd",
+			Prometheus: map[string]string{"prod": "http://prometheus.example.com"}, AlertMatch: `long_window="1h"`, Runs: "reports", FailureWindowSeconds: 3600},
+		Warnings: []string{"game days of suites without an environment are not counted: adhoc (2) (--run-environment SUITE=ENV)"}}
+	for _, name := range []string{"a fix-forward", "a failed game day", "no deploys at all"} {
+		g := doratest.NewRepo(t)
+		a, alerts, runs := scenarios[name].build(g)
+		repo, err := git.Open(g.Dir, git.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Alerts: alerts, Runs: runs, FailureWindow: time.Hour, Now: window.To})
+		if err != nil {
+			t.Fatal(err)
+		}
+		an.Environment = map[string]string{"a fix-forward": "prod", "a failed game day": "staging", "no deploys at all": "dev"}[name]
+		an.App.Name, an.App.Environment = "petclinic-"+an.Environment, an.Environment
+		an.App.SyncStatus = "Synced"
+		if h := a.History; len(h) > 0 {
+			an.App.SyncRevision = h[len(h)-1].Revision
+		}
+		for i := range an.Deployments {
+			if d := &an.Deployments[i]; d.Counted && window.Contains(d.DeployedAt) {
+				v := 0.012 * float64(i)
+				d.Budget = []dora.Burn{{SLO: "petclinic-api-availability", Window: "30d", Budget: &v}, {SLO: "petclinic-request-log-errors", Window: "30d", Error: "a LogQL SLO"}}
+			}
+		}
+		r.Entries = append(r.Entries, dora.NewEntry(an, window, lv))
+	}
+	return r
+}
+
+func TestGoldenReports(t *testing.T) {
+	r := goldenReport(t)
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, err := r.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, got := range map[string][]byte{"report.md": r.Markdown(), "report.json": js, "report.html": html} {
+		p := filepath.Join("testdata", name)
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (go test -update writes it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the golden file: go test ./internal/dora -update, then review the diff", name)
+		}
+	}
+}
