@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -21,7 +20,6 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/dora/prom"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
-	"github.com/gamedayhq/gameday/harness/internal/report"
 )
 
 // The suites the gameday chart schedules, and where they run.
@@ -158,32 +156,7 @@ func doraAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	var out []byte
-	switch format {
-	case "json":
-		out, err = rep.JSON()
-	case "html":
-		out, err = rep.HTML()
-	default:
-		out = rep.Markdown()
-	}
-	if err != nil {
-		return exitcode.Infraf("dora: render: %w", err)
-	}
-	if p := c.String(flagOut); p != "" {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return exitcode.Infraf("dora: %w", err)
-		}
-		if err := report.WriteFile(p, out); err != nil {
-			return exitcode.Infraf("dora: %w", err)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "dora: wrote %s\n", p)
-		return nil
-	}
-	if _, err := c.App.Writer.Write(out); err != nil {
-		return exitcode.Infraf("dora: %w", err)
-	}
-	return nil
+	return writeReport(c, "dora", format, rep)
 }
 
 // doraServe serves the gauges on addr, recomputing the report (window

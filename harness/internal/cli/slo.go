@@ -270,28 +270,8 @@ func sloReport(c *ucli.Context) error {
 		}
 		rep.SLOs = append(rep.SLOs, st)
 	}
-	var out []byte
-	switch format {
-	case "json":
-		out, err = rep.JSON()
-	case "html":
-		out, err = rep.HTML()
-	default:
-		out = rep.Markdown()
-	}
-	if err != nil {
-		return exitcode.Infraf("slo report: render: %w", err)
-	}
-	if p := c.String(flagOut); p != "" {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return exitcode.Infraf("slo report: %w", err)
-		}
-		if err := report.WriteFile(p, out); err != nil {
-			return exitcode.Infraf("slo report: %w", err)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "slo report: wrote %s\n", p)
-	} else if _, err := c.App.Writer.Write(out); err != nil {
-		return exitcode.Infraf("slo report: %w", err)
+	if err := writeReport(c, "slo report", format, rep); err != nil {
+		return err
 	}
 	return infra
 }
