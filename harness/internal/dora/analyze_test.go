@@ -209,6 +209,23 @@ var scenarios = map[string]scenario{
 	},
 }
 
+// analyze builds a scenario's repository and analyses its timeline
+// (failure window 1h, now at the end of the window).
+func analyze(t *testing.T, sc scenario) *dora.Analysis {
+	t.Helper()
+	g := doratest.NewRepo(t)
+	a, alerts, runs := sc.build(g)
+	repo, err := git.Open(g.Dir, git.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Alerts: alerts, Runs: runs, FailureWindow: time.Hour, Now: window.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
+}
+
 func TestScenarios(t *testing.T) {
 	lv, err := dora.LoadLevels("")
 	if err != nil {
@@ -216,16 +233,7 @@ func TestScenarios(t *testing.T) {
 	}
 	for name, sc := range scenarios {
 		t.Run(name, func(t *testing.T) {
-			g := doratest.NewRepo(t)
-			a, alerts, runs := sc.build(g)
-			repo, err := git.Open(g.Dir, git.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Alerts: alerts, Runs: runs, FailureWindow: time.Hour, Now: window.To})
-			if err != nil {
-				t.Fatal(err)
-			}
+			an := analyze(t, sc)
 			s := dora.Summarize(an, window, lv)
 			w := sc.want
 			ints := map[string][2]int{

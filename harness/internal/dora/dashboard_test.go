@@ -14,8 +14,6 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/dashboards"
 	"github.com/gamedayhq/gameday/harness/internal/dora"
-	"github.com/gamedayhq/gameday/harness/internal/dora/doratest"
-	"github.com/gamedayhq/gameday/harness/internal/dora/git"
 	gdprom "github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/prom/promtest"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
@@ -25,16 +23,7 @@ import (
 // answers with data from a real Prometheus scraping the real Collector of a
 // report, and every gauge of the Collector is on the dashboard.
 func TestDashboardQueriesAnswer(t *testing.T) {
-	g := doratest.NewRepo(t)
-	a, alerts, runs := scenarios["a rollback"].build(g)
-	repo, err := git.Open(g.Dir, git.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Alerts: alerts, Runs: runs, FailureWindow: time.Hour, Now: window.To})
-	if err != nil {
-		t.Fatal(err)
-	}
+	an := analyze(t, scenarios["a rollback"])
 	lv, err := dora.LoadLevels("")
 	if err != nil {
 		t.Fatal(err)

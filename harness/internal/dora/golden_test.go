@@ -6,11 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/dora"
-	"github.com/gamedayhq/gameday/harness/internal/dora/doratest"
-	"github.com/gamedayhq/gameday/harness/internal/dora/git"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden reports in testdata/")
@@ -28,20 +25,11 @@ func goldenReport(t *testing.T) *dora.Report {
 			Prometheus: map[string]string{"prod": "http://prometheus.example.com"}, AlertMatch: `long_window="1h"`, Runs: "reports", FailureWindowSeconds: 3600},
 		Warnings: []string{"game days of suites without an environment are not counted: adhoc (2) (--run-environment SUITE=ENV)"}}
 	for _, name := range []string{"a fix-forward", "a failed game day", "no deploys at all"} {
-		g := doratest.NewRepo(t)
-		a, alerts, runs := scenarios[name].build(g)
-		repo, err := git.Open(g.Dir, git.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		an, err := dora.Analyze(dora.Input{Service: "petclinic", App: a, Repo: repo, Alerts: alerts, Runs: runs, FailureWindow: time.Hour, Now: window.To})
-		if err != nil {
-			t.Fatal(err)
-		}
+		an := analyze(t, scenarios[name])
 		an.Environment = map[string]string{"a fix-forward": "prod", "a failed game day": "staging", "no deploys at all": "dev"}[name]
 		an.App.Name, an.App.Environment = "petclinic-"+an.Environment, an.Environment
 		an.App.SyncStatus = "Synced"
-		if h := a.History; len(h) > 0 {
+		if h := an.App.History; len(h) > 0 {
 			an.App.SyncRevision = h[len(h)-1].Revision
 		}
 		for i := range an.Deployments {
