@@ -66,6 +66,7 @@ func (r *Report) HTML() ([]byte, error) {
 		Rows   [][3]string
 		Charts []chart
 		Deps   [][9]string
+		Months [][6]string
 	}
 	var views []entryView
 	count := func(n int) string { return fmt.Sprintf("%.0f", float64(n)) }
@@ -85,6 +86,13 @@ func (r *Report) HTML() ([]byte, error) {
 			trend("Change failure rate", "", e.Weeks, func(s Summary) *float64 { return s.ChangeFailureRate }, pct),
 			trend("Failed deployment recovery time (median)", "", e.Weeks, func(s Summary) *float64 { return s.RecoverySeconds }, Seconds),
 			trend("Rework rate", "", e.Weeks, func(s Summary) *float64 { return s.ReworkRate }, pct),
+		}
+		for _, m := range e.Months {
+			row := [6]string{monthText(m.Window), "no deployments"}
+			if !m.NoDeployments() {
+				row = [6]string{monthText(m.Window), fmt.Sprint(m.Deployments), secOr(m.LeadTimeSeconds), pct(*m.ChangeFailureRate), secOr(m.RecoverySeconds), pct(*m.ReworkRate)}
+			}
+			v.Months = append(v.Months, row)
 		}
 		for _, d := range e.Deployments {
 			v.Deps = append(v.Deps, [9]string{fmt.Sprint(d.ID), release(d), d.DeployedAt.UTC().Format("2006-01-02 15:04Z"), kindText(d),
@@ -123,6 +131,9 @@ small{color:#555}
 <text x="{{.X}}" y="{{$base}}" dy="14" font-size="10">{{.Label}}</text>
 {{end}}</svg></figure>
 {{end}}</div>
+<table><tr><th>month</th><th>deployments</th><th>lead time (median)</th><th>change failure rate</th><th>recovery (median)</th><th>rework rate</th></tr>
+{{range .Months}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
 {{if .Deps}}<h3>Deployments</h3>
 <table><tr><th>id</th><th>release</th><th>when</th><th>kind</th><th>changes (lead time)</th><th>failure (evidence)</th><th>recovered</th><th>error budget burned</th><th>game days</th></tr>
 {{range .Deps}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>

@@ -175,13 +175,19 @@ func (r *Report) Markdown() []byte {
 		for i, m := range Metrics {
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", metricNames[m], e.Summary.Figure(m), e.Summary.Ratings[i].text())
 		}
-		b.WriteString("\n| week of | deployments | lead time | change failure rate | recovery | rework |\n|---|---|---|---|---|---|\n")
-		for _, w := range e.Weeks {
-			if w.NoDeployments() {
-				fmt.Fprintf(&b, "| %s | no deployments | | | | |\n", day(w.Window.From))
-				continue
+		for _, t := range []struct {
+			head  string
+			spans []Summary
+			label func(Window) string
+		}{{"week of", e.Weeks, func(w Window) string { return day(w.From) }}, {"month", e.Months, monthText}} {
+			fmt.Fprintf(&b, "\n| %s | deployments | lead time | change failure rate | recovery | rework |\n|---|---|---|---|---|---|\n", t.head)
+			for _, w := range t.spans {
+				if w.NoDeployments() {
+					fmt.Fprintf(&b, "| %s | no deployments | | | | |\n", t.label(w.Window))
+					continue
+				}
+				fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", t.label(w.Window), w.Deployments, secOr(w.LeadTimeSeconds), pct(*w.ChangeFailureRate), secOr(w.RecoverySeconds), pct(*w.ReworkRate))
 			}
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s |\n", day(w.Window.From), w.Deployments, secOr(w.LeadTimeSeconds), pct(*w.ChangeFailureRate), secOr(w.RecoverySeconds), pct(*w.ReworkRate))
 		}
 		if len(e.Deployments) > 0 {
 			b.WriteString("\n| deployment | revision | when | kind | changes (lead time) | failure | recovered | error budget burned | game days |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -345,4 +351,15 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// monthText names a month span: "2026-10", or "2026-10, days 5-31" when
+// the window clips it.
+func monthText(w Window) string {
+	from, last := w.From.UTC(), w.To.UTC().Add(-time.Nanosecond)
+	t := from.Format("2006-01")
+	if from.Day() != 1 || last.AddDate(0, 0, 1).Day() != 1 {
+		t += fmt.Sprintf(", days %d-%d", from.Day(), last.Day())
+	}
+	return t
 }

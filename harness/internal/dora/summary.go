@@ -11,7 +11,9 @@ import (
 // deployments has Deployments 0 and every other figure nil: "no
 // deployments", never zeros.
 type Summary struct {
-	Window      Window `json:"window"`
+	Window Window `json:"window"`
+	// Note is "no deployments" for a span without any.
+	Note        string `json:"note,omitempty"`
 	Deployments int    `json:"deployments"`
 	// PerDay is deployments per day over the span.
 	PerDay *float64 `json:"deploymentsPerDay"`
@@ -88,7 +90,9 @@ func Summarize(a *Analysis, w Window, lv *Levels) Summary {
 			s.Rework++
 		}
 	}
-	if s.Deployments > 0 {
+	if s.Deployments == 0 {
+		s.Note = "no deployments"
+	} else {
 		n := float64(s.Deployments)
 		s.PerDay = ptr(n / w.Days())
 		s.ChangeFailureRate = ptr(float64(s.Failed) / n)

@@ -161,8 +161,15 @@ func run(args ...string) (string, string, error) {
 	return out.String(), errb.String(), err
 }
 
-func TestDoraEndToEnd(t *testing.T) {
+// TestDora runs gameday dora on one world (one API server, one Prometheus):
+// the report end to end, then the bad inputs.
+func TestDora(t *testing.T) {
 	w := setup(t)
+	t.Run("end to end", func(t *testing.T) { endToEnd(t, w) })
+	t.Run("bad input", func(t *testing.T) { badInput(t, w) })
+}
+
+func endToEnd(t *testing.T, w world) {
 	out, stderr, err := run(w.args("--environment", "prod", "--environment", "staging", "--format", "json")...)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -293,8 +300,7 @@ func TestDoraEndToEnd(t *testing.T) {
 	}
 }
 
-func TestDoraBadInput(t *testing.T) {
-	w := setup(t)
+func badInput(t *testing.T, w world) {
 	notRepo := t.TempDir()
 	cases := map[string]struct {
 		args []string
