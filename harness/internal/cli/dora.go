@@ -145,6 +145,7 @@ func doraAction(c *ucli.Context) error {
 	}
 	defer os.RemoveAll(work)
 	o.WorkDir = work
+	o.Log = c.App.ErrWriter
 	if addr := c.String("serve"); addr != "" {
 		return doraServe(c, o, addr)
 	}
@@ -179,6 +180,7 @@ func doraServe(c *ucli.Context, o gather.Options, addr string) error {
 			return err
 		}
 		col.Set(rep)
+		fmt.Fprintf(c.App.ErrWriter, "dora: report %s to %s ready\n", o.Window.From.Format(time.RFC3339), o.Window.To.Format(time.RFC3339))
 		return nil
 	}
 	if err := refresh(); err != nil {
@@ -203,7 +205,7 @@ func doraServe(c *ucli.Context, o gather.Options, addr string) error {
 				_ = srv.Shutdown(ctx)
 				return
 			case <-t.C:
-				if err := refresh(); err != nil {
+				if err := refresh(); err != nil && c.Context.Err() == nil {
 					fmt.Fprintf(c.App.ErrWriter, "dora: refresh failed, serving the last report: %v\n", err)
 				}
 			}

@@ -161,3 +161,13 @@ func (g *Repo) ResetHard(rev string) {
 		g.t.Fatal(err)
 	}
 }
+
+// CommitAll commits every file of the work tree (written by the test
+// directly) at time at.
+func (g *Repo) CommitAll(msg string, at time.Time) string {
+	g.t.Helper()
+	if err := g.w.AddWithOptions(&gogit.AddOptions{All: true}); err != nil {
+		g.t.Fatal(err)
+	}
+	return g.commit(msg, at, nil)
+}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -81,6 +82,14 @@ type Options struct {
 	// Now is when the report is made (failures still open are open now).
 	Now     time.Time
 	WorkDir string
+	// Log gets a line per step (nil: none).
+	Log io.Writer
+}
+
+func (o Options) logf(format string, a ...any) {
+	if o.Log != nil {
+		fmt.Fprintf(o.Log, "dora: "+format+"\n", a...)
+	}
 }
 
 // Report gathers the sources and builds the report. Errors carry their
@@ -89,13 +98,20 @@ type Options struct {
 func Report(ctx context.Context, o Options) (*dora.Report, error) {
 	r := &dora.Report{SchemaVersion: dora.ReportSchema, At: o.Now.UTC(), Window: o.Window, Levels: o.Levels,
 		Sources: dora.Sources{Git: o.Git, AlertMatch: o.AlertMatch, FailureWindowSeconds: o.FailureWindow.Seconds(), Prometheus: map[string]string{}}}
+	// Clones go into a folder of this report only: a served report
+	// (refreshed every interval) reads the repositories as they are now.
+	work, err := os.MkdirTemp(o.WorkDir, "report-")
+	if err != nil {
+		return nil, exitcode.Infraf("dora: %w", err)
+	}
+	defer os.RemoveAll(work)
+	o.WorkDir = work
 	repoPath := o.Git
 	if strings.Contains(o.Git, "://") {
 		repoPath = filepath.Join(o.WorkDir, "repo.git")
-		if _, err := os.Stat(repoPath); errors.Is(err, fs.ErrNotExist) {
-			if _, err := git.Clone(ctx, o.Git, repoPath, git.Options{}); err != nil {
-				return nil, exitcode.Infraf("dora: %w", err)
-			}
+		o.logf("cloning %s", o.Git)
+		if _, err := git.Clone(ctx, o.Git, repoPath, git.Options{}); err != nil {
+			return nil, exitcode.Infraf("dora: %w", err)
 		}
 	}
 	repos := map[string]*git.Repo{}
@@ -119,6 +135,7 @@ func Report(ctx context.Context, o Options) (*dora.Report, error) {
 	if err != nil {
 		return nil, exitcode.Infraf("dora: %w", err)
 	}
+	o.logf("%d Applications in %s on %s", len(apps), ac.Namespace, ac.Server)
 	envs := o.Environments
 	if len(envs) == 0 {
 		envs = argocd.Environments(apps)
@@ -175,6 +192,7 @@ func Report(ctx context.Context, o Options) (*dora.Report, error) {
 			if err != nil {
 				return nil, exitcode.Infraf("dora: %w", err)
 			}
+			o.logf("%s in %s: %d history entries, %d fast-burn alert intervals, %d game days", s.Name, env, len(in.App.History), len(in.Alerts), len(in.Runs))
 			if src != nil && slos != nil {
 				mine := slices.DeleteFunc(slices.Clone(slos.SLOs), func(x *slo.SLO) bool { return x.Service != s.Name })
 				for i := range an.Deployments {
@@ -216,6 +234,7 @@ func (o Options) runs(ctx context.Context) (map[string][]dora.Run, []string, str
 	root := o.ReportsDir
 	if o.ReportsGit != "" {
 		dir := filepath.Join(o.WorkDir, "reports")
+		o.logf("cloning %s", o.ReportsGit)
 		if err := git.CloneFiles(ctx, o.ReportsGit, dir); err != nil {
 			return nil, nil, "", exitcode.Infraf("dora: --reports-git: %w", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +38,9 @@ func oct(day, hour, minute int) time.Time {
 // ALERTS and request counters, a reports tree.
 type world struct {
 	git, kubeconfig, denied, prometheus, reports, slo string
+	// reportsGit holds the same reports under reports/, committed: the
+	// published reports repository.
+	reportsGit string
 }
 
 // The prod timeline (window 5 Oct to 2 Nov), by hand:
@@ -146,6 +150,12 @@ func setup(t *testing.T) world {
 			t.Fatal(err)
 		}
 	}
+	pub := doratest.NewRepo(t)
+	if err := os.CopyFS(filepath.Join(pub.Dir, "reports"), os.DirFS(w.reports)); err != nil {
+		t.Fatal(err)
+	}
+	pub.CommitAll("reports: 3 report(s)", oct(22, 11, 0))
+	w.reportsGit = pub.Dir
 	w.slo = filepath.Join(repotest.Root(t), "slo")
 	return w
 }
@@ -275,17 +285,28 @@ func endToEnd(t *testing.T, w world) {
 		_ = os.WriteFile(filepath.Join(dir, "report.html"), b, 0o644)
 	}
 
-	// --serve: the gauges of the same report.
+	// --serve, the repositories cloned by URL as in the cluster (file://
+	// here, https:// there) and refreshed every second: the gauges of the
+	// same report.
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	var logs lockedBuffer
 	go func() {
-		done <- cli.Run(ctx, w.args("--environment", "prod", "--environment", "staging", "--serve", addr), strings.NewReader(""), io.Discard, io.Discard)
+		args := append(w.args("--environment", "prod", "--environment", "staging", "--serve", addr, "--interval", "1s"),
+			"--git", "file://"+w.git, "--reports-git", "file://"+w.reportsGit, "--reports-path", "reports")
+		done <- cli.Run(ctx, args, strings.NewReader(""), io.Discard, &logs)
 	}()
-	metrics := get(t, "http://"+addr+"/metrics", 20*time.Second)
+	metrics := get(t, "http://"+addr+"/metrics", 30*time.Second, done, &logs)
+	for deadline := time.Now().Add(20 * time.Second); strings.Count(logs.String(), " ready\n") < 2 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("--serve: %v", err)
+	}
+	if n := strings.Count(logs.String(), " ready\n"); n < 2 || strings.Count(logs.String(), "cloning file://") < 2*n || strings.Contains(logs.String(), "refresh failed") {
+		t.Errorf("--serve: %d reports, want at least two, each with its two clones, none failed:\n%s", n, logs.String())
 	}
 	for _, want := range []string{`gameday_dora_change_failure_rate{environment="prod",service="petclinic"} 0.5`,
 		`gameday_dora_deployments{environment="staging",service="petclinic"} 0`,
@@ -337,10 +358,16 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// get polls url until it answers 200 (bounded by timeout).
-func get(t *testing.T, url string, timeout time.Duration) string {
+// get polls url until it answers 200 (bounded by timeout), failing with
+// the server's logs when it ends first.
+func get(t *testing.T, url string, timeout time.Duration, done chan error, logs *lockedBuffer) string {
 	t.Helper()
 	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("the server ended: %v\n%s", err, logs)
+		default:
+		}
 		resp, err := http.Get(url)
 		if err != nil {
 			continue
@@ -351,6 +378,24 @@ func get(t *testing.T, url string, timeout time.Duration) string {
 			return string(b)
 		}
 	}
-	t.Fatalf("%s did not answer within %s", url, timeout)
+	t.Fatalf("%s did not answer within %s:\n%s", url, timeout, logs)
 	return ""
+}
+
+// lockedBuffer is a bytes.Buffer safe for the server's goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

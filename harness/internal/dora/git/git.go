@@ -60,7 +60,11 @@ func Open(path string, o Options) (*Repo, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("git: %w", err)
 	}
-	r, err := gogit.PlainOpenWithOptions(path, &gogit.PlainOpenOptions{DetectDotGit: true})
+	// A bare repository (a clone), else a work tree at or above path.
+	r, err := gogit.PlainOpen(path)
+	if errors.Is(err, gogit.ErrRepositoryNotExists) {
+		r, err = gogit.PlainOpenWithOptions(path, &gogit.PlainOpenOptions{DetectDotGit: true})
+	}
 	if errors.Is(err, gogit.ErrRepositoryNotExists) {
 		return nil, fmt.Errorf("git: %s: %w (git init, or --git the repository the Applications deploy from)", path, ErrNotRepository)
 	}

@@ -3,6 +3,7 @@ package git_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,5 +90,23 @@ func TestClone(t *testing.T) {
 	cs, err := repo.Changes(c0, c1)
 	if err != nil || len(cs) != 1 || cs[0].Head != c1 {
 		t.Fatalf("got %+v, %v, want the change %s", cs, err, c1)
+	}
+	// The bare clone opens again (as each service opens it), and a folder
+	// inside a work tree finds its repository.
+	if _, err := git.Open(repo.Source, git.Options{}); err == nil {
+		t.Errorf("Source is the URL, not a path: got no error")
+	}
+	dir := filepath.Join(t.TempDir(), "again.git")
+	if _, err := git.Clone(context.Background(), g.Dir, dir, git.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := git.Open(dir, git.Options{}); err != nil {
+		t.Errorf("open the bare clone: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(g.Dir, "sub", "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := git.Open(filepath.Join(g.Dir, "sub", "dir"), git.Options{}); err != nil {
+		t.Errorf("open from a sub folder: %v", err)
 	}
 }
