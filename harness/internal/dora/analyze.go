@@ -80,6 +80,9 @@ type Deployment struct {
 	Budget []Burn `json:"budget,omitempty"`
 	// Runs are the game days run while it was live.
 	Runs []Run `json:"runs,omitempty"`
+	// VersionRuns are the game days other environments ran against the
+	// same revision (a staging gate before prod).
+	VersionRuns []Run `json:"versionRuns,omitempty"`
 	// alerts are the alert intervals among its evidence.
 	alerts []Alert
 }

@@ -111,6 +111,8 @@ type Run struct {
 	End        time.Time `json:"end"`
 	// Path is its report.json.
 	Path string `json:"path"`
+	// Environment is where it ran (from its suite).
+	Environment string `json:"environment,omitempty"`
 }
 
 // RunFailed is the run status that fails the deployment it ran against.

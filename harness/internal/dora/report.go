@@ -331,6 +331,9 @@ func runsText(d Deployment) string {
 	for _, r := range d.Runs {
 		parts = append(parts, r.Experiment+" "+r.Status)
 	}
+	for _, r := range d.VersionRuns {
+		parts = append(parts, r.Environment+": "+r.Experiment+" "+r.Status)
+	}
 	if len(parts) == 0 {
 		return "-"
 	}

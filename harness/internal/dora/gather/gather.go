@@ -162,55 +162,116 @@ func Report(ctx context.Context, o Options) (*dora.Report, error) {
 	}
 
 	for _, s := range o.Services {
-		for _, env := range envs {
-			a, err := argocd.Find(apps, ac.Namespace, s.Name, env, o.Application)
-			if err != nil {
-				return nil, exitcode.Invalidf("dora: %w", err)
+		// The other environments are analysed too (no alerts, no budget):
+		// their game days ran against revisions that reach the reported
+		// environments (a staging gate before prod).
+		var entries []*dora.Entry
+		var others []*dora.Analysis
+		for _, env := range append(slices.Clone(envs), argocd.Environments(apps)...) {
+			if slices.ContainsFunc(entries, func(e *dora.Entry) bool { return e.Environment == env }) ||
+				slices.ContainsFunc(others, func(a *dora.Analysis) bool { return a.Environment == env }) {
+				continue
 			}
-			in := dora.Input{Service: s.Name, App: a.Dora(), Repo: repos[s.Name], Runs: runsByEnv[env], FailureWindow: o.FailureWindow, Now: o.Now}
-			src, url, err := o.prometheus(env)
+			reported := slices.Contains(envs, env)
+			a, err := argocd.Find(apps, ac.Namespace, s.Name, env, o.Application)
+			switch {
+			case err != nil && reported:
+				return nil, exitcode.Invalidf("dora: %w", err)
+			case err != nil:
+				continue // the service is not in that environment
+			}
+			an, err := o.analyze(ctx, s, a, runsByEnv[env], repos[s.Name], slos, reported, r)
 			if err != nil {
 				return nil, err
 			}
-			if src != nil {
-				r.Sources.Prometheus[env] = url
-				sel, err := prom.Selector(s.Name, o.AlertMatch)
-				if err != nil {
-					return nil, exitcode.Invalidf("dora: --alert-match: %w", err)
-				}
-				from := o.Window.From
-				for _, h := range in.App.History {
-					if h.DeployedAt.Before(from) {
-						from = h.DeployedAt
-					}
-				}
-				if in.Alerts, err = src.Alerts(ctx, sel, from, o.Now); err != nil {
-					return nil, exitcode.Infraf("dora: alerts of %s in %s: %w", s.Name, env, err)
-				}
+			if reported {
+				entries = append(entries, dora.NewEntry(an, o.Window, o.Levels))
+			} else {
+				others = append(others, an)
 			}
-			an, err := dora.Analyze(in)
-			if err != nil {
-				return nil, exitcode.Infraf("dora: %w", err)
-			}
-			o.logf("%s in %s: %d history entries, %d fast-burn alert intervals, %d game days", s.Name, env, len(in.App.History), len(in.Alerts), len(in.Runs))
-			if src != nil && slos != nil {
-				mine := slices.DeleteFunc(slices.Clone(slos.SLOs), func(x *slo.SLO) bool { return x.Service != s.Name })
-				for i := range an.Deployments {
-					d := &an.Deployments[i]
-					if !d.Counted || !o.Window.Contains(d.DeployedAt) {
-						continue
-					}
-					until := d.Until
-					if until.IsZero() {
-						until = o.Now
-					}
-					d.Budget = src.Burned(ctx, mine, d.DeployedAt, until)
-				}
-			}
-			r.Entries = append(r.Entries, dora.NewEntry(an, o.Window, o.Levels))
 		}
+		for _, e := range entries {
+			for i := range e.Deployments {
+				e.Deployments[i].VersionRuns = versionRuns(e.Deployments[i].Revision, e.Environment, entries, others)
+			}
+		}
+		r.Entries = append(r.Entries, entries...)
 	}
 	return r, nil
+}
+
+// analyze reads the alerts and budgets of a reported environment and
+// analyses the Application's timeline.
+func (o Options) analyze(ctx context.Context, s Service, a *argocd.Application, runs []dora.Run, repo *git.Repo, slos *slo.Set, reported bool, r *dora.Report) (*dora.Analysis, error) {
+	env := a.Labels[argocd.LabelEnvironment]
+	in := dora.Input{Service: s.Name, App: a.Dora(), Repo: repo, Runs: runs, FailureWindow: o.FailureWindow, Now: o.Now}
+	var src *prom.Source
+	if reported {
+		var url string
+		var err error
+		if src, url, err = o.prometheus(env); err != nil {
+			return nil, err
+		}
+		if src != nil {
+			r.Sources.Prometheus[env] = url
+			sel, err := prom.Selector(s.Name, o.AlertMatch)
+			if err != nil {
+				return nil, exitcode.Invalidf("dora: --alert-match: %w", err)
+			}
+			from := o.Window.From
+			for _, h := range in.App.History {
+				if h.DeployedAt.Before(from) {
+					from = h.DeployedAt
+				}
+			}
+			if in.Alerts, err = src.Alerts(ctx, sel, from, o.Now); err != nil {
+				return nil, exitcode.Infraf("dora: alerts of %s in %s: %w", s.Name, env, err)
+			}
+		}
+	}
+	an, err := dora.Analyze(in)
+	if err != nil {
+		return nil, exitcode.Infraf("dora: %w", err)
+	}
+	o.logf("%s in %s: %d history entries, %d fast-burn alert intervals, %d game days", s.Name, env, len(in.App.History), len(in.Alerts), len(in.Runs))
+	if src != nil && slos != nil {
+		mine := slices.DeleteFunc(slices.Clone(slos.SLOs), func(x *slo.SLO) bool { return x.Service != s.Name })
+		for i := range an.Deployments {
+			d := &an.Deployments[i]
+			if !d.Counted || !o.Window.Contains(d.DeployedAt) {
+				continue
+			}
+			until := d.Until
+			if until.IsZero() {
+				until = o.Now
+			}
+			d.Budget = src.Burned(ctx, mine, d.DeployedAt, until)
+		}
+	}
+	return an, nil
+}
+
+// versionRuns are the game days of other environments run while they ran
+// revision rev.
+func versionRuns(rev, env string, entries []*dora.Entry, others []*dora.Analysis) []dora.Run {
+	var out []dora.Run
+	add := func(a *dora.Analysis) {
+		if a.Environment == env {
+			return
+		}
+		for _, d := range a.Deployments {
+			if d.Revision == rev {
+				out = append(out, d.Runs...)
+			}
+		}
+	}
+	for _, e := range entries {
+		add(e.Analysis)
+	}
+	for _, a := range others {
+		add(a)
+	}
+	return out
 }
 
 // prometheus is the source of env (nil without one).
@@ -255,6 +316,7 @@ func (o Options) runs(ctx context.Context) (map[string][]dora.Run, []string, str
 			unmapped[r.Suite]++
 			continue
 		}
+		r.Environment = env
 		out[env] = append(out[env], r)
 	}
 	if len(unmapped) > 0 {

@@ -91,7 +91,7 @@ func setup(t *testing.T) world {
 	for _, a := range []*struct {
 		name, env string
 		h         []dora.HistoryEntry
-	}{{"petclinic-prod", "prod", prod}, {"petclinic-staging", "staging", prod[:2]}} {
+	}{{"petclinic-prod", "prod", prod}, {"petclinic-staging", "staging", prod[:2]}, {"petclinic-preprod", "preprod", []dora.HistoryEntry{e(c3, oct(12, 12, 0)), e(c4, oct(19, 12, 0))}}} {
 		if a.env == "staging" {
 			a.h = []dora.HistoryEntry{e(c0, oct(1, 12, 0)), e(c1, oct(2, 12, 0))}
 		}
@@ -138,6 +138,8 @@ func setup(t *testing.T) world {
 		{"k8s-prod-weekly", "pod-kill", verdict.Held, oct(14, 10, 0)},
 		{"k8s-prod-weekly", "zone-outage", verdict.Failed, oct(21, 10, 0)},
 		{"adhoc", "pod-kill", verdict.Failed, oct(22, 10, 0)},
+		// The gate in preprod against v1.4.2, the day before prod got it.
+		{"k8s-preprod-gate", "pod-kill", verdict.Held, oct(19, 15, 0)},
 	} {
 		id := r.at.Format("20060102-150405") + "-" + r.exp
 		d, err := report.Dir(w.reports, r.suite, id)
@@ -162,7 +164,8 @@ func setup(t *testing.T) world {
 
 func (w world) args(extra ...string) []string {
 	return append([]string{"gameday", "dora", "--git", w.git, "--kubeconfig", w.kubeconfig, "--prometheus-url", w.prometheus,
-		"--slo-dir", w.slo, "--reports-dir", w.reports, "--until", "2026-11-02T00:00:00Z", "--window", "28d"}, extra...)
+		"--slo-dir", w.slo, "--reports-dir", w.reports, "--until", "2026-11-02T00:00:00Z", "--window", "28d",
+		"--run-environment", "k8s-prod-weekly=prod", "--run-environment", "k8s-preprod-gate=preprod"}, extra...)
 }
 
 func run(args ...string) (string, string, error) {
@@ -249,6 +252,12 @@ func endToEnd(t *testing.T, w world) {
 	if len(d5.Tags) != 1 || d5.Tags[0] != "v1.4.2" || d5.Failure == nil || d5.Failure.Evidence[0].Kind != dora.EvidenceGate || !strings.HasSuffix(d5.Failure.Evidence[0].Ref, "report.json") || len(d5.Runs) != 1 {
 		t.Errorf("D5: got %+v, want v1.4.2 failed by the zone-outage game day", d5)
 	}
+	if len(d5.VersionRuns) != 1 || d5.VersionRuns[0].Environment != "preprod" || d5.VersionRuns[0].Status != "held" {
+		t.Errorf("D5 (v1.4.2): game days elsewhere %+v, want preprod's held gate", d5.VersionRuns)
+	}
+	if len(deps[2].VersionRuns) != 0 {
+		t.Errorf("D4: game days elsewhere %+v, want none (preprod never ran c2)", deps[2].VersionRuns)
+	}
 	if d5.Redeployed != 1 || len(d5.Changes) != 1 || d5.Changes[0].Subject != "vets: cache with a TTL" {
 		t.Errorf("D5 changes: got %+v (redeployed %d), want only c4 (c3 shipped before, h1 is harness's)", d5.Changes, d5.Redeployed)
 	}
@@ -266,7 +275,7 @@ func endToEnd(t *testing.T, w world) {
 	for _, want := range []string{"Levels: Accelerate State of DevOps Report 2024 (DORA (Google Cloud)), Software delivery performance levels (p. 13)",
 		"**No deployments** in the window.", "| Change failure rate | 50 % (3 of 6) | **low** (40%; rule the rest) |",
 		"rollback: rolled back to", "gate: game day zone-outage", "alert: PetclinicAPIAvailabilityBudgetBurn firing 20m after the deployment",
-		"`deadbeefdeadbeefdeadbeefdeadbeefdeadbeef` (deployment 6", "v1.4.2 ("} {
+		"`deadbeefdeadbeefdeadbeefdeadbeefdeadbeef` (deployment 6", "v1.4.2 (", "zone-outage failed, preprod: pod-kill held"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("markdown lacks %q", want)
 		}
@@ -329,7 +338,7 @@ func badInput(t *testing.T, w world) {
 		want string
 	}{
 		"not a git repository": {append(w.args("--environment", "prod"), "--git", notRepo), exitcode.Invalid, notRepo + ": not a git repository"},
-		"unknown environment":  {w.args("--environment", "qa"), exitcode.Invalid, `unknown environment "qa": no Application in argocd carries the label gameday.dev/environment=qa (environments: prod, staging)`},
+		"unknown environment":  {w.args("--environment", "qa"), exitcode.Invalid, `unknown environment "qa": no Application in argocd carries the label gameday.dev/environment=qa (environments: preprod, prod, staging)`},
 		"no Argo CD access":    {append(w.args("--environment", "prod"), "--kubeconfig", w.denied), exitcode.Infra, "no Argo CD access: system:serviceaccount:gameday:gameday-harness may not get, list applications.argoproj.io in namespace argocd"},
 		"a bad window":         {w.args("--window", "soon"), exitcode.Invalid, `--window "soon"`},
 		"a bad format":         {w.args("--format", "pdf"), exitcode.Invalid, `--format "pdf"`},
