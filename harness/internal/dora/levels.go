@@ -1,7 +1,6 @@
 package dora
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -338,10 +337,4 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, errors.New("duration: empty")
 	}
 	return total, nil
-}
-
-// levelsYAML is the embedded default file, for the docs' test.
-func levelsYAML() []byte {
-	b, _ := levelFiles.ReadFile(DefaultLevels)
-	return bytes.Clone(b)
 }

@@ -117,3 +117,9 @@ func FuzzParseDuration(f *testing.F) {
 		_, _ = ParseDuration(s)
 	})
 }
+
+// levelsYAML is the embedded default file.
+func levelsYAML() []byte {
+	b, _ := levelFiles.ReadFile(DefaultLevels)
+	return b
+}

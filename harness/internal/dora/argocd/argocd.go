@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	authzv1 "k8s.io/api/authorization/v1"
@@ -256,6 +255,3 @@ func (a *Application) Dora() dora.Application {
 	}
 	return out
 }
-
-// Wait is how long List may take.
-const Wait = 30 * time.Second
