@@ -20,6 +20,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/dora/prom"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
 )
 
 // The suites the gameday chart schedules, and where they run.
@@ -58,7 +59,7 @@ EXAMPLES:
 			&ucli.StringSliceFlag{Name: flagPrometheusURL, Usage: "[ENV=]URL: the Prometheus of an environment (without ENV: of every one); without any, no alert and no budget is read"},
 			&ucli.StringFlag{Name: "alert-match", Value: prom.DefaultAlertMatch, Usage: "label matchers selecting the fast-burn alerts among ALERTS{alertstate=\"firing\",slo_service=SERVICE}"},
 			&ucli.DurationFlag{Name: "failure-window", Value: time.Hour, Usage: "an alert that starts firing this long after a deployment (and before the next) fails it"},
-			&ucli.StringFlag{Name: flagSLODir, Value: defaultSLODir, Usage: "the SLO specs: the error budget each deployment burned (\"\": none)"},
+			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "the SLO specs: the error budget each deployment burned (\"\": none)"},
 			&ucli.StringFlag{Name: flagReportsDir, Value: "reports", Usage: "the reports tree of the game days (<suite>/<run-id>/report.json)"},
 			&ucli.StringFlag{Name: "reports-git", Usage: "a repository of published reports to clone and read instead of --reports-dir"},
 			&ucli.StringFlag{Name: "reports-path", Value: "reports", Usage: "the reports tree inside --reports-git"},
@@ -109,7 +110,7 @@ func doraOptions(c *ucli.Context) (gather.Options, string, error) {
 		}
 		o.RunEnvironments[suite] = env
 	}
-	if o.SLODir == defaultSLODir && !c.IsSet(flagSLODir) {
+	if o.SLODir == slo.DefaultDir && !c.IsSet(flagSLODir) {
 		if _, err := os.Stat(o.SLODir); err != nil {
 			o.SLODir = "" // not run from the repository: no budgets
 		}
