@@ -98,6 +98,9 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 					c.Experiments = append(c.Experiments, e)
 				}
 			default:
+				if slices.Contains(o.Others, kind) {
+					continue
+				}
 				s, err := parse(f, data, kind)
 				if err == nil {
 					s.errPath(fieldPath{"kind"}, "must be %q or %q, not %q", KindExperiment, KindSuite, kind)
