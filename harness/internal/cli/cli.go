@@ -88,6 +88,7 @@ EXAMPLES:
 			killSwitchCommand(), loadWorkerCommand(),
 			sloCommand(),
 			doraCommand(),
+			scheduleCommand(), historyCommand(), serveCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

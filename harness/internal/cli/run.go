@@ -114,6 +114,7 @@ func runAction(c *ucli.Context, gate bool) error {
 			return rc, err
 		},
 		Done: func(out runner.Outcome) error {
+			recordRun(stderr, c.String(flagReportsDir), out.Result)
 			if o == "text" {
 				printSummary(c.App.Writer, summarize(out))
 			}

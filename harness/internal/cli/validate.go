@@ -11,6 +11,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/schedule"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -53,10 +54,30 @@ type fileResult struct {
 }
 
 func validate(w io.Writer, out string, paths []string) error {
-	cat, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadPath(paths...)
+	cat, err := spec.ValidateOptions{Journeys: load.JourneyNames(), Others: []string{schedule.Kind}}.LoadPath(paths...)
 	var list spec.ErrorList
 	if err != nil && !errors.As(err, &list) {
 		return exitcode.Wrap(exitcode.Invalid, err)
+	}
+	// Schedules files: their own strict decoding, and the files they name.
+	var schedules []*schedule.File
+	for _, p := range paths {
+		files, _ := spec.YAMLFiles(p) // a bad path is reported by LoadPath
+		for _, f := range files {
+			if !schedule.IsSchedules(f) {
+				continue
+			}
+			sf, err := loadSchedules(f)
+			var l spec.ErrorList
+			switch {
+			case errors.As(err, &l):
+				list = append(list, l...)
+			case err != nil:
+				list = append(list, &spec.Error{File: f, Msg: err.Error()})
+			default:
+				schedules = append(schedules, sf)
+			}
+		}
 	}
 	// Engine checks: the sandbox engine's offline Validate.
 	for _, e := range cat.Experiments {
@@ -88,6 +109,9 @@ func validate(w io.Writer, out string, paths []string) error {
 	}
 	for _, e := range cat.Experiments {
 		add(e.File, spec.KindExperiment, e.Metadata.Name)
+	}
+	for _, sf := range schedules {
+		add(sf.Path, schedule.Kind, sf.Metadata.Name)
 	}
 	var loose []string // errors that name no file
 	for _, e := range list {

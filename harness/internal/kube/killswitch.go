@@ -41,12 +41,19 @@ func (e *Engine) killSwitchKey() (client.ObjectKey, error) {
 
 // killSwitch reads the kill switch: engaged, and a description.
 func (e *Engine) killSwitch(ctx context.Context) (bool, string, error) {
-	key, err := e.killSwitchKey()
-	if err != nil {
-		return false, "", err
+	return ReadKillSwitch(ctx, e.c.Client, e.c.KillSwitch)
+}
+
+// ReadKillSwitch reads the kill switch ConfigMap ref (namespace/name):
+// engaged, and a description. The scheduler reads it before every fire.
+func ReadKillSwitch(ctx context.Context, c client.Client, ref string) (bool, string, error) {
+	ns, name, ok := strings.Cut(ref, "/")
+	if !ok || ns == "" || name == "" {
+		return false, "", fmt.Errorf("kill switch %q is not namespace/name", ref)
 	}
+	key := client.ObjectKey{Namespace: ns, Name: name}
 	var cm corev1.ConfigMap
-	err = e.c.Client.Get(ctx, key, &cm)
+	err := c.Get(ctx, key, &cm)
 	switch {
 	case apierrors.IsNotFound(err):
 		return false, fmt.Sprintf("ConfigMap %s absent", key), nil

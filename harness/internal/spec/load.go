@@ -113,6 +113,10 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 	return &c, errs.err()
 }
 
+// YAMLFiles is path itself, or the YAML files under the directory path
+// (hidden folders and testdata left out), as LoadPath walks them.
+func YAMLFiles(path string) ([]string, error) { return yamlFiles(path) }
+
 // yamlFiles is path itself, or the YAML files under the directory path.
 func yamlFiles(path string) ([]string, error) {
 	fi, err := os.Stat(path)

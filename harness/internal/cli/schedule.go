@@ -1,0 +1,399 @@
+package cli
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/history"
+	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/schedule"
+	"github.com/gamedayhq/gameday/harness/internal/serve"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
+)
+
+const (
+	flagAddr        = "addr"
+	flagLeaderElect = "leader-elect"
+	flagLeaseNS     = "lease-namespace"
+	flagLeaseName   = "lease-name"
+	flagNext        = "next"
+	flagIdentity    = "identity"
+)
+
+// loadSchedules reads a schedules file with the run command's flags and
+// every suite or experiment it names validated.
+func loadSchedules(path string) (*schedule.File, error) {
+	var names []string
+	for _, f := range append(runFlags(), guardFlags()...) {
+		names = append(names, f.Names()[0])
+	}
+	opts := spec.ValidateOptions{Journeys: load.JourneyNames(), Others: []string{schedule.Kind}}
+	f, err := schedule.Load(path, schedule.Options{RunFlags: names, LoadRunnable: func(p string) error {
+		_, err := opts.LoadPath(p)
+		return err
+	}})
+	if err != nil {
+		return nil, exitcode.Wrap(exitcode.Invalid, err)
+	}
+	return f, nil
+}
+
+func scheduleCommand() *ucli.Command {
+	return &ucli.Command{
+		Name:      "schedule",
+		Usage:     "run game days on a schedule (cron, blackouts, budget, leader election) and serve the web UI",
+		ArgsUsage: "SCHEDULES.yaml",
+		Description: `Runs the game days of a schedules file (docs/scheduler.md) until SIGINT/SIGTERM: each fire
+is decided (suspended, blackout, change freeze, daily cap, kill switch, another run in
+progress, error budget) and either runs through gameday run or is skipped, with its reason,
+in the ledger of the reports tree. Fires missed while the scheduler was down run once (or
+are skipped) within their starting deadline; a clock set back never runs a fire twice.
+SIGTERM aborts the run in progress (faults recovered, report written) and exits.
+
+It serves the web UI, /metrics, /healthz and /readyz on --addr. With --leader-elect, replicas
+compete for a Lease and only its holder runs game days (the others serve the UI).
+On start it recovers every fault a crashed run left behind (gameday cleanup).
+
+EXAMPLES:
+   gameday schedule experiments/schedules/sandbox.yaml
+   gameday schedule --next 5 experiments/schedules/sandbox.yaml     (print the next fires, then exit)
+   gameday schedule --leader-elect --lease-namespace gameday --addr :8089 /etc/gameday/experiments/schedules/k8s-staging.yaml`,
+		Flags: append([]ucli.Flag{
+			sandboxDirFlag(),
+			&ucli.StringFlag{Name: flagReportsDir, Value: "reports", Usage: "reports tree: every run's report, the history index and the ledger"},
+			&ucli.StringFlag{Name: flagAddr, Value: serve.DefaultAddr, Usage: "address of the web UI and /metrics (loopback by default: it has no authentication)"},
+			&ucli.IntFlag{Name: flagNext, Usage: "print the next N fires of every schedule (and what would skip them) and exit"},
+			&ucli.BoolFlag{Name: flagLeaderElect, Usage: "compete for a Lease: only its holder runs game days"},
+			&ucli.StringFlag{Name: flagLeaseNS, Usage: "namespace of the Lease (default: the pod's, from POD_NAMESPACE)", EnvVars: []string{"POD_NAMESPACE"}},
+			&ucli.StringFlag{Name: flagLeaseName, Value: schedule.DefaultLeaseName, Usage: "name of the Lease"},
+			&ucli.StringFlag{Name: flagIdentity, Usage: "this replica's identity (default: the host name)", EnvVars: []string{"POD_NAME"}},
+			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "OpenSLO specs of the budget policies and the SLO page"},
+			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the budget policies and the SLO page (default: the sandbox's)"},
+			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of LogQL SLOs"},
+		}, clusterConnFlags()...),
+		Action: scheduleAction,
+	}
+}
+
+// clusterConnFlags connect to a cluster (the Lease, a ConfigMap kill switch).
+func clusterConnFlags() []ucli.Flag {
+	return []ucli.Flag{
+		&ucli.StringFlag{Name: flagKubeconfig, Usage: "kubeconfig file (default $KUBECONFIG, ~/.kube/config, else the in-cluster service account)"},
+		&ucli.StringFlag{Name: flagContext, Usage: "kubeconfig context"},
+	}
+}
+
+func scheduleAction(c *ucli.Context) error {
+	if c.NArg() != 1 {
+		return exitcode.Invalidf("schedule: want one SCHEDULES.yaml, got %d arguments", c.NArg())
+	}
+	f, err := loadSchedules(c.Args().First())
+	if err != nil {
+		return err
+	}
+	if n := c.Int(flagNext); n > 0 {
+		return printNext(c.App.Writer, f, n, time.Now())
+	}
+	log := slog.New(slog.NewTextHandler(c.App.ErrWriter, nil))
+	reports := c.String(flagReportsDir)
+	store, err := history.Open(reports, history.Options{Warn: c.App.ErrWriter})
+	if err != nil {
+		return exitcode.Infraf("schedule: %w", err)
+	}
+	defer store.Close()
+	reg := serve.NewRegistry()
+	metrics := schedule.NewMetrics(reg)
+	sdir, _ := sandboxDir(c)
+	ks, err := killSwitchReader(c, f)
+	if err != nil {
+		return err
+	}
+	cfg := schedule.Config{File: f, History: store, Metrics: metrics, Log: log, Instance: c.String(flagIdentity), KillSwitch: ks,
+		Run: runThroughCLI(c.App.ErrWriter, reports, c.String(flagSandboxDir)), Budget: budgetReader(c, sdir)}
+	ctx := c.Context
+	if c.Bool(flagLeaderElect) {
+		ns := c.String(flagLeaseNS)
+		if ns == "" {
+			return exitcode.Invalidf("schedule: --%s needs --%s (or POD_NAMESPACE)", flagLeaderElect, flagLeaseNS)
+		}
+		rc, err := kube.RESTConfig(c.String(flagKubeconfig), c.String(flagContext))
+		if err != nil {
+			return exitcode.Infraf("schedule: %w", err)
+		}
+		id := cmp.Or(c.String(flagIdentity), hostname())
+		cfg.Instance = id
+		cfg.Leading, cfg.Lost, err = schedule.Elect(ctx, schedule.LeaderConfig{Config: rc, Namespace: ns, Name: c.String(flagLeaseName), Identity: id, Log: log})
+		if err != nil {
+			return exitcode.Infraf("%w", err)
+		}
+	}
+	s, err := schedule.New(cfg)
+	if err != nil {
+		return exitcode.Infraf("%w", err)
+	}
+	// A crash may have left faults injected: recover them before anything
+	// runs (the sandbox's run state files; Chaos Mesh objects are bounded
+	// by their duration and removed by gameday cleanup --target kubernetes).
+	if st, err := sandbox.Status(ctx, sdir); err == nil && st.Running {
+		if en, err := sandboxEngine(sdir, st); err == nil {
+			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+			did, err := en.Cleanup(cctx, "")
+			cancel()
+			for _, d := range did {
+				log.Warn("recovered a fault a crashed run left behind", "fault", d)
+			}
+			if err != nil {
+				log.Error("cleanup of crashed runs", "err", err)
+			}
+		}
+	}
+	srv, err := serve.New(serve.Config{History: store, File: f, Schedules: s.Statuses, Registry: reg, Log: log,
+		KillSwitch: ks, SLO: sloReader(c, sdir), Ready: func() error { return nil }})
+	if err != nil {
+		return exitcode.Infraf("%w", err)
+	}
+	if _, err := store.Sync(ctx); err != nil {
+		log.Error("history sync", "err", err)
+	}
+	serveErr := make(chan error, 1)
+	sctx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopServe()
+	go func() {
+		serveErr <- srv.ListenAndServe(sctx, c.String(flagAddr), func(a net.Addr) {
+			log.Info("web UI and /metrics", "url", "http://"+a.String()+"/")
+		})
+	}()
+	runErr := s.Run(ctx)
+	stopServe()
+	if err := <-serveErr; err != nil && !errors.Is(err, context.Canceled) {
+		return exitcode.Infraf("%w", err)
+	}
+	if runErr != nil {
+		return exitcode.Infraf("%w", runErr)
+	}
+	log.Info("scheduler stopped")
+	return nil
+}
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return h
+}
+
+// printNext prints the next n fires of every schedule and what would
+// skip each, knowing nothing of runs (no kill switch, no budget read).
+func printNext(w io.Writer, f *schedule.File, n int, now time.Time) error {
+	fmt.Fprintf(w, "%-24s %-26s %-26s %s\n", "SCHEDULE", "FIRE", "STARTS (JITTER)", "DECISION")
+	for _, p := range f.Plans {
+		t := now
+		for range n {
+			nominal := p.Next(t)
+			if nominal.IsZero() {
+				break
+			}
+			fire := p.FireAt(nominal)
+			d := p.Decide(fire, schedule.Facts{Now: fire.Start})
+			what := string(d.Action)
+			if d.Action == schedule.Skip {
+				what = fmt.Sprintf("skip (%s: %s)", d.Reason, d.Detail)
+			}
+			fmt.Fprintf(w, "%-24s %-26s %-26s %s\n", p.Name, nominal.In(p.Loc).Format(time.RFC3339), fire.Start.In(p.Loc).Format(time.RFC3339), what)
+			t = nominal
+		}
+	}
+	return nil
+}
+
+// killSwitchReader reads the kill switch of the schedules file: a file
+// (engaged while it exists and does not say false), or a ConfigMap.
+func killSwitchReader(c *ucli.Context, f *schedule.File) (func(context.Context) (bool, string, error), error) {
+	ks := f.Spec.KillSwitch
+	switch {
+	case ks == nil:
+		return nil, nil
+	case ks.File != "":
+		path := ks.File
+		return func(context.Context) (bool, string, error) { return fileKillSwitch(path) }, nil
+	}
+	rc, err := kube.RESTConfig(c.String(flagKubeconfig), c.String(flagContext))
+	if err != nil {
+		return nil, exitcode.Infraf("kill switch %s: %w", ks.ConfigMap, err)
+	}
+	cl, err := kube.NewClient(rc)
+	if err != nil {
+		return nil, exitcode.Infraf("kill switch %s: %w", ks.ConfigMap, err)
+	}
+	ref := ks.ConfigMap
+	return func(ctx context.Context) (bool, string, error) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		return kube.ReadKillSwitch(ctx, cl, ref)
+	}, nil
+}
+
+// fileKillSwitch is engaged while path exists, unless it says "false".
+func fileKillSwitch(path string) (bool, string, error) {
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false, fmt.Sprintf("file %s absent", path), nil
+	case err != nil:
+		return false, "", err
+	case strings.TrimSpace(string(b)) == "false":
+		return false, fmt.Sprintf("file %s says false", path), nil
+	}
+	return true, fmt.Sprintf("file %s present", path), nil
+}
+
+// promFor is --prometheus-url, else the running sandbox's Prometheus.
+func promFor(c *ucli.Context, sdir string) (string, error) {
+	if u := c.String(flagPrometheusURL); u != "" {
+		return u, nil
+	}
+	st, err := sandbox.Status(c.Context, sdir)
+	if err != nil || !st.Running {
+		return "", fmt.Errorf("no --%s and no sandbox running in %s", flagPrometheusURL, sdir)
+	}
+	return st.Prometheus.URL, nil
+}
+
+// budgetReader reads every SLO's budget left for a schedule's budget
+// policy and returns those under its minimum.
+func budgetReader(c *ucli.Context, sdir string) func(context.Context, *schedule.Plan) ([]string, error) {
+	return func(ctx context.Context, p *schedule.Plan) ([]string, error) {
+		set, err := loadSLOs(cmp.Or(p.Budget.SLODir, c.String(flagSLODir)))
+		if err != nil {
+			return nil, err
+		}
+		promURL, err := promFor(c, sdir)
+		if err != nil {
+			return nil, err
+		}
+		clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
+		if err != nil {
+			return nil, err
+		}
+		policy := slo.Policy{MinRemaining: p.Budget.MinRemaining, Strict: true}
+		var low []string
+		for _, s := range set.SLOs {
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			st, err := slo.ReadStatus(rctx, clients, s, time.Now())
+			cancel()
+			if a := policy.Admit(st, err); a.Refuses() {
+				low = append(low, a.Detail)
+			}
+		}
+		return low, nil
+	}
+}
+
+// sloReader builds the SLO burn report of the UI (nil without SLO specs).
+func sloReader(c *ucli.Context, sdir string) func(context.Context) (*slo.Report, error) {
+	dir := c.String(flagSLODir)
+	if _, err := os.Stat(dir); err != nil {
+		return nil
+	}
+	return func(ctx context.Context) (*slo.Report, error) {
+		set, err := loadSLOs(dir)
+		if err != nil {
+			return nil, err
+		}
+		promURL, err := promFor(c, sdir)
+		if err != nil {
+			return nil, err
+		}
+		clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
+		if err != nil {
+			return nil, err
+		}
+		now := time.Now()
+		rep := &slo.Report{SchemaVersion: slo.ReportSchema, At: now.UTC(), Prometheus: promURL, Loki: c.String(flagLokiURL), MinRemaining: slo.DefaultMinRemaining}
+		for _, s := range set.SLOs {
+			st, _ := slo.ReadStatus(ctx, clients, s, now)
+			rep.SLOs = append(rep.SLOs, st)
+		}
+		return rep, nil
+	}
+}
+
+// runThroughCLI runs a fire as `gameday run` would, in this process: the
+// same target resolution, error-budget guard, runner and reports. It is
+// the one place that changes when the scheduler calls runner.RunSuite.
+func runThroughCLI(progress io.Writer, reports, sandboxDir string) schedule.RunFunc {
+	var mu sync.Mutex // one run at a time (the scheduler never overlaps them)
+	return func(ctx context.Context, r schedule.Request) schedule.Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		args := []string{"gameday", "run", "--output=json", "--no-color", "--reports-dir=" + reports, "--run-id=" + r.RunID,
+			"--target=" + r.Schedule.Target}
+		if r.Schedule.Experiment != "" {
+			args = append(args, "--suite="+r.Schedule.Name)
+		}
+		if sandboxDir != "" {
+			args = append(args, "--sandbox-dir="+sandboxDir)
+		}
+		keys := make([]string, 0, len(r.Schedule.Flags))
+		for k := range r.Schedule.Flags {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			args = append(args, "--"+k+"="+r.Schedule.Flags[k])
+		}
+		args = append(args, r.Path)
+		var out bytes.Buffer
+		err := Run(ctx, args, nil, &out, progress)
+		return outcome(out.Bytes(), err)
+	}
+}
+
+// outcome reads the --output json summaries of gameday run.
+func outcome(out []byte, err error) schedule.Outcome {
+	o := schedule.Outcome{ExitCode: exitcode.Of(err), Status: exitcode.Name(exitcode.Of(err))}
+	var sums []runSummary
+	var one runSummary
+	if json.Unmarshal(out, &sums) != nil {
+		if json.Unmarshal(out, &one) == nil && one.Experiment != "" {
+			sums = []runSummary{one}
+		}
+	}
+	worst := -1
+	for _, s := range sums {
+		res := schedule.Result{RunID: s.RunID, Experiment: s.Experiment, Status: s.Status, ExitCode: s.ExitCode}
+		if p := s.Reports[report.FileJSON]; p != "" {
+			res.Dir = filepath.Dir(p)
+		}
+		o.Results = append(o.Results, res)
+		if rank(s.ExitCode) > worst {
+			worst, o.Status = rank(s.ExitCode), s.Status
+		}
+	}
+	if err != nil && len(o.Results) == 0 {
+		o.Err = err
+	}
+	return o
+}
+
+func rank(code int) int {
+	return map[int]int{exitcode.OK: 0, exitcode.Failed: 1, exitcode.Invalid: 2, exitcode.Infra: 3, exitcode.Aborted: 4}[code]
+}
