@@ -228,18 +228,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		for _, p := range s.plans {
 			if s.dueMany(p, now) {
 				s.catchup(ctx, p, start)
-				continue
-			}
-			f := p.FireAt(p.Next(s.lastOf(p)))
-			if f.Nominal.IsZero() {
-				continue
-			}
-			if !f.Start.After(now) {
+			} else if f := p.FireAt(p.Next(s.lastOf(p))); !f.Nominal.IsZero() && !f.Start.After(now) {
 				s.setLast(p, f.Nominal)
 				s.handle(ctx, p, f, start)
-				continue
 			}
-			wait = min(wait, f.Start.Sub(now))
+			// Wait for the next fire of p, which handling one just moved on.
+			if f := p.FireAt(p.Next(s.lastOf(p))); !f.Nominal.IsZero() {
+				wait = min(wait, f.Start.Sub(now))
+			}
 		}
 		s.publishNext(now)
 		select {
