@@ -4,7 +4,7 @@
 #
 #   1. synced copies: helm/petclinic/files/prometheus-rules/ equals
 #      monitoring/prometheus/rules/_gen/*.yml; helm/gameday/files/experiments/
-#      equals experiments/{*.yaml,suites/*.yaml}; helm/gameday/files/rbac/
+#      equals experiments/{*.yaml,suites/*.yaml,schedules/*.yaml}; helm/gameday/files/rbac/
 #      equals harness/deploy/rbac/*.yaml, helm/gameday/files/slo/ equals
 #      slo/*.yaml (a chart cannot read outside itself);
 #   2. helm lint --strict and render of every chart with each ci/*-values.yaml
@@ -34,6 +34,7 @@ SYNCS=(
 	"helm/petclinic/files/prometheus-rules monitoring/prometheus/rules/_gen *.yml"
 	"helm/gameday/files/experiments experiments *.yaml"
 	"helm/gameday/files/experiments/suites experiments/suites *.yaml"
+	"helm/gameday/files/experiments/schedules experiments/schedules *.yaml"
 	"helm/gameday/files/rbac harness/deploy/rbac *.yaml"
 	"helm/gameday/files/slo slo *.yaml"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"k8s.io/client-go/rest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,6 +72,9 @@ func StartAPIServer() (*APIServer, error) {
 
 // Stop stops kube-apiserver and etcd.
 func (s *APIServer) Stop() error { return s.env.Stop() }
+
+// Config is the API server's admin connection (for tests).
+func (s *APIServer) Config() *rest.Config { return s.env.Config }
 
 // Client is a client of the API server (for tests).
 func (s *APIServer) Client() client.Client { return s.c }

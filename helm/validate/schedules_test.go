@@ -135,6 +135,54 @@ func schedulesOf(t *testing.T, env, extra string) []scheduled {
 		}
 		out = append(out, scheduled{suite: suite, allowProd: slices.Contains(args, "--allow-prod")})
 	}
+	// The scheduler's game days: the suites of its schedules file.
+	for _, o := range Find(objs, "Deployment") {
+		var d appsv1.Deployment
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &d); err != nil {
+			t.Fatalf("%s: %v", o.Source, err)
+		}
+		if d.Labels["app.kubernetes.io/component"] != "scheduler" {
+			continue
+		}
+		args := d.Spec.Template.Spec.Containers[0].Args
+		out = append(out, schedulerSuites(t, filepath.Base(args[len(args)-1]))...)
+	}
+	return out
+}
+
+// schedulesFile is the part of a schedules file (experiments/schedules/)
+// the static preconditions look at.
+type schedulesFile struct {
+	Spec struct {
+		Schedules []struct {
+			Suite      string            `json:"suite"`
+			Experiment string            `json:"experiment"`
+			Flags      map[string]string `json:"flags"`
+			Suspend    bool              `json:"suspend"`
+		} `json:"schedules"`
+	} `json:"spec"`
+}
+
+func schedulerSuites(t *testing.T, file string) []scheduled {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chartPath("gameday"), "files", "experiments", "schedules", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f schedulesFile
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	var out []scheduled
+	for _, s := range f.Spec.Schedules {
+		if s.Suite == "" || s.Suspend {
+			continue
+		}
+		out = append(out, scheduled{suite: strings.TrimSuffix(filepath.Base(s.Suite), ".yaml"), allowProd: s.Flags["allow-prod"] == "true"})
+	}
+	if len(out) == 0 {
+		t.Fatalf("schedules file %s schedules no suite", file)
+	}
 	return out
 }
 

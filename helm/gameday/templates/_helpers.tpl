@@ -92,6 +92,9 @@ is JSON: include it with fromJsonArray. */}}
 {{- if and .Values.sloGuard.enabled (not (.Files.Glob "files/slo/*.yaml")) }}
 {{- fail "sloGuard.enabled: files/slo/ holds no SLO spec (scripts/platform-check.sh fix copies slo/)" }}
 {{- end }}
+{{- if and .Values.scheduler.enabled (not (.Files.Get (printf "files/experiments/schedules/%s" .Values.scheduler.schedulesFile))) }}
+{{- fail (printf "scheduler.schedulesFile: %q is not in experiments/schedules/ (files/experiments/schedules/)" .Values.scheduler.schedulesFile) }}
+{{- end }}
 {{- if and .Values.externalSecret.enabled (not .Values.publish.enabled) }}
 {{- fail "externalSecret.enabled: needs publish.enabled (the git credentials are only for publishing)" }}
 {{- end }}

@@ -1,0 +1,151 @@
+package validate
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// TestSchedulerMode: with scheduler.enabled (staging), the chart renders the
+// scheduler's Deployment of two replicas with leader election, its Service,
+// ServiceMonitor, PDB and Lease RBAC, and mounts the schedules file where
+// its relative paths resolve; without it (dev, prod), none of them.
+func TestSchedulerMode(t *testing.T) {
+	objs := mustRender(t, "gameday", "staging")
+	d := typed[appsv1.Deployment](t, objs, "Deployment")
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {
+		t.Errorf("replicas %v, want 2", d.Spec.Replicas)
+	}
+	c := d.Spec.Template.Spec.Containers[0]
+	for _, want := range []string{"schedule", "--leader-elect", "--addr=:8089", "--reports-dir=/reports", "/etc/gameday/experiments/schedules/k8s-staging.yaml"} {
+		if !slices.Contains(c.Args, want) {
+			t.Errorf("args %v lack %s", c.Args, want)
+		}
+	}
+	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet.Path != "/readyz" || c.LivenessProbe.HTTPGet.Path != "/healthz" {
+		t.Errorf("probes: %+v %+v", c.ReadinessProbe, c.LivenessProbe)
+	}
+	var mounted []string
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			if src.ConfigMap != nil {
+				for _, it := range src.ConfigMap.Items {
+					mounted = append(mounted, it.Path)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"schedules/k8s-staging.yaml", "suites/k8s-preprod-gate.yaml", "suites/k8s-staging-weekly.yaml"} {
+		if !slices.Contains(mounted, want) {
+			t.Errorf("projected experiments lack %s (have %v)", want, mounted)
+		}
+	}
+	svc := typed[corev1.Service](t, objs, "Service")
+	if svc.Spec.Type != corev1.ServiceTypeClusterIP || svc.Spec.Ports[0].Port != 8089 {
+		t.Errorf("Service: %+v", svc.Spec)
+	}
+	pdb := typed[policyv1.PodDisruptionBudget](t, objs, "PodDisruptionBudget")
+	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 {
+		t.Errorf("PDB minAvailable %v, want 1", pdb.Spec.MinAvailable)
+	}
+	if sm := Find(objs, "ServiceMonitor"); len(sm) != 1 {
+		t.Errorf("%d ServiceMonitors, want 1", len(sm))
+	}
+	if n := len(Find(objs, "CronJob")); n != 1 {
+		t.Errorf("%d CronJobs, want only the SLO report's: the scheduler runs staging's game days", n)
+	}
+	for _, env := range []string{"dev", "prod"} {
+		for _, o := range mustRender(t, "gameday", env) {
+			if o.GetLabels()["app.kubernetes.io/component"] == "scheduler" {
+				t.Errorf("%s: %s %s rendered with the scheduler disabled", env, o.GetKind(), o.GetName())
+			}
+		}
+	}
+	if _, err := render(t, "gameday", "staging", "scheduler: {enabled: true, schedulesFile: nope.yaml}\n"); err == nil || !strings.Contains(err.Error(), `scheduler.schedulesFile: "nope.yaml" is not in experiments/schedules/`) {
+		t.Errorf("a missing schedules file: %v", err)
+	}
+}
+
+// TestSchedulerLeaseRBAC applies the chart's Lease Role to a real
+// kube-apiserver and acts as the chart's ServiceAccount: it may create,
+// read and renew its Lease, and nothing else.
+func TestSchedulerLeaseRBAC(t *testing.T) {
+	s := startAPIServer(t)
+	ctx := context.Background()
+	objs := mustRender(t, "gameday", "staging")
+	role := typed[rbacv1.Role](t, filter(objs, "scheduler-lease"), "Role")
+	binding := typed[rbacv1.RoleBinding](t, filter(objs, "scheduler-lease"), "RoleBinding")
+	cl := s.Client()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "gameday-lease"}}
+	if err := cl.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	role.Namespace, binding.Namespace = ns.Name, ns.Name
+	binding.Subjects[0].Namespace = ns.Name
+	role.ResourceVersion, binding.ResourceVersion = "", ""
+	if err := cl.Create(ctx, role); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Create(ctx, binding); err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.CopyConfig(s.Config())
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: "system:serviceaccount:" + ns.Name + ":" + binding.Subjects[0].Name,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + ns.Name, "system:authenticated"}}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leases := cs.CoordinationV1().Leases(ns.Name)
+	holder := "scheduler-0"
+	lease, err := leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "gameday-scheduler"}, Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("create the Lease as the ServiceAccount: %v", err)
+	}
+	if lease, err = leases.Get(ctx, "gameday-scheduler", metav1.GetOptions{}); err != nil {
+		t.Fatalf("get: %v", err)
+	}
+	other := "scheduler-1"
+	lease.Spec.HolderIdentity = &other
+	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
+		t.Fatalf("renew: %v", err)
+	}
+	for what, err := range map[string]error{
+		"get another Lease": func() error { _, err := leases.Get(ctx, "kube-scheduler", metav1.GetOptions{}); return err }(),
+		"delete its Lease":  leases.Delete(ctx, "gameday-scheduler", metav1.DeleteOptions{}),
+		"list the Leases":   func() error { _, err := leases.List(ctx, metav1.ListOptions{}); return err }(),
+		"a Lease elsewhere": func() error {
+			_, err := cs.CoordinationV1().Leases("default").Get(ctx, "gameday-scheduler", metav1.GetOptions{})
+			return err
+		}(),
+	} {
+		if !apierrors.IsForbidden(err) {
+			t.Errorf("%s: %v, want forbidden", what, err)
+		}
+	}
+}
+
+// filter keeps the objects whose name contains s.
+func filter(objs []Object, s string) []Object {
+	var out []Object
+	for _, o := range objs {
+		if strings.Contains(o.GetName(), s) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
