@@ -408,8 +408,10 @@ func Metrics(e parser.Expr) []string {
 
 // KubernetesOnlyPrefixes name the metrics that only a Kubernetes cluster
 // has: kube-state-metrics, cAdvisor through the kubelet, node-exporter,
-// Chaos Mesh's controller manager.
-var KubernetesOnlyPrefixes = []string{"kube_", "container_", "node_", "kubelet_", "chaos_controller_manager_", "chaos_mesh_"}
+// Chaos Mesh's controller manager, and the gameday scheduler (scraped by
+// the gameday chart's ServiceMonitor; the sandbox's Prometheus scrapes no
+// scheduler).
+var KubernetesOnlyPrefixes = []string{"kube_", "container_", "node_", "kubelet_", "chaos_controller_manager_", "chaos_mesh_", "gameday_schedule", "gameday_history_"}
 
 // KubernetesOnly reports the metrics of ms that only Kubernetes has.
 func KubernetesOnly(ms []string) []string {
