@@ -33,11 +33,6 @@ output "redis_auth_token_secret_arn" {
   value       = module.redis.auth_token_secret_arn
 }
 
-output "ledger_table_name" {
-  description = "DynamoDB table of the gameday run ledger."
-  value       = module.ledger.table_name
-}
-
 output "loki_bucket_name" {
   description = "S3 bucket for Loki (Helm values)."
   value       = module.observability.loki_bucket_name

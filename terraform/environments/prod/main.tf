@@ -32,7 +32,7 @@ module "secrets" {
   name = local.name
   kms_keys = {
     eks     = { description = "EKS envelope encryption of Kubernetes secrets" }
-    data    = { description = "RDS, ElastiCache, DynamoDB and their Secrets Manager entries" }
+    data    = { description = "RDS, ElastiCache and their Secrets Manager entries" }
     storage = { description = "S3 buckets (Loki, Tempo) and ECR repositories" }
     logs    = { description = "CloudWatch log groups", allow_cloudwatch_logs = true }
   }
@@ -89,11 +89,6 @@ module "eks" {
       namespace       = "monitoring"
       service_account = "tempo"
       policy_json     = module.observability.tempo_policy_json
-    }
-    gameday-harness = {
-      namespace       = "gameday"
-      service_account = "gameday-harness"
-      policy_json     = module.ledger.read_write_policy_json
     }
     }, var.sizing.managed_prometheus ? {
     prometheus = {
@@ -154,30 +149,6 @@ module "redis" {
   node_type                  = var.sizing.redis.node_type
   num_cache_clusters         = var.sizing.redis.num_cache_clusters
   snapshot_retention_days    = var.backup_retention_days
-
-  tags = local.tags
-}
-
-# The gameday run ledger: one item per run event, keyed by run.
-module "ledger" {
-  source = "../../modules/dynamodb"
-
-  name      = "${local.name}-run-ledger"
-  hash_key  = "run_id"
-  range_key = "event"
-  attributes = {
-    run_id     = "S"
-    event      = "S"
-    experiment = "S"
-    started_at = "S"
-  }
-  global_secondary_indexes = {
-    by-experiment = { hash_key = "experiment", range_key = "started_at" }
-  }
-  ttl_attribute          = "expires_at"
-  kms_key_arn            = module.secrets.kms_key_arns["data"]
-  point_in_time_recovery = true
-  deletion_protection    = local.protect
 
   tags = local.tags
 }

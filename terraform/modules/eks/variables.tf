@@ -163,7 +163,7 @@ variable "pod_identities" {
   description = <<-EOT
     IAM roles bound to Kubernetes service accounts with EKS Pod Identity, by role suffix. policy_json is
     an inline policy (e.g. the observability module's loki_policy_json). Used for External Secrets,
-    Loki, Tempo and the gameday harness.
+    Loki and Tempo.
   EOT
   type = map(object({
     namespace       = string

@@ -20,7 +20,7 @@ variable "kms_keys" {
   }))
   default = {
     eks     = { description = "EKS envelope encryption of Kubernetes secrets" }
-    data    = { description = "RDS, ElastiCache, DynamoDB and their Secrets Manager entries" }
+    data    = { description = "RDS, ElastiCache and their Secrets Manager entries" }
     storage = { description = "S3 buckets and ECR repositories" }
   }
 
