@@ -32,6 +32,10 @@ bin/gameday run --reports-dir "$REPORTS" "$EXPERIMENT" || rc=$?
 report="$(find "$REPORTS" -name report.html -newer bin/gameday -printf '%T@ %p\n' 2>/dev/null | sort -n | tail -1 | cut -d' ' -f2-)"
 if [ -n "$report" ]; then
 	log "HTML report: $GAMEDAY_ROOT/$report"
+	# The run is in the history (the reports tree): browse it, its trend and
+	# every later run in the web UI.
+	run_dir="$(dirname "${report#"$REPORTS"/}")"
+	log "browse the run: bin/gameday serve --reports-dir $REPORTS   then open http://127.0.0.1:8089/runs/$run_dir"
 fi
 log "the sandbox is still up: bin/gameday sandbox status | make demo-down"
 exit "$rc"

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -175,6 +176,9 @@ func scheduleAction(c *ucli.Context) error {
 	if _, err := store.Sync(ctx); err != nil {
 		log.Error("history sync", "err", err)
 	}
+	// Indexing a large tree leaves garbage the scheduler, idle for hours
+	// between fires, would keep mapped: give it back now.
+	debug.FreeOSMemory()
 	serveErr := make(chan error, 1)
 	sctx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServe()
