@@ -103,15 +103,19 @@ type Scheduler struct {
 
 // Status is what the UI shows of a schedule.
 type Status struct {
-	Name, Cron, TimeZone, Target, Runs string
-	Suspended                          bool
-	Next                               time.Time
-	LastStart                          time.Time
-	LastStatus                         string
-	LastRunIDs                         []string
-	LastSkip                           *history.Event
-	Running                            bool
-	Queued                             bool
+	Name       string         `json:"name"`
+	Cron       string         `json:"cron"`
+	TimeZone   string         `json:"timeZone"`
+	Target     string         `json:"target"`
+	Runs       string         `json:"runs"`
+	Suspended  bool           `json:"suspended"`
+	Next       time.Time      `json:"next"`
+	LastStart  time.Time      `json:"lastStart,omitzero"`
+	LastStatus string         `json:"lastStatus,omitempty"`
+	LastRunIDs []string       `json:"lastRunIDs,omitempty"`
+	LastSkip   *history.Event `json:"lastSkip,omitempty"`
+	Running    bool           `json:"running"`
+	Queued     bool           `json:"queued"`
 }
 
 // New checks the config and builds the scheduler.
