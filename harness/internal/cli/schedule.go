@@ -48,7 +48,7 @@ func loadSchedules(path string) (*schedule.File, error) {
 	for _, f := range append(runFlags(), guardFlags()...) {
 		names = append(names, f.Names()[0])
 	}
-	opts := spec.ValidateOptions{Journeys: load.JourneyNames(), Others: []string{schedule.Kind}}
+	opts := spec.ValidateOptions{Journeys: load.JourneyNames()}
 	f, err := schedule.Load(path, schedule.Options{RunFlags: names, LoadRunnable: func(p string) error {
 		_, err := opts.LoadPath(p)
 		return err

@@ -25,7 +25,7 @@ import (
 )
 
 // Kind is the kind of a schedules file; its apiVersion is spec.APIVersion.
-const Kind = "Schedules"
+const Kind = spec.KindSchedules
 
 // Policies and their defaults.
 const (

@@ -98,7 +98,7 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 					c.Experiments = append(c.Experiments, e)
 				}
 			default:
-				if slices.Contains(o.Others, kind) {
+				if kind == KindSchedules {
 					continue
 				}
 				s, err := parse(f, data, kind)

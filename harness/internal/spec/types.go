@@ -16,6 +16,9 @@ const APIVersion = "gameday.dev/v1alpha1"
 const (
 	KindExperiment = "Experiment"
 	KindSuite      = "Suite"
+	// KindSchedules is a schedules file (package schedule reads it):
+	// LoadPath leaves such files out of experiments/ instead of refusing them.
+	KindSchedules = "Schedules"
 )
 
 // Bounds that keep a game day sane on a laptop and in CI.

@@ -19,9 +19,6 @@ type ValidateOptions struct {
 	// Journeys are the journey names the load generator knows
 	// (load.JourneyNames()); nil skips the check of journey names.
 	Journeys []string
-	// Others are kinds that another package reads (schedule's
-	// Schedules): LoadPath leaves their files out instead of refusing them.
-	Others []string
 }
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
