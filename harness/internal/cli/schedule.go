@@ -281,19 +281,26 @@ func promFor(c *ucli.Context, sdir string) (string, error) {
 	return st.Prometheus.URL, nil
 }
 
+// sloSources reads the SLO specs of dir and the clients that read their
+// budgets (--prometheus-url, else the sandbox's; --loki-url).
+func sloSources(c *ucli.Context, dir, sdir string) (*slo.Set, slo.Clients, string, error) {
+	set, err := loadSLOs(dir)
+	if err != nil {
+		return nil, slo.Clients{}, "", err
+	}
+	promURL, err := promFor(c, sdir)
+	if err != nil {
+		return nil, slo.Clients{}, "", err
+	}
+	clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
+	return set, clients, promURL, err
+}
+
 // budgetReader reads every SLO's budget left for a schedule's budget
 // policy and returns those under its minimum.
 func budgetReader(c *ucli.Context, sdir string) func(context.Context, *schedule.Plan) ([]string, error) {
 	return func(ctx context.Context, p *schedule.Plan) ([]string, error) {
-		set, err := loadSLOs(cmp.Or(p.Budget.SLODir, c.String(flagSLODir)))
-		if err != nil {
-			return nil, err
-		}
-		promURL, err := promFor(c, sdir)
-		if err != nil {
-			return nil, err
-		}
-		clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
+		set, clients, _, err := sloSources(c, cmp.Or(p.Budget.SLODir, c.String(flagSLODir)), sdir)
 		if err != nil {
 			return nil, err
 		}
@@ -318,15 +325,7 @@ func sloReader(c *ucli.Context, sdir string) func(context.Context) (*slo.Report,
 		return nil
 	}
 	return func(ctx context.Context) (*slo.Report, error) {
-		set, err := loadSLOs(dir)
-		if err != nil {
-			return nil, err
-		}
-		promURL, err := promFor(c, sdir)
-		if err != nil {
-			return nil, err
-		}
-		clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
+		set, clients, promURL, err := sloSources(c, dir, sdir)
 		if err != nil {
 			return nil, err
 		}

@@ -32,19 +32,24 @@ func tree10k(b *testing.B) string {
 	return root
 }
 
-// BenchmarkSyncUnchanged10k is the rescan every history command and the UI
-// do: 10,000 runs, nothing changed.
-func BenchmarkSyncUnchanged10k(b *testing.B) {
-	root := tree10k(b)
-	s, err := history.Open(root, history.Options{})
+// indexed10k is the history of tree10k, indexed.
+func indexed10k(b *testing.B) *history.Store {
+	b.Helper()
+	s, err := history.Open(tree10k(b), history.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close()
-	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
+	b.Cleanup(func() { s.Close() })
+	if _, err := s.Sync(context.Background()); err != nil {
 		b.Fatal(err)
 	}
+	return s
+}
+
+// BenchmarkSyncUnchanged10k is the rescan every history command and the UI
+// do: 10,000 runs, nothing changed.
+func BenchmarkSyncUnchanged10k(b *testing.B) {
+	s, ctx := indexed10k(b), context.Background()
 	for b.Loop() {
 		if _, err := s.Sync(ctx); err != nil {
 			b.Fatal(err)
@@ -54,16 +59,7 @@ func BenchmarkSyncUnchanged10k(b *testing.B) {
 
 // BenchmarkListPage10k is one page of the runs list over 10,000 runs.
 func BenchmarkListPage10k(b *testing.B) {
-	root := tree10k(b)
-	s, err := history.Open(root, history.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	ctx := context.Background()
-	if _, err := s.Sync(ctx); err != nil {
-		b.Fatal(err)
-	}
+	s, ctx := indexed10k(b), context.Background()
 	for b.Loop() {
 		if _, _, err := s.List(ctx, history.Filter{Limit: 50, Offset: 5000}); err != nil {
 			b.Fatal(err)
