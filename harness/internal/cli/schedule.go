@@ -339,9 +339,10 @@ func sloReader(c *ucli.Context, sdir string) func(context.Context) (*slo.Report,
 	}
 }
 
-// runThroughCLI runs a fire as `gameday run` would, in this process: the
-// same target resolution, error-budget guard, runner and reports. It is
-// the one place that changes when the scheduler calls runner.RunSuite.
+// runThroughCLI runs a fire as `gameday run` does, in this process:
+// runner.LoadSuite and runner.RunSuite with the run command's target
+// resolution and error-budget guard, so a schedule's flags mean what they
+// mean to gameday run. The outcomes come back as its --output json.
 func runThroughCLI(progress io.Writer, reports, sandboxDir string) schedule.RunFunc {
 	var mu sync.Mutex // one run at a time (the scheduler never overlaps them)
 	return func(ctx context.Context, r schedule.Request) schedule.Outcome {
