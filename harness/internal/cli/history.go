@@ -29,6 +29,7 @@ const (
 	flagKeep       = "keep"
 	flagDryRun     = "dry-run"
 	flagIndex      = "index"
+	flagRescan     = "rescan"
 )
 
 func historyCommand() *ucli.Command {
@@ -36,6 +37,7 @@ func historyCommand() *ucli.Command {
 		return []ucli.Flag{
 			&ucli.StringFlag{Name: flagReportsDir, Value: runner.DefaultReportsDir, Usage: "reports tree (local, or a checkout of the reports repository): the source of truth"},
 			&ucli.StringFlag{Name: flagIndex, Usage: "SQLite index (default <reports-dir>/.history/index.db; rebuilt when missing)"},
+			&ucli.BoolFlag{Name: flagRescan, Usage: "stat every report.json (done every 10 minutes anyway): after report.json files were changed in place, e.g. by a git pull"},
 			outputFlag(),
 		}
 	}
@@ -44,8 +46,9 @@ func historyCommand() *ucli.Command {
 		Usage: "list, show and compare past runs (the reports tree, indexed in SQLite)",
 		Description: `Every run — gameday run, gate and schedule — writes its report.json into the reports tree;
 that tree is the history. An SQLite index beside it (.history/index.db) is brought up to date
-from the tree by every command, and rebuilt from scratch when deleted: nothing is lost. A
-report.json that cannot be read is skipped with a warning naming it.
+from the tree by every command (new and removed runs at once; report.json files changed in
+place every 10 minutes, or with --rescan), and rebuilt from scratch when deleted: nothing is
+lost. A report.json that cannot be read is skipped with a warning naming it.
 
 EXAMPLES:
    gameday history list
@@ -90,7 +93,11 @@ func openHistory(c *ucli.Context) (*history.Store, error) {
 	if err != nil {
 		return nil, exitcode.Infraf("%w", err)
 	}
-	if _, err := s.Sync(c.Context); err != nil {
+	sync := s.Sync
+	if c.Bool(flagRescan) {
+		sync = s.SyncFull
+	}
+	if _, err := sync(c.Context); err != nil {
 		s.Close()
 		return nil, exitcode.Infraf("%w", err)
 	}

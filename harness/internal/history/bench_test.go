@@ -47,11 +47,22 @@ func indexed10k(b *testing.B) *history.Store {
 }
 
 // BenchmarkSyncUnchanged10k is the rescan every history command and the UI
-// do: 10,000 runs, nothing changed.
+// do: 10,000 runs, nothing changed (directory names only).
 func BenchmarkSyncUnchanged10k(b *testing.B) {
 	s, ctx := indexed10k(b), context.Background()
 	for b.Loop() {
 		if _, err := s.Sync(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSyncFull10k is the full rescan (every 10 minutes, --rescan):
+// every report.json stat'ed.
+func BenchmarkSyncFull10k(b *testing.B) {
+	s, ctx := indexed10k(b), context.Background()
+	for b.Loop() {
+		if _, err := s.SyncFull(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -247,3 +247,41 @@ func TestLedgerLinksRunsToSchedules(t *testing.T) {
 		t.Errorf("events: %d, %v; want 1", len(ev), err)
 	}
 }
+
+// Between full rescans a sync reads directory names only: a new run is
+// found, a deleted one dropped, and a report.json rewritten in place by
+// something other than Record (a git pull) is read at the next full rescan.
+func TestQuickAndFullRescans(t *testing.T) {
+	root := t.TempDir()
+	ctx := context.Background()
+	dir := historytest.Write(t, root, historytest.Run{Suite: "adhoc", Experiment: "pod-kill", Start: t0, Status: "held", Score: 50})
+	s := open(t, root, history.Options{})
+	if _, err := s.Sync(ctx); err != nil { // the first sync is full
+		t.Fatal(err)
+	}
+	added := historytest.Write(t, root, historytest.Run{Suite: "adhoc", Experiment: "http-500", Start: t0.Add(time.Hour), Status: "failed"})
+	rewritten := historytest.Report(historytest.Run{Suite: "adhoc", Experiment: "pod-kill", Start: t0, Status: "held", Score: 75})
+	if _, err := report.Write(dir, rewritten); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Sync(ctx)
+	if err != nil || st.Added != 1 || st.Updated != 0 {
+		t.Fatalf("quick sync: %+v, %v; want the new run added, the rewrite not seen", st, err)
+	}
+	if r, _ := s.Get(ctx, filepath.Base(dir)); r.Score != 50 {
+		t.Errorf("score after a quick sync: %v, want the old 50", r.Score)
+	}
+	st, err = s.SyncFull(ctx)
+	if err != nil || st.Updated != 1 {
+		t.Fatalf("full sync: %+v, %v; want the rewrite read", st, err)
+	}
+	if r, _ := s.Get(ctx, filepath.Base(dir)); r.Score != 75 {
+		t.Errorf("score after a full sync: %v, want 75", r.Score)
+	}
+	if err := os.RemoveAll(added); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.Sync(ctx); err != nil || st.Removed != 1 {
+		t.Errorf("quick sync after a deletion: %+v, %v; want 1 removed", st, err)
+	}
+}

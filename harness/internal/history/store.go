@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -148,11 +149,22 @@ func migrate(db *sql.DB) error {
 type file struct {
 	dir         string // suite/run-id
 	mtime, size int64
+	// stat is false when only the directory's name was read (a quick
+	// rescan): mtime and size are unknown.
+	stat bool
 }
 
+// FullRescanEvery is how often Sync stats every report.json to catch one
+// rewritten in place by something other than Record (a git pull of the
+// reports repository); in between it reads directory names only and
+// stats just the runs it does not know.
+const FullRescanEvery = 10 * time.Minute
+
 // scan lists every <suite>/<run-id>/report.json under the root, skipping
-// folders that start with a dot (the index, half-written reports).
-func (s *Store) scan() ([]file, error) {
+// folders that start with a dot (the index, half-written reports). With
+// known set, a run directory already indexed is listed by name, without
+// a stat of its report.json.
+func (s *Store) scan(known map[string]file) ([]file, error) {
 	suites, err := os.ReadDir(s.root)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -175,11 +187,15 @@ func (s *Store) scan() ([]file, error) {
 				continue
 			}
 			dir := su.Name() + "/" + r.Name()
+			if k, ok := known[dir]; ok {
+				out = append(out, k)
+				continue
+			}
 			fi, err := os.Stat(filepath.Join(s.root, su.Name(), r.Name(), report.FileJSON))
 			if err != nil {
 				continue // not a run directory
 			}
-			out = append(out, file{dir: dir, mtime: fi.ModTime().UnixNano(), size: fi.Size()})
+			out = append(out, file{dir: dir, mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true})
 		}
 	}
 	return out, nil
@@ -191,18 +207,27 @@ type SyncStats struct {
 }
 
 // Sync brings the index in line with the reports tree: new and changed
-// report.json files are read, removed ones dropped. A report.json that is
-// not a valid report is skipped with a warning naming it (once per change
-// of the file). The ledger's run → schedule links are refreshed too.
-func (s *Store) Sync(ctx context.Context) (SyncStats, error) {
+// report.json files are read, removed ones dropped. Between full rescans
+// (FullRescanEvery) only the directory names are read and only runs the
+// index does not know are stat'ed; a run rewritten in place is then seen
+// at the next full rescan, or at once when its writer calls Record (the
+// runner's writers do). A report.json that is not a valid report is
+// skipped with a warning naming it (once per change of the file). The
+// ledger's run → schedule links are refreshed too.
+func (s *Store) Sync(ctx context.Context) (SyncStats, error) { return s.sync(ctx, false) }
+
+// SyncFull is Sync with a stat of every report.json (gameday history
+// --rescan).
+func (s *Store) SyncFull(ctx context.Context) (SyncStats, error) { return s.sync(ctx, true) }
+
+func (s *Store) sync(ctx context.Context, full bool) (SyncStats, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var st SyncStats
-	files, err := s.scan()
-	if err != nil {
-		return st, fmt.Errorf("history: scan %s: %w", s.root, err)
-	}
-	st.Scanned = len(files)
+	now := time.Now()
+	var last int64
+	_ = s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'full_rescan'`).Scan(&last)
+	full = full || now.Sub(time.Unix(0, last)) >= FullRescanEvery
 	known := map[string]file{}
 	rows, err := s.db.QueryContext(ctx, `SELECT dir, mtime, size FROM runs UNION ALL SELECT dir, mtime, size FROM bad`)
 	if err != nil {
@@ -220,6 +245,15 @@ func (s *Store) Sync(ctx context.Context) (SyncStats, error) {
 	if err := rows.Err(); err != nil {
 		return st, fmt.Errorf("history: %w", err)
 	}
+	skip := known
+	if full {
+		skip = nil
+	}
+	files, err := s.scan(skip)
+	if err != nil {
+		return st, fmt.Errorf("history: scan %s: %w", s.root, err)
+	}
+	st.Scanned = len(files)
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return st, fmt.Errorf("history: %w", err)
@@ -228,7 +262,7 @@ func (s *Store) Sync(ctx context.Context) (SyncStats, error) {
 	for _, f := range files {
 		k, ok := known[f.dir]
 		delete(known, f.dir)
-		if ok && k.mtime == f.mtime && k.size == f.size {
+		if ok && (!f.stat || k.mtime == f.mtime && k.size == f.size) {
 			continue
 		}
 		if err := s.index1(ctx, tx, f); err != nil {
@@ -250,6 +284,11 @@ func (s *Store) Sync(ctx context.Context) (SyncStats, error) {
 	}
 	if err := s.syncLedger(ctx, tx); err != nil {
 		fmt.Fprintf(s.warn, "history: ledger %s: %v\n", s.LedgerPath(), err)
+	}
+	if full {
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('full_rescan', ?)`, strconv.FormatInt(now.UnixNano(), 10)); err != nil {
+			return st, fmt.Errorf("history: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("history: %w", err)
@@ -308,7 +347,7 @@ func (s *Store) Record(ctx context.Context, dir string) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer tx.Rollback()
-	if err := s.index1(ctx, tx, file{dir: filepath.ToSlash(rel), mtime: fi.ModTime().UnixNano(), size: fi.Size()}); err != nil {
+	if err := s.index1(ctx, tx, file{dir: filepath.ToSlash(rel), mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true}); err != nil {
 		return fmt.Errorf("history: index %s: %w", rel, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -498,7 +537,7 @@ func (s *Store) Prune(ctx context.Context, ret Retention, now time.Time, dryRun 
 	if ret.MaxAge <= 0 && ret.MaxRuns <= 0 {
 		return nil, nil
 	}
-	if _, err := s.Sync(ctx); err != nil {
+	if _, err := s.SyncFull(ctx); err != nil {
 		return nil, err
 	}
 	all, _, err := s.List(ctx, Filter{})

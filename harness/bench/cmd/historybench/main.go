@@ -110,9 +110,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if err != nil {
 		return 1, err
 	}
-	log("history list, warm: median %s (process floor %s)", list.Round(time.Millisecond), floor.Round(time.Millisecond))
+	rescan, err := median(*repeat, func() (time.Duration, error) {
+		return timeCmd(ctx, bin, "history", "list", "--reports-dir", reports, "--rescan")
+	})
+	if err != nil {
+		return 1, err
+	}
+	log("history list, warm: median %s (process floor %s); with --rescan %s", list.Round(time.Millisecond), floor.Round(time.Millisecond), rescan.Round(time.Millisecond))
 
-	page, health, deep, rescan, err := measureServe(ctx, bin, reports, *repeat)
+	page, health, deep, pageRescan, err := measureServe(ctx, bin, reports, *repeat)
 	if err != nil {
 		return 1, err
 	}
@@ -134,11 +140,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		{fmt.Sprintf("history list, %d runs (warm)", *runs), ms(list), "< 200ms", check(list < targetList)},
 		{"  over the process floor (gameday version)", fmt.Sprintf("%.2fx", ratio(list, floor)), "-", nil},
 		{"  filtered (experiment, verdict, since)", ms(filtered), "-", nil},
+		{"  --rescan (every report.json stat'ed; every 10 min)", ms(rescan), "-", nil},
 		{"  cold (index built from the tree)", ms(cold), "-", nil},
 		{fmt.Sprintf("GET /runs, %d runs", *runs), ms(page), "< 300ms", check(page < targetPage)},
 		{"  over GET /healthz of the same server", fmt.Sprintf("%.2fx", ratio(page, health)), "-", nil},
 		{"  GET /runs?page=100", ms(deep), "-", nil},
-		{"  GET /runs that rescans the tree (every 5 s)", ms(rescan), "< 300ms", check(rescan < targetPage)},
+		{"  GET /runs that rescans the tree (every 5 s)", ms(pageRescan), "< 300ms", check(pageRescan < targetPage)},
 		{"schedule idle: RSS", fmt.Sprintf("%.1f MB", float64(rss)/(1<<20)), "< 40 MB", check(rss < targetRSS)},
 		{"  RSS of gameday version (the process floor)", fmt.Sprintf("%.1f MB", float64(floorRSS)/(1<<20)), "-", nil},
 		{"  anonymous RSS (heap, stacks, SQLite)", fmt.Sprintf("%.1f MB", float64(anon)/(1<<20)), "-", nil},
