@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/historytest"
 	"github.com/gamedayhq/gameday/harness/internal/report"
@@ -69,6 +70,31 @@ func TestScheduleNext(t *testing.T) {
 	for _, want := range []string{"nightly-pod-kill         2026-12-22T02:00:00+01:00", "skip (freeze: inside freeze year-end)", "weekly-gameday           2027-01-06T02:30:00+01:00  2027-01-06T02:30:00+01:00  run"} {
 		if !strings.Contains(w.String(), want) {
 			t.Errorf("--next output lacks %q:\n%s", want, w.String())
+		}
+	}
+}
+
+// gameday validate checks schedules files beside experiments: strict
+// decoding and cross-checks, every error at file:line:col, exit 2.
+func TestValidateSchedules(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bad.yaml")
+	body := "apiVersion: gameday.dev/v1alpha1\nkind: Schedules\nmetadata:\n  name: bad\nspec:\n  schedules:\n" +
+		"    - name: a\n      cron: \"0 3 * * *\"\n      timeZone: Mars/Base\n      suite: nope.yaml\n"
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var w bytes.Buffer
+	err := validate(&w, "text", []string{path, "../../../experiments/schedules"})
+	if exitcode.Of(err) != exitcode.Invalid {
+		t.Fatalf("exit %d (%v), want 2", exitcode.Of(err), err)
+	}
+	for _, want := range []string{
+		path + ":9:17: spec.schedules[0].timeZone: unknown time zone \"Mars/Base\"",
+		path + ":10:14: spec.schedules[0].suite: nope.yaml: no such file",
+		"ok       ../../../experiments/schedules/sandbox.yaml (Schedules sandbox)",
+	} {
+		if !strings.Contains(w.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, w.String())
 		}
 	}
 }
