@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
@@ -499,72 +500,60 @@ func FromRef(ref string) (client.Object, error) {
 	return obj, nil
 }
 
+// kindOf is the Chaos Mesh kind of obj, from the scheme.
 func kindOf(obj client.Object) spec.FaultKind {
-	switch obj.(type) {
-	case *v1alpha1.PodChaos:
-		return spec.PodChaos
-	case *v1alpha1.NetworkChaos:
-		return spec.NetworkChaos
-	case *v1alpha1.StressChaos:
-		return spec.StressChaos
-	case *v1alpha1.HTTPChaos:
-		return spec.HTTPChaos
+	gvk, err := apiutil.GVKForObject(obj, scheme)
+	if err != nil {
+		return spec.FaultKind(fmt.Sprintf("%T", obj))
 	}
-	return spec.FaultKind(fmt.Sprintf("%T", obj))
+	return spec.FaultKind(gvk.Kind)
+}
+
+// chaosKind is kind k in Chaos Mesh's registry, if it is a fault kind of
+// ours.
+func chaosKind(k spec.FaultKind) (*v1alpha1.ChaosKind, error) {
+	ck, ok := v1alpha1.AllKinds()[string(k)]
+	if _, ours := spec.KindOf(k); !ok || !ours {
+		return nil, fmt.Errorf("unknown chaos kind %q (one of %v)", k, spec.FaultKinds())
+	}
+	return ck, nil
 }
 
 func newObject(k spec.FaultKind) (client.Object, error) {
-	switch k {
-	case spec.PodChaos:
-		return &v1alpha1.PodChaos{}, nil
-	case spec.NetworkChaos:
-		return &v1alpha1.NetworkChaos{}, nil
-	case spec.StressChaos:
-		return &v1alpha1.StressChaos{}, nil
-	case spec.HTTPChaos:
-		return &v1alpha1.HTTPChaos{}, nil
+	ck, err := chaosKind(k)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown chaos kind %q", k)
+	return ck.SpawnObject(), nil
 }
 
 func newLike(obj client.Object) (client.Object, error) { return newObject(kindOf(obj)) }
 
-func newList(k spec.FaultKind) (client.ObjectList, error) {
-	switch k {
-	case spec.PodChaos:
-		return &v1alpha1.PodChaosList{}, nil
-	case spec.NetworkChaos:
-		return &v1alpha1.NetworkChaosList{}, nil
-	case spec.StressChaos:
-		return &v1alpha1.StressChaosList{}, nil
-	case spec.HTTPChaos:
-		return &v1alpha1.HTTPChaosList{}, nil
+func newList(k spec.FaultKind) (v1alpha1.GenericChaosList, error) {
+	ck, err := chaosKind(k)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown chaos kind %q", k)
+	return ck.SpawnList(), nil
 }
 
 // items are the objects of a chaos list.
-func items(l client.ObjectList) []client.Object {
+func items(l v1alpha1.GenericChaosList) []client.Object {
 	var out []client.Object
-	switch l := l.(type) {
-	case *v1alpha1.PodChaosList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.NetworkChaosList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.StressChaosList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
-	case *v1alpha1.HTTPChaosList:
-		for i := range l.Items {
-			out = append(out, &l.Items[i])
-		}
+	for _, o := range l.GetItems() {
+		out = append(out, o)
 	}
 	return out
+}
+
+// selectorsOf are the pod selectors of a chaos object, as Chaos Mesh's
+// GetSelectorSpecs reports them.
+func selectorsOf(obj client.Object) []spec.Selector {
+	c, ok := obj.(spec.Chaos)
+	if !ok {
+		return nil
+	}
+	return spec.FaultSpecOf(c).Selectors()
 }
 
 // Items lists the chaos objects of every kind in namespace with labels,

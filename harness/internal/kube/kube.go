@@ -170,6 +170,9 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// scheme is Scheme(), for the kinds of typed objects.
+var scheme = Scheme()
+
 // Scheme knows the core, apps, batch and policy types and Chaos Mesh's.
 func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()

@@ -295,12 +295,8 @@ func (e *Engine) selectsPods(ctx context.Context, x *spec.Experiment, objs []cli
 	}
 	var errs []error
 	for i, o := range objs {
-		sels := map[string]*v1alpha1.PodSelector{"spec": SelectorOf(o)}
-		if nc, ok := o.(*v1alpha1.NetworkChaos); ok && nc.Spec.Target != nil {
-			sels["spec.target"] = nc.Spec.Target
-		}
-		for _, field := range slices.Sorted(maps.Keys(sels)) {
-			s := sels[field].Selector
+		for _, sel := range selectorsOf(o) {
+			field, s := sel.Path(), sel.Selector
 			n, err := count(s)
 			if err != nil {
 				return err
@@ -466,14 +462,17 @@ func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string) {
 	total := 0
 	var parts []string
 	for i, f := range x.Spec.Faults {
-		if f.Spec.Pod == nil {
+		if k := f.Spec.Kind(); k == nil || !k.TakesPodsOut {
 			continue
 		}
 		obj, err := r.Object(x, "preflight", i)
 		if err != nil {
 			continue // reported by the render check
 		}
-		ps := SelectorOf(obj)
+		ps := spec.FaultSpecOf(obj.(spec.Chaos)).PodSelector()
+		if ps == nil {
+			continue
+		}
 		n := 0
 		for j := range v.pods {
 			p := &v.pods[j]
@@ -489,21 +488,6 @@ func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string) {
 		return 0, "no fault takes pods out"
 	}
 	return total, strings.Join(parts, ", ")
-}
-
-// SelectorOf is the pod selector of a chaos object.
-func SelectorOf(obj client.Object) *v1alpha1.PodSelector {
-	switch o := obj.(type) {
-	case *v1alpha1.PodChaos:
-		return &o.Spec.PodSelector
-	case *v1alpha1.NetworkChaos:
-		return &o.Spec.PodSelector
-	case *v1alpha1.StressChaos:
-		return &o.Spec.PodSelector
-	case *v1alpha1.HTTPChaos:
-		return &o.Spec.PodSelector
-	}
-	return &v1alpha1.PodSelector{}
 }
 
 // Matches reports whether pod p, on a node labelled node, is selected by

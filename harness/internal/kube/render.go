@@ -123,70 +123,35 @@ func (r *Renderer) object(e *spec.Experiment, runID string, f spec.Fault) (clien
 		return nil, errors.New("duration: required: Chaos Mesh must end the fault even if gameday dies")
 	}
 	d := f.Duration.String()
-	meta := metav1.ObjectMeta{
-		Name:      ObjectName(runID, f.Name),
-		Namespace: r.Namespace,
-		Labels: map[string]string{
-			LabelManagedBy: ManagedBy, LabelRunID: RunLabel(runID),
-			LabelExperiment: e.Metadata.Name, LabelFault: f.Name,
-		},
-		Annotations: map[string]string{AnnotationRunID: runID},
+	k := f.Spec.Kind()
+	if k == nil {
+		return nil, errors.New("spec: required")
 	}
-	var obj client.Object
-	switch {
-	case f.Spec.Pod != nil:
-		obj = &v1alpha1.PodChaos{ObjectMeta: meta, Spec: *f.Spec.Pod.DeepCopy()}
-	case f.Spec.Network != nil:
-		obj = &v1alpha1.NetworkChaos{ObjectMeta: meta, Spec: *f.Spec.Network.DeepCopy()}
-	case f.Spec.Stress != nil:
-		obj = &v1alpha1.StressChaos{ObjectMeta: meta, Spec: *f.Spec.Stress.DeepCopy()}
-	case f.Spec.HTTP != nil:
-		obj = &v1alpha1.HTTPChaos{ObjectMeta: meta, Spec: *f.Spec.HTTP.DeepCopy()}
-	default:
-		return nil, fmt.Errorf("kind: %q has no spec", f.Kind)
+	if !k.Supports(spec.TargetKubernetes) {
+		return nil, unsupported("kind", fmt.Sprintf("%s is not injected on Kubernetes", k.Name))
 	}
-	*DurationOf(obj) = &d
-	errs := r.selector("spec", SelectorOf(obj))
-	if nc, ok := obj.(*v1alpha1.NetworkChaos); ok && nc.Spec.Target != nil {
-		errs = append(errs, r.selector("spec.target", nc.Spec.Target)...)
+	fs := f.Spec.DeepCopy()
+	*fs.Duration() = &d
+	obj := fs.Object()
+	obj.SetName(ObjectName(runID, f.Name))
+	obj.SetNamespace(r.Namespace)
+	obj.SetLabels(map[string]string{
+		LabelManagedBy: ManagedBy, LabelRunID: RunLabel(runID),
+		LabelExperiment: e.Metadata.Name, LabelFault: f.Name,
+	})
+	obj.SetAnnotations(map[string]string{AnnotationRunID: runID})
+	var errs []error
+	for _, sel := range fs.Selectors() {
+		errs = append(errs, r.selector(sel.Path(), sel.PodSelector)...)
 	}
-	if remoteCluster(obj) != "" {
+	if obj.GetRemoteCluster() != "" {
 		errs = append(errs, unsupported("spec.remoteCluster", "the harness confirms injections and counts replicas in one cluster"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	obj.GetObjectKind().SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind(string(f.Kind)))
+	obj.GetObjectKind().SetGroupVersionKind(v1alpha1.SchemeGroupVersion.WithKind(string(k.Name)))
 	return obj, nil
-}
-
-// DurationOf is the spec.duration field of a chaos object.
-func DurationOf(obj client.Object) **string {
-	switch o := obj.(type) {
-	case *v1alpha1.PodChaos:
-		return &o.Spec.Duration
-	case *v1alpha1.NetworkChaos:
-		return &o.Spec.Duration
-	case *v1alpha1.StressChaos:
-		return &o.Spec.Duration
-	case *v1alpha1.HTTPChaos:
-		return &o.Spec.Duration
-	}
-	return new(*string)
-}
-
-func remoteCluster(obj client.Object) string {
-	switch o := obj.(type) {
-	case *v1alpha1.PodChaos:
-		return o.Spec.RemoteCluster
-	case *v1alpha1.NetworkChaos:
-		return o.Spec.RemoteCluster
-	case *v1alpha1.StressChaos:
-		return o.Spec.RemoteCluster
-	case *v1alpha1.HTTPChaos:
-		return o.Spec.RemoteCluster
-	}
-	return ""
 }
 
 func unsupported(field, why string) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -74,6 +75,11 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 	t.Logf("%d objects created from %d experiments", created, len(committedExperiments(t)))
 }
 
+// podChaos is the PodChaos spec of f.
+func podChaos(f *spec.Fault) *v1alpha1.PodChaosSpec {
+	return &f.Spec.Object().(*v1alpha1.PodChaos).Spec
+}
+
 // checkStored checks what the API server stored for fault i of x: labels,
 // duration, namespaces, and zones turned into node selectors.
 func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
@@ -84,11 +90,12 @@ func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
 			t.Errorf("%s: label %s = %q, want %q", kube.Ref(o), k, got, want)
 		}
 	}
-	d := *kube.DurationOf(o)
+	stored := spec.FaultSpecOf(o.(spec.Chaos))
+	d := *stored.Duration()
 	if d == nil || *d != f.Duration.String() {
 		t.Errorf("%s: duration %v, want %s", kube.Ref(o), d, f.Duration)
 	}
-	sel := kube.SelectorOf(o).Selector
+	sel := stored.PodSelector().Selector
 	if len(sel.Namespaces) != 1 || sel.Namespaces[0] != o.GetNamespace() {
 		t.Errorf("%s: selector namespaces %v, want [%s]", kube.Ref(o), sel.Namespaces, o.GetNamespace())
 	}
@@ -128,40 +135,40 @@ func TestInvalidFaultIsAClearError(t *testing.T) {
 		unsupported bool
 	}{
 		"an action Chaos Mesh's schema does not know": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Action = "pod-explode" },
+			mutate:      func(f *spec.Fault) { podChaos(f).Action = "pod-explode" },
 			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.action", "pod-explode"},
 		},
 		"a mode outside the schema's enum": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Mode = "most" },
+			mutate:      func(f *spec.Fault) { podChaos(f).Mode = "most" },
 			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.mode", "most"},
 		},
 		"a zone the cluster does not have": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors[spec.ZoneLabel] = "zone-d" },
+			mutate:      func(f *spec.Fault) { podChaos(f).Selector.LabelSelectors[spec.ZoneLabel] = "zone-d" },
 			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.selector.labelSelectors[topology.kubernetes.io/zone]", `zone "zone-d"`, "--zone-map zone-d="},
 		},
 		"a zone in an expression selector": {
 			mutate: func(f *spec.Fault) {
-				f.Spec.Pod.Selector.ExpressionSelectors = append(f.Spec.Pod.Selector.ExpressionSelectors,
+				podChaos(f).Selector.ExpressionSelectors = append(podChaos(f).Selector.ExpressionSelectors,
 					metav1Req(spec.ZoneLabel, "zone-a"))
 			},
 			wantInError: []string{"experiment pod-kill", "spec.selector.expressionSelectors[0]"},
 			unsupported: true,
 		},
 		"a selector no pod matches (a managed database)": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors = map[string]string{"app": "postgres"} },
+			mutate:      func(f *spec.Fault) { podChaos(f).Selector.LabelSelectors = map[string]string{"app": "postgres"} },
 			wantInError: []string{"experiment pod-kill", "spec.faults[0] (kill-one-replica)", "spec.selector selects no ready pod", "externalTargets"},
 		},
 		"a sandbox replica the Deployment does not have": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.LabelSelectors["pod"] = "petclinic-9" },
+			mutate:      func(f *spec.Fault) { podChaos(f).Selector.LabelSelectors["pod"] = "petclinic-9" },
 			wantInError: []string{"experiment pod-kill", "spec.selector.labelSelectors[pod]", `replica "petclinic-9": the Deployment has 6 ready pods`},
 		},
 		"a remote cluster": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.RemoteCluster = "other" },
+			mutate:      func(f *spec.Fault) { podChaos(f).RemoteCluster = "other" },
 			wantInError: []string{"experiment pod-kill", "spec.remoteCluster"},
 			unsupported: true,
 		},
 		"a namespace outside the allowlist": {
-			mutate:      func(f *spec.Fault) { f.Spec.Pod.Selector.Namespaces = []string{"payments"} },
+			mutate:      func(f *spec.Fault) { podChaos(f).Selector.Namespaces = []string{"payments"} },
 			wantInError: []string{"experiment pod-kill", "spec.selector.namespaces", `"payments"`, "--allow-namespace payments"},
 		},
 	}

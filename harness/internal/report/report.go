@@ -208,7 +208,7 @@ func Points(secs []load.Second) []Point {
 func Faults(e *spec.Experiment, results []verdict.FaultResult) []Fault {
 	out := make([]Fault, 0, len(e.Spec.Faults))
 	for _, f := range e.Spec.Faults {
-		rf := Fault{Name: f.Name, Kind: string(f.Kind), Action: action(f), StartAfter: f.StartAfter.D().Seconds(), Duration: f.Duration.D().Seconds()}
+		rf := Fault{Name: f.Name, Kind: string(f.Kind), Action: f.Spec.Label(), StartAfter: f.StartAfter.D().Seconds(), Duration: f.Duration.D().Seconds()}
 		for i := range results {
 			if results[i].Name == f.Name {
 				rf.Result = &results[i]
@@ -217,34 +217,6 @@ func Faults(e *spec.Experiment, results []verdict.FaultResult) []Fault {
 		out = append(out, rf)
 	}
 	return out
-}
-
-func action(f spec.Fault) string {
-	switch s := f.Spec; {
-	case s.Pod != nil:
-		return string(s.Pod.Action)
-	case s.Network != nil:
-		return string(s.Network.Action)
-	case s.Stress != nil:
-		switch {
-		case s.Stress.Stressors != nil && s.Stress.Stressors.CPUStressor != nil:
-			return "cpu"
-		case s.Stress.Stressors != nil && s.Stress.Stressors.MemoryStressor != nil:
-			return "memory"
-		}
-		return "stress"
-	case s.HTTP != nil:
-		switch {
-		case s.HTTP.Abort != nil && *s.HTTP.Abort:
-			return "abort"
-		case s.HTTP.Delay != nil:
-			return "delay"
-		case s.HTTP.Replace != nil:
-			return "replace"
-		}
-		return "http"
-	}
-	return ""
 }
 
 // Probes lists e's probes with their results and samples.

@@ -22,7 +22,8 @@ const ZoneLabel = "topology.kubernetes.io/zone"
 // (the genericwebhook validators of api/v1alpha1) last.
 func (f *Fault) validate(s *source, p fieldPath, target *Target, run time.Duration) {
 	s.checkName(p.key("name"), f.Name)
-	if !oneOf(f.Kind, FaultKinds()...) {
+	k, ok := KindOf(f.Kind)
+	if !ok {
 		s.errPath(p.key("kind"), "must be one of %s, not %q", list(FaultKinds()...), f.Kind)
 		return
 	}
@@ -44,39 +45,18 @@ func (f *Fault) validate(s *source, p fieldPath, target *Target, run time.Durati
 		return
 	}
 	before := len(s.errs)
-	if d := chaosDuration(f.Spec); d != nil && f.Duration > 0 && *d != f.Duration.String() {
+	if d := *f.Spec.Duration(); d != nil && f.Duration > 0 && *d != f.Duration.String() {
 		if cd, err := time.ParseDuration(*d); err != nil || cd != f.Duration.D() {
 			s.errPath(sp.key("duration"), "%q differs from the fault's duration (%s): set only %s", *d, f.Duration, p.key("duration"))
 		}
 	}
-	checkSelector(s, sp, f.Spec.PodSelector(), target)
-	switch {
-	case f.Spec.Pod != nil:
-		checkPodChaos(s, sp, f.Spec.Pod)
-	case f.Spec.Network != nil:
-		checkNetworkChaos(s, sp, f.Spec.Network, target)
-	case f.Spec.Stress != nil:
-		checkStressChaos(s, sp, f.Spec.Stress)
-	case f.Spec.HTTP != nil:
-		checkHTTPChaos(s, sp, f.Spec.HTTP)
+	for _, sel := range f.Spec.Selectors() {
+		checkSelector(s, append(sp[:len(sp):len(sp)], sel.Field...), sel.PodSelector, target)
 	}
+	k.check(s, sp, f.Spec.Object(), target)
 	if len(s.errs) == before {
 		webhook(s, sp, f.Spec)
 	}
-}
-
-func chaosDuration(fs FaultSpec) *string {
-	switch {
-	case fs.Pod != nil:
-		return fs.Pod.Duration
-	case fs.Network != nil:
-		return fs.Network.Duration
-	case fs.Stress != nil:
-		return fs.Stress.Duration
-	case fs.HTTP != nil:
-		return fs.HTTP.Duration
-	}
-	return nil
 }
 
 var modes = []v1alpha1.SelectorMode{v1alpha1.OneMode, v1alpha1.AllMode, v1alpha1.FixedMode, v1alpha1.FixedPercentMode, v1alpha1.RandomMaxPercentMode}
@@ -172,9 +152,6 @@ func checkNetworkChaos(s *source, p fieldPath, spec *v1alpha1.NetworkChaosSpec, 
 	if spec.Direction != "" && !oneOf(spec.Direction, directions...) {
 		s.errPath(p.key("direction"), "must be one of %s, not %q", list(directions...), spec.Direction)
 	}
-	if spec.Target != nil {
-		checkSelector(s, p.key("target"), spec.Target, target)
-	}
 }
 
 func checkStressChaos(s *source, p fieldPath, spec *v1alpha1.StressChaosSpec) {
@@ -224,17 +201,7 @@ func checkHTTPChaos(s *source, p fieldPath, spec *v1alpha1.HTTPChaosSpec) {
 // spec, as its admission webhooks would, and reports each error at our
 // path of the field.
 func webhook(s *source, p fieldPath, fs FaultSpec) {
-	var obj any
-	switch {
-	case fs.Pod != nil:
-		obj = &v1alpha1.PodChaos{Spec: *fs.Pod.DeepCopy()}
-	case fs.Network != nil:
-		obj = &v1alpha1.NetworkChaos{Spec: *fs.Network.DeepCopy()}
-	case fs.Stress != nil:
-		obj = &v1alpha1.StressChaos{Spec: *fs.Stress.DeepCopy()}
-	case fs.HTTP != nil:
-		obj = &v1alpha1.HTTPChaos{Spec: *fs.HTTP.DeepCopy()}
-	}
+	obj := fs.DeepCopy().Object()
 	genericwebhook.Default(obj)
 	for _, e := range genericwebhook.Validate(obj) {
 		fp := jsonPath(reflect.TypeOf(obj).Elem(), e.Field)

@@ -410,8 +410,8 @@ func (*Fault) checkShape(s *source, n ast.Node, p fieldPath) {
 			spec = mv.Value
 		}
 	}
-	if t, ok := specType[FaultKind(kind)]; ok && !isNull(spec) {
-		s.checkShape(spec, t, p.key("spec"))
+	if k, ok := KindOf(FaultKind(kind)); ok && !isNull(spec) {
+		s.checkShape(spec, k.SpecType(), p.key("spec"))
 	}
 }
 

@@ -79,16 +79,9 @@ func (e *Experiment) defaults(suiteTarget *Target) {
 		if f.Duration <= 0 {
 			continue
 		}
-		d := f.Duration.String()
-		switch {
-		case f.Spec.Pod != nil && f.Spec.Pod.Duration == nil:
-			f.Spec.Pod.Duration = &d
-		case f.Spec.Network != nil && f.Spec.Network.Duration == nil:
-			f.Spec.Network.Duration = &d
-		case f.Spec.Stress != nil && f.Spec.Stress.Duration == nil:
-			f.Spec.Stress.Duration = &d
-		case f.Spec.HTTP != nil && f.Spec.HTTP.Duration == nil:
-			f.Spec.HTTP.Duration = &d
+		if d := f.Spec.Duration(); d != nil && *d == nil {
+			ds := f.Duration.String()
+			*d = &ds
 		}
 	}
 

@@ -84,7 +84,7 @@ func TestPodKillFitsTheDemo(t *testing.T) {
 	if got := e.Spec.Target.Sandbox.Replicas; got != 3 {
 		t.Errorf("pod-kill runs %d replicas, want 3", got)
 	}
-	if len(e.Spec.Faults) != 1 || e.Spec.Faults[0].Spec.Pod == nil || e.Spec.Faults[0].Spec.Pod.Action != "pod-kill" {
+	if len(e.Spec.Faults) != 1 || e.Spec.Faults[0].Kind != spec.PodChaos || e.Spec.Faults[0].Spec.Label() != "pod-kill" {
 		t.Errorf("pod-kill faults = %+v, want one PodChaos pod-kill", e.Spec.Faults)
 	}
 }

@@ -67,17 +67,17 @@ func TestFaultShapeMatchesFault(t *testing.T) {
 func TestKubernetesDefaultsNamespaceOfSelectors(t *testing.T) {
 	e := &Experiment{Spec: ExperimentSpec{
 		Target: &Target{Kind: TargetKubernetes},
-		Faults: []Fault{{Name: "f", Kind: PodChaos, Duration: Duration(1e9), Spec: FaultSpec{Pod: &v1alpha1.PodChaosSpec{}}}},
+		Faults: []Fault{{Name: "f", Kind: PodChaos, Duration: Duration(1e9), Spec: NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction})}},
 	}}
 	e.defaults(nil)
 	k := e.Spec.Target.Kubernetes
 	if k.Namespace != DefaultNamespace || k.Deployment != DefaultDeployment || k.Selector["app"] != "petclinic" {
 		t.Errorf("kubernetes target = %+v, want the defaults", *k)
 	}
-	if got := e.Spec.Faults[0].Spec.Pod.Selector.Namespaces; !slices.Equal(got, []string{DefaultNamespace}) {
+	if got := e.Spec.Faults[0].Spec.PodSelector().Selector.Namespaces; !slices.Equal(got, []string{DefaultNamespace}) {
 		t.Errorf("selector namespaces = %v, want [%s]", got, DefaultNamespace)
 	}
-	if got := e.Spec.Faults[0].Spec.Pod.Duration; got == nil || *got != "1s" {
+	if got := *e.Spec.Faults[0].Spec.Duration(); got == nil || *got != "1s" {
 		t.Errorf("Chaos Mesh duration = %v, want 1s", got)
 	}
 }

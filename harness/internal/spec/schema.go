@@ -17,9 +17,13 @@ const chaosMeshPkg = "github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 // JSONSchema describes FaultSpec; the schema of each kind is added by
 // ExperimentSchema with if/then on the fault's kind.
 func (FaultSpec) JSONSchema() *jsonschema.Schema {
+	specs := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		specs = append(specs, k.SpecType().Name())
+	}
 	return &jsonschema.Schema{
 		Type:        "object",
-		Description: "The Chaos Mesh spec of the fault's kind (PodChaosSpec, NetworkChaosSpec, StressChaosSpec or HTTPChaosSpec), in Chaos Mesh's own field names.",
+		Description: "The Chaos Mesh spec of the fault's kind (" + strings.Join(specs, ", ") + "), in Chaos Mesh's own field names.",
 	}
 }
 
@@ -46,8 +50,14 @@ func ExperimentSchema(comments map[string]string) *jsonschema.Schema {
 	s.ID = SchemaBaseURL + "experiment.schema.json"
 	s.Comments = "Generated from the Go types of harness/internal/spec: DO NOT EDIT (go generate ./internal/spec)."
 	fault := s.Definitions["Fault"]
-	for _, kind := range FaultKinds() {
-		sub := r.ReflectFromType(specType[kind])
+	if kp, ok := fault.Properties.Get("kind"); ok {
+		for _, k := range FaultKinds() {
+			kp.Enum = append(kp.Enum, string(k))
+		}
+	}
+	for _, k := range kinds {
+		kind := k.Name
+		sub := r.ReflectFromType(k.SpecType())
 		for name, def := range sub.Definitions {
 			s.Definitions[name] = def
 		}

@@ -94,9 +94,9 @@ func TestValidateAnExperimentBuiltInCode(t *testing.T) {
 			Hypothesis: spec.Hypothesis{Probes: []spec.Probe{{Name: "door", Type: spec.ProbeHTTP, HTTP: &spec.HTTPProbe{Path: "/"}}}},
 			Faults: []spec.Fault{{
 				Name: "kill", Kind: spec.PodChaos, StartAfter: spec.Duration(50 * time.Second), Duration: spec.Duration(20 * time.Second),
-				Spec: spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{
+				Spec: spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{
 					PodSelector: v1alpha1.PodSelector{Mode: v1alpha1.OneMode, Selector: v1alpha1.PodSelectorSpec{
-						GenericSelectorSpec: v1alpha1.GenericSelectorSpec{LabelSelectors: map[string]string{"app": "petclinic"}}}}}}},
+						GenericSelectorSpec: v1alpha1.GenericSelectorSpec{LabelSelectors: map[string]string{"app": "petclinic"}}}}}}),
 			}},
 		},
 	}

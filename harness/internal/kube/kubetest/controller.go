@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // Controller is a TEST STAND-IN for the Chaos Mesh controller manager, which
@@ -243,18 +244,23 @@ func recoverAll(st *v1alpha1.ChaosStatus, now metav1.Time, paused bool) {
 	setCond(st, v1alpha1.ConditionPaused, paused, "")
 }
 
+// expired reports whether obj's duration has elapsed since its creation
+// (Chaos Mesh's own DurationExceeded).
 func expired(obj client.Object, now time.Time) bool {
-	d := *kube.DurationOf(obj)
-	if d == nil {
+	in, ok := obj.(v1alpha1.InnerObject)
+	if !ok {
 		return false
 	}
-	dur, err := time.ParseDuration(*d)
-	return err == nil && now.Sub(obj.GetCreationTimestamp().Time) >= dur
+	over, _, err := in.DurationExceeded(now)
+	return err == nil && over
 }
 
 // selectPods lists the ready pods obj selects, by name, in its mode.
 func (c *Controller) selectPods(ctx context.Context, obj client.Object) ([]corev1.Pod, error) {
-	ps := kube.SelectorOf(obj)
+	ps := spec.FaultSpecOf(obj.(spec.Chaos)).PodSelector()
+	if ps == nil {
+		return nil, fmt.Errorf("%s selects no pod", kube.Ref(obj))
+	}
 	nss := ps.Selector.Namespaces
 	if len(nss) == 0 {
 		nss = []string{obj.GetNamespace()}

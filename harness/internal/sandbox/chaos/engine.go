@@ -209,7 +209,7 @@ func (p *preflight) supported(context.Context) (string, error) {
 }
 
 func (p *preflight) stressNG(context.Context) (string, error) {
-	if !slices.ContainsFunc(p.x.Spec.Faults, func(f spec.Fault) bool { return f.Spec.Stress != nil }) {
+	if !slices.ContainsFunc(p.x.Spec.Faults, func(f spec.Fault) bool { return f.Kind == spec.StressChaos }) {
 		return "", engine.ErrSkip
 	}
 	msg := fmt.Sprintf("%s (apt-get install stress-ng)", p.e.StressBin)
@@ -290,7 +290,7 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
 	}
-	rec := Record{Ref: ref, Fault: f.Name, Kind: string(f.Kind), Action: action(f), Actions: acts, Planned: time.Now().UTC()}
+	rec := Record{Ref: ref, Fault: f.Name, Kind: string(f.Kind), Action: f.Spec.Label(), Actions: acts, Planned: time.Now().UTC()}
 	for _, a := range acts {
 		if !slices.Contains(rec.Targets, a.Pod) {
 			rec.Targets = append(rec.Targets, a.Pod)
@@ -320,20 +320,6 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 		return nil, fmt.Errorf("inject %s: record: %w", f.Name, err)
 	}
 	return run.Faults[i].injection(runID), nil
-}
-
-func action(f spec.Fault) string {
-	switch {
-	case f.Spec.Pod != nil:
-		return string(f.Spec.Pod.Action)
-	case f.Spec.Network != nil:
-		return string(f.Spec.Network.Action)
-	case f.Spec.Stress != nil:
-		return "stress"
-	case f.Spec.HTTP != nil:
-		return "http-" + strings.ToLower(string(f.Spec.HTTP.Target))
-	}
-	return ""
 }
 
 // RecoverTimeout bounds one recovery. Recovery ignores the cancellation of

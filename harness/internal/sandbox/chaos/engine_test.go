@@ -37,16 +37,7 @@ func pod(name string) map[string]string { return map[string]string{sandbox.Label
 func ptr[T any](v T) *T { return &v }
 
 func fault(name string, d time.Duration, fs spec.FaultSpec) spec.Fault {
-	kind := spec.PodChaos
-	switch {
-	case fs.Network != nil:
-		kind = spec.NetworkChaos
-	case fs.Stress != nil:
-		kind = spec.StressChaos
-	case fs.HTTP != nil:
-		kind = spec.HTTPChaos
-	}
-	return spec.Fault{Name: name, Kind: kind, Duration: spec.Duration(d), Spec: fs}
+	return spec.Fault{Name: name, Kind: fs.Kind().Name, Duration: spec.Duration(d), Spec: fs}
 }
 
 // load sends GETs to url from workers goroutines until ctx ends.
@@ -173,8 +164,8 @@ func TestEngine(t *testing.T) {
 			t.Errorf("got observation %+v, %v", obs, err)
 		}
 		p0, _ := status(t, st.Dir).Pod("petclinic-0")
-		in, err := s.Inject(ctx, fault("freeze", 10*time.Second, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-0"), v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction}}))
+		in, err := s.Inject(ctx, fault("freeze", 10*time.Second, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-0"), v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -223,8 +214,8 @@ func TestEngine(t *testing.T) {
 		ok, failed, wait := load(lctx, st.URL+"/petclinic/api/vets", 4)
 		time.Sleep(300 * time.Millisecond)
 		before, _ := status(t, st.Dir).Pod("petclinic-1")
-		in, err := eng.Inject(ctx, "run-kill", fault("kill-one", 10*time.Second, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-1"), v1alpha1.OneMode, "")}, Action: v1alpha1.PodKillAction}}))
+		in, err := eng.Inject(ctx, "run-kill", fault("kill-one", 10*time.Second, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-1"), v1alpha1.OneMode, "")}, Action: v1alpha1.PodKillAction})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -252,8 +243,8 @@ func TestEngine(t *testing.T) {
 		lctx, stop := context.WithCancel(ctx)
 		ok, failed, wait := load(lctx, st.URL+"/petclinic/api/vets", 4)
 		p0, _ := status(t, st.Dir).Pod("petclinic-0")
-		in, err := eng.Inject(ctx, "run-freeze", fault("freeze", 10*time.Second, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-a", sandbox.LabelApp: "petclinic"}, v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction}}))
+		in, err := eng.Inject(ctx, "run-freeze", fault("freeze", 10*time.Second, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-a", sandbox.LabelApp: "petclinic"}, v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,9 +283,9 @@ func TestEngine(t *testing.T) {
 		l1 := "http://" + linkOf(st, "balancer--petclinic-1").Listen + "/actuator/health/liveness"
 		l2 := "http://" + linkOf(st, "balancer--petclinic-2").Listen + "/actuator/health/liveness"
 		base := median(t, l1, 15)
-		in, err := eng.Inject(ctx, "run-delay", fault("slow-one", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+		in, err := eng.Inject(ctx, "run-delay", fault("slow-one", 10*time.Second, spec.NewFaultSpec(&v1alpha1.NetworkChaosSpec{
 			PodSelector: sel(pod("petclinic-1"), v1alpha1.OneMode, ""), Action: v1alpha1.DelayAction,
-			TcParameter: v1alpha1.TcParameter{Delay: &v1alpha1.DelaySpec{Latency: "100ms", Jitter: "10ms", Correlation: "25"}}}}))
+			TcParameter: v1alpha1.TcParameter{Delay: &v1alpha1.DelaySpec{Latency: "100ms", Jitter: "10ms", Correlation: "25"}}})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,9 +310,9 @@ func TestEngine(t *testing.T) {
 	t.Run("loss delays about that share of a replica's responses by a retransmission timeout", func(t *testing.T) {
 		st := status(t, st.Dir)
 		url := "http://" + linkOf(st, "balancer--petclinic-2").Listen + "/actuator/health/liveness"
-		in, err := eng.Inject(ctx, "run-loss", fault("lossy", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+		in, err := eng.Inject(ctx, "run-loss", fault("lossy", 10*time.Second, spec.NewFaultSpec(&v1alpha1.NetworkChaosSpec{
 			PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, ""), Action: v1alpha1.LossAction,
-			TcParameter: v1alpha1.TcParameter{Loss: &v1alpha1.LossSpec{Loss: "30"}}}}))
+			TcParameter: v1alpha1.TcParameter{Loss: &v1alpha1.LossSpec{Loss: "30"}}})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,9 +343,9 @@ func TestEngine(t *testing.T) {
 	t.Run("bandwidth limits a replica's responses to the rate", func(t *testing.T) {
 		st := status(t, st.Dir)
 		url := "http://" + linkOf(st, "balancer--petclinic-2").Listen + "/petclinic/api/owners"
-		in, err := eng.Inject(ctx, "run-bw", fault("thin", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+		in, err := eng.Inject(ctx, "run-bw", fault("thin", 10*time.Second, spec.NewFaultSpec(&v1alpha1.NetworkChaosSpec{
 			PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, ""), Action: v1alpha1.BandwidthAction,
-			TcParameter: v1alpha1.TcParameter{Bandwidth: &v1alpha1.BandwidthSpec{Rate: "80kbps", Limit: 1000, Buffer: 1000}}}}))
+			TcParameter: v1alpha1.TcParameter{Bandwidth: &v1alpha1.BandwidthSpec{Rate: "80kbps", Limit: 1000, Buffer: 1000}}})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -380,9 +371,9 @@ func TestEngine(t *testing.T) {
 		if _, ok := st.Pod("redis-0"); !ok {
 			t.Skip("no redis-server: the sandbox runs without Redis")
 		}
-		in, err := eng.Inject(ctx, "run-redis", fault("cut-redis", 10*time.Second, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+		in, err := eng.Inject(ctx, "run-redis", fault("cut-redis", 10*time.Second, spec.NewFaultSpec(&v1alpha1.NetworkChaosSpec{
 			PodSelector: sel(map[string]string{sandbox.LabelApp: "petclinic"}, v1alpha1.AllMode, ""), Action: v1alpha1.PartitionAction,
-			Direction: v1alpha1.To, Target: ptr(sel(map[string]string{sandbox.LabelApp: "redis"}, v1alpha1.AllMode, ""))}}))
+			Direction: v1alpha1.To, Target: ptr(sel(map[string]string{sandbox.LabelApp: "redis"}, v1alpha1.AllMode, ""))})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -416,9 +407,9 @@ func TestEngine(t *testing.T) {
 
 	t.Run("HTTPChaos abort: reads are retried elsewhere, writes to that replica fail", func(t *testing.T) {
 		inRotation(t, st.Dir, "petclinic-1")
-		in, err := eng.Inject(ctx, "run-abort", fault("abort", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
+		in, err := eng.Inject(ctx, "run-abort", fault("abort", 10*time.Second, spec.NewFaultSpec(&v1alpha1.HTTPChaosSpec{
 			PodSelector: sel(pod("petclinic-1"), v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpRequest,
-			PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}}}))
+			PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -459,9 +450,9 @@ func TestEngine(t *testing.T) {
 
 	t.Run("HTTPChaos replaces the code of one replica's responses only", func(t *testing.T) {
 		inRotation(t, st.Dir, "petclinic-1")
-		in, err := eng.Inject(ctx, "run-http", fault("five-hundreds", 10*time.Second, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
+		in, err := eng.Inject(ctx, "run-http", fault("five-hundreds", 10*time.Second, spec.NewFaultSpec(&v1alpha1.HTTPChaosSpec{
 			PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-b"}, v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpResponse,
-			Port: 8080, Path: ptr("*"), PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Replace: &v1alpha1.PodHttpChaosReplaceActions{Code: ptr(int32(503))}}}}))
+			Port: 8080, Path: ptr("*"), PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Replace: &v1alpha1.PodHttpChaosReplaceActions{Code: ptr(int32(503))}}})))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -495,17 +486,17 @@ func TestEngine(t *testing.T) {
 		crashed := chaos.New(st.Dir, 7)
 		p2, _ := status(t, st.Dir).Pod("petclinic-2")
 		faults := []spec.Fault{
-			fault("freeze", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
-				ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction}}),
-			fault("slow", time.Minute, spec.FaultSpec{Network: &v1alpha1.NetworkChaosSpec{
+			fault("freeze", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{
+				ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-2"), v1alpha1.AllMode, "")}, Action: v1alpha1.PodFailureAction})),
+			fault("slow", time.Minute, spec.NewFaultSpec(&v1alpha1.NetworkChaosSpec{
 				PodSelector: sel(pod("petclinic-0"), v1alpha1.AllMode, ""), Action: v1alpha1.DelayAction, Direction: v1alpha1.Both,
-				TcParameter: v1alpha1.TcParameter{Delay: &v1alpha1.DelaySpec{Latency: "300ms", Jitter: "10ms"}}}}),
-			fault("errors", time.Minute, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{
+				TcParameter: v1alpha1.TcParameter{Delay: &v1alpha1.DelaySpec{Latency: "300ms", Jitter: "10ms"}}})),
+			fault("errors", time.Minute, spec.NewFaultSpec(&v1alpha1.HTTPChaosSpec{
 				PodSelector: sel(pod("petclinic-1"), v1alpha1.AllMode, ""), Target: v1alpha1.PodHttpRequest,
-				PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}}}),
-			fault("burn", time.Minute, spec.FaultSpec{Stress: &v1alpha1.StressChaosSpec{
+				PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}})),
+			fault("burn", time.Minute, spec.NewFaultSpec(&v1alpha1.StressChaosSpec{
 				ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(pod("petclinic-1"), v1alpha1.AllMode, "")},
-				Stressors:         &v1alpha1.Stressors{CPUStressor: &v1alpha1.CPUStressor{Stressor: v1alpha1.Stressor{Workers: 1}, Load: ptr(10)}}}}),
+				Stressors:         &v1alpha1.Stressors{CPUStressor: &v1alpha1.CPUStressor{Stressor: v1alpha1.Stressor{Workers: 1}, Load: ptr(10)}}})),
 		}
 		for _, f := range faults {
 			if _, err := crashed.Inject(ctx, "run-crash", f); err != nil {
@@ -559,8 +550,8 @@ func TestEngine(t *testing.T) {
 	})
 
 	t.Run("an injection that selects nothing is an error and changes nothing", func(t *testing.T) {
-		_, err := eng.Inject(ctx, "run-none", fault("nobody", time.Second, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-z"}, v1alpha1.AllMode, "")}, Action: v1alpha1.PodKillAction}}))
+		_, err := eng.Inject(ctx, "run-none", fault("nobody", time.Second, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(map[string]string{sandbox.LabelZone: "zone-z"}, v1alpha1.AllMode, "")}, Action: v1alpha1.PodKillAction})))
 		if err == nil || !strings.Contains(err.Error(), "selects no pod") {
 			t.Errorf("got %v, want selects no pod", err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 
+	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -52,20 +53,74 @@ func (a Action) String() string {
 	return fmt.Sprintf("%s %s (pid %d)", a.Type, a.Pod, a.Proc.PID)
 }
 
-// CheckFault reports, offline, every field of f the sandbox cannot honour;
-// each error names the field (under spec.).
-func CheckFault(f spec.Fault) []error {
-	switch {
-	case f.Spec.Pod != nil:
-		return checkPod(f.Spec.Pod)
-	case f.Spec.Network != nil:
-		return checkNetwork(f.Spec.Network)
-	case f.Spec.Stress != nil:
-		return checkStress(f.Spec.Stress)
-	case f.Spec.HTTP != nil:
-		return checkHTTP(f.Spec.HTTP)
+// planner honours one fault kind on the sandbox.
+type planner struct {
+	// check reports, offline, every field of the spec the sandbox cannot
+	// honour; each error names the field (under spec.).
+	check func(o spec.Chaos) []error
+	// plan turns fault f into the actions it makes on the selected pods;
+	// the random modes draw from rng. It changes nothing.
+	plan func(st *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, rng *rand.Rand) ([]Action, error)
+}
+
+// planners are the kinds the sandbox injects; every other kind of the
+// table is refused offline (a test keeps this map and the table's Targets
+// in step).
+var planners = map[spec.FaultKind]planner{
+	spec.PodChaos: {
+		check: func(o spec.Chaos) []error { return checkPod(&o.(*v1alpha1.PodChaos).Spec) },
+		plan:  planPod,
+	},
+	spec.NetworkChaos: {
+		check: func(o spec.Chaos) []error { return checkNetwork(&o.(*v1alpha1.NetworkChaos).Spec) },
+		plan: func(st *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, rng *rand.Rand) ([]Action, error) {
+			return planNetwork(st, ref, &f.Spec.Object().(*v1alpha1.NetworkChaos).Spec, pods, rng)
+		},
+	},
+	spec.StressChaos: {
+		check: func(o spec.Chaos) []error { return checkStress(&o.(*v1alpha1.StressChaos).Spec) },
+		plan: func(_ *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, _ *rand.Rand) ([]Action, error) {
+			return planStress(ref, f, pods)
+		},
+	},
+	spec.HTTPChaos: {
+		check: func(o spec.Chaos) []error { return checkHTTP(&o.(*v1alpha1.HTTPChaos).Spec) },
+		plan: func(_ *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, _ *rand.Rand) ([]Action, error) {
+			return planHTTP(ref, &f.Spec.Object().(*v1alpha1.HTTPChaos).Spec, pods)
+		},
+	},
+}
+
+// unsupportedKind is a kind the sandbox does not inject.
+type unsupportedKind spec.FaultKind
+
+func (k unsupportedKind) Error() string {
+	return fmt.Sprintf("kind: %s is not supported by the sandbox engine; use --target kubernetes", string(k))
+}
+
+func (unsupportedKind) Unwrap() error { return engine.ErrUnsupported }
+
+// plannerOf is the planner of f's kind, or why there is none.
+func plannerOf(f spec.Fault) (planner, error) {
+	k := f.Spec.Kind()
+	if k == nil {
+		return planner{}, fmt.Errorf("kind: %q has no spec", f.Kind)
 	}
-	return []error{fmt.Errorf("kind: %q has no spec", f.Kind)}
+	p, ok := planners[k.Name]
+	if !ok || !k.Supports(spec.TargetSandbox) {
+		return planner{}, unsupportedKind(k.Name)
+	}
+	return p, nil
+}
+
+// CheckFault reports, offline, every field of f the sandbox cannot honour;
+// each error names the field (under spec.), or the kind.
+func CheckFault(f spec.Fault) []error {
+	p, err := plannerOf(f)
+	if err != nil {
+		return []error{err}
+	}
+	return p.check(f.Spec.Object())
 }
 
 func checkContainers(names []string, field string) []error {
@@ -282,6 +337,10 @@ func vmBytes(size string) (string, error) {
 // plan turns fault f into the actions it makes on the sandbox in st; the
 // random modes draw from rng. It changes nothing.
 func plan(st *sandbox.State, ref string, f spec.Fault, rng *rand.Rand) ([]Action, error) {
+	p, err := plannerOf(f)
+	if err != nil {
+		return nil, err
+	}
 	ps := f.Spec.PodSelector()
 	if ps == nil {
 		return nil, fmt.Errorf("kind %q has no selector", f.Kind)
@@ -290,25 +349,21 @@ func plan(st *sandbox.State, ref string, f spec.Fault, rng *rand.Rand) ([]Action
 	if err != nil {
 		return nil, err
 	}
-	switch {
-	case f.Spec.Pod != nil:
-		typ := ActKill
-		if f.Spec.Pod.Action == v1alpha1.PodFailureAction {
-			typ = ActStop
-		}
-		var acts []Action
-		for _, p := range pods {
-			acts = append(acts, Action{Type: typ, Pod: p.Name, Proc: p.Proc})
-		}
-		return acts, nil
-	case f.Spec.Network != nil:
-		return planNetwork(st, ref, f.Spec.Network, pods, rng)
-	case f.Spec.Stress != nil:
-		return planStress(ref, f, pods)
-	case f.Spec.HTTP != nil:
-		return planHTTP(ref, f.Spec.HTTP, pods)
+	return p.plan(st, ref, f, pods, rng)
+}
+
+// planPod kills (pod-kill, container-kill) or freezes (pod-failure) the
+// process of every selected pod.
+func planPod(_ *sandbox.State, _ string, f spec.Fault, pods []sandbox.Pod, _ *rand.Rand) ([]Action, error) {
+	typ := ActKill
+	if f.Spec.Object().(*v1alpha1.PodChaos).Spec.Action == v1alpha1.PodFailureAction {
+		typ = ActStop
 	}
-	return nil, fmt.Errorf("kind %q has no spec", f.Kind)
+	var acts []Action
+	for _, p := range pods {
+		acts = append(acts, Action{Type: typ, Pod: p.Name, Proc: p.Proc})
+	}
+	return acts, nil
 }
 
 // toxicName is a name safe in a URL path, unique per fault, link and
@@ -453,7 +508,7 @@ func networkToxics(s *v1alpha1.NetworkChaosSpec) ([]sandbox.Toxic, error) {
 }
 
 func planStress(ref string, f spec.Fault, pods []sandbox.Pod) ([]Action, error) {
-	s := f.Spec.Stress
+	s := &f.Spec.Object().(*v1alpha1.StressChaos).Spec
 	// stress-ng's own timeout bounds a stressor whose recovery never comes
 	// (the harness was killed and nobody ran cleanup).
 	timeout := f.Duration.D() + 10*time.Second

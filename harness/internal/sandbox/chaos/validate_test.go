@@ -19,7 +19,7 @@ func experiment(f spec.Fault) *spec.Experiment {
 
 func netFault(s v1alpha1.NetworkChaosSpec) spec.Fault {
 	s.PodSelector = sel(map[string]string{"app": "petclinic"}, v1alpha1.OneMode, "")
-	return fault("f", time.Minute, spec.FaultSpec{Network: &s})
+	return fault("f", time.Minute, spec.NewFaultSpec(&s))
 }
 
 func TestValidateNamesWhatTheSandboxCannotHonour(t *testing.T) {
@@ -50,24 +50,24 @@ func TestValidateNamesWhatTheSandboxCannotHonour(t *testing.T) {
 			TcParameter: v1alpha1.TcParameter{Loss: &v1alpha1.LossSpec{Loss: "20", Correlation: "25"}}}), ""},
 		"delay with jitter is accepted": {netFault(v1alpha1.NetworkChaosSpec{Action: v1alpha1.DelayAction,
 			TcParameter: v1alpha1.TcParameter{Delay: &v1alpha1.DelaySpec{Latency: "100ms", Jitter: "10ms", Correlation: "0"}}}), ""},
-		"a field selector is refused": {fault("f", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
+		"a field selector is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
 			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: v1alpha1.PodSelector{Mode: v1alpha1.AllMode, Selector: v1alpha1.PodSelectorSpec{
-				GenericSelectorSpec: v1alpha1.GenericSelectorSpec{FieldSelectors: map[string]string{"status.phase": "Running"}}}}}}}), "spec.selector.fieldSelectors: not supported"},
-		"a grace period is refused": {fault("f", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, GracePeriod: 5,
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.AllMode, "")}}}), "spec.gracePeriod: not supported"},
-		"an unknown container is refused": {fault("f", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.ContainerKillAction,
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.AllMode, ""), ContainerNames: []string{"sidecar"}}}}), "spec.containerNames"},
-		"an HTTP patch is refused": {fault("f", time.Minute, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{PodSelector: sel(nil, v1alpha1.AllMode, ""),
-			Target: v1alpha1.PodHttpResponse, PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Patch: &v1alpha1.PodHttpChaosPatchActions{}}}}), "spec.patch: not supported"},
-		"an HTTP abort is accepted": {fault("f", time.Minute, spec.FaultSpec{HTTP: &v1alpha1.HTTPChaosSpec{PodSelector: sel(nil, v1alpha1.AllMode, ""),
-			Target: v1alpha1.PodHttpRequest, PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}}}), ""},
-		"memory oomScoreAdj is refused": {fault("f", time.Minute, spec.FaultSpec{Stress: &v1alpha1.StressChaosSpec{
+				GenericSelectorSpec: v1alpha1.GenericSelectorSpec{FieldSelectors: map[string]string{"status.phase": "Running"}}}}}})), "spec.selector.fieldSelectors: not supported"},
+		"a grace period is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, GracePeriod: 5,
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.AllMode, "")}})), "spec.gracePeriod: not supported"},
+		"an unknown container is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.ContainerKillAction,
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.AllMode, ""), ContainerNames: []string{"sidecar"}}})), "spec.containerNames"},
+		"an HTTP patch is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.HTTPChaosSpec{PodSelector: sel(nil, v1alpha1.AllMode, ""),
+			Target: v1alpha1.PodHttpResponse, PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Patch: &v1alpha1.PodHttpChaosPatchActions{}}})), "spec.patch: not supported"},
+		"an HTTP abort is accepted": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.HTTPChaosSpec{PodSelector: sel(nil, v1alpha1.AllMode, ""),
+			Target: v1alpha1.PodHttpRequest, PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: ptr(true)}})), ""},
+		"memory oomScoreAdj is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.StressChaosSpec{
 			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.AllMode, "")},
-			Stressors:         &v1alpha1.Stressors{MemoryStressor: &v1alpha1.MemoryStressor{Stressor: v1alpha1.Stressor{Workers: 1}, Size: "64MB", OOMScoreAdj: -100}}}}), "spec.stressors.memory.oomScoreAdj: not supported"},
-		"a fixed-percent mode is accepted": {fault("f", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedPercentMode, "50")}}}), ""},
-		"a fixed mode without a count is refused": {fault("f", time.Minute, spec.FaultSpec{Pod: &v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedMode, "many")}}}), "spec.mode: fixed"},
+			Stressors:         &v1alpha1.Stressors{MemoryStressor: &v1alpha1.MemoryStressor{Stressor: v1alpha1.Stressor{Workers: 1}, Size: "64MB", OOMScoreAdj: -100}}})), "spec.stressors.memory.oomScoreAdj: not supported"},
+		"a fixed-percent mode is accepted": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedPercentMode, "50")}})), ""},
+		"a fixed mode without a count is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedMode, "many")}})), "spec.mode: fixed"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
