@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -23,6 +21,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/selector"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -262,7 +261,10 @@ func (p *preflight) pdb(ctx context.Context) (string, error) {
 	if p.r == nil {
 		return "", engine.ErrSkip
 	}
-	planned, plan := disruption(p.x, p.r, p.cl)
+	planned, plan, err := disruption(p.x, p.r, p.cl)
+	if err != nil {
+		return "", exitcode.Wrap(exitcode.Invalid, err)
+	}
 	ok, detail, code := p.e.checkPDB(ctx, p.dep, p.desired, p.cl, planned, plan)
 	if !ok {
 		return "", engine.Refuse(code, "%s", detail)
@@ -286,7 +288,7 @@ func (e *Engine) selectsPods(ctx context.Context, x *spec.Experiment, objs []cli
 			}
 			for i := range pods[ns] {
 				p := &pods[ns][i]
-				if podReady(p) && Matches(s, p, v.nodes[p.Spec.NodeName]) {
+				if podReady(p) && selector.Matches(s, SelectorPod(p, v.nodes[p.Spec.NodeName])) {
 					n++
 				}
 			}
@@ -454,11 +456,11 @@ func (e *Engine) observe(ctx context.Context) (engine.Observation, error) {
 }
 
 // disruption is how many of the Deployment's ready pods the experiment's
-// PodChaos faults (pod-kill, pod-failure, container-kill: the pods become
-// unavailable) may take out, summed over the faults as if they
-// overlapped, and how it was counted. Network, stress and HTTP faults
-// degrade pods without taking them out of service.
-func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string) {
+// faults that take pods out (table: TakesPodsOut) may take, summed over the
+// faults as if they overlapped, and how it was counted. Network, stress
+// and HTTP faults degrade pods without taking them out of service. A
+// selector that cannot select is an error naming the fault and field.
+func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string, error) {
 	total := 0
 	var parts []string
 	for i, f := range x.Spec.Faults {
@@ -473,74 +475,37 @@ func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string) {
 		if ps == nil {
 			continue
 		}
-		n := 0
-		for j := range v.pods {
-			p := &v.pods[j]
-			if podReady(p) && Matches(ps.Selector, p, v.nodes[p.Spec.NodeName]) {
-				n++
-			}
+		n, k, err := v.taken("spec", ps)
+		if err != nil {
+			return 0, "", fmt.Errorf("experiment %s: spec.faults[%d] (%s): %w", x.Metadata.Name, i, f.Name, err)
 		}
-		k := SelectCount(ps.Mode, ps.Value, n)
 		total += k
 		parts = append(parts, fmt.Sprintf("%s: %d of %d matching ready pods (mode %s)", f.Name, k, n, ps.Mode))
 	}
 	if len(parts) == 0 {
-		return 0, "no fault takes pods out"
+		return 0, "no fault takes pods out", nil
 	}
-	return total, strings.Join(parts, ", ")
+	return total, strings.Join(parts, ", "), nil
 }
 
-// Matches reports whether pod p, on a node labelled node, is selected by
-// s, as Chaos Mesh selects: namespaces, labels, expressions, annotations,
-// node labels, node names, pod names, phases.
-func Matches(s v1alpha1.PodSelectorSpec, p *corev1.Pod, node labels.Set) bool {
-	if len(s.Namespaces) > 0 && !slices.Contains(s.Namespaces, p.Namespace) {
-		return false
-	}
-	if len(s.Pods) > 0 && !slices.Contains(s.Pods[p.Namespace], p.Name) {
-		return false
-	}
-	if !labels.SelectorFromSet(s.LabelSelectors).Matches(labels.Set(p.Labels)) {
-		return false
-	}
-	if len(s.ExpressionSelectors) > 0 {
-		sel, err := metav1.LabelSelectorAsSelector(&metav1.LabelSelector{MatchExpressions: s.ExpressionSelectors})
-		if err != nil || !sel.Matches(labels.Set(p.Labels)) {
-			return false
+// taken is how many of the Deployment's ready pods ps (at field) matches,
+// and how many of them Chaos Mesh will take.
+func (v *clusterView) taken(field string, ps *v1alpha1.PodSelector) (matching, taken int, err error) {
+	for i := range v.pods {
+		p := &v.pods[i]
+		if podReady(p) && selector.Matches(ps.Selector, SelectorPod(p, v.nodes[p.Spec.NodeName])) {
+			matching++
 		}
 	}
-	if !labels.SelectorFromSet(s.AnnotationSelectors).Matches(labels.Set(p.Annotations)) {
-		return false
-	}
-	if len(s.NodeSelectors) > 0 && !labels.SelectorFromSet(s.NodeSelectors).Matches(node) {
-		return false
-	}
-	if len(s.Nodes) > 0 && !slices.Contains(s.Nodes, p.Spec.NodeName) {
-		return false
-	}
-	if len(s.PodPhaseSelectors) > 0 && !slices.Contains(s.PodPhaseSelectors, string(p.Status.Phase)) {
-		return false
-	}
-	return true
+	taken, err = selector.Count(field, ps, matching)
+	return matching, taken, err
 }
 
-// SelectCount is how many of n matching pods Chaos Mesh selects in mode
-// with value (its selector's filterPodsByMode).
-func SelectCount(mode v1alpha1.SelectorMode, value string, n int) int {
-	v, _ := strconv.Atoi(value)
-	switch mode {
-	case v1alpha1.OneMode:
-		return min(1, n)
-	case v1alpha1.AllMode:
-		return n
-	case v1alpha1.FixedMode:
-		return min(max(v, 0), n)
-	case v1alpha1.FixedPercentMode:
-		return int(math.Floor(float64(n) * float64(v) / 100))
-	case v1alpha1.RandomMaxPercentMode:
-		return int(math.Floor(float64(n) * float64(v) / 100)) // at most
-	}
-	return n
+// SelectorPod is pod p, on a node labelled node, as a Chaos Mesh selector
+// sees it.
+func SelectorPod(p *corev1.Pod, node labels.Set) selector.Pod {
+	return selector.Pod{Namespace: p.Namespace, Name: p.Name, Labels: p.Labels, Annotations: p.Annotations,
+		Node: p.Spec.NodeName, NodeLabels: node, Phase: string(p.Status.Phase)}
 }
 
 // checkPDB finds a PodDisruptionBudget covering the Deployment's pods and

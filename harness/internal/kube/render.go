@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
+	"github.com/gamedayhq/gameday/harness/internal/selector"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -142,6 +143,7 @@ func (r *Renderer) object(e *spec.Experiment, runID string, f spec.Fault) (clien
 	obj.SetAnnotations(map[string]string{AnnotationRunID: runID})
 	var errs []error
 	for _, sel := range fs.Selectors() {
+		errs = append(errs, selector.Check(sel.Path(), sel.PodSelector)...)
 		errs = append(errs, r.selector(sel.Path(), sel.PodSelector)...)
 	}
 	if obj.GetRemoteCluster() != "" {

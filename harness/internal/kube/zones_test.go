@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
-
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 )
 
@@ -36,30 +34,6 @@ func TestZoneMapping(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := kube.ZoneMapping(tt.explicit, tt.named, tt.cluster); !maps.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestSelectCount(t *testing.T) {
-	tests := map[string]struct {
-		mode  v1alpha1.SelectorMode
-		value string
-		n     int
-		want  int
-	}{
-		"one of six":                 {v1alpha1.OneMode, "", 6, 1},
-		"one of none":                {v1alpha1.OneMode, "", 0, 0},
-		"all of six":                 {v1alpha1.AllMode, "", 6, 6},
-		"fixed 2 of six":             {v1alpha1.FixedMode, "2", 6, 2},
-		"fixed 9 of six":             {v1alpha1.FixedMode, "9", 6, 6},
-		"fixed-percent 50 of six":    {v1alpha1.FixedPercentMode, "50", 6, 3},
-		"random-max-percent 40 of 6": {v1alpha1.RandomMaxPercentMode, "40", 6, 2},
-	}
-	for name, tt := range tests {
-		t.Run(name, func(t *testing.T) {
-			if got := kube.SelectCount(tt.mode, tt.value, tt.n); got != tt.want {
-				t.Errorf("got %d, want %d", got, tt.want)
 			}
 		})
 	}

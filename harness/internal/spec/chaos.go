@@ -11,6 +11,8 @@ import (
 
 	"github.com/chaos-mesh/chaos-mesh/api/genericwebhook"
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+
+	"github.com/gamedayhq/gameday/harness/internal/selector"
 )
 
 // ZoneLabel is the well-known label of a pod's zone; the sandbox sets it on
@@ -59,14 +61,12 @@ func (f *Fault) validate(s *source, p fieldPath, target *Target, run time.Durati
 	}
 }
 
-var modes = []v1alpha1.SelectorMode{v1alpha1.OneMode, v1alpha1.AllMode, v1alpha1.FixedMode, v1alpha1.FixedPercentMode, v1alpha1.RandomMaxPercentMode}
-
 // checkSelector checks a Chaos Mesh selector and mode: the mode is known,
 // value is set exactly when the mode needs it, and the selector narrows the
 // pods (an empty selector hits every pod of the namespace).
 func checkSelector(s *source, p fieldPath, sel *v1alpha1.PodSelector, target *Target) {
-	if !oneOf(sel.Mode, modes...) {
-		s.errPath(p.key("mode"), "must be one of %s, not %q", list(modes...), sel.Mode)
+	if !oneOf(sel.Mode, selector.Modes...) {
+		s.errPath(p.key("mode"), "must be one of %s, not %q", list(selector.Modes...), sel.Mode)
 	}
 	vp := p.key("value")
 	switch sel.Mode {

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/gamedayhq/gameday/harness/internal/kube"
+	"github.com/gamedayhq/gameday/harness/internal/selector"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -280,11 +281,15 @@ func (c *Controller) selectPods(ctx context.Context, obj client.Object) ([]corev
 			return nil, err
 		}
 		for _, p := range pods.Items {
-			if kube.Matches(ps.Selector, &p, nodeLabels[p.Spec.NodeName]) {
+			if selector.Matches(ps.Selector, kube.SelectorPod(&p, nodeLabels[p.Spec.NodeName])) {
 				out = append(out, p)
 			}
 		}
 	}
 	slices.SortFunc(out, func(a, b corev1.Pod) int { return cmp.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name) })
-	return out[:kube.SelectCount(ps.Mode, ps.Value, len(out))], nil
+	n, err := selector.Count("spec", ps, len(out))
+	if err != nil {
+		return nil, err
+	}
+	return out[:n], nil
 }

@@ -345,7 +345,7 @@ func plan(st *sandbox.State, ref string, f spec.Fault, rng *rand.Rand) ([]Action
 	if ps == nil {
 		return nil, fmt.Errorf("kind %q has no selector", f.Kind)
 	}
-	pods, err := Select(st, ps, rng)
+	pods, err := Select(st, "spec", ps, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -391,9 +391,9 @@ func planNetwork(st *sandbox.State, ref string, s *v1alpha1.NetworkChaosSpec, po
 	}
 	var dst map[string]bool
 	if s.Target != nil {
-		tp, err := Select(st, s.Target, rng)
+		tp, err := Select(st, "spec.target", s.Target, rng)
 		if err != nil {
-			return nil, fmt.Errorf("target: %w", err)
+			return nil, err
 		}
 		dst = map[string]bool{}
 		for _, p := range tp {

@@ -26,7 +26,7 @@ func fixture() *sandbox.State {
 	return st
 }
 
-func selector(labels map[string]string, mode v1alpha1.SelectorMode, value string) v1alpha1.PodSelector {
+func podSel(labels map[string]string, mode v1alpha1.SelectorMode, value string) v1alpha1.PodSelector {
 	return v1alpha1.PodSelector{Selector: v1alpha1.PodSelectorSpec{GenericSelectorSpec: v1alpha1.GenericSelectorSpec{LabelSelectors: labels}}, Mode: mode, Value: value}
 }
 
@@ -44,13 +44,13 @@ func TestSelect(t *testing.T) {
 		sel  v1alpha1.PodSelector
 		want string // pods, or how many when drawn at random ("3 of petclinic")
 	}{
-		"all selects every matching pod":             {selector(petclinic, v1alpha1.AllMode, ""), "petclinic-0,petclinic-1,petclinic-2,petclinic-3,petclinic-4,petclinic-5"},
-		"a zone label selects that zone's replicas":  {selector(map[string]string{spec.ZoneLabel: "zone-b", "app": "petclinic"}, v1alpha1.AllMode, ""), "petclinic-1,petclinic-4"},
-		"one selects a single replica":               {selector(petclinic, v1alpha1.OneMode, ""), "1 of petclinic"},
-		"fixed selects that many":                    {selector(petclinic, v1alpha1.FixedMode, "4"), "4 of petclinic"},
-		"fixed beyond the count selects all":         {selector(petclinic, v1alpha1.FixedMode, "9"), "6 of petclinic"},
-		"fixed-percent rounds down":                  {selector(petclinic, v1alpha1.FixedPercentMode, "50"), "3 of petclinic"},
-		"fixed-percent of 10 on 6 replicas is empty": {selector(petclinic, v1alpha1.FixedPercentMode, "10"), "error"},
+		"all selects every matching pod":             {podSel(petclinic, v1alpha1.AllMode, ""), "petclinic-0,petclinic-1,petclinic-2,petclinic-3,petclinic-4,petclinic-5"},
+		"a zone label selects that zone's replicas":  {podSel(map[string]string{spec.ZoneLabel: "zone-b", "app": "petclinic"}, v1alpha1.AllMode, ""), "petclinic-1,petclinic-4"},
+		"one selects a single replica":               {podSel(petclinic, v1alpha1.OneMode, ""), "1 of petclinic"},
+		"fixed selects that many":                    {podSel(petclinic, v1alpha1.FixedMode, "4"), "4 of petclinic"},
+		"fixed beyond the count selects all":         {podSel(petclinic, v1alpha1.FixedMode, "9"), "6 of petclinic"},
+		"fixed-percent rounds down":                  {podSel(petclinic, v1alpha1.FixedPercentMode, "50"), "3 of petclinic"},
+		"fixed-percent of 10 on 6 replicas is empty": {podSel(petclinic, v1alpha1.FixedPercentMode, "10"), "error"},
 		"a pod list selects by name": {v1alpha1.PodSelector{Mode: v1alpha1.AllMode, Selector: v1alpha1.PodSelectorSpec{
 			Pods: map[string][]string{"petclinic": {"petclinic-3", "redis-0"}}}}, "petclinic-3,redis-0"},
 		"an expression selects with NotIn": {v1alpha1.PodSelector{Mode: v1alpha1.AllMode, Selector: v1alpha1.PodSelectorSpec{GenericSelectorSpec: v1alpha1.GenericSelectorSpec{
@@ -59,7 +59,7 @@ func TestSelect(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := Select(fixture(), &tt.sel, rand.New(rand.NewPCG(1, 2)))
+			got, err := Select(fixture(), "spec", &tt.sel, rand.New(rand.NewPCG(1, 2)))
 			switch {
 			case err != nil:
 				if tt.want != "error" {
@@ -81,18 +81,18 @@ func TestSelect(t *testing.T) {
 }
 
 func TestSelectIsReproducibleWithASeed(t *testing.T) {
-	sel := selector(map[string]string{"app": "petclinic"}, v1alpha1.FixedMode, "2")
-	a, _ := Select(fixture(), &sel, rand.New(rand.NewPCG(9, 9)))
-	b, _ := Select(fixture(), &sel, rand.New(rand.NewPCG(9, 9)))
+	sel := podSel(map[string]string{"app": "petclinic"}, v1alpha1.FixedMode, "2")
+	a, _ := Select(fixture(), "spec", &sel, rand.New(rand.NewPCG(9, 9)))
+	b, _ := Select(fixture(), "spec", &sel, rand.New(rand.NewPCG(9, 9)))
 	if names(a) != names(b) {
 		t.Errorf("got %s then %s with one seed", names(a), names(b))
 	}
 }
 
 func netSpec(src map[string]string, dir v1alpha1.Direction, target map[string]string) *v1alpha1.NetworkChaosSpec {
-	s := &v1alpha1.NetworkChaosSpec{PodSelector: selector(src, v1alpha1.AllMode, ""), Action: v1alpha1.PartitionAction, Direction: dir}
+	s := &v1alpha1.NetworkChaosSpec{PodSelector: podSel(src, v1alpha1.AllMode, ""), Action: v1alpha1.PartitionAction, Direction: dir}
 	if target != nil {
-		s.Target = new(selector(target, v1alpha1.AllMode, ""))
+		s.Target = new(podSel(target, v1alpha1.AllMode, ""))
 	}
 	return s
 }
@@ -135,7 +135,7 @@ func TestPlanNetworkPicksLinksAndStreams(t *testing.T) {
 
 func mustSelect(t *testing.T, ps *v1alpha1.PodSelector) []sandbox.Pod {
 	t.Helper()
-	p, err := Select(fixture(), ps, rand.New(rand.NewPCG(1, 1)))
+	p, err := Select(fixture(), "spec", ps, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestValidateNamesWhatTheSandboxCannotHonour(t *testing.T) {
 		"a fixed-percent mode is accepted": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
 			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedPercentMode, "50")}})), ""},
 		"a fixed mode without a count is refused": {fault("f", time.Minute, spec.NewFaultSpec(&v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction,
-			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedMode, "many")}})), "spec.mode: fixed"},
+			ContainerSelector: v1alpha1.ContainerSelector{PodSelector: sel(nil, v1alpha1.FixedMode, "many")}})), `spec.value: "many" is not a count of pods (mode fixed)`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
