@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/parser/posrange"
 
-	"github.com/gamedayhq/gameday/harness/internal/spec"
+	"github.com/gamedayhq/gameday/harness/internal/logql"
 )
 
 var promql = parser.NewParser(parser.Options{})
@@ -108,13 +108,13 @@ func byLabel(q, l string) string {
 }
 
 // checkLogQuery checks a Loki query of an indicator with our parser of the
-// LogQL subset (spec.ParseLogQL; not Loki's): a log query (stream selector
+// LogQL subset (logql.Parse; not Loki's): a log query (stream selector
 // and pipeline) whose lines gameday counts with count_over_time. off is the
 // byte offset of the error in q, -1 when it is about the whole query.
 func checkLogQuery(q string) (off int, err error) {
-	l, err := spec.ParseLogQL(q)
+	l, err := logql.Parse(q)
 	if err != nil {
-		var le *spec.LogQLError
+		var le *logql.Error
 		if errors.As(err, &le) {
 			return le.Pos, fmt.Errorf("invalid LogQL: %s", le.Msg)
 		}

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/logql"
 	"github.com/gamedayhq/gameday/harness/internal/loki"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
-	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 func TestExhaustion(t *testing.T) {
@@ -179,7 +179,7 @@ func TestGeneratedLogQLParses(t *testing.T) {
 		for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d", "300s"} {
 			n++
 			q := s.ErrorRatio(w)
-			l, err := spec.ParseLogQL(q)
+			l, err := logql.Parse(q)
 			if err != nil || !l.Metric {
 				t.Errorf("%s over %s: %q: %v (metric %v)", s.ID(), w, q, err, l != nil && l.Metric)
 			}

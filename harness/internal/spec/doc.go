@@ -21,7 +21,7 @@
 // (exit code 2, exitcode.Invalid).
 //
 // PromQL is parsed with Prometheus' own parser. LogQL is parsed by our own
-// parser of the subset gameday uses (logql.go: stream selectors, line
+// parser of the subset gameday uses (package logql: stream selectors, line
 // filters, json/logfmt/regexp/pattern parsers, label filters, range and
 // vector aggregations, binary operators): Loki's parser is AGPL and is not
 // imported, so Loki may still refuse a query this parser accepts.

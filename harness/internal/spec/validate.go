@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/gamedayhq/gameday/harness/internal/logql"
 )
 
 // ValidateOptions carry what validation needs from other packages, so that
@@ -368,8 +370,8 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 	}
 	if q := pr.LogQL; q != nil {
 		qp := p.key("logql").key("query")
-		if l, err := ParseLogQL(q.Query); err != nil {
-			var le *LogQLError
+		if l, err := logql.Parse(q.Query); err != nil {
+			var le *logql.Error
 			errors.As(err, &le)
 			s.errInScalar(qp, le.Pos, "invalid LogQL: %s", le.Msg)
 		} else if !l.Metric {

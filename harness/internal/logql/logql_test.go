@@ -1,4 +1,4 @@
-package spec
+package logql
 
 import (
 	"errors"
@@ -45,23 +45,23 @@ var logqlTests = map[string]struct {
 	"trailing garbage":         {query: `sum(rate({app="x"}[1m])) foo`, want: `at offset 25: unexpected "foo"`},
 }
 
-func TestParseLogQL(t *testing.T) {
+func TestParse(t *testing.T) {
 	for name, tt := range logqlTests {
 		t.Run(name, func(t *testing.T) {
-			l, err := ParseLogQL(tt.query)
+			l, err := Parse(tt.query)
 			got := ""
 			if err != nil {
 				got = err.Error()
-				var le *LogQLError
+				var le *Error
 				if !errors.As(err, &le) || le.Pos < 0 || le.Pos > len(tt.query) {
-					t.Errorf("%v: not a *LogQLError within the query", err)
+					t.Errorf("%v: not a *Error within the query", err)
 				}
 			}
 			if got != tt.want {
-				t.Errorf("ParseLogQL(%q)\n got  %s\n want %s", tt.query, got, tt.want)
+				t.Errorf("Parse(%q)\n got  %s\n want %s", tt.query, got, tt.want)
 			}
 			if err == nil && l.Metric != tt.metric {
-				t.Errorf("ParseLogQL(%q).Metric = %t, want %t", tt.query, l.Metric, tt.metric)
+				t.Errorf("Parse(%q).Metric = %t, want %t", tt.query, l.Metric, tt.metric)
 			}
 		})
 	}
@@ -69,22 +69,22 @@ func TestParseLogQL(t *testing.T) {
 
 // The parser does not panic or loop, places its errors inside the query,
 // and a valid log query stays valid counted over a range.
-func FuzzParseLogQL(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, tt := range logqlTests {
 		f.Add(tt.query)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
-		l, err := ParseLogQL(q)
+		l, err := Parse(q)
 		if err != nil {
-			var le *LogQLError
+			var le *Error
 			if !errors.As(err, &le) || le.Pos < 0 || le.Pos > len(q) {
-				t.Fatalf("ParseLogQL(%q): %v: not a *LogQLError within the query", q, err)
+				t.Fatalf("Parse(%q): %v: not a *Error within the query", q, err)
 			}
 			return
 		}
 		if !l.Metric && !strings.Contains(q, "[") {
 			w := "sum(count_over_time(" + q + " [5m]))"
-			if m, err := ParseLogQL(w); err != nil || !m.Metric {
+			if m, err := Parse(w); err != nil || !m.Metric {
 				t.Fatalf("%q is a valid log query but %q is not: %v", q, w, err)
 			}
 		}

@@ -1,4 +1,6 @@
-package spec
+// Package logql is our own parser of the subset of LogQL that gameday's
+// experiments and SLOs use (see Parse).
+package logql
 
 import (
 	"fmt"
@@ -33,24 +35,24 @@ import (
 // must compile (RE2, Go's and Loki's flavour); label names are
 // [A-Za-z_][A-Za-z0-9_]*.
 
-// A LogQLError is where a query stops being valid: Pos is the byte offset
-// in the query.
-type LogQLError struct {
+// An Error is where a query stops being valid: Pos is the byte offset in
+// the query.
+type Error struct {
 	Pos int
 	Msg string
 }
 
-func (e *LogQLError) Error() string { return fmt.Sprintf("at offset %d: %s", e.Pos, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("at offset %d: %s", e.Pos, e.Msg) }
 
-// LogQL is a parsed query's kind.
-type LogQL struct {
+// Query is a parsed query's kind.
+type Query struct {
 	// Metric: the query returns samples (a range aggregation, an
 	// aggregation, a number, ...); else it is a log query returning lines.
 	Metric bool
 }
 
-// ParseLogQL parses q (the subset above); the error is a *LogQLError.
-func ParseLogQL(q string) (*LogQL, error) {
+// Parse parses q (the subset above); the error is an *Error.
+func Parse(q string) (*Query, error) {
 	p := &logqlParser{q: q}
 	p.space()
 	if p.eof() {
@@ -63,13 +65,13 @@ func ParseLogQL(q string) (*LogQL, error) {
 	if p.space(); !p.eof() {
 		return nil, p.errf("unexpected %s", p.near())
 	}
-	return &LogQL{Metric: metric}, nil
+	return &Query{Metric: metric}, nil
 }
 
-// CheckLogQL checks a LogQL query with our parser of the subset gameday
-// uses (ParseLogQL); the error is a *LogQLError.
-func CheckLogQL(q string) error {
-	_, err := ParseLogQL(q)
+// Check checks a LogQL query with our parser of the subset gameday uses
+// (Parse); the error is an *Error.
+func Check(q string) error {
+	_, err := Parse(q)
 	return err
 }
 
@@ -81,11 +83,11 @@ type logqlParser struct {
 func (p *logqlParser) eof() bool { return p.i >= len(p.q) }
 
 func (p *logqlParser) errf(format string, a ...any) error {
-	return &LogQLError{Pos: p.i, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Pos: p.i, Msg: fmt.Sprintf(format, a...)}
 }
 
 func (p *logqlParser) errAt(pos int, format string, a ...any) error {
-	return &LogQLError{Pos: pos, Msg: fmt.Sprintf(format, a...)}
+	return &Error{Pos: pos, Msg: fmt.Sprintf(format, a...)}
 }
 
 // near describes what is at the current position.
