@@ -16,27 +16,26 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 var (
 	// ErrUnreachable: Loki did not answer, timed out, or answered with a
-	// server error. An infrastructure error.
-	ErrUnreachable = errors.New("loki unreachable")
+	// server error (query.ErrUnreachable).
+	ErrUnreachable = fmt.Errorf("loki %w", query.ErrUnreachable)
 	// ErrUnauthorized: Loki (or its gateway) refused the credentials or
-	// tenant. An infrastructure error too: the configuration is wrong.
-	ErrUnauthorized = errors.New("loki refused the credentials")
+	// tenant (query.ErrUnauthorized).
+	ErrUnauthorized = fmt.Errorf("loki %w", query.ErrUnauthorized)
 	// ErrBadQuery: Loki rejected the query (400), e.g. a syntax error or a
-	// log query sent to the instant endpoint.
-	ErrBadQuery = errors.New("bad logql query")
+	// log query sent to the instant endpoint (query.ErrBadQuery).
+	ErrBadQuery = fmt.Errorf("%w (logql)", query.ErrBadQuery)
 	// ErrBadResponse: the answer is not Loki's documented JSON.
 	ErrBadResponse = errors.New("bad loki response")
-	// ErrNoData, ErrMultipleSeries, ErrNaN and ErrNotNumber: a query result
-	// that is not one number (see Result.Number).
-	ErrNoData         = errors.New("query returned no data")
-	ErrMultipleSeries = errors.New("query returned more than one series")
-	ErrNaN            = errors.New("query returned NaN")
-	ErrNotNumber      = errors.New("query did not return a number")
 )
+
+// The errors of a result that is not one number (see Result.Number) are
+// package query's (ErrNoData, ErrMultipleSeries, ErrNaN, ErrNotNumber).
 
 // A StatusError is an answer of Loki with a status other than 200. It
 // unwraps to ErrBadQuery (400, 422), ErrUnauthorized (401, 403) or
@@ -267,32 +266,32 @@ func (r *Result) Number() (float64, error) {
 	switch r.Type {
 	case TypeScalar:
 		if r.Scalar == nil {
-			return 0, ErrNoData
+			return 0, query.ErrNoData
 		}
 		x = r.Scalar.Value
 	case TypeVector:
 		switch len(r.Vector) {
 		case 0:
-			return 0, ErrNoData
+			return 0, query.ErrNoData
 		case 1:
 			x = r.Vector[0].Value
 		default:
-			return 0, fmt.Errorf("%w: %d series", ErrMultipleSeries, len(r.Vector))
+			return 0, fmt.Errorf("%w: %d series", query.ErrMultipleSeries, len(r.Vector))
 		}
 	case TypeMatrix:
 		switch {
 		case len(r.Matrix) == 0 || len(r.Matrix[0].Points) == 0:
-			return 0, ErrNoData
+			return 0, query.ErrNoData
 		case len(r.Matrix) > 1:
-			return 0, fmt.Errorf("%w: %d series", ErrMultipleSeries, len(r.Matrix))
+			return 0, fmt.Errorf("%w: %d series", query.ErrMultipleSeries, len(r.Matrix))
 		}
 		pts := r.Matrix[0].Points
 		x = pts[len(pts)-1].Value
 	default:
-		return 0, fmt.Errorf("%w: got %s (a log query? wrap it in count_over_time or rate)", ErrNotNumber, r.Type)
+		return 0, fmt.Errorf("%w: got %s (a log query? wrap it in count_over_time or rate)", query.ErrNotNumber, r.Type)
 	}
 	if math.IsNaN(x) {
-		return x, ErrNaN
+		return x, query.ErrNaN
 	}
 	return x, nil
 }

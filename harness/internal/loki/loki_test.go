@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -164,8 +166,8 @@ func TestRecordedAnswersDecode(t *testing.T) {
 		if got := loki.last().Header.Get("X-Scope-OrgID"); got != "gameday" {
 			t.Errorf("X-Scope-OrgID = %q, want gameday", got)
 		}
-		if _, err := r.Number(); !errors.Is(err, ErrNotNumber) {
-			t.Errorf("Number() of streams: error = %v, want ErrNotNumber", err)
+		if _, err := r.Number(); !errors.Is(err, query.ErrNotNumber) {
+			t.Errorf("Number() of streams: error = %v, want query.ErrNotNumber", err)
 		}
 	})
 
@@ -322,13 +324,13 @@ func TestNumber(t *testing.T) {
 		"a scalar":                        {r: Result{Type: TypeScalar, Scalar: &Point{Value: 3}}, want: 3},
 		"one sample":                      {r: Result{Type: TypeVector, Vector: []Sample{{Point: p(5)}}}, want: 5},
 		"the last point of one series":    {r: Result{Type: TypeMatrix, Matrix: []Series{{Points: []Point{p(1), p(9)}}}}, want: 9},
-		"an empty vector":                 {r: Result{Type: TypeVector}, wantErr: ErrNoData},
-		"an empty matrix":                 {r: Result{Type: TypeMatrix}, wantErr: ErrNoData},
-		"two samples":                     {r: Result{Type: TypeVector, Vector: []Sample{{Point: p(1)}, {Point: p(2)}}}, wantErr: ErrMultipleSeries},
-		"two series":                      {r: Result{Type: TypeMatrix, Matrix: []Series{{Points: []Point{p(1)}}, {Points: []Point{p(1)}}}}, wantErr: ErrMultipleSeries},
-		"NaN":                             {r: Result{Type: TypeVector, Vector: []Sample{{Point: p(math.NaN())}}}, wantErr: ErrNaN},
-		"log lines":                       {r: Result{Type: TypeStreams}, wantErr: ErrNotNumber},
-		"a scalar type without its value": {r: Result{Type: TypeScalar}, wantErr: ErrNoData},
+		"an empty vector":                 {r: Result{Type: TypeVector}, wantErr: query.ErrNoData},
+		"an empty matrix":                 {r: Result{Type: TypeMatrix}, wantErr: query.ErrNoData},
+		"two samples":                     {r: Result{Type: TypeVector, Vector: []Sample{{Point: p(1)}, {Point: p(2)}}}, wantErr: query.ErrMultipleSeries},
+		"two series":                      {r: Result{Type: TypeMatrix, Matrix: []Series{{Points: []Point{p(1)}}, {Points: []Point{p(1)}}}}, wantErr: query.ErrMultipleSeries},
+		"NaN":                             {r: Result{Type: TypeVector, Vector: []Sample{{Point: p(math.NaN())}}}, wantErr: query.ErrNaN},
+		"log lines":                       {r: Result{Type: TypeStreams}, wantErr: query.ErrNotNumber},
+		"a scalar type without its value": {r: Result{Type: TypeScalar}, wantErr: query.ErrNoData},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

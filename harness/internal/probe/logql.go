@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/loki"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -56,7 +57,7 @@ func (p *LogQL) Check(ctx context.Context, at time.Time) Sample {
 	switch {
 	case err == nil:
 		return Judge(p.ProbeName, at, p.Tolerance, v)
-	case errors.Is(err, loki.ErrNoData), errors.Is(err, loki.ErrNaN):
+	case errors.Is(err, query.ErrNoData), errors.Is(err, query.ErrNaN):
 		return onNoData(cmp.Or(p.NoData, NoDataZero), p.ProbeName, at, p.Tolerance, fmt.Errorf("%s: %w", p.ProbeName, err))
 	default:
 		return failed(p.ProbeName, at, StatusError, fmt.Errorf("%s: %w", p.ProbeName, err))

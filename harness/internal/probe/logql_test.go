@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/loki"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 // recordedLoki replays an answer of a real Loki (internal/loki/testdata).
@@ -56,9 +57,9 @@ func TestLogQLProbe(t *testing.T) {
 		"few errors logged holds":                 {LogQL{Query: errorsLogged, Tolerance: lt(5), Client: twoErrors}, StatusOK, 2, nil},
 		"too many errors logged breaches":         {LogQL{Query: errorsLogged, Tolerance: lt(1), Client: twoErrors}, StatusBreached, 2, nil},
 		"no line logged counts as zero":           {LogQL{Query: errorsLogged, Tolerance: lt(1), Client: nothing}, StatusOK, 0, nil},
-		"no line logged breaches when asked":      {LogQL{Query: errorsLogged, Tolerance: lt(1), Client: nothing, NoData: NoDataBreach}, StatusBreached, math.NaN(), loki.ErrNoData},
+		"no line logged breaches when asked":      {LogQL{Query: errorsLogged, Tolerance: lt(1), Client: nothing, NoData: NoDataBreach}, StatusBreached, math.NaN(), query.ErrNoData},
 		"an unavailable Loki errs":                {LogQL{Query: errorsLogged, Client: recordedLoki(t, "query_instant.json", 503)}, StatusError, math.NaN(), loki.ErrUnreachable},
-		"a log query, not a number, errs":         {LogQL{Query: `{app="petclinic"}`, Client: recordedLoki(t, "query_range.json", 200)}, StatusError, math.NaN(), loki.ErrNotNumber},
+		"a log query, not a number, errs":         {LogQL{Query: `{app="petclinic"}`, Client: recordedLoki(t, "query_range.json", 200)}, StatusError, math.NaN(), query.ErrNotNumber},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/prom"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -51,7 +52,7 @@ func (p *PromQL) Check(ctx context.Context, at time.Time) Sample {
 	switch {
 	case err == nil:
 		return Judge(p.ProbeName, at, p.Tolerance, v)
-	case errors.Is(err, prom.ErrNoData), errors.Is(err, prom.ErrNaN):
+	case errors.Is(err, query.ErrNoData), errors.Is(err, query.ErrNaN):
 		return onNoData(cmp.Or(p.NoData, NoDataBreach), p.ProbeName, at, p.Tolerance, fmt.Errorf("%s: %w", p.ProbeName, err))
 	default: // unreachable, bad query, several series: the measurement failed
 		return failed(p.ProbeName, at, StatusError, fmt.Errorf("%s: %w", p.ProbeName, err))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/prom/promtest"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 func TestPromQLProbeAgainstARealPrometheus(t *testing.T) {
@@ -40,11 +41,11 @@ func TestPromQLProbeAgainstARealPrometheus(t *testing.T) {
 	}{
 		"availability above the objective": {PromQL{Query: availability, Tolerance: ge(0.99), Client: client}, StatusOK, 0.995, nil},
 		"availability below the objective": {PromQL{Query: availability, Tolerance: ge(0.999), Client: client}, StatusBreached, 0.995, nil},
-		"no data breaches by default":      {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Tolerance: lt(1), Client: client}, StatusBreached, math.NaN(), prom.ErrNoData},
+		"no data breaches by default":      {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Tolerance: lt(1), Client: client}, StatusBreached, math.NaN(), query.ErrNoData},
 		"no data as zero when asked":       {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Tolerance: lt(1), Client: client, NoData: NoDataZero}, StatusOK, 0, nil},
-		"no data as an error when asked":   {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Client: client, NoData: NoDataError}, StatusError, math.NaN(), prom.ErrNoData},
-		"NaN is treated as no data":        {PromQL{Query: `sum(http_server_requests_seconds_count) * 0 / 0`, Client: client}, StatusBreached, math.NaN(), prom.ErrNaN},
-		"several series are an error":      {PromQL{Query: `http_server_requests_seconds_count`, Client: client}, StatusError, math.NaN(), prom.ErrMultipleSeries},
+		"no data as an error when asked":   {PromQL{Query: `http_server_requests_seconds_count{status="404"}`, Client: client, NoData: NoDataError}, StatusError, math.NaN(), query.ErrNoData},
+		"NaN is treated as no data":        {PromQL{Query: `sum(http_server_requests_seconds_count) * 0 / 0`, Client: client}, StatusBreached, math.NaN(), query.ErrNaN},
+		"several series are an error":      {PromQL{Query: `http_server_requests_seconds_count`, Client: client}, StatusError, math.NaN(), query.ErrMultipleSeries},
 		"a bad query is an error":          {PromQL{Query: `sum(`, Client: client}, StatusError, math.NaN(), prom.ErrBadQuery},
 		"an unreachable Prometheus errs":   {PromQL{Query: "up", Client: unreachable}, StatusError, math.NaN(), prom.ErrUnreachable},
 		"no Prometheus at all errs":        {PromQL{Query: "up"}, StatusError, math.NaN(), nil},

@@ -1,7 +1,7 @@
 // Package prom runs PromQL probes against Prometheus through client_golang's
 // HTTP API client, and tells an infrastructure failure (Prometheus down,
 // overloaded or answering garbage: ErrUnreachable) apart from an answer
-// that is not a usable number (ErrNoData, ErrMultipleSeries, ErrNaN) and
+// that is not a usable number (query.ErrNoData, query.ErrMultipleSeries, query.ErrNaN) and
 // from a query Prometheus rejects (ErrBadQuery).
 package prom
 
@@ -18,25 +18,21 @@ import (
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 var (
 	// ErrUnreachable: Prometheus did not answer, answered with a server
-	// error or timed out evaluating the query. An infrastructure error: the
-	// verdict is inconclusive, not failed.
-	ErrUnreachable = errors.New("prometheus unreachable")
-	// ErrBadQuery: Prometheus rejected the query or could not execute it.
-	ErrBadQuery = errors.New("bad promql query")
-	// ErrNoData: the query returned an empty vector.
-	ErrNoData = errors.New("query returned no data")
-	// ErrMultipleSeries: the query returned more than one series where one
-	// number was expected.
-	ErrMultipleSeries = errors.New("query returned more than one series")
-	// ErrNaN: the query returned NaN (e.g. a ratio of zero by zero).
-	ErrNaN = errors.New("query returned NaN")
-	// ErrNotNumber: the query returned a range vector or a string.
-	ErrNotNumber = errors.New("query did not return a number")
+	// error or timed out evaluating the query (query.ErrUnreachable).
+	ErrUnreachable = fmt.Errorf("prometheus %w", query.ErrUnreachable)
+	// ErrBadQuery: Prometheus rejected the query or could not execute it
+	// (query.ErrBadQuery).
+	ErrBadQuery = fmt.Errorf("%w (promql)", query.ErrBadQuery)
 )
+
+// The errors of an answer that is not one number are package query's
+// (ErrNoData, ErrMultipleSeries, ErrNaN, ErrNotNumber).
 
 // DefaultTimeout bounds each call when New is given no timeout.
 const DefaultTimeout = 10 * time.Second
@@ -89,7 +85,7 @@ func (c *Client) Ready(ctx context.Context) error {
 
 // Query evaluates q at `at` (the zero time: now) and returns its single
 // number: a scalar, or the value of a one-sample vector. +Inf and -Inf are
-// returned as they are; NaN comes with ErrNaN.
+// returned as they are; NaN comes with query.ErrNaN.
 func (c *Client) Query(ctx context.Context, q string, at time.Time) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -116,17 +112,17 @@ func number(v model.Value) (float64, error) {
 	case model.Vector:
 		switch len(v) {
 		case 0:
-			return 0, ErrNoData
+			return 0, query.ErrNoData
 		case 1:
 			x = v[0].Value
 		default:
-			return 0, fmt.Errorf("%w: %d series, e.g. %s and %s", ErrMultipleSeries, len(v), v[0].Metric, v[1].Metric)
+			return 0, fmt.Errorf("%w: %d series, e.g. %s and %s", query.ErrMultipleSeries, len(v), v[0].Metric, v[1].Metric)
 		}
 	default:
-		return 0, fmt.Errorf("%w: got a %s", ErrNotNumber, v.Type())
+		return 0, fmt.Errorf("%w: got a %s", query.ErrNotNumber, v.Type())
 	}
 	if math.IsNaN(float64(x)) {
-		return math.NaN(), ErrNaN
+		return math.NaN(), query.ErrNaN
 	}
 	return float64(x), nil
 }
@@ -145,7 +141,7 @@ type Point struct {
 
 // QueryRange evaluates q every step from start to end, for report
 // timelines. Series are sorted by their labels; an empty result is
-// ErrNoData.
+// query.ErrNoData.
 func (c *Client) QueryRange(ctx context.Context, q string, start, end time.Time, step time.Duration) ([]Series, error) {
 	if step <= 0 || !end.After(start) {
 		return nil, fmt.Errorf("prom: query range %q: %w: want start < end and a positive step", q, ErrBadQuery)
@@ -158,10 +154,10 @@ func (c *Client) QueryRange(ctx context.Context, q string, start, end time.Time,
 	}
 	m, ok := v.(model.Matrix)
 	if !ok {
-		return nil, fmt.Errorf("prom: query range %q: %w: got a %s", q, ErrNotNumber, v.Type())
+		return nil, fmt.Errorf("prom: query range %q: %w: got a %s", q, query.ErrNotNumber, v.Type())
 	}
 	if len(m) == 0 {
-		return nil, fmt.Errorf("prom: query range %q: %w", q, ErrNoData)
+		return nil, fmt.Errorf("prom: query range %q: %w", q, query.ErrNoData)
 	}
 	slices.SortFunc(m, func(a, b *model.SampleStream) int { return strings.Compare(a.Metric.String(), b.Metric.String()) })
 	out := make([]Series, len(m))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/prom/promtest"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 	"github.com/prometheus/common/model"
 )
 
@@ -51,11 +52,11 @@ func TestAgainstARealPrometheus(t *testing.T) {
 		"a one-sample vector is its value":           {query: "gameday_probe_value", want: 42},
 		"an aggregation over series is one sample":   {query: "sum(gameday_probe_series)", want: 3},
 		"a scalar expression is its value":           {query: "scalar(gameday_probe_value) * 2", want: 84},
-		"a selector that matches nothing is no data": {query: `gameday_probe_value{zone="nowhere"}`, wantErr: ErrNoData},
-		"two series are not one number":              {query: "gameday_probe_series", wantErr: ErrMultipleSeries},
-		"zero by zero is NaN":                        {query: "gameday_probe_zero / gameday_probe_zero", wantErr: ErrNaN},
+		"a selector that matches nothing is no data": {query: `gameday_probe_value{zone="nowhere"}`, wantErr: query.ErrNoData},
+		"two series are not one number":              {query: "gameday_probe_series", wantErr: query.ErrMultipleSeries},
+		"zero by zero is NaN":                        {query: "gameday_probe_zero / gameday_probe_zero", wantErr: query.ErrNaN},
 		"a syntax error is a bad query":              {query: "sum(gameday_probe_value", wantErr: ErrBadQuery},
-		"a range vector is not a number":             {query: "gameday_probe_value[10s]", wantErr: ErrNotNumber},
+		"a range vector is not a number":             {query: "gameday_probe_value[10s]", wantErr: query.ErrNotNumber},
 		"the up metric of the scraped target":        {query: `up{job="gameday-test"}`, want: 1},
 	}
 	for name, tc := range tests {
@@ -75,8 +76,8 @@ func TestAgainstARealPrometheus(t *testing.T) {
 
 	t.Run("a query at a time before any sample is no data", func(t *testing.T) {
 		_, err := c.Query(t.Context(), "gameday_probe_value", began.Add(-time.Hour))
-		if !errors.Is(err, ErrNoData) {
-			t.Errorf("error = %v, want ErrNoData", err)
+		if !errors.Is(err, query.ErrNoData) {
+			t.Errorf("error = %v, want query.ErrNoData", err)
 		}
 	})
 
@@ -99,8 +100,8 @@ func TestAgainstARealPrometheus(t *testing.T) {
 				}
 			}
 		}
-		if _, err := c.QueryRange(t.Context(), `nothing_here`, end.Add(-time.Minute), end, time.Second); !errors.Is(err, ErrNoData) {
-			t.Errorf("empty range query error = %v, want ErrNoData", err)
+		if _, err := c.QueryRange(t.Context(), `nothing_here`, end.Add(-time.Minute), end, time.Second); !errors.Is(err, query.ErrNoData) {
+			t.Errorf("empty range query error = %v, want query.ErrNoData", err)
 		}
 		if _, err := c.QueryRange(t.Context(), `up`, end, end.Add(-time.Minute), time.Second); !errors.Is(err, ErrBadQuery) {
 			t.Errorf("reversed range error = %v, want ErrBadQuery", err)
@@ -114,7 +115,7 @@ func TestAgainstARealPrometheus(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		_, err := c.Query(t.Context(), "gameday_probe_value", time.Time{})
-		if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrNoData) {
+		if !errors.Is(err, ErrUnreachable) || errors.Is(err, query.ErrNoData) {
 			t.Errorf("error = %v, want ErrUnreachable", err)
 		}
 		if err := c.Ready(t.Context()); !errors.Is(err, ErrUnreachable) {
@@ -205,12 +206,12 @@ func TestNumberOfAnInstantResult(t *testing.T) {
 		"a scalar":                    {value: &model.Scalar{Value: 0.995}, want: 0.995},
 		"one sample":                  {value: model.Vector{sample(7, "zone", "a")}, want: 7},
 		"positive infinity is kept":   {value: model.Vector{sample(math.Inf(1))}, want: math.Inf(1)},
-		"an empty vector":             {value: model.Vector{}, wantErr: ErrNoData},
-		"two samples":                 {value: model.Vector{sample(1, "zone", "a"), sample(2, "zone", "b")}, wantErr: ErrMultipleSeries},
-		"a NaN scalar":                {value: &model.Scalar{Value: model.SampleValue(math.NaN())}, wantErr: ErrNaN},
-		"a NaN sample":                {value: model.Vector{sample(math.NaN())}, wantErr: ErrNaN},
-		"a string":                    {value: &model.String{Value: "x"}, wantErr: ErrNotNumber},
-		"a matrix from a range query": {value: model.Matrix{}, wantErr: ErrNotNumber},
+		"an empty vector":             {value: model.Vector{}, wantErr: query.ErrNoData},
+		"two samples":                 {value: model.Vector{sample(1, "zone", "a"), sample(2, "zone", "b")}, wantErr: query.ErrMultipleSeries},
+		"a NaN scalar":                {value: &model.Scalar{Value: model.SampleValue(math.NaN())}, wantErr: query.ErrNaN},
+		"a NaN sample":                {value: model.Vector{sample(math.NaN())}, wantErr: query.ErrNaN},
+		"a string":                    {value: &model.String{Value: "x"}, wantErr: query.ErrNotNumber},
+		"a matrix from a range query": {value: model.Matrix{}, wantErr: query.ErrNotNumber},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

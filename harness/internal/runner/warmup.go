@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/probe"
-	"github.com/gamedayhq/gameday/harness/internal/prom"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 // warmupCap is the longest warm-up: half the before window.
@@ -22,7 +22,7 @@ func awaitData(ctx context.Context, schedules []probe.Schedule, start time.Time,
 			if _, ok := s.Probe.(*probe.PromQL); !ok {
 				continue
 			}
-			if err := s.Probe.Check(ctx, time.Now()).Err; errors.Is(err, prom.ErrNoData) || errors.Is(err, prom.ErrNaN) {
+			if err := s.Probe.Check(ctx, time.Now()).Err; errors.Is(err, query.ErrNoData) || errors.Is(err, query.ErrNaN) {
 				ready = false
 				break
 			}

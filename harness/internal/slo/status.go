@@ -10,6 +10,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/loki"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 // Where a Status's figures come from.
@@ -76,7 +77,7 @@ func ReadHistory(ctx context.Context, c Clients, s *SLO, start, end time.Time, s
 	start = end.Add(-end.Sub(start).Truncate(step))
 	ss, err := c.Prom.QueryRange(ctx, RecordRemaining+s.Selector(), start, end, step)
 	switch {
-	case errors.Is(err, prom.ErrNoData):
+	case errors.Is(err, query.ErrNoData):
 		return nil, nil
 	case err != nil:
 		return nil, err
@@ -168,7 +169,7 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 	default:
 		q = func(x string) (float64, error) { return c.Prom.Query(ctx, x, at) }
 		st.Source = FromRaw
-		if _, err := q(RecordErrorRatio + "5m" + s.Selector()); err == nil || errors.Is(err, prom.ErrNaN) {
+		if _, err := q(RecordErrorRatio + "5m" + s.Selector()); err == nil || errors.Is(err, query.ErrNaN) {
 			st.Source = FromRecorded
 		} else if unreachable(err) {
 			st.Error = err.Error()
@@ -238,8 +239,8 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 
 // unreachable tells an infrastructure error from an answer without data.
 func unreachable(err error) bool {
-	return errors.Is(err, prom.ErrUnreachable) || errors.Is(err, loki.ErrUnreachable) || errors.Is(err, loki.ErrUnauthorized) ||
-		errors.Is(err, prom.ErrBadQuery) || errors.Is(err, loki.ErrBadQuery) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, query.ErrUnreachable) || errors.Is(err, query.ErrUnauthorized) || errors.Is(err, query.ErrBadQuery) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // judge sets the state, the firing lines and the exhaustion time (pure).

@@ -19,6 +19,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/dashboards"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
+	"github.com/gamedayhq/gameday/harness/internal/query"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/sandboxtest"
@@ -193,7 +194,7 @@ func TestQueriesAnswerOnTheSandboxUnderLoad(t *testing.T) {
 	var empty []string
 	for _, c := range checks {
 		series, err := client.QueryRange(ctx, c.promq, start, end, 5*time.Second)
-		if err != nil && !errors.Is(err, prom.ErrNoData) {
+		if err != nil && !errors.Is(err, query.ErrNoData) {
 			t.Errorf("%s (%s): %v", c.key, c.query.Where, err)
 			continue
 		}
