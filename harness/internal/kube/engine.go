@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -433,7 +434,7 @@ func (e *Engine) CleanupIn(ctx context.Context, runID, ns string) ([]string, err
 			}
 			l := obj.GetLabels()
 			did = append(did, fmt.Sprintf("deleted %s (run %s, experiment %s, fault %s)", Ref(obj),
-				cmpOr(obj.GetAnnotations()[AnnotationRunID], l[LabelRunID]), l[LabelExperiment], l[LabelFault]))
+				cmp.Or(obj.GetAnnotations()[AnnotationRunID], l[LabelRunID]), l[LabelExperiment], l[LabelFault]))
 		}
 	}
 	var jobs batchv1.JobList
@@ -446,7 +447,7 @@ func (e *Engine) CleanupIn(ctx context.Context, runID, ns string) ([]string, err
 			errs = append(errs, fmt.Errorf("delete load Job %s/%s: %w", j.Namespace, j.Name, err))
 			continue
 		}
-		did = append(did, fmt.Sprintf("deleted Job/%s/%s (load workers of run %s)", j.Namespace, j.Name, cmpOr(j.Annotations[AnnotationRunID], j.Labels[LabelRunID])))
+		did = append(did, fmt.Sprintf("deleted Job/%s/%s (load workers of run %s)", j.Namespace, j.Name, cmp.Or(j.Annotations[AnnotationRunID], j.Labels[LabelRunID])))
 	}
 	return did, errors.Join(errs...)
 }
@@ -468,13 +469,6 @@ func confirmed(at, seen time.Time) time.Time {
 // latest is the later of a and b.
 func latest(a, b time.Time) time.Time {
 	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
 		return a
 	}
 	return b

@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -396,7 +397,7 @@ func (v *clusterView) readyInZones() (map[string]int, []string) {
 		if z := v.zone[p.Spec.NodeName]; z != "" {
 			m[z]++
 		} else {
-			unzoned = append(unzoned, fmt.Sprintf("%s (node %s)", p.Name, cmpOr(p.Spec.NodeName, "none")))
+			unzoned = append(unzoned, fmt.Sprintf("%s (node %s)", p.Name, cmp.Or(p.Spec.NodeName, "none")))
 		}
 	}
 	slices.Sort(unzoned)

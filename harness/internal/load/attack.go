@@ -1,6 +1,7 @@
 package load
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,8 +91,8 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 	if plan.Duration > 0 && plan.Duration < profile.Duration() {
 		profile = profile.truncate(plan.Duration)
 	}
-	plan.Workers = cmpOr(plan.Workers, DefaultWorkers)
-	plan.Timeout = cmpOr(plan.Timeout, DefaultTimeout)
+	plan.Workers = cmp.Or(plan.Workers, DefaultWorkers)
+	plan.Timeout = cmp.Or(plan.Timeout, DefaultTimeout)
 	if plan.MaxWorkers == 0 {
 		plan.MaxWorkers = openModelWorkers(profile.MaxRate(), plan.Timeout, plan.Workers)
 	}
@@ -151,14 +152,6 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 // failing target does not slow the load down (and hide the outage).
 func openModelWorkers(rate float64, timeout time.Duration, workers uint64) uint64 {
 	return max(uint64(math.Ceil(rate*timeout.Seconds()))+workers, DefaultMaxWorkers)
-}
-
-func cmpOr[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // Timeline is the live timeline of the attack.
