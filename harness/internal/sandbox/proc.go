@@ -79,6 +79,10 @@ func (p Proc) Signal(sig syscall.Signal) error {
 	return nil
 }
 
+// ChildGrace is how long the supervisor gives a pod or Prometheus to exit
+// after SIGTERM before it SIGKILLs it.
+const ChildGrace = 10 * time.Second
+
 // Stop sends SIGCONT and SIGTERM to p, waits up to grace for it to exit,
 // then SIGKILLs it and waits a little more.
 func (p Proc) Stop(ctx context.Context, grace time.Duration) error {

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -128,13 +127,8 @@ func (s *supervisor) startPrometheus(ctx context.Context) (<-chan struct{}, erro
 				s.setPromReady(false)
 				return
 			case <-ctx.Done():
-				cmd.Process.Signal(syscall.SIGTERM)
-				select {
-				case <-exited:
-				case <-time.After(10 * time.Second):
-					cmd.Process.Kill()
-					<-exited
-				}
+				_ = ProcOf(cmd.Process.Pid).Stop(context.WithoutCancel(ctx), ChildGrace) // errs only when SIGKILL did not end it
+				<-exited
 				return
 			case <-t.C:
 				s.setPromReady(httpOK(ctx, client, url+"/-/ready"))

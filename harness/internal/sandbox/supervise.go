@@ -425,14 +425,10 @@ func (p *podRunner) once(ctx context.Context) {
 			return
 		case <-ctx.Done():
 			p.setReady(false)
-			cmd.Process.Signal(syscall.SIGCONT) // a frozen pod must hear SIGTERM
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
+			// SIGCONT first (a frozen pod must hear SIGTERM), SIGKILL after
+			// the grace.
+			_ = ProcOf(cmd.Process.Pid).Stop(context.WithoutCancel(ctx), ChildGrace) // errs only when SIGKILL did not end it
+			<-exited
 			return
 		case <-probe.C:
 			p.setReady(p.probe(ctx, client))
