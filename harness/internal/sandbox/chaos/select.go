@@ -33,8 +33,11 @@ func checkSelector(field string, ps *v1alpha1.PodSelector) []error {
 	if len(s.AnnotationSelectors) > 0 {
 		errs = append(errs, unsupported(field+".selector.annotationSelectors", "sandbox pods have no annotations"))
 	}
-	if len(s.Nodes) > 0 || len(s.NodeSelectors) > 0 {
-		errs = append(errs, unsupported(field+".selector.nodes/nodeSelectors", "select a zone with labelSelectors "+sandbox.LabelZone))
+	if len(s.Nodes) > 0 {
+		errs = append(errs, unsupported(field+".selector.nodes", "select a zone with labelSelectors "+sandbox.LabelZone))
+	}
+	if len(s.NodeSelectors) > 0 {
+		errs = append(errs, unsupported(field+".selector.nodeSelectors", "select a zone with labelSelectors "+sandbox.LabelZone))
 	}
 	if len(s.PodPhaseSelectors) > 0 {
 		errs = append(errs, unsupported(field+".selector.podPhaseSelectors", ""))
