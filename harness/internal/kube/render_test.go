@@ -3,6 +3,7 @@ package kube_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 	created := 0
 	for _, x := range committedExperiments(t) {
 		t.Run(x.Metadata.Name, func(t *testing.T) {
+			inNamespace(x, ns)
 			e := newEngine(t, ns)
 			if err := e.Validate(x); err != nil {
 				t.Fatalf("Validate: %v", err)
@@ -73,6 +75,24 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 		})
 	}
 	t.Logf("%d objects created from %d experiments", created, len(committedExperiments(t)))
+}
+
+// inNamespace moves an experiment written for a Kubernetes target's
+// namespace (the selectors defaulted to it) to namespace ns, as
+// `gameday run --namespace ns` does.
+func inNamespace(x *spec.Experiment, ns string) {
+	k := x.Spec.Target.Kubernetes
+	if x.Spec.Target.Kind != spec.TargetKubernetes || k == nil || k.Namespace == ns {
+		return
+	}
+	for _, f := range x.Spec.Faults {
+		for _, sel := range f.Spec.Selectors() {
+			if slices.Equal(sel.Selector.Namespaces, []string{k.Namespace}) {
+				sel.Selector.Namespaces = []string{ns}
+			}
+		}
+	}
+	k.Namespace = ns
 }
 
 // podChaos is the PodChaos spec of f.

@@ -197,6 +197,33 @@ func checkHTTPChaos(s *source, p fieldPath, spec *v1alpha1.HTTPChaosSpec) {
 	}
 }
 
+func checkDNSChaos(s *source, p fieldPath, spec *v1alpha1.DNSChaosSpec) {
+	actions := []v1alpha1.DNSChaosAction{v1alpha1.ErrorAction, v1alpha1.RandomAction}
+	if !oneOf(spec.Action, actions...) {
+		s.errPath(p.key("action"), "must be one of %s, not %q", list(actions...), spec.Action)
+	}
+	for i, pat := range spec.DomainNamePatterns {
+		if j := strings.IndexByte(pat, '*'); pat == "" || (j >= 0 && j != len(pat)-1) {
+			s.errPath(p.key("patterns").index(i), "%q: a domain name, with ? for one character and * only at the end (chaos-mesh.*)", pat)
+		}
+	}
+}
+
+// clockIDs are the clocks a TimeChaos may shift (Chaos Mesh's list).
+var clockIDs = []string{"CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
+	"CLOCK_MONOTONIC_RAW", "CLOCK_REALTIME_COARSE", "CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME", "CLOCK_REALTIME_ALARM", "CLOCK_BOOTTIME_ALARM"}
+
+func checkTimeChaos(s *source, p fieldPath, spec *v1alpha1.TimeChaosSpec) {
+	if spec.TimeOffset == "" {
+		s.errPath(p.key("timeOffset"), "required: how far to shift the clocks, e.g. -10m or 1h")
+	}
+	for i, id := range spec.ClockIds {
+		if !slices.Contains(clockIDs, id) {
+			s.errPath(p.key("clockIds").index(i), "must be one of %s, not %q", strings.Join(clockIDs, ", "), id)
+		}
+	}
+}
+
 // webhook runs Chaos Mesh's own defaulting and validation on a copy of the
 // spec, as its admission webhooks would, and reports each error at our
 // path of the field.

@@ -19,6 +19,8 @@ const (
 	NetworkChaos FaultKind = "NetworkChaos"
 	StressChaos  FaultKind = "StressChaos"
 	HTTPChaos    FaultKind = "HTTPChaos"
+	DNSChaos     FaultKind = "DNSChaos"
+	TimeChaos    FaultKind = "TimeChaos"
 )
 
 // Chaos is a Chaos Mesh chaos object of a kind of the table: a fault's spec
@@ -81,6 +83,22 @@ var kinds = []*Kind{
 		label:    func(o Chaos) string { return httpLabel(&o.(*v1alpha1.HTTPChaos).Spec) },
 		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
 			checkHTTPChaos(s, p, &o.(*v1alpha1.HTTPChaos).Spec)
+		},
+	},
+	{
+		Name: DNSChaos, Targets: []TargetKind{TargetKubernetes},
+		duration: func(o Chaos) **string { return &o.(*v1alpha1.DNSChaos).Spec.Duration },
+		label:    func(o Chaos) string { return "dns-" + string(o.(*v1alpha1.DNSChaos).Spec.Action) },
+		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
+			checkDNSChaos(s, p, &o.(*v1alpha1.DNSChaos).Spec)
+		},
+	},
+	{
+		Name: TimeChaos, Targets: []TargetKind{TargetKubernetes},
+		duration: func(o Chaos) **string { return &o.(*v1alpha1.TimeChaos).Spec.Duration },
+		label:    func(o Chaos) string { return "time-offset" },
+		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
+			checkTimeChaos(s, p, &o.(*v1alpha1.TimeChaos).Spec)
 		},
 	},
 }

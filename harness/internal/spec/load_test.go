@@ -79,12 +79,17 @@ testdata/bad/unknown-zone.yaml:30:73: spec.faults[0].spec.selector.labelSelector
 testdata/bad/network-without-delay.yaml:27:9: spec.faults[0].spec.delay: required with action delay`},
 		"a NetworkChaos parameter of another action is refused": {"network-extra-param.yaml", `
 testdata/bad/network-extra-param.yaml:34:11: spec.faults[0].spec.loss: only used with action loss or netem`},
+		"a DNSChaos needs a known action and patterns with * only at the end": {"dns-bad.yaml", `
+testdata/bad/dns-bad.yaml:27:17: spec.faults[0].spec.action: must be one of error, random, not "nxdomain"
+testdata/bad/dns-bad.yaml:29:36: spec.faults[0].spec.patterns[1]: "chaos-*.org": a domain name, with ? for one character and * only at the end (chaos-mesh.*)`},
+		"a TimeChaos shifts only the clocks Chaos Mesh knows": {"time-bad.yaml", `
+testdata/bad/time-bad.yaml:29:36: spec.faults[0].spec.clockIds[1]: must be one of CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, not "CLOCK_WALL"`},
 		"Chaos Mesh's own webhook validation runs": {"chaos-mesh-webhook.yaml", `
 testdata/bad/chaos-mesh-webhook.yaml:32:20: spec.faults[0].spec.delay.latency: chaos mesh: Invalid value: "10x": parse duration field error: time: unknown unit "x" in duration "10x"`},
 		"the Chaos Mesh duration cannot contradict the fault's": {"chaos-mesh-duration-differs.yaml", `
 testdata/bad/chaos-mesh-duration-differs.yaml:28:19: spec.faults[0].spec.duration: "5s" differs from the fault's duration (20s): set only spec.faults[0].duration`},
 		"only the four supported Chaos Mesh kinds": {"unknown-kind.yaml", `
-testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, not "IOChaos"`},
+testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, DNSChaos, TimeChaos, not "IOChaos"`},
 		"a constant rate must be positive": {"rate-zero.yaml", `
 testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000`},
 		"a profile has exactly one shape": {"two-profiles.yaml", `
@@ -223,7 +228,7 @@ func TestLoadPathCollectsEveryFileAndError(t *testing.T) {
 	c, err := spec.LoadPath("testdata/good", "testdata/bad/rate-zero.yaml", "testdata/bad/unknown-kind.yaml", "testdata/bad/other-kind.yaml", "testdata/nowhere")
 	want := `testdata/bad/other-kind.yaml:2:7: kind: must be "Experiment" or "Suite", not "Schedule"
 testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
-testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, not "IOChaos"
+testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, DNSChaos, TimeChaos, not "IOChaos"
 testdata/nowhere: no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadPath error =\n%v\nwant\n%s", err, want)

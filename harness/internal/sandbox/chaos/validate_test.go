@@ -86,7 +86,8 @@ func TestValidateNamesWhatTheSandboxCannotHonour(t *testing.T) {
 	}
 }
 
-// Every experiment we ship must run on the sandbox.
+// Every experiment we ship for the sandbox must run on it; those for
+// Kubernetes only are refused, naming the kind.
 func TestValidateShippedExperiments(t *testing.T) {
 	cat, err := spec.LoadPath("../../../../experiments")
 	if err != nil {
@@ -97,8 +98,12 @@ func TestValidateShippedExperiments(t *testing.T) {
 	}
 	e := chaos.New(t.TempDir(), 1)
 	for _, x := range cat.Experiments {
-		if err := e.Validate(x); err != nil {
+		err := e.Validate(x)
+		switch {
+		case x.Spec.Target.Kind == spec.TargetSandbox && err != nil:
 			t.Errorf("%s: %v", x.File, err)
+		case x.Spec.Target.Kind != spec.TargetSandbox && (err == nil || !strings.Contains(err.Error(), "is not supported by the sandbox engine; use --target kubernetes")):
+			t.Errorf("%s: got %v for a Kubernetes-only experiment, want the kind refused", x.File, err)
 		}
 	}
 }
