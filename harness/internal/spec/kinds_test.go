@@ -78,6 +78,8 @@ func TestSelectorsFollowChaosMesh(t *testing.T) {
 		"a delay without target selects its own pods": {&v1alpha1.NetworkChaosSpec{Action: v1alpha1.DelayAction}, []string{"spec"}},
 		"a stress selects containers":                 {&v1alpha1.StressChaosSpec{}, []string{"spec"}},
 		"an HTTP fault selects pods":                  {&v1alpha1.HTTPChaosSpec{}, []string{"spec"}},
+		"a DNS fault selects containers":              {&v1alpha1.DNSChaosSpec{}, []string{"spec"}},
+		"a clock shift selects containers":            {&v1alpha1.TimeChaosSpec{}, []string{"spec"}},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -117,6 +119,9 @@ func TestLabels(t *testing.T) {
 		"an HTTP abort":                  {&v1alpha1.HTTPChaosSpec{PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Abort: &tru}}, "abort"},
 		"an HTTP delay":                  {&v1alpha1.HTTPChaosSpec{PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Delay: &delay}}, "delay"},
 		"an HTTP replace":                {&v1alpha1.HTTPChaosSpec{PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Replace: &v1alpha1.PodHttpChaosReplaceActions{}}}, "replace"},
+		"a DNS error":                    {&v1alpha1.DNSChaosSpec{Action: v1alpha1.ErrorAction}, "dns-error"},
+		"a DNS random answer":            {&v1alpha1.DNSChaosSpec{Action: v1alpha1.RandomAction}, "dns-random"},
+		"a clock shift":                  {&v1alpha1.TimeChaosSpec{TimeOffset: "-10m"}, "time-offset"},
 		"an HTTP patch is an HTTP fault": {&v1alpha1.HTTPChaosSpec{PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Patch: &v1alpha1.PodHttpChaosPatchActions{}}}, "http"},
 	}
 	for name, tt := range tests {
