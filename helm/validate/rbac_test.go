@@ -107,7 +107,7 @@ func TestGamedayPausesWhatItCreates(t *testing.T) {
 					}
 				}
 			}
-			for _, kind := range []string{"podchaos", "networkchaos", "stresschaos", "httpchaos", "dnschaos", "timechaos"} {
+			for _, kind := range []string{"podchaos", "networkchaos", "stresschaos", "httpchaos", "dnschaos", "timechaos", "awschaos"} {
 				for _, v := range []string{"create", "patch", "delete"} {
 					if !slices.Contains(verbs[kind], v) && !slices.Contains(verbs[kind], "*") {
 						t.Errorf("Role in petclinic: %s on chaos-mesh.org/%s not granted (has %v)", v, kind, verbs[kind])

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
@@ -92,46 +93,70 @@ var _ engine.Session = (*Session)(nil)
 // Renderer is the renderer Prepare resolved against the cluster.
 func (s *Session) Renderer() *Renderer { return s.r }
 
-// Inject creates fault f's Chaos Mesh object and waits until Chaos Mesh
-// confirms the injection. Without a confirmation within InjectTimeout (or
-// when ctx ends) the object is deleted and the error wraps ErrNotConfirmed.
+// Inject creates fault f's Chaos Mesh objects (one, or one per node of a
+// node-level fault, all at once) and waits until Chaos Mesh confirms every
+// injection. Without a confirmation of each within InjectTimeout (or when
+// ctx ends) every object is removed again and the error wraps
+// ErrNotConfirmed. The injection's Ref lists the objects, comma-separated.
 func (s *Session) Inject(ctx context.Context, f spec.Fault) (*engine.Injection, error) {
 	x, e := s.x, s.e
 	i := slices.IndexFunc(x.Spec.Faults, func(g spec.Fault) bool { return g.Name == f.Name })
 	if i < 0 {
 		return nil, fmt.Errorf("inject %s: no such fault in experiment %s", f.Name, x.Metadata.Name)
 	}
-	obj, err := s.r.Object(x, s.runID, i)
+	objs, err := s.r.Fault(x, s.runID, i)
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
 	}
-	in := &engine.Injection{RunID: s.runID, Fault: f.Name, Kind: string(f.Kind), Ref: Ref(obj)}
-	created := time.Now()
-	if err := e.c.Client.Create(ctx, obj); err != nil && !apierrors.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("inject %s: create %s: %w", f.Name, in.Ref, err)
+	refs := make([]string, len(objs))
+	for j, o := range objs {
+		refs[j] = Ref(o)
 	}
-	st, err := e.awaitInjected(ctx, obj, created)
-	if err != nil {
-		_, rerr := e.remove(ctx, obj, true)
+	in := &engine.Injection{RunID: s.runID, Fault: f.Name, Kind: string(f.Kind), Ref: strings.Join(refs, ",")}
+	created := time.Now()
+	sts := make([]status, len(objs))
+	errs := make([]error, len(objs))
+	var wg sync.WaitGroup
+	for j, o := range objs {
+		wg.Go(func() {
+			if err := e.c.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+				errs[j] = fmt.Errorf("create %s: %w", refs[j], err)
+				return
+			}
+			st, err := e.awaitInjected(ctx, o, created)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", refs[j], err)
+			}
+			sts[j], errs[j] = st, err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		_, rerr := e.removeAll(ctx, objs, true)
 		if rerr != nil {
 			rerr = fmt.Errorf("abort %s: %w", f.Name, rerr)
 		}
-		return nil, errors.Join(fmt.Errorf("inject %s: %s: %w", f.Name, in.Ref, err), rerr)
+		return nil, errors.Join(fmt.Errorf("inject %s: %w", f.Name, err), rerr)
 	}
-	in.Injected, in.Targets = latest(confirmed(st.applied, st.seen), created), st.targets
+	in.Injected = created
+	for _, st := range sts {
+		in.Injected = latest(in.Injected, confirmed(st.applied, st.seen))
+		in.Targets = append(in.Targets, st.targets...)
+	}
+	slices.Sort(in.Targets)
 	s.active.Add(in)
 	return in, nil
 }
 
-// Recover deletes the injection's object and waits until Chaos Mesh has
-// recovered its targets and released it (its finalizer removed).
+// Recover deletes the injection's objects and waits until Chaos Mesh has
+// recovered their targets and released them (their finalizers removed).
 // Recovering twice is not an error.
 func (s *Session) Recover(ctx context.Context, in *engine.Injection) error {
 	return s.end(ctx, in, false)
 }
 
-// Abort pauses the injection's object (Chaos Mesh recovers a paused chaos
-// at once), then deletes it and waits until it is gone.
+// Abort pauses the injection's objects (Chaos Mesh recovers a paused chaos
+// at once), then deletes them and waits until they are gone.
 func (s *Session) Abort(ctx context.Context, in *engine.Injection) error {
 	return s.end(ctx, in, true)
 }
@@ -141,17 +166,34 @@ func (s *Session) end(ctx context.Context, in *engine.Injection, abort bool) err
 	if abort {
 		verb = "abort"
 	}
-	obj, err := FromRef(in.Ref)
+	objs, err := FromRefs(in.Ref)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, in.Fault, err)
 	}
-	at, err := s.e.remove(ctx, obj, abort)
+	at, err := s.e.removeAll(ctx, objs, abort)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", verb, in.Fault, err)
 	}
 	in.Recovered = at
 	s.active.Done(in)
 	return nil
+}
+
+// removeAll removes objs at once (see remove); it returns when the last
+// one's targets were recovered.
+func (e *Engine) removeAll(ctx context.Context, objs []client.Object, pause bool) (time.Time, error) {
+	ats := make([]time.Time, len(objs))
+	errs := make([]error, len(objs))
+	var wg sync.WaitGroup
+	for j, o := range objs {
+		wg.Go(func() { ats[j], errs[j] = e.remove(ctx, o, pause) })
+	}
+	wg.Wait()
+	var last time.Time
+	for _, at := range ats {
+		last = latest(last, at)
+	}
+	return last, errors.Join(errs...)
 }
 
 // Observe counts the Deployment's ready pods per zone of their node.
@@ -214,7 +256,7 @@ func readStatus(cs *v1alpha1.ChaosStatus) status {
 		if rec == nil {
 			continue
 		}
-		s.targets = append(s.targets, rec.Id)
+		s.targets = append(s.targets, targetOf(rec.Id))
 		for _, ev := range rec.Events {
 			if ev.Timestamp == nil {
 				continue
@@ -258,7 +300,9 @@ func (e *Engine) awaitInjected(ctx context.Context, obj client.Object, created t
 			return last, err
 		}
 		if err := e.c.Client.Get(ctx, key, o); err != nil {
-			if ctx.Err() != nil {
+			// Near the deadline the client's rate limiter refuses to wait
+			// ("would exceed context deadline"): that is the timeout too.
+			if dl, ok := ctx.Deadline(); ctx.Err() != nil || ok && time.Until(dl) < time.Second {
 				return last, timeoutErr(ctx, e.c.InjectTimeout, last)
 			}
 			return last, fmt.Errorf("read status: %w", err)
@@ -280,7 +324,7 @@ func (e *Engine) awaitInjected(ctx context.Context, obj client.Object, created t
 }
 
 func timeoutErr(ctx context.Context, d time.Duration, last status) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	if err := ctx.Err(); err == nil || errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("%w within %s (is the Chaos Mesh controller running? status: %s)", ErrNotConfirmed, d, last)
 	}
 	return fmt.Errorf("%w: %w (status: %s)", ErrNotConfirmed, context.Cause(ctx), last)
@@ -477,6 +521,20 @@ func latest(a, b time.Time) time.Time {
 // Ref names obj as Kind/namespace/name.
 func Ref(obj client.Object) string {
 	return fmt.Sprintf("%s/%s/%s", kindOf(obj), obj.GetNamespace(), obj.GetName())
+}
+
+// FromRefs are the objects of an injection's Ref (refs separated by
+// commas).
+func FromRefs(refs string) ([]client.Object, error) {
+	var out []client.Object
+	for _, ref := range strings.Split(refs, ",") {
+		o, err := FromRef(ref)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // FromRef is an empty object of the kind, namespace and name of ref.

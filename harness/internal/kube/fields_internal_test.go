@@ -45,14 +45,14 @@ func TestEveryFieldReachesTheChaosMeshObject(t *testing.T) {
 				fs := spec.NewFaultSpec(s)
 				f := spec.Fault{Name: "f", Kind: k.Name, Duration: spec.Duration(duration), Spec: fs}
 				x := &spec.Experiment{Metadata: spec.Metadata{Name: "fields"}, Spec: spec.ExperimentSpec{Faults: []spec.Fault{f}}}
-				obj, err := offline("petclinic").Object(x, "run", 0)
+				objs, err := offline("petclinic").Fault(x, "run", 0)
 				if err != nil {
 					if !strings.Contains(err.Error(), "spec."+fld.Path) {
 						t.Errorf("got %v; want the field arrived or refused naming spec.%s", err, fld.Path)
 					}
 					return
 				}
-				got := fld.Get(spec.FaultSpecOf(obj.(spec.Chaos)).Spec())
+				got := fld.Get(spec.FaultSpecOf(objs[0].(spec.Chaos)).Spec())
 				if got == nil || !reflect.DeepEqual(reflect.Indirect(reflect.ValueOf(got)).Interface(), want) {
 					t.Errorf("got %v in the Chaos Mesh object, want %v", got, want)
 				}

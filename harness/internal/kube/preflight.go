@@ -38,6 +38,7 @@ const (
 	CheckPDB              = "pod disruption budget"
 	CheckRender           = "faults accepted by the API server"
 	CheckSelect           = "faults select pods"
+	CheckCloud            = "cloud credentials for Chaos Mesh"
 )
 
 // Prepare runs the preflight checks of run runID (in the order of the
@@ -83,6 +84,7 @@ func (p *preflight) checks() []engine.PreflightCheck {
 		{Name: CheckZones, Run: p.zones},
 		{Name: CheckRender, Run: p.render},
 		{Name: CheckSelect, Run: p.selects},
+		{Name: CheckCloud, Run: p.cloud},
 		{Name: CheckPDB, Run: p.pdb},
 	}
 }
@@ -202,6 +204,7 @@ func (p *preflight) zones(ctx context.Context) (string, error) {
 		Namespace: p.e.c.Namespace, Allowed: p.e.c.Allowed, TargetLabels: targetLabels(x, p.e.c.Selector),
 		PodLabels: dep.Spec.Selector.MatchLabels, PodExpressions: dep.Spec.Selector.MatchExpressions,
 		Zones: ZoneMapping(p.e.c.ZoneMap, namedZones(x), cl.zones), Replicas: cl.readyNames(),
+		Nodes: cl.nodeList,
 	}
 	needZones := 2
 	if selectsZone(x) {
@@ -255,6 +258,47 @@ func (p *preflight) selects(ctx context.Context) (string, error) {
 		return "", exitcode.Wrap(exitcode.Invalid, err)
 	}
 	return "every fault's selectors match ready pods", nil
+}
+
+// cloud: the credentials the cloud faults (AWSChaos) need. With
+// spec.secretName, Chaos Mesh reads that Secret (keys aws_access_key_id and
+// aws_secret_access_key) in the target namespace: it must exist (only its
+// metadata is read; without the right to read Secrets, which the shipped
+// RBAC does not grant, it is reported as not checked). Without, Chaos
+// Mesh's controller uses its own AWS identity (IRSA or EKS pod identity),
+// which cannot be seen from here.
+func (p *preflight) cloud(ctx context.Context) (string, error) {
+	ns := p.e.c.Namespace
+	var parts []string
+	for i, f := range p.x.Spec.Faults {
+		a, ok := f.Spec.Object().(*v1alpha1.AWSChaos)
+		if !ok {
+			continue
+		}
+		if a.Spec.SecretName == nil {
+			parts = append(parts, fmt.Sprintf("%s: no secretName: Chaos Mesh's controller uses its own AWS identity (IRSA or pod identity; not visible from here)", f.Name))
+			continue
+		}
+		name := *a.Spec.SecretName
+		var sec metav1.PartialObjectMetadata
+		sec.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := p.e.c.Client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &sec)
+		switch {
+		case apierrors.IsNotFound(err):
+			return "", engine.Refuse(exitcode.Invalid, "experiment %s: spec.faults[%d].spec.secretName: Secret %s/%s not found: create it with the keys aws_access_key_id and aws_secret_access_key (docs/kubernetes.md), or leave secretName out to use the Chaos Mesh controller's own AWS identity",
+				p.x.Metadata.Name, i, ns, name)
+		case apierrors.IsForbidden(err):
+			parts = append(parts, fmt.Sprintf("%s: Secret %s/%s not checked (this identity may not read Secrets; Chaos Mesh reads it when it injects)", f.Name, ns, name))
+		case err != nil:
+			return "", engine.Refuse(exitcode.Infra, "read Secret %s/%s: %v", ns, name, err)
+		default:
+			parts = append(parts, fmt.Sprintf("%s: Secret %s/%s present (its keys are not read)", f.Name, ns, name))
+		}
+	}
+	if len(parts) == 0 {
+		return "", engine.ErrSkip
+	}
+	return strings.Join(parts, "; "), nil
 }
 
 // pdb: the PodDisruptionBudget and the planned disruption.
@@ -328,6 +372,8 @@ type clusterView struct {
 	zone  map[string]string // node name → zone
 	nodes map[string]labels.Set
 	zones []string // every zone of the cluster's nodes, sorted
+	// nodeList is every node, for node-level faults.
+	nodeList []Node
 }
 
 func (e *Engine) cluster(ctx context.Context, sel labels.Selector) (*clusterView, error) {
@@ -342,6 +388,7 @@ func (e *Engine) cluster(ctx context.Context, sel labels.Selector) (*clusterView
 	v := &clusterView{pods: pods.Items, zone: map[string]string{}, nodes: map[string]labels.Set{}}
 	for _, n := range nodes.Items {
 		v.nodes[n.Name] = n.Labels
+		v.nodeList = append(v.nodeList, Node{Name: n.Name, Labels: n.Labels, ProviderID: n.Spec.ProviderID})
 		if z := n.Labels[spec.ZoneLabel]; z != "" {
 			v.zone[n.Name] = z
 			if !slices.Contains(v.zones, z) {
@@ -468,11 +515,17 @@ func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string, e
 		if k := f.Spec.Kind(); k == nil || !k.TakesPodsOut {
 			continue
 		}
-		obj, err := r.Object(x, "preflight", i)
+		objs, err := r.Fault(x, "preflight", i)
 		if err != nil {
 			continue // reported by the render check
 		}
-		ps := spec.FaultSpecOf(obj.(spec.Chaos)).PodSelector()
+		if f.NodeSelector != nil {
+			k := v.onNodes(objs)
+			total += k
+			parts = append(parts, fmt.Sprintf("%s: the %d ready pods on its %d node(s)", f.Name, k, len(objs)))
+			continue
+		}
+		ps := spec.FaultSpecOf(objs[0].(spec.Chaos)).PodSelector()
 		if ps == nil {
 			continue
 		}
@@ -487,6 +540,22 @@ func disruption(x *spec.Experiment, r *Renderer, v *clusterView) (int, string, e
 		return 0, "no fault takes pods out", nil
 	}
 	return total, strings.Join(parts, ", "), nil
+}
+
+// onNodes is how many of the Deployment's ready pods run on the nodes the
+// objects of a node-level fault act on.
+func (v *clusterView) onNodes(objs []client.Object) int {
+	nodes := map[string]bool{}
+	for _, o := range objs {
+		nodes[o.GetAnnotations()[AnnotationNode]] = true
+	}
+	n := 0
+	for i := range v.pods {
+		if p := &v.pods[i]; podReady(p) && nodes[p.Spec.NodeName] {
+			n++
+		}
+	}
+	return n
 }
 
 // taken is how many of the Deployment's ready pods ps (at field) matches,
@@ -595,6 +664,9 @@ func namedZones(x *spec.Experiment) []string {
 // selectsZone reports whether a fault selects pods by zone.
 func selectsZone(x *spec.Experiment) bool {
 	for _, f := range x.Spec.Faults {
+		if _, ok := f.NodeSelector[spec.ZoneLabel]; ok {
+			return true
+		}
 		ps := f.Spec.PodSelector()
 		if ps == nil {
 			continue

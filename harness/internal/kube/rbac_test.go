@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
 )
@@ -90,6 +91,20 @@ func TestShippedRBAC(t *testing.T) {
 	did, err := e.Cleanup(ctx, "rbac-run")
 	if err != nil || len(did) != 1 || !strings.HasPrefix(did[0], "deleted Job/petclinic/load-") {
 		t.Errorf("Cleanup of the load Job: %q, %v", did, err)
+	}
+
+	// A zone's instances, their credentials in a Secret: the service
+	// account may not read Secrets, so preflight says it did not check.
+	az := experiment(t, "az-outage")
+	inNamespace(az, "petclinic")
+	az.Spec.Faults[0].Spec.Object().(*v1alpha1.AWSChaos).Spec.SecretName = new("aws-chaos")
+	_, pf, err := e.Prepare(ctx, "rbac-az", az)
+	if err != nil {
+		t.Fatalf("as the service account: Prepare of az-outage: %v", err)
+	}
+	if i := slices.IndexFunc(pf.Checks, func(c engine.Check) bool { return c.Name == kube.CheckCloud }); i < 0 ||
+		!strings.Contains(pf.Checks[i].Detail, "Secret petclinic/aws-chaos not checked (this identity may not read Secrets") {
+		t.Errorf("as the service account: checks %+v, want the Secret not checked", pf.Checks)
 	}
 
 	// Outside its namespace: denied, and preflight says so.

@@ -41,6 +41,9 @@ type Renderer struct {
 	// Zones maps every zone name an experiment may use to a zone of the
 	// cluster (see ZoneMapping); nil passes zones through (offline).
 	Zones map[string]string
+	// Nodes are the cluster's nodes, for faults with a nodeSelector (nil:
+	// offline, such a fault renders as one object without its instance).
+	Nodes []Node
 }
 
 // ZoneMapping maps zone names onto the cluster's zones: each cluster zone
@@ -93,28 +96,37 @@ func RunLabel(runID string) string {
 	return "h-" + hex.EncodeToString(h[:])[:20]
 }
 
-// Object renders fault i of experiment e for run runID. The error names the
-// experiment, the fault and the field.
-func (r *Renderer) Object(e *spec.Experiment, runID string, i int) (client.Object, error) {
+// Fault renders fault i of experiment e for run runID: one Chaos Mesh
+// object, or one per node for a fault with a nodeSelector. The error names
+// the experiment, the fault and the field.
+func (r *Renderer) Fault(e *spec.Experiment, runID string, i int) ([]client.Object, error) {
 	f := e.Spec.Faults[i]
 	obj, err := r.object(e, runID, f)
+	if err == nil && f.NodeSelector != nil {
+		var objs []client.Object
+		objs, err = r.perNode(obj, f)
+		if err == nil {
+			return objs, nil
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("experiment %s: spec.faults[%d] (%s): %w", e.Metadata.Name, i, f.Name, err)
 	}
-	return obj, nil
+	return []client.Object{obj}, nil
 }
 
-// Objects renders every fault of e; the error joins one error per field.
+// Objects renders every fault of e, in order; the error joins one error
+// per field.
 func (r *Renderer) Objects(e *spec.Experiment, runID string) ([]client.Object, error) {
 	var objs []client.Object
 	var errs []error
 	for i := range e.Spec.Faults {
-		o, err := r.Object(e, runID, i)
+		o, err := r.Fault(e, runID, i)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		objs = append(objs, o)
+		objs = append(objs, o...)
 	}
 	return objs, errors.Join(errs...)
 }

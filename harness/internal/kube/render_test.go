@@ -61,7 +61,7 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, o := range objs {
+			for _, o := range objs {
 				if err := env.Client.Create(ctx, o); err != nil {
 					t.Fatalf("create %s: %v", kube.Ref(o), err)
 				}
@@ -70,7 +70,7 @@ func TestCommittedExperimentsRenderToObjectsTheAPIServerAccepts(t *testing.T) {
 				if err := env.Client.Get(ctx, client.ObjectKeyFromObject(o), got); err != nil {
 					t.Fatal(err)
 				}
-				checkStored(t, x, i, got)
+				checkStored(t, x, got)
 			}
 		})
 	}
@@ -102,8 +102,12 @@ func podChaos(f *spec.Fault) *v1alpha1.PodChaosSpec {
 
 // checkStored checks what the API server stored for fault i of x: labels,
 // duration, namespaces, and zones turned into node selectors.
-func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
+func checkStored(t *testing.T, x *spec.Experiment, o client.Object) {
 	t.Helper()
+	i := slices.IndexFunc(x.Spec.Faults, func(f spec.Fault) bool { return f.Name == o.GetLabels()[kube.LabelFault] })
+	if i < 0 {
+		t.Fatalf("%s: no fault %q in %s", kube.Ref(o), o.GetLabels()[kube.LabelFault], x.Metadata.Name)
+	}
 	f := x.Spec.Faults[i]
 	for k, want := range map[string]string{kube.LabelManagedBy: "gameday", kube.LabelExperiment: x.Metadata.Name, kube.LabelFault: f.Name, kube.LabelRunID: "render-test"} {
 		if got := o.GetLabels()[k]; got != want {
@@ -114,6 +118,14 @@ func checkStored(t *testing.T, x *spec.Experiment, i int, o client.Object) {
 	d := *stored.Duration()
 	if d == nil || *d != f.Duration.String() {
 		t.Errorf("%s: duration %v, want %s", kube.Ref(o), d, f.Duration)
+	}
+	if f.NodeSelector != nil {
+		a := o.(*v1alpha1.AWSChaos).Spec
+		node := o.GetAnnotations()[kube.AnnotationNode]
+		if a.Ec2Instance != kubetest.Instance(node) || a.AWSRegion != kubetest.Region(zones[0]) {
+			t.Errorf("%s: instance %s in %s, want node %s's %s in %s", kube.Ref(o), a.Ec2Instance, a.AWSRegion, node, kubetest.Instance(node), kubetest.Region(zones[0]))
+		}
+		return
 	}
 	sel := stored.PodSelector().Selector
 	if len(sel.Namespaces) != 1 || sel.Namespaces[0] != o.GetNamespace() {

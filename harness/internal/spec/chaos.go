@@ -19,6 +19,9 @@ import (
 // its replicas as Kubernetes does on nodes (and our Helm chart on pods).
 const ZoneLabel = "topology.kubernetes.io/zone"
 
+// RegionLabel is the well-known label of a node's region.
+const RegionLabel = "topology.kubernetes.io/region"
+
 // validate checks a fault: its timing against the run, then its Chaos Mesh
 // spec, with our own rules first and Chaos Mesh's own webhook validation
 // (the genericwebhook validators of api/v1alpha1) last.
@@ -55,7 +58,8 @@ func (f *Fault) validate(s *source, p fieldPath, target *Target, run time.Durati
 	for _, sel := range f.Spec.Selectors() {
 		checkSelector(s, append(sp[:len(sp):len(sp)], sel.Field...), sel.PodSelector, target)
 	}
-	k.check(s, sp, f.Spec.Object(), target)
+	checkNodeSelector(s, p.key("nodeSelector"), k, f.NodeSelector, target)
+	k.check(s, sp, f, target)
 	if len(s.errs) == before {
 		webhook(s, sp, f.Spec)
 	}
@@ -221,6 +225,55 @@ func checkTimeChaos(s *source, p fieldPath, spec *v1alpha1.TimeChaosSpec) {
 		if !slices.Contains(clockIDs, id) {
 			s.errPath(p.key("clockIds").index(i), "must be one of %s, not %q", strings.Join(clockIDs, ", "), id)
 		}
+	}
+}
+
+// checkNodeSelector: only a node-level kind takes a nodeSelector, and it
+// must narrow the nodes (an empty one would take every node of the
+// cluster).
+func checkNodeSelector(s *source, p fieldPath, k *Kind, sel map[string]string, target *Target) {
+	switch {
+	case sel == nil:
+	case !k.NodeLevel:
+		s.errPath(p, "only used with kinds that act on nodes (%s), not %s", list(nodeLevelKinds()...), k.Name)
+	case len(sel) == 0:
+		s.errPath(p, "selects every node of the cluster: name at least one label, e.g. %s: zone-a", ZoneLabel)
+	}
+	if target != nil && target.Kind == TargetSandbox && target.Sandbox != nil {
+		if z, ok := sel[ZoneLabel]; ok && !slices.Contains(target.Sandbox.Zones, z) {
+			s.errPath(p.key(ZoneLabel), "the sandbox has no zone %q (zones: %s)", z, strings.Join(target.Sandbox.Zones, ", "))
+		}
+	}
+}
+
+func nodeLevelKinds() []FaultKind {
+	var out []FaultKind
+	for _, k := range kinds {
+		if k.NodeLevel {
+			out = append(out, k.Name)
+		}
+	}
+	return out
+}
+
+func checkAWSChaos(s *source, p fieldPath, spec *v1alpha1.AWSChaosSpec, nodes map[string]string) {
+	actions := []v1alpha1.AWSChaosAction{v1alpha1.Ec2Stop, v1alpha1.Ec2Restart, v1alpha1.DetachVolume}
+	if !oneOf(spec.Action, actions...) {
+		s.errPath(p.key("action"), "must be one of %s, not %q", list(actions...), spec.Action)
+	}
+	fault := p[:len(p)-1]
+	switch {
+	case nodes != nil && spec.Ec2Instance != "":
+		s.errPath(p.key("ec2Instance"), "set by gameday for each node of %s: leave it out", fault.key("nodeSelector"))
+	case nodes != nil && spec.Action == v1alpha1.DetachVolume:
+		s.errPath(p.key("action"), "detach-volume needs a volume per instance: use ec2-stop or ec2-restart with %s, or name the instance and its volume", fault.key("nodeSelector"))
+	case nodes == nil && spec.Ec2Instance == "":
+		s.errPath(p.key("ec2Instance"), "required: the instance to act on, or %s to act on every node of a zone", fault.key("nodeSelector"))
+	case nodes == nil && spec.AWSRegion == "":
+		s.errPath(p.key("awsRegion"), "required with ec2Instance (with %s, each node's region is read from its %s label)", fault.key("nodeSelector"), RegionLabel)
+	}
+	if spec.Action == v1alpha1.DetachVolume && nodes == nil && (spec.EbsVolume == nil || spec.DeviceName == nil) {
+		s.errPath(p, "action detach-volume needs volumeID and deviceName")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -399,6 +400,7 @@ func (*Fault) checkShape(s *source, n ast.Node, p fieldPath) {
 	}
 	var kind string
 	var spec ast.Node
+	byNode := false
 	for _, mv := range m.Values {
 		k, _ := keyString(mv.Key)
 		switch k {
@@ -408,20 +410,34 @@ func (*Fault) checkShape(s *source, n ast.Node, p fieldPath) {
 			}
 		case "spec":
 			spec = mv.Value
+		case "nodeSelector":
+			byNode = !isNull(mv.Value)
 		}
 	}
-	if k, ok := KindOf(FaultKind(kind)); ok && !isNull(spec) {
-		s.checkShape(spec, k.SpecType(), p.key("spec"))
+	k, ok := KindOf(FaultKind(kind))
+	if !ok || isNull(spec) {
+		return
+	}
+	before := len(s.errs)
+	s.checkShape(spec, k.SpecType(), p.key("spec"))
+	if byNode {
+		// What gameday fills for each node is not required of the file.
+		filled := map[string]bool{}
+		for _, f := range k.NodeFilled {
+			filled[p.key("spec").key(f).String()] = true
+		}
+		s.errs = append(s.errs[:before], slices.DeleteFunc(s.errs[before:], func(e *Error) bool { return filled[e.Field] && e.Msg == "required" })...)
 	}
 }
 
 // faultShape is Fault with a spec of any mapping, for the first pass.
 type faultShape struct {
-	Name       string    `json:"name"`
-	Kind       FaultKind `json:"kind"`
-	StartAfter Duration  `json:"startAfter,omitempty"`
-	Duration   Duration  `json:"duration"`
-	Spec       anyMap    `json:"spec"`
+	Name         string            `json:"name"`
+	Kind         FaultKind         `json:"kind"`
+	StartAfter   Duration          `json:"startAfter,omitempty"`
+	Duration     Duration          `json:"duration"`
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	Spec         anyMap            `json:"spec"`
 }
 
 type anyMap struct{}

@@ -87,8 +87,8 @@ func FuzzDecodeExperiment(f *testing.F) {
 			if fault.StartAfter < 0 || fault.End() <= fault.StartAfter || fault.End() > e.Spec.Load.Duration {
 				t.Fatalf("accepted fault %q runs %s..%s outside the load (%s)", fault.Name, fault.StartAfter, fault.End(), e.Spec.Load.Duration)
 			}
-			if fault.Spec.Object() == nil || fault.Spec.PodSelector() == nil {
-				t.Fatalf("accepted fault %q has no Chaos Mesh spec", fault.Name)
+			if fault.Spec.Object() == nil || (fault.Spec.PodSelector() == nil && !fault.Spec.Kind().NodeLevel) {
+				t.Fatalf("accepted fault %q has no Chaos Mesh spec, or one that selects neither pods nor nodes", fault.Name)
 			}
 		}
 		if len(e.Spec.Hypothesis.Probes) == 0 || e.Spec.Target == nil {

@@ -21,6 +21,13 @@ type Fault struct {
 	// Duration of the fault, mandatory; it is also written into the Chaos
 	// Mesh spec's duration.
 	Duration Duration `json:"duration"`
+	// NodeSelector, for a kind that acts on nodes (AWSChaos), names them by
+	// their labels: the fault hits every node that has all of them, one
+	// object per node, all injected and recovered together. The zone label
+	// (topology.kubernetes.io/zone: zone-a) is mapped onto the cluster's
+	// zones as a pod selector's is; each node's EC2 instance and zone come
+	// from its spec.providerID (aws:///<zone>/<instance id>).
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
 	// Spec is the Chaos Mesh spec of Kind (PodChaosSpec for PodChaos, ...),
 	// decoded strictly.
 	Spec FaultSpec `json:"spec"`

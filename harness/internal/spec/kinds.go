@@ -21,6 +21,7 @@ const (
 	HTTPChaos    FaultKind = "HTTPChaos"
 	DNSChaos     FaultKind = "DNSChaos"
 	TimeChaos    FaultKind = "TimeChaos"
+	AWSChaos     FaultKind = "AWSChaos"
 )
 
 // Chaos is a Chaos Mesh chaos object of a kind of the table: a fault's spec
@@ -41,6 +42,13 @@ type Kind struct {
 	// TakesPodsOut: the pods the fault hits become unavailable (they count
 	// against the PodDisruptionBudget); other kinds degrade them.
 	TakesPodsOut bool
+	// NodeLevel: the fault acts on nodes (cloud instances), not pods; a
+	// fault may then name its nodes with nodeSelector, one object per node.
+	NodeLevel bool
+	// NodeFilled are the spec's fields gameday fills for each node of a
+	// nodeSelector (the instance, the region): not required of the file
+	// then.
+	NodeFilled []string
 	// duration is the spec's Chaos Mesh duration field.
 	duration func(Chaos) **string
 	// label is what a fault of the kind does, for reports ("pod-kill",
@@ -48,7 +56,7 @@ type Kind struct {
 	label func(Chaos) string
 	// check applies our own rules to the spec (after the selectors', before
 	// Chaos Mesh's webhook validation).
-	check func(s *source, p fieldPath, o Chaos, target *Target)
+	check func(s *source, p fieldPath, f *Fault, target *Target)
 }
 
 // kinds is the table, in the order the docs list the kinds.
@@ -57,48 +65,57 @@ var kinds = []*Kind{
 		Name: PodChaos, Targets: []TargetKind{TargetSandbox, TargetKubernetes}, TakesPodsOut: true,
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.PodChaos).Spec.Duration },
 		label:    func(o Chaos) string { return string(o.(*v1alpha1.PodChaos).Spec.Action) },
-		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
-			checkPodChaos(s, p, &o.(*v1alpha1.PodChaos).Spec)
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkPodChaos(s, p, &f.Spec.Object().(*v1alpha1.PodChaos).Spec)
 		},
 	},
 	{
 		Name: NetworkChaos, Targets: []TargetKind{TargetSandbox, TargetKubernetes},
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.NetworkChaos).Spec.Duration },
 		label:    func(o Chaos) string { return string(o.(*v1alpha1.NetworkChaos).Spec.Action) },
-		check: func(s *source, p fieldPath, o Chaos, t *Target) {
-			checkNetworkChaos(s, p, &o.(*v1alpha1.NetworkChaos).Spec, t)
+		check: func(s *source, p fieldPath, f *Fault, t *Target) {
+			checkNetworkChaos(s, p, &f.Spec.Object().(*v1alpha1.NetworkChaos).Spec, t)
 		},
 	},
 	{
 		Name: StressChaos, Targets: []TargetKind{TargetSandbox, TargetKubernetes},
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.StressChaos).Spec.Duration },
 		label:    func(o Chaos) string { return stressLabel(&o.(*v1alpha1.StressChaos).Spec) },
-		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
-			checkStressChaos(s, p, &o.(*v1alpha1.StressChaos).Spec)
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkStressChaos(s, p, &f.Spec.Object().(*v1alpha1.StressChaos).Spec)
 		},
 	},
 	{
 		Name: HTTPChaos, Targets: []TargetKind{TargetSandbox, TargetKubernetes},
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.HTTPChaos).Spec.Duration },
 		label:    func(o Chaos) string { return httpLabel(&o.(*v1alpha1.HTTPChaos).Spec) },
-		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
-			checkHTTPChaos(s, p, &o.(*v1alpha1.HTTPChaos).Spec)
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkHTTPChaos(s, p, &f.Spec.Object().(*v1alpha1.HTTPChaos).Spec)
 		},
 	},
 	{
 		Name: DNSChaos, Targets: []TargetKind{TargetKubernetes},
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.DNSChaos).Spec.Duration },
 		label:    func(o Chaos) string { return "dns-" + string(o.(*v1alpha1.DNSChaos).Spec.Action) },
-		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
-			checkDNSChaos(s, p, &o.(*v1alpha1.DNSChaos).Spec)
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkDNSChaos(s, p, &f.Spec.Object().(*v1alpha1.DNSChaos).Spec)
 		},
 	},
 	{
 		Name: TimeChaos, Targets: []TargetKind{TargetKubernetes},
 		duration: func(o Chaos) **string { return &o.(*v1alpha1.TimeChaos).Spec.Duration },
 		label:    func(o Chaos) string { return "time-offset" },
-		check: func(s *source, p fieldPath, o Chaos, _ *Target) {
-			checkTimeChaos(s, p, &o.(*v1alpha1.TimeChaos).Spec)
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkTimeChaos(s, p, &f.Spec.Object().(*v1alpha1.TimeChaos).Spec)
+		},
+	},
+	{
+		Name: AWSChaos, Targets: []TargetKind{TargetKubernetes}, TakesPodsOut: true,
+		NodeLevel: true, NodeFilled: []string{"awsRegion", "ec2Instance"},
+		duration: func(o Chaos) **string { return &o.(*v1alpha1.AWSChaos).Spec.Duration },
+		label:    func(o Chaos) string { return string(o.(*v1alpha1.AWSChaos).Spec.Action) },
+		check: func(s *source, p fieldPath, f *Fault, _ *Target) {
+			checkAWSChaos(s, p, &f.Spec.Object().(*v1alpha1.AWSChaos).Spec, f.NodeSelector)
 		},
 	},
 }

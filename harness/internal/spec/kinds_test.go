@@ -80,6 +80,7 @@ func TestSelectorsFollowChaosMesh(t *testing.T) {
 		"an HTTP fault selects pods":                  {&v1alpha1.HTTPChaosSpec{}, []string{"spec"}},
 		"a DNS fault selects containers":              {&v1alpha1.DNSChaosSpec{}, []string{"spec"}},
 		"a clock shift selects containers":            {&v1alpha1.TimeChaosSpec{}, []string{"spec"}},
+		"an instance is no pod":                       {&v1alpha1.AWSChaosSpec{Action: v1alpha1.Ec2Stop}, nil},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -122,6 +123,7 @@ func TestLabels(t *testing.T) {
 		"a DNS error":                    {&v1alpha1.DNSChaosSpec{Action: v1alpha1.ErrorAction}, "dns-error"},
 		"a DNS random answer":            {&v1alpha1.DNSChaosSpec{Action: v1alpha1.RandomAction}, "dns-random"},
 		"a clock shift":                  {&v1alpha1.TimeChaosSpec{TimeOffset: "-10m"}, "time-offset"},
+		"an instance stopped":            {&v1alpha1.AWSChaosSpec{Action: v1alpha1.Ec2Stop}, "ec2-stop"},
 		"an HTTP patch is an HTTP fault": {&v1alpha1.HTTPChaosSpec{PodHttpChaosActions: v1alpha1.PodHttpChaosActions{Patch: &v1alpha1.PodHttpChaosPatchActions{}}}, "http"},
 	}
 	for name, tt := range tests {

@@ -84,12 +84,16 @@ testdata/bad/dns-bad.yaml:27:17: spec.faults[0].spec.action: must be one of erro
 testdata/bad/dns-bad.yaml:29:36: spec.faults[0].spec.patterns[1]: "chaos-*.org": a domain name, with ? for one character and * only at the end (chaos-mesh.*)`},
 		"a TimeChaos shifts only the clocks Chaos Mesh knows": {"time-bad.yaml", `
 testdata/bad/time-bad.yaml:29:36: spec.faults[0].spec.clockIds[1]: must be one of CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME, CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, not "CLOCK_WALL"`},
+		"an AWSChaos names its instance, or its nodes and lets gameday find the instances": {"aws-bad.yaml", `
+testdata/bad/aws-bad.yaml:29:22: spec.faults[0].spec.ec2Instance: set by gameday for each node of spec.faults[0].nodeSelector: leave it out
+testdata/bad/aws-bad.yaml:34:21: spec.faults[1].nodeSelector: only used with kinds that act on nodes (AWSChaos), not PodChaos
+testdata/bad/aws-bad.yaml:47:22: spec.faults[2].spec.ec2Instance: required: the instance to act on, or spec.faults[2].nodeSelector to act on every node of a zone`},
 		"Chaos Mesh's own webhook validation runs": {"chaos-mesh-webhook.yaml", `
 testdata/bad/chaos-mesh-webhook.yaml:32:20: spec.faults[0].spec.delay.latency: chaos mesh: Invalid value: "10x": parse duration field error: time: unknown unit "x" in duration "10x"`},
 		"the Chaos Mesh duration cannot contradict the fault's": {"chaos-mesh-duration-differs.yaml", `
 testdata/bad/chaos-mesh-duration-differs.yaml:28:19: spec.faults[0].spec.duration: "5s" differs from the fault's duration (20s): set only spec.faults[0].duration`},
-		"only the four supported Chaos Mesh kinds": {"unknown-kind.yaml", `
-testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, DNSChaos, TimeChaos, not "IOChaos"`},
+		"only the kinds of the table": {"unknown-kind.yaml", `
+testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of ` + kindList() + `, not "IOChaos"`},
 		"a constant rate must be positive": {"rate-zero.yaml", `
 testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000`},
 		"a profile has exactly one shape": {"two-profiles.yaml", `
@@ -224,11 +228,20 @@ spec:
 	}
 }
 
+// kindList is the table's kinds as an error lists them.
+func kindList() string {
+	var ks []string
+	for _, k := range spec.FaultKinds() {
+		ks = append(ks, string(k))
+	}
+	return strings.Join(ks, ", ")
+}
+
 func TestLoadPathCollectsEveryFileAndError(t *testing.T) {
 	c, err := spec.LoadPath("testdata/good", "testdata/bad/rate-zero.yaml", "testdata/bad/unknown-kind.yaml", "testdata/bad/other-kind.yaml", "testdata/nowhere")
 	want := `testdata/bad/other-kind.yaml:2:7: kind: must be "Experiment" or "Suite", not "Schedule"
 testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
-testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of PodChaos, NetworkChaos, StressChaos, HTTPChaos, DNSChaos, TimeChaos, not "IOChaos"
+testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of ` + kindList() + `, not "IOChaos"
 testdata/nowhere: no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadPath error =\n%v\nwant\n%s", err, want)

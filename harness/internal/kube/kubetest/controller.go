@@ -3,6 +3,7 @@ package kubetest
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -28,8 +29,10 @@ import (
 //
 //   - a new object gets the finalizer chaos-mesh/records;
 //   - the pods its selector matches (namespaces, labels, expressions, node
-//     labels, as kube.Matches; mode one picks the first by name, where Chaos
-//     Mesh picks at random) become status.experiment.containerRecords, each
+//     labels, as package selector; mode one picks the first by name, where
+//     Chaos Mesh picks at random), or the instance of an AWSChaos (its
+//     selector's JSON, as Chaos Mesh's record id), become
+//     status.experiment.containerRecords, each
 //     with a Succeeded Apply event, phase Injected; conditions Selected and
 //     AllInjected True, AllRecovered and Paused False, desiredPhase Run;
 //     no matching pod: Selected False, AllInjected False;
@@ -164,11 +167,11 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 		if now.Sub(c.firstSeen(obj)) < c.Delay || (c.Ignore != nil && c.Ignore(obj)) {
 			return
 		}
-		pods, err := c.selectPods(ctx, obj)
+		ids, what, err := c.targets(ctx, obj)
 		if err != nil {
 			return
 		}
-		if len(pods) == 0 {
+		if len(ids) == 0 {
 			if cond(st, v1alpha1.ConditionSelected) || len(st.Conditions) == 0 {
 				setCond(st, v1alpha1.ConditionSelected, false, "no pod matches the selector")
 				setCond(st, v1alpha1.ConditionAllInjected, false, "")
@@ -177,9 +180,9 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			return
 		}
 		if msg := c.failure(obj); msg != "" {
-			for _, p := range pods {
+			for _, id := range ids {
 				st.Experiment.Records = append(st.Experiment.Records, &v1alpha1.Record{
-					Id: p.Namespace + "/" + p.Name, SelectorKey: ".", Phase: v1alpha1.NotInjected,
+					Id: id, SelectorKey: ".", Phase: v1alpha1.NotInjected,
 					Events: []v1alpha1.RecordEvent{*v1alpha1.NewRecordEvent(v1alpha1.TypeFailed, v1alpha1.Apply, msg, now)},
 				})
 			}
@@ -187,13 +190,13 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 			setCond(st, v1alpha1.ConditionSelected, true, "")
 			setCond(st, v1alpha1.ConditionAllInjected, false, "")
 			if c.Client.Update(ctx, obj) == nil {
-				c.logf("fail %s %d pods", ref, len(pods))
+				c.logf("fail %s %d %s", ref, len(ids), what)
 			}
 			return
 		}
-		for _, p := range pods {
+		for _, id := range ids {
 			st.Experiment.Records = append(st.Experiment.Records, &v1alpha1.Record{
-				Id: p.Namespace + "/" + p.Name, SelectorKey: ".", Phase: v1alpha1.Injected, InjectedCount: 1,
+				Id: id, SelectorKey: ".", Phase: v1alpha1.Injected, InjectedCount: 1,
 				Events: []v1alpha1.RecordEvent{*v1alpha1.NewRecordEvent(v1alpha1.TypeSucceeded, v1alpha1.Apply, "", now)},
 			})
 		}
@@ -203,7 +206,7 @@ func (c *Controller) reconcile(ctx context.Context, obj client.Object) {
 		setCond(st, v1alpha1.ConditionAllRecovered, false, "")
 		setCond(st, v1alpha1.ConditionPaused, false, "")
 		if c.Client.Update(ctx, obj) == nil {
-			c.logf("inject %s %d pods", ref, len(pods))
+			c.logf("inject %s %d %s", ref, len(ids), what)
 		}
 	}
 }
@@ -254,6 +257,22 @@ func expired(obj client.Object, now time.Time) bool {
 	}
 	over, _, err := in.DurationExceeded(now)
 	return err == nil && over
+}
+
+// targets are the record ids of what obj selects, as Chaos Mesh writes
+// them: namespace/name of each selected pod, or the JSON of a cloud
+// selector (an AWSChaos's instance), and what they are.
+func (c *Controller) targets(ctx context.Context, obj client.Object) ([]string, string, error) {
+	if a, ok := obj.(*v1alpha1.AWSChaos); ok {
+		b, err := json.Marshal(a.Spec.AWSSelector)
+		return []string{string(b)}, "instances", err
+	}
+	pods, err := c.selectPods(ctx, obj)
+	var ids []string
+	for _, p := range pods {
+		ids = append(ids, p.Namespace+"/"+p.Name)
+	}
+	return ids, "pods", err
 }
 
 // selectPods lists the ready pods obj selects, by name, in its mode.

@@ -10,6 +10,8 @@ package kubetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -141,9 +143,11 @@ type Cluster struct {
 	Namespace string
 	// NamespaceLabels label the namespace (e.g. environment: production).
 	NamespaceLabels map[string]string
-	// Zones of the nodes (one node per zone) and ready pods per zone.
-	Zones   []string
-	PerZone int
+	// Zones of the nodes (NodesPerZone per zone, default 1) and ready pods
+	// per zone, spread over the zone's nodes.
+	Zones        []string
+	PerZone      int
+	NodesPerZone int
 	// PDB, when set, is the minAvailable of a PodDisruptionBudget.
 	PDB *intstr.IntOrString
 	// Unzoned are more ready PetClinic pods on node UnzonedNode, which has
@@ -183,10 +187,17 @@ func Build(ctx context.Context, c client.Client, cl Cluster) error {
 			return err
 		}
 	}
+	perZone := max(cl.NodesPerZone, 1)
 	for _, z := range cl.Zones {
-		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName(z), Labels: map[string]string{spec.ZoneLabel: z, "kubernetes.io/hostname": NodeName(z)}}}
-		if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("node: %w", err)
+		for k := range perZone {
+			name := ZoneNode(z, k)
+			node := &corev1.Node{
+				ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{spec.ZoneLabel: z, spec.RegionLabel: Region(z), "kubernetes.io/hostname": name}},
+				Spec:       corev1.NodeSpec{ProviderID: fmt.Sprintf("aws:///%s/%s", z, Instance(name))},
+			}
+			if err := c.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("node: %w", err)
+			}
 		}
 	}
 	dep := &appsv1.Deployment{
@@ -217,7 +228,7 @@ func Build(ctx context.Context, c client.Client, cl Cluster) error {
 	for _, z := range cl.Zones {
 		for i := range cl.PerZone {
 			name := fmt.Sprintf("petclinic-%s-%d", z, i)
-			if err := readyPod(ctx, c, cl.Namespace, name, NodeName(z), PodLabels()); err != nil {
+			if err := readyPod(ctx, c, cl.Namespace, name, ZoneNode(z, i%perZone), PodLabels()); err != nil {
 				return err
 			}
 		}
@@ -242,8 +253,32 @@ func Build(ctx context.Context, c client.Client, cl Cluster) error {
 // UnzonedNode is the node without a zone label of Cluster.Unzoned.
 const UnzonedNode = "node-without-zone"
 
-// NodeName is the node of zone z.
+// NodeName is the (first) node of zone z.
 func NodeName(z string) string { return "node-" + z }
+
+// ZoneNode is the k-th node of zone z (NodeName for k = 0).
+func ZoneNode(z string, k int) string {
+	if k == 0 {
+		return NodeName(z)
+	}
+	return fmt.Sprintf("%s-%d", NodeName(z), k)
+}
+
+// Instance is the EC2 instance id of node name (its spec.providerID is
+// aws:///<zone>/<instance>, as on EKS).
+func Instance(name string) string {
+	h := sha256.Sum256([]byte(name))
+	return "i-0" + hex.EncodeToString(h[:])[:16]
+}
+
+// Region is the region of zone z as AWS names them (eu-west-1a is in
+// eu-west-1).
+func Region(z string) string {
+	if n := len(z); n > 1 && z[n-1] >= 'a' && z[n-1] <= 'z' && z[n-2] >= '0' && z[n-2] <= '9' {
+		return z[:n-1]
+	}
+	return z
+}
 
 func readyPod(ctx context.Context, c client.Client, ns, name, node string, l map[string]string) error {
 	pod := &corev1.Pod{
