@@ -209,7 +209,7 @@ func (p *preflight) supported(context.Context) (string, error) {
 }
 
 func (p *preflight) stressNG(context.Context) (string, error) {
-	if !slices.ContainsFunc(p.x.Spec.Faults, func(f spec.Fault) bool { return f.Kind == spec.StressChaos }) {
+	if !slices.ContainsFunc(p.x.Spec.Faults, func(f spec.Fault) bool { return planners[f.Kind].stressNG }) {
 		return "", engine.ErrSkip
 	}
 	msg := fmt.Sprintf("%s (apt-get install stress-ng)", p.e.StressBin)

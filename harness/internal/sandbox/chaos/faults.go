@@ -61,6 +61,8 @@ type planner struct {
 	// plan turns fault f into the actions it makes on the selected pods;
 	// the random modes draw from rng. It changes nothing.
 	plan func(st *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, rng *rand.Rand) ([]Action, error)
+	// stressNG: its actions run stress-ng (preflight checks it is there).
+	stressNG bool
 }
 
 // planners are the kinds the sandbox injects; every other kind of the
@@ -82,6 +84,7 @@ var planners = map[spec.FaultKind]planner{
 		plan: func(_ *sandbox.State, ref string, f spec.Fault, pods []sandbox.Pod, _ *rand.Rand) ([]Action, error) {
 			return planStress(ref, f, pods)
 		},
+		stressNG: true,
 	},
 	spec.HTTPChaos: {
 		check: func(o spec.Chaos) []error { return checkHTTP(&o.(*v1alpha1.HTTPChaos).Spec) },
