@@ -15,14 +15,7 @@ import (
 // The catalog prices every item of the repository's terraform inventory,
 // in every environment.
 func TestCatalogCoversTheTerraformInventory(t *testing.T) {
-	cat, err := catalog.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	inv, err := LoadInventory(filepath.Join(repotest.Root(t), DefaultInventory))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, inv := repoInputs(t)
 	if got := inv.Names(); strings.Join(got, ",") != "dev,prod,staging" {
 		t.Errorf("environments %v, want dev, prod, staging", got)
 	}

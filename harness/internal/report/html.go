@@ -212,6 +212,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"dur":         func(d time.Duration) string { return d.String() },
 	"mulf":        func(f float64) float64 { return 100 * f },
 	"objf":        func(o float64) string { return fmt.Sprintf("%g%%", 100*o) },
+	"money":       costMoney,
 }).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -321,6 +322,26 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 
 <h2>Load</h2>
 <p>{{.LoadLine}}</p>
+{{- with .R.Cost}}
+<h2>Cost</h2>
+{{- if .Error}}
+<p>No cost figures: {{.Error}}</p>
+{{- else}}
+<p>The game day cost <strong>{{money .GameDayUSD}}</strong> (load generator {{money .LoadGeneratorUSD}}, extra capacity during faults {{money .ExtraCapacityUSD}}); the platform cost {{money .PlatformUSD}} while it ran. Source: {{.Source}}; prices: {{.Catalog}}.</p>
+<table>
+<tr><th>item</th><th>cost</th><th>detail</th><th>source</th></tr>
+{{- range .Rows}}
+<tr><td>{{.Item}}</td><td>{{money .USD}}</td><td>{{.Detail}}</td><td>{{.Source}}</td></tr>
+{{- end}}
+</table>
+{{- with .Per1000RequestsUSD}}
+<p>Per 1,000 requests of the load: {{money .}}.</p>
+{{- end}}
+{{- with .Notes}}
+<ul class="reasons">{{range .}}<li>{{.}}</li>{{end}}</ul>
+{{- end}}
+{{- end}}
+{{- end}}
 {{- with .R.Preflight.Checks}}
 <h2>Preflight</h2>
 <table>

@@ -78,6 +78,7 @@ func Markdown(r *Report) ([]byte, error) {
 		}
 		fmt.Fprintf(&b, "Errors: %s.\n", strings.Join(es, ", "))
 	}
+	b.WriteString(costMarkdown(r.Cost))
 	return b.Bytes(), nil
 }
 

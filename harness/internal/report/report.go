@@ -48,8 +48,11 @@ type Report struct {
 	Observations []engine.Observation `json:"observations,omitempty"`
 	// Decisions are what was decided before the run (the error-budget
 	// guard's admission), in order.
-	Decisions []Decision      `json:"decisions,omitempty"`
-	Verdict   verdict.Verdict `json:"verdict"`
+	Decisions []Decision `json:"decisions,omitempty"`
+	// Cost is the cost section (nil when no Prometheus could price the
+	// run).
+	Cost    *Cost           `json:"cost,omitempty"`
+	Verdict verdict.Verdict `json:"verdict"`
 	// StopReason says why the run ended early ("" when it did not).
 	StopReason string `json:"stopReason,omitempty"`
 	ExitCode   int    `json:"exitCode"`

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 // conclude judges what the run measured and writes its reports (tl nil:
 // the run was refused before its load). The error carries the verdict's
 // exit code, or says the reports could not be written.
-func (r *run) conclude(tl *load.Timeline) (*Result, error) {
+func (r *run) conclude(ctx context.Context, tl *load.Timeline) (*Result, error) {
 	e := r.e
 	var injs []engine.Injection
 	for _, in := range r.injections {
@@ -38,6 +39,13 @@ func (r *run) conclude(tl *load.Timeline) (*Result, error) {
 		Profile: r.profile, Seconds: secs, Total: total, Journeys: journeys, Samples: r.samples,
 		Observations: r.obs, Decisions: r.c.Decisions, Verdict: v,
 	})
+	if tl != nil {
+		for _, section := range r.c.Sections {
+			sctx, cancel := context.WithTimeout(ctx, SectionTimeout)
+			section(sctx, rep)
+			cancel()
+		}
+	}
 	res := &Result{Report: rep, Dir: r.dir}
 	paths, werr := report.Write(r.dir, rep)
 	if werr != nil {

@@ -44,7 +44,7 @@ func (r *run) refused(guardErr error) (*Result, error) {
 	r.end = r.start
 	r.windows = verdict.PlannedWindows(r.e, r.start)
 	r.stop = &verdict.Stop{Kind: verdict.StopCondition, Condition: slo.DecisionBudget, At: r.start.UTC(), Reason: guardErr.Error()}
-	res, _ := r.conclude(nil)
+	res, _ := r.conclude(context.Background(), nil)
 	return res, guardErr
 }
 

@@ -56,7 +56,7 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 	r.close()
 	r.progress.update(r.status(l.tl, "done"))
 	r.progress.finish()
-	return r.conclude(l.tl)
+	return r.conclude(context.WithoutCancel(ctx), l.tl)
 }
 
 // begin starts the load and, after the warm-up, the probes, the watches

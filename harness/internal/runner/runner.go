@@ -91,7 +91,15 @@ type Config struct {
 	// Kubernetes engine can run it as a Job of workers instead. The load's
 	// timeline starts when the load does: faults are scheduled from it.
 	StartLoad func(ctx context.Context, p load.Plan) (LoadRun, error)
+	// Sections add optional sections to the report before it is written
+	// (the cost section). Each gets a context that outlives a cancelled run,
+	// bounded by SectionTimeout; a section never fails the run. A run
+	// refused before its load has none.
+	Sections []func(ctx context.Context, rep *report.Report)
 }
+
+// SectionTimeout bounds the report sections of Config.Sections.
+const SectionTimeout = 30 * time.Second
 
 // LoadRun is a load in progress (*load.Run, or the Kubernetes load Job).
 type LoadRun interface {

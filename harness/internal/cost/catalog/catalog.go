@@ -14,6 +14,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"regexp"
@@ -222,9 +223,9 @@ func Parse(name string, b []byte) (*Catalog, error) {
 			m := srcComment.FindStringSubmatch(strings.TrimSpace(comment))
 			switch {
 			case m == nil:
-				errs = append(errs, fmt.Errorf("%s:%d: %s: no source: end the line with '# src <id>' (ids under sources: %s)", name, line, path, strings.Join(sortedKeys(c.Sources), ", ")))
+				errs = append(errs, fmt.Errorf("%s:%d: %s: no source: end the line with '# src <id>' (ids under sources: %s)", name, line, path, strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")))
 			case c.Sources[m[1]] == (Source{}):
-				errs = append(errs, fmt.Errorf("%s:%d: %s: source %q is not declared under sources (%s)", name, line, path, m[1], strings.Join(sortedKeys(c.Sources), ", ")))
+				errs = append(errs, fmt.Errorf("%s:%d: %s: source %q is not declared under sources (%s)", name, line, path, m[1], strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")))
 			default:
 				c.sources[path] = m[1]
 			}
@@ -291,13 +292,13 @@ func (c *Catalog) validate() []error {
 	if len(c.Regions) == 0 {
 		bad("regions: none")
 	}
-	for _, rn := range sortedKeys(c.Regions) {
+	for _, rn := range slices.Sorted(maps.Keys(c.Regions)) {
 		r := c.Regions[rn]
 		if r == nil {
 			bad("regions.%s: empty", rn)
 			continue
 		}
-		for _, name := range sortedKeys(r.Instances) {
+		for _, name := range slices.Sorted(maps.Keys(r.Instances)) {
 			in := r.Instances[name]
 			p := fmt.Sprintf("regions.%s.instances.%s", rn, name)
 			if in == nil || in.VCPU <= 0 || in.MemoryGiB <= 0 {
@@ -310,7 +311,7 @@ func (c *Catalog) validate() []error {
 				bad("%s: spot %g is above on-demand %g", p, *in.Spot, *in.OnDemand)
 			}
 		}
-		for _, name := range sortedKeys(r.Databases) {
+		for _, name := range slices.Sorted(maps.Keys(r.Databases)) {
 			d := r.Databases[name]
 			p := fmt.Sprintf("regions.%s.databases.%s", rn, name)
 			if d == nil {
@@ -326,7 +327,7 @@ func (c *Catalog) validate() []error {
 			errs = append(errs, c.price(fmt.Sprintf("regions.%s.databaseStorage.gp3SingleAZPerGiBMonth", rn), r.DatabaseStorage.GP3SingleAZPerGiBMonth)...)
 			errs = append(errs, c.price(fmt.Sprintf("regions.%s.databaseStorage.gp3MultiAZPerGiBMonth", rn), r.DatabaseStorage.GP3MultiAZPerGiBMonth)...)
 		}
-		for _, name := range sortedKeys(r.Caches) {
+		for _, name := range slices.Sorted(maps.Keys(r.Caches)) {
 			ch := r.Caches[name]
 			p := fmt.Sprintf("regions.%s.caches.%s", rn, name)
 			if ch == nil {
@@ -374,7 +375,7 @@ func (c *Catalog) SourceOf(path string) string { return c.sources[path] }
 func (c *Catalog) region(region, item string) (*Region, error) {
 	r := c.Regions[region]
 	if r == nil {
-		return nil, &ErrMissingPrice{Catalog: c.File, Region: region, Item: item, Hint: "the catalog has regions " + strings.Join(sortedKeys(c.Regions), ", ")}
+		return nil, &ErrMissingPrice{Catalog: c.File, Region: region, Item: item, Hint: "the catalog has regions " + strings.Join(slices.Sorted(maps.Keys(c.Regions)), ", ")}
 	}
 	return r, nil
 }
@@ -523,12 +524,3 @@ func (c *Catalog) String() string {
 
 // Embedded returns the bytes of the embedded catalog.
 func Embedded() []byte { return bytes.Clone(awsYAML) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
