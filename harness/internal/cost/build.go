@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,17 +101,20 @@ func Build(in EnvInput) (*Environment, error) {
 		e.Lines = append(e.Lines, m.Lines...)
 		e.Allocations = m.Allocations
 		e.Notes = append(e.Notes, m.Notes...)
-		if m.Source == SourceKSM {
+		// kube-state-metrics has no cluster fee nor load balancer price, and
+		// OpenCost's custom pricing has no cluster fee: the catalog's, for an
+		// EKS environment of the inventory (or any cluster without OpenCost).
+		if m.Source == SourceKSM || (in.Inventory != nil && !hasLine(m.Lines, CatControlPlane)) {
 			p, err := cat.Service(in.Region, catalog.EKSClusterHourly)
 			if err != nil {
 				return nil, wrap(err)
 			}
 			addFixed(Line{Category: CatControlPlane, Item: "EKS cluster (one per environment)", ResourceID: "cluster", Source: SourceInventory + " (" + cat.Cite(p) + ")",
 				Service: ServiceEKS, Pricing: "on-demand"}, p.USD)
-			if in.Inventory != nil {
-				if err := addALB(in, addFixed); err != nil {
-					return nil, wrap(err)
-				}
+		}
+		if in.Inventory != nil && !hasLine(m.Lines, CatLoadBalancer) {
+			if err := addALB(in, addFixed); err != nil {
+				return nil, wrap(err)
 			}
 		}
 		if m.DataHours < hours*0.98 {
@@ -162,6 +166,15 @@ func Build(in EnvInput) (*Environment, error) {
 	e.Forecast = forecast(in, fixedHourly, derived)
 	e.Budget = budgetStatus(in.Budget, e.Forecast)
 	return e, nil
+}
+
+func hasLine(lines []Line, category string) bool {
+	for _, l := range lines {
+		if l.Category == category && l.USD > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // addALB adds PetClinic's Application Load Balancer (its Ingress, one per
@@ -241,7 +254,7 @@ func managedServices(in EnvInput, add func(Line, float64)) error {
 			return err
 		}
 		n := inv.Sizing.Redis.NumCacheClusters
-		add(Line{Category: CatCache, Item: fmt.Sprintf("ElastiCache %d x %s (a primary and %d replicas)", n, t, n-1), ResourceID: "elasticache-petclinic", Source: cite(p),
+		add(Line{Category: CatCache, Item: fmt.Sprintf("ElastiCache %d x %s (a primary and %d replica(s))", n, t, n-1), ResourceID: "elasticache-petclinic", Source: cite(p),
 			Service: ServiceElastiCache, Pricing: "on-demand"}, float64(n)*p.USD)
 	}
 	if inv.NATGateways > 0 {
@@ -631,7 +644,8 @@ func Money(v float64) string {
 	case a >= 0.0001:
 		return "$" + trimZeros(fmt.Sprintf("%.4f", v), 2)
 	default:
-		return fmt.Sprintf("$%.2g", v)
+		// Two significant digits, without an exponent.
+		return "$" + strconv.FormatFloat(v, 'f', int(-math.Floor(math.Log10(a)))+1, 64)
 	}
 }
 

@@ -245,7 +245,7 @@ type Report struct {
 	HoursPerMonth float64        `json:"hoursPerMonth"`
 	Environments  []*Environment `json:"environments"`
 	TotalUSD      float64        `json:"totalUSD"`
-	Resilience    *Resilience    `json:"resilience,omitempty"`
+	Resilience    []*Resilience  `json:"resilience,omitempty"`
 	GameDays      []GameDayCost  `json:"gameDays,omitempty"`
 }
 

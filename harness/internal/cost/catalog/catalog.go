@@ -119,6 +119,8 @@ type Services struct {
 	ALBPerLCUHour              *float64 `yaml:"albPerLCUHour"`
 	EBSGp3PerGiBMonth          *float64 `yaml:"ebsGp3PerGiBMonth"`
 	CrossAZPerGiBEachWay       *float64 `yaml:"crossAZPerGiBEachWay"`
+	InterRegionPerGiB          *float64 `yaml:"interRegionPerGiB"`
+	InternetEgressPerGiB       *float64 `yaml:"internetEgressPerGiB"`
 	DynamoDBPerMillionWrites   *float64 `yaml:"dynamodbPerMillionWrites"`
 	DynamoDBPerMillionReads    *float64 `yaml:"dynamodbPerMillionReads"`
 	DynamoDBStoragePerGiBMonth *float64 `yaml:"dynamodbStoragePerGiBMonth"`
@@ -138,6 +140,8 @@ var serviceFields = map[string]func(*Services) *float64{
 	"albPerLCUHour":              func(s *Services) *float64 { return s.ALBPerLCUHour },
 	"ebsGp3PerGiBMonth":          func(s *Services) *float64 { return s.EBSGp3PerGiBMonth },
 	"crossAZPerGiBEachWay":       func(s *Services) *float64 { return s.CrossAZPerGiBEachWay },
+	"interRegionPerGiB":          func(s *Services) *float64 { return s.InterRegionPerGiB },
+	"internetEgressPerGiB":       func(s *Services) *float64 { return s.InternetEgressPerGiB },
 	"dynamodbPerMillionWrites":   func(s *Services) *float64 { return s.DynamoDBPerMillionWrites },
 	"dynamodbPerMillionReads":    func(s *Services) *float64 { return s.DynamoDBPerMillionReads },
 	"dynamodbStoragePerGiBMonth": func(s *Services) *float64 { return s.DynamoDBStoragePerGiBMonth },
@@ -157,6 +161,8 @@ const (
 	ALBPerLCUHour              = "albPerLCUHour"
 	EBSGp3PerGiBMonth          = "ebsGp3PerGiBMonth"
 	CrossAZPerGiBEachWay       = "crossAZPerGiBEachWay"
+	InterRegionPerGiB          = "interRegionPerGiB"
+	InternetEgressPerGiB       = "internetEgressPerGiB"
 	DynamoDBPerMillionWrites   = "dynamodbPerMillionWrites"
 	DynamoDBPerMillionReads    = "dynamodbPerMillionReads"
 	DynamoDBStoragePerGiBMonth = "dynamodbStoragePerGiBMonth"
