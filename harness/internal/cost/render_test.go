@@ -84,7 +84,6 @@ func fixtureReport(t *testing.T) *Report {
 	return r
 }
 
-
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	p := filepath.Join("testdata", "golden", name)
