@@ -89,6 +89,7 @@ EXAMPLES:
 			sloCommand(),
 			doraCommand(),
 			scheduleCommand(), historyCommand(), serveCommand(),
+			costCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

@@ -5,14 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
-	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
 )
@@ -118,39 +116,10 @@ func sloGenerate(c *ucli.Context, check bool) error {
 			}
 		}
 	}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
 	w := c.App.Writer
-	var changed []string
-	for _, p := range paths {
-		full := filepath.Join(root, p)
-		old, err := os.ReadFile(full)
-		if err == nil && bytes.Equal(old, files[p]) {
-			continue
-		}
-		changed = append(changed, p)
-		if check {
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return exitcode.Infraf("slo generate: %w", err)
-		}
-		if err := report.WriteFile(full, files[p]); err != nil {
-			return exitcode.Infraf("slo generate: %w", err)
-		}
-		fmt.Fprintf(w, "wrote    %s\n", p)
-	}
-	for _, p := range stale {
-		changed = append(changed, p)
-		if !check {
-			if err := os.Remove(filepath.Join(root, p)); err != nil {
-				return exitcode.Infraf("slo generate: %w", err)
-			}
-			fmt.Fprintf(w, "removed  %s\n", p)
-		}
+	changed, err := syncGenerated(w, "slo generate", root, files, stale, check)
+	if err != nil {
+		return err
 	}
 	nRules, nAlerts := 0, 0
 	for _, s := range set.SLOs {
