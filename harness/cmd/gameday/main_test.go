@@ -8,9 +8,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -135,6 +137,48 @@ func readJSON(t *testing.T, path string) map[string]any {
 
 func status(m map[string]any) any { return m["verdict"].(map[string]any)["status"] }
 
+// gameDayCost checks the cost section of a real game day on the sandbox:
+// read through OpenCost's metric names, each zone's node at the catalog's
+// 0.11235 $/h (m7i.large) over the run's seconds, the load generator's CPU
+// time priced, the section in report.md.
+func gameDayCost(t *testing.T, jsonPath, mdPath string) {
+	t.Helper()
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r report.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	c := r.Cost
+	if c == nil || c.Error != "" || c.Source != "opencost" {
+		t.Fatalf("cost section %+v: want one from OpenCost's metric names", c)
+	}
+	// A fresh sandbox's Prometheus scrapes its first seconds late.
+	if run := r.Timings.End.Sub(r.Timings.Start).Seconds(); c.DataSeconds < run-8 || c.DataSeconds > c.WindowSeconds || c.WindowSeconds > run+2 {
+		t.Errorf("cost over %v s of data in a %v s window, for a %.1f s run", c.DataSeconds, c.WindowSeconds, run)
+	}
+	nodes := 0
+	for _, row := range c.Rows {
+		if strings.HasPrefix(row.Item, "nodes in zone-") {
+			nodes++
+			if want := 0.11235 * c.DataSeconds / 3600; math.Abs(row.USD-want) > 1e-12 {
+				t.Errorf("%s: %s, want 0.11235 $/h x %v s = %s", row.Item, costText(row.USD), c.DataSeconds, costText(want))
+			}
+		}
+	}
+	if nodes != 3 || c.LoadGeneratorUSD <= 0 || c.GameDayUSD != c.LoadGeneratorUSD+c.ExtraCapacityUSD || c.PlatformUSD <= 0 || c.Per1000RequestsUSD == nil {
+		t.Errorf("cost section: %d zones of nodes, load generator %v, game day %v, platform %v, per 1000 %v", nodes, c.LoadGeneratorUSD, c.GameDayUSD, c.PlatformUSD, c.Per1000RequestsUSD)
+	}
+	md, _ := os.ReadFile(mdPath)
+	if !strings.Contains(string(md), "### Cost\n\nThe game day cost **$") {
+		t.Errorf("report.md has no cost section:\n%s", md)
+	}
+}
+
+func costText(v float64) string { return strconv.FormatFloat(v, 'g', 6, 64) }
+
 // allRecovered checks the chaos engine's run file: every fault recorded
 // there is marked recovered.
 func allRecovered(t *testing.T, dir, runID string) {
@@ -182,6 +226,7 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		if len(decisions) < 2 {
 			t.Errorf("report decisions %v: want the error-budget guard's (one per SLO and the burn cap)", decisions)
 		}
+		gameDayCost(t, path("kill-one", report.FileJSON), path("kill-one", report.FileMD))
 		allRecovered(t, dir, "kill-one")
 	})
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -19,8 +21,10 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/slo"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 const (
@@ -440,4 +444,53 @@ func costGenerate(c *ucli.Context, check bool) error {
 	}
 	fmt.Fprintf(w, "%d files (%d changed, %d removed)\n", len(files), len(changed)-len(stale), len(stale))
 	return nil
+}
+
+// costSections is the cost section of a game day's report, read from the
+// run's Prometheus through the same PromQL as `gameday cost` (the sandbox
+// exports OpenCost's metric names). The load generator's cost is this
+// process's CPU time from now to the end of the run.
+func costSections(c *ucli.Context, rc runner.Config, e *spec.Experiment) []func(context.Context, *report.Report) {
+	if rc.PrometheusURL == "" {
+		return nil
+	}
+	start := processCPUSeconds()
+	ns, workload := cmp.Or(c.String(flagNamespace), "petclinic"), cmp.Or(c.String(flagDeployment), "petclinic")
+	if k := e.Spec.Target.Kubernetes; k != nil {
+		ns, workload = cmp.Or(c.String(flagNamespace), k.Namespace, ns), cmp.Or(c.String(flagDeployment), k.Deployment, workload)
+	}
+	return []func(context.Context, *report.Report){func(ctx context.Context, rep *report.Report) {
+		cat, err := catalog.Default()
+		if err != nil {
+			rep.Cost = &report.Cost{Error: err.Error()}
+			return
+		}
+		p, err := prom.New(rc.PrometheusURL, 10*time.Second)
+		if err != nil {
+			rep.Cost = &report.Cost{Error: err.Error()}
+			return
+		}
+		col := &cost.Collector{Prom: p, Catalog: cat, Region: sandbox.CostRegion}
+		in := cost.GameDayInput{Collector: col, Report: rep, Namespace: ns, Workload: workload, LoadCPUSeconds: processCPUSeconds() - start,
+			LoadLabel: "the gameday process (load generator and probes)"}
+		if e.Spec.Target.Kind != spec.TargetKubernetes {
+			col.RateWindow = 10 * time.Second // the sandbox scrapes every second
+		}
+		if rc.StartLoad != nil {
+			in.LoadCPUSeconds, in.LoadLabel = 0, ""
+		}
+		rep.Cost = cost.GameDaySection(ctx, in)
+		if rc.StartLoad != nil {
+			rep.Cost.Notes = append(rep.Cost.Notes, "the load ran in a Job of workers: their cost is their pods' allocation, in their namespace's row")
+		}
+	}}
+}
+
+// processCPUSeconds is this process's user and system CPU time.
+func processCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -111,6 +111,9 @@ func runAction(c *ucli.Context, gate bool) error {
 		Config: func(_ context.Context, e *spec.Experiment) (runner.Config, error) {
 			rc, err := resolveTarget(c, e)
 			rc.Guard, rc.Progress, rc.TTY, rc.Color = g, stderr, tty, tty && !c.Bool(flagNoColor)
+			if err == nil {
+				rc.Sections = costSections(c, rc, e)
+			}
 			return rc, err
 		},
 		Done: func(out runner.Outcome) error {

@@ -160,7 +160,11 @@ func Build(in EnvInput) (*Environment, error) {
 	if m != nil {
 		byNamespace(e, m)
 		e.Efficiency = efficiency(m)
-		e.Rightsizing = rightsizing(m, hours, in.Headroom, cat.HoursPerMonth)
+		dataHours := hours
+		if m.DataHours > 0 {
+			dataHours = m.DataHours
+		}
+		e.Rightsizing = rightsizing(m, dataHours, in.Headroom, cat.HoursPerMonth)
 		e.Unit = unitEconomics(e, m, in.Workload)
 	}
 	e.Forecast = forecast(in, fixedHourly, derived)

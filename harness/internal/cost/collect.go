@@ -588,12 +588,14 @@ func (c *Collector) common(ctx context.Context, x q, w Window, m *Measurement) e
 		m.Usage = append(m.Usage, *usage[k])
 	}
 
-	total, err := c.byKey(ctx, x, fmt.Sprintf(`sum(increase(%s[%s]))`, x.s("http_server_requests_seconds_count"), x.w))
+	// Users' requests: not the probes' and scrapes' of the Actuator.
+	user := `uri!~"/actuator.*"`
+	total, err := c.byKey(ctx, x, fmt.Sprintf(`sum(increase(%s[%s]))`, x.s("http_server_requests_seconds_count", user), x.w))
 	if err != nil {
 		return err
 	}
 	if t, ok := total[""]; ok {
-		bad, err := c.byKey(ctx, x, fmt.Sprintf(`sum(increase(%s[%s]))`, x.s("http_server_requests_seconds_count", `status=~"5.."`), x.w))
+		bad, err := c.byKey(ctx, x, fmt.Sprintf(`sum(increase(%s[%s]))`, x.s("http_server_requests_seconds_count", user, `status=~"5.."`), x.w))
 		if err != nil {
 			return err
 		}

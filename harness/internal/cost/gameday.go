@@ -40,6 +40,10 @@ func GameDaySection(ctx context.Context, in GameDayInput) *report.Cost {
 		return out
 	}
 	out.Source = m.Source
+	out.WindowSeconds, out.DataSeconds = w.D().Seconds(), m.DataHours*3600
+	if m.DataHours < 0.95*w.Hours() {
+		out.Notes = append(out.Notes, fmt.Sprintf("Prometheus holds %s of node data for the run's %s: the figures cover that span", human(m.DataHours), human(w.Hours())))
+	}
 	ns := cmpOr(in.Namespace, "petclinic")
 	workload := cmpOr(in.Workload, "petclinic")
 

@@ -234,12 +234,7 @@ var page = template.Must(template.New("cost").Funcs(template.FuncMap{
 	"add":       func(a, b float64) float64 { return a + b },
 	"sub":       func(a, b float64) float64 { return a - b },
 	"optFine":   optPctFine,
-	"nines": func(p *float64) string {
-		if p == nil || math.IsInf(*p, 0) {
-			return "-"
-		}
-		return fmt.Sprintf("%.2f", *p)
-	},
+	"nines":     ninesText,
 	"derefMoney": func(p *float64) string {
 		if p == nil {
 			return "-"

@@ -160,7 +160,7 @@ func resilienceMarkdown(b *bytes.Buffer, r *Resilience) {
 	if a := r.Availability; a != nil {
 		att := "no data"
 		if a.Attainment != nil {
-			att = fmt.Sprintf("%s (%.2f nines)", pctFine(*a.Attainment), *r.MeasuredNines)
+			att = fmt.Sprintf("%s (%s nines)", pctFine(*a.Attainment), ninesText(r.MeasuredNines))
 		}
 		fmt.Fprintf(b, "\nAvailability measured: %s of %s (objective %s over %s, %s of data; %s). One zone can count on %s (%.2f nines; %s).\n",
 			att, a.SLO, pctFine(a.Objective), human(a.WindowHours), human(a.DataHours), a.Source, pctFine(r.SingleZone), r.SingleZoneNines, r.SingleZoneSource)
@@ -184,6 +184,17 @@ func resilienceMarkdown(b *bytes.Buffer, r *Resilience) {
 	for _, n := range r.Notes {
 		fmt.Fprintf(b, "\n> %s\n", md(n))
 	}
+}
+
+// ninesText writes a number of nines, "unbounded" without a failure.
+func ninesText(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	if math.IsInf(*p, 0) {
+		return "unbounded"
+	}
+	return fmt.Sprintf("%.2f", *p)
 }
 
 func verdicts(m map[string]int) string {

@@ -142,7 +142,11 @@ func CostOfResilience(in ResilienceInput) (*Resilience, error) {
 	cite := func(p catalog.Price) string { return SourceInventory + " (" + in.Catalog.Cite(p) + ")" }
 
 	if m := in.Measured; m != nil {
-		if item, monthly, detail, ok := extraReplicas(m, in.Window.Hours(), cmpOr(in.Workload, "petclinic"), month); ok {
+		hours := in.Window.Hours()
+		if m.DataHours > 0 {
+			hours = m.DataHours
+		}
+		if item, monthly, detail, ok := extraReplicas(m, hours, cmpOr(in.Workload, "petclinic"), month); ok {
 			add(item, monthly, detail, m.Source+"; "+SourceUsage)
 		} else {
 			r.Notes = append(r.Notes, detail)
@@ -150,8 +154,8 @@ func CostOfResilience(in ResilienceInput) (*Resilience, error) {
 		if m.CrossZoneGiB != nil {
 			for _, l := range in.Env.Lines {
 				if l.Category == CatNetwork && l.ResourceID == "cross-zone" {
-					add("traffic between zones", l.USD/in.Window.Hours()*month,
-						fmt.Sprintf("%.3f GiB in %s, at %s/GiB: none in a single zone", l.Quantity, human(in.Window.Hours()), Money(l.UnitPrice)), l.Source)
+					add("traffic between zones", l.USD/hours*month,
+						fmt.Sprintf("%.3f GiB in %s, at %s/GiB: none in a single zone", l.Quantity, human(hours), Money(l.UnitPrice)), l.Source)
 				}
 			}
 		}

@@ -19,6 +19,10 @@ type Cost struct {
 	// down.
 	PlatformUSD float64   `json:"platformUSD"`
 	Rows        []CostRow `json:"rows"`
+	// WindowSeconds is the run's span the figures cover, DataSeconds how
+	// much of it Prometheus holds node data for.
+	WindowSeconds float64 `json:"windowSeconds"`
+	DataSeconds   float64 `json:"dataSeconds"`
 	// GameDayUSD is what the game day itself cost: the load generator and
 	// the extra capacity faults made the platform use.
 	GameDayUSD       float64 `json:"gameDayUSD"`

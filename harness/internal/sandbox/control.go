@@ -11,6 +11,7 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	"github.com/Shopify/toxiproxy/v2/toxics"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -36,6 +37,9 @@ type Toxic struct {
 func (s *supervisor) controlHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	if s.costReg != nil {
+		mux.Handle("GET "+OpenCostPath, promhttp.HandlerFor(s.costReg, promhttp.HandlerOpts{}))
+	}
 	mux.HandleFunc("PUT /v1/links/{link}/toxics/{name}", func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.tp.Collection.Get(r.PathValue("link"))
 		if err != nil {
@@ -76,8 +80,16 @@ func (s *supervisor) controlHandler() http.Handler {
 			http.Error(w, err.Error(), http.StatusNotFound)
 			return
 		}
-		// toxiproxy toxics marshal with their attributes.
-		json.NewEncoder(w).Encode(p.Toxics.GetToxicArray())
+		// toxiproxy toxics marshal with their attributes. The sandbox's own
+		// byte counters (linkbytes.go) are not faults: not listed.
+		ts := p.Toxics.GetToxicArray()
+		faults := ts[:0:0]
+		for _, t := range ts {
+			if w, ok := t.(*toxics.ToxicWrapper); !ok || w.Type != BytesToxicType {
+				faults = append(faults, t)
+			}
+		}
+		json.NewEncoder(w).Encode(faults)
 	})
 	mux.HandleFunc("PUT /v1/pods/{pod}/httpfaults/{name}", func(w http.ResponseWriter, r *http.Request) {
 		var f HTTPFault

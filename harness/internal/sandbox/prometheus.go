@@ -18,7 +18,10 @@ type PromTarget struct {
 	Job    string
 	Path   string
 	Addr   string
-	Labels map[string]string // app, pod, zone
+	Labels map[string]string // app, pod, zone, namespace, environment
+	// HonorLabels keeps the scraped series' own labels (OpenCost's
+	// namespace and pod are the workloads', not the exporter's).
+	HonorLabels bool
 }
 
 // PrometheusConfig renders prometheus.yml: every target with its labels,
@@ -38,10 +41,14 @@ func PrometheusConfig(interval time.Duration, targets []PromTarget, rules []stri
 	for _, t := range targets {
 		if t.Job != job {
 			job = t.Job
-			fmt.Fprintf(&b, "  - job_name: %s\n    metrics_path: %s\n    static_configs:\n", strconv.Quote(t.Job), strconv.Quote(t.Path))
+			fmt.Fprintf(&b, "  - job_name: %s\n    metrics_path: %s\n", strconv.Quote(t.Job), strconv.Quote(t.Path))
+			if t.HonorLabels {
+				b.WriteString("    honor_labels: true\n")
+			}
+			b.WriteString("    static_configs:\n")
 		}
 		fmt.Fprintf(&b, "      - targets: [%s]\n        labels:\n", strconv.Quote(t.Addr))
-		for _, k := range []string{"app", "pod", "zone", "namespace"} {
+		for _, k := range []string{"app", "pod", "zone", "namespace", "environment"} {
 			if v, ok := t.Labels[k]; ok {
 				fmt.Fprintf(&b, "          %s: %s\n", k, strconv.Quote(v))
 			}
@@ -78,6 +85,7 @@ func (s *supervisor) promTargets() []PromTarget {
 	}
 	ts = append(ts, PromTarget{Job: "gameday-sandbox", Path: "/metrics", Addr: loop(s.c.Ports.Control),
 		Labels: map[string]string{"app": "gameday-sandbox", "pod": "supervisor", "namespace": Namespace}})
+	ts = append(ts, PromTarget{Job: "opencost", Path: OpenCostPath, Addr: loop(s.c.Ports.Control), Labels: map[string]string{"environment": CostEnvironment}, HonorLabels: true})
 	return ts
 }
 

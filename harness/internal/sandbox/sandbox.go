@@ -135,6 +135,9 @@ type Config struct {
 	Supervisor []string `json:"supervisor"`
 	// SupervisorEnv is added to the supervisor's environment.
 	SupervisorEnv []string `json:"supervisorEnv,omitempty"`
+	// NodeInstanceType of the simulated node of each zone, priced by the
+	// price catalog in the OpenCost-named metrics (default m7i.large).
+	NodeInstanceType string `json:"nodeInstanceType,omitempty"`
 
 	// Ports, picked free on 127.0.0.1 by Up and recorded here.
 	Ports Ports `json:"ports"`

@@ -56,6 +56,8 @@ type supervisor struct {
 
 	readyGauge *prometheus.GaugeVec
 	restarts   *prometheus.CounterVec
+	// costReg holds the OpenCost-named metrics (opencost.go).
+	costReg *prometheus.Registry
 
 	mu    sync.Mutex
 	prom  Prometheus
@@ -157,6 +159,9 @@ func (s *supervisor) run(ctx context.Context) error {
 		}
 	}
 	defer s.tp.Collection.Clear()
+	if err := s.startOpenCost(); err != nil {
+		return err
+	}
 
 	// Replicas.
 	db := filepath.Join(c.Dir, "petclinic.db")

@@ -53,6 +53,9 @@ func (c *Config) defaults() error {
 	if len(c.Zones) == 0 {
 		c.Zones = DefaultZones()
 	}
+	if err := c.costDefaults(); err != nil {
+		return err
+	}
 	if c.PetclinicBin == "" {
 		c.PetclinicBin = os.Getenv(EnvPetclinicBin)
 	}
