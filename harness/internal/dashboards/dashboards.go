@@ -413,10 +413,23 @@ func Metrics(e parser.Expr) []string {
 // scheduler).
 var KubernetesOnlyPrefixes = []string{"kube_", "container_", "node_", "kubelet_", "chaos_controller_manager_", "chaos_mesh_", "gameday_schedule", "gameday_history_"}
 
+// SandboxExports are the metrics with those prefixes that the sandbox
+// exports too (internal/sandbox/opencost.go: OpenCost's names, and the
+// kube-state-metrics and cAdvisor series the FinOps report reads beside
+// them), so that queries over them answer on a laptop as on a cluster.
+var SandboxExports = []string{
+	"node_cpu_hourly_cost", "node_ram_hourly_cost", "node_total_hourly_cost", "container_cpu_allocation", "container_memory_allocation_bytes",
+	"kube_node_labels", "kube_node_status_capacity", "kube_pod_container_resource_requests", "kube_pod_owner", "kube_replicaset_owner",
+	"kube_persistentvolume_capacity_bytes", "kube_persistentvolume_claim_ref", "container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
+}
+
 // KubernetesOnly reports the metrics of ms that only Kubernetes has.
 func KubernetesOnly(ms []string) []string {
 	var out []string
 	for _, m := range ms {
+		if slices.Contains(SandboxExports, m) {
+			continue
+		}
 		if slices.ContainsFunc(KubernetesOnlyPrefixes, func(p string) bool { return strings.HasPrefix(m, p) }) {
 			out = append(out, m)
 		}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/cost"
 	"github.com/gamedayhq/gameday/harness/internal/cost/catalog"
+	"github.com/gamedayhq/gameday/harness/internal/dashboards"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
@@ -131,6 +132,12 @@ func TestOpenCostMetricsOnTheSandbox(t *testing.T) {
 		}
 	}
 	body := metrics()
+	// The dashboards' live test counts on these names from the sandbox.
+	for _, name := range dashboards.SandboxExports {
+		if !strings.Contains(body, "\n"+name+"{") {
+			t.Errorf("the sandbox does not export %s (dashboards.SandboxExports)", name)
+		}
+	}
 	cat, err := catalog.Default()
 	if err != nil {
 		t.Fatal(err)
