@@ -4,7 +4,10 @@
 #      (hand-written and _gen/), promtool test files excepted;
 #   2. promtool test rules: every test file under monitoring/prometheus/tests,
 #      recursively, except tests/slo/ (generated with the SLO rules: make
-#      check-slo runs them, scripts/slo-check.sh);
+#      check-slo runs them, scripts/slo-check.sh); then `gameday cost check`:
+#      the price catalog covers terraform's inventory and the generated FinOps
+#      files (finops.yml, its test and PrometheusRule, OpenCost's prices) are
+#      up to date with monitoring/finops/budgets.yaml;
 #   3. amtool check-config of monitoring/alertmanager/alertmanager.yml, its
 #      templates rendered, and the routing table below;
 #   4. kubectl kustomize of the Grafana dashboards and the Alertmanager Secret;
@@ -63,6 +66,13 @@ for t in "${tests[@]}"; do
 		fail=1
 	fi
 done
+if out="$(cd harness && go run ./cmd/gameday cost check --root .. 2>&1)"; then
+	log "    $out"
+else
+	printf '%s\n' "$out" >&2
+	log "    FAIL gameday cost check"
+	fail=1
+fi
 
 log "3/5 Alertmanager: amtool check-config, templates, routes"
 am="$MON/alertmanager/alertmanager.yml"

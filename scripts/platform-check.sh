@@ -6,7 +6,8 @@
 #      monitoring/prometheus/rules/_gen/*.yml; helm/gameday/files/experiments/
 #      equals experiments/{*.yaml,suites/*.yaml,schedules/*.yaml}; helm/gameday/files/rbac/
 #      equals harness/deploy/rbac/*.yaml, helm/gameday/files/slo/ equals
-#      slo/*.yaml (a chart cannot read outside itself);
+#      slo/*.yaml, helm/gameday/files/cost/ holds monitoring/finops/budgets.yaml
+#      and terraform/inventory.json (a chart cannot read outside itself);
 #   2. helm lint --strict and render of every chart with each ci/*-values.yaml
 #      (helm v3.22 as a library: helm/validate/cmd/platformcheck), the Chaos
 #      Mesh and External Secrets charts (from their Go modules) rendered with
@@ -37,6 +38,8 @@ SYNCS=(
 	"helm/gameday/files/experiments/schedules experiments/schedules *.yaml"
 	"helm/gameday/files/rbac harness/deploy/rbac *.yaml"
 	"helm/gameday/files/slo slo *.yaml"
+	"helm/gameday/files/cost monitoring/finops budgets.yaml"
+	"helm/gameday/files/cost terraform inventory.json"
 )
 
 # files_in DIR PATTERN: the matching file names in DIR (not recursive), sorted.

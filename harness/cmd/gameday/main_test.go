@@ -227,6 +227,9 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 			t.Errorf("report decisions %v: want the error-budget guard's (one per SLO and the burn cap)", decisions)
 		}
 		gameDayCost(t, path("kill-one", report.FileJSON), path("kill-one", report.FileMD))
+		if !strings.Contains(g.out.String(), "  cost: game day $") {
+			t.Errorf("the summary has no cost line:\n%s", g)
+		}
 		allRecovered(t, dir, "kill-one")
 	})
 

@@ -494,3 +494,15 @@ func processCPUSeconds() float64 {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
+
+// costLine is the one-line summary of a game day's cost section.
+func costLine(c *report.Cost) string {
+	switch {
+	case c == nil:
+		return ""
+	case c.Error != "":
+		return "no figures: " + c.Error
+	}
+	return fmt.Sprintf("game day %s (load generator %s, extra capacity %s); the platform %s over the run (%s)",
+		cost.Money(c.GameDayUSD), cost.Money(c.LoadGeneratorUSD), cost.Money(c.ExtraCapacityUSD), cost.Money(c.PlatformUSD), c.Source)
+}

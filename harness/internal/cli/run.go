@@ -86,6 +86,8 @@ type runSummary struct {
 	Reasons    []string          `json:"reasons,omitempty"`
 	Error      string            `json:"error,omitempty"`
 	Reports    map[string]string `json:"reports,omitempty"`
+	// Cost summarises the report's cost section.
+	Cost string `json:"cost,omitempty"`
 }
 
 func runAction(c *ucli.Context, gate bool) error {
@@ -183,6 +185,7 @@ func summarize(out runner.Outcome) runSummary {
 		r := res.Report
 		s.RunID, s.Status, s.Score, s.Budget, s.Reasons = r.RunID, string(r.Verdict.Status), r.Verdict.Score.Percent, r.Verdict.Budget.Consumed, r.Verdict.Reasons
 		s.Reports = res.Paths
+		s.Cost = costLine(r.Cost)
 	}
 	if err != nil && (out.Result == nil || out.Result.Paths == nil) {
 		s.Error = err.Error()
@@ -198,6 +201,9 @@ func printSummary(w io.Writer, s runSummary) {
 	fmt.Fprintln(w)
 	for _, r := range s.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	if s.Cost != "" {
+		fmt.Fprintf(w, "  cost: %s\n", s.Cost)
 	}
 	if p := s.Reports[report.FileHTML]; p != "" {
 		fmt.Fprintf(w, "  report: %s\n", p)
