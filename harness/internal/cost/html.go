@@ -234,6 +234,7 @@ var page = template.Must(template.New("cost").Funcs(template.FuncMap{
 	"add":       func(a, b float64) float64 { return a + b },
 	"sub":       func(a, b float64) float64 { return a - b },
 	"optFine":   optPctFine,
+	"optPct2":   optPct2,
 	"nines":     ninesText,
 	"derefMoney": func(p *float64) string {
 		if p == nil {
@@ -337,7 +338,7 @@ blockquote{margin:6px 0;padding:2px 10px;border-left:3px solid #d0d7de;color:#59
 </table></details>
 {{- end}}
 {{- with .Efficiency}}
-<p>Efficiency (usage / request, {{.Source}}): CPU <strong>{{optPct .CPU}}</strong> ({{printf "%.2f" .CPUUsageCoreHours}} of {{printf "%.2f" .CPURequestCoreHours}} core-hours), memory <strong>{{optPct .RAM}}</strong> ({{printf "%.2f" .RAMUsageGiBHours}} of {{printf "%.2f" .RAMRequestGiBHours}} GiB-hours).</p>
+<p>Efficiency (usage / request, {{.Source}}): CPU <strong>{{optPct .CPU}}</strong> ({{printf "%.3g" .CPUUsageCoreHours}} of {{printf "%.3g" .CPURequestCoreHours}} core-hours), memory <strong>{{optPct .RAM}}</strong> ({{printf "%.3g" .RAMUsageGiBHours}} of {{printf "%.3g" .RAMRequestGiBHours}} GiB-hours).</p>
 {{- end}}
 {{- with .Rightsizing}}
 <h3>Rightsizing (request from p95 usage + 20 % headroom)</h3>
@@ -373,7 +374,7 @@ blockquote{margin:6px 0;padding:2px 10px;border-left:3px solid #d0d7de;color:#59
 {{- end}}
 {{- with $r.GameDays}}
 <table><tr><th>game days</th><th>runs</th><th>verdicts</th><th>requests failed during faults</th><th>last</th></tr>
-{{- range .}}<tr><td>{{.Experiment}}</td><td class="n">{{.Runs}}</td><td>{{verdicts .Verdicts}}</td><td>{{optFine .FaultErrorRatio}} over {{humanSecs .FaultSeconds}}</td><td>{{stamp .Last}} ({{.LastVerdict}})</td></tr>{{end}}
+{{- range .}}<tr><td>{{.Experiment}}</td><td class="n">{{.Runs}}</td><td>{{verdicts .Verdicts}}</td><td>{{optPct2 .FaultErrorRatio}} over {{humanSecs .FaultSeconds}}</td><td>{{stamp .Last}} ({{.LastVerdict}})</td></tr>{{end}}
 </table>
 {{- end}}
 {{- with $r.ZoneLoss}}<p>Losing a zone: {{.Detail}}.</p>{{end}}

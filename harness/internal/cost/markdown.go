@@ -98,7 +98,7 @@ func (r *Report) envMarkdown(b *bytes.Buffer, e *Environment) {
 		fmt.Fprintf(b, "\nIdle: %s, %s of the node cost is allocated to no container.\n", Money(e.IdleUSD), pct(e.IdleShare))
 	}
 	if ef := e.Efficiency; ef != nil {
-		fmt.Fprintf(b, "\nEfficiency (usage / request, %s): CPU %s (%.2f of %.2f core-hours), memory %s (%.2f of %.2f GiB-hours).\n",
+		fmt.Fprintf(b, "\nEfficiency (usage / request, %s): CPU %s (%.3g of %.3g core-hours), memory %s (%.3g of %.3g GiB-hours).\n",
 			ef.Source, optPct(ef.CPU), ef.CPUUsageCoreHours, ef.CPURequestCoreHours, optPct(ef.RAM), ef.RAMUsageGiBHours, ef.RAMRequestGiBHours)
 	}
 	if len(e.Rightsizing) > 0 {
@@ -175,7 +175,7 @@ func resilienceMarkdown(b *bytes.Buffer, r *Resilience) {
 	if len(r.GameDays) > 0 {
 		b.WriteString("\n| game days | runs | verdicts | requests failed during faults | last |\n|---|---|---|---|---|\n")
 		for _, g := range r.GameDays {
-			fmt.Fprintf(b, "| %s | %d | %s | %s over %s | %s (%s) |\n", g.Experiment, g.Runs, verdicts(g.Verdicts), optPctFine(g.FaultErrorRatio), human(g.FaultSeconds/3600), stamp(g.Last), g.LastVerdict)
+			fmt.Fprintf(b, "| %s | %d | %s | %s over %s | %s (%s) |\n", g.Experiment, g.Runs, verdicts(g.Verdicts), optPct2(g.FaultErrorRatio), human(g.FaultSeconds/3600), stamp(g.Last), g.LastVerdict)
 		}
 	}
 	if z := r.ZoneLoss; z != nil {
@@ -210,6 +210,14 @@ func verdicts(m map[string]int) string {
 // pctFine keeps the digits a availability needs (99.95 %).
 func pctFine(v float64) string {
 	return trimZeros(fmt.Sprintf("%.4f", 100*v), 1) + " %"
+}
+
+// optPct2 writes a share with two decimals (an error ratio).
+func optPct2(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return trimZeros(fmt.Sprintf("%.2f", 100**p), 0) + " %"
 }
 
 func optPctFine(p *float64) string {
