@@ -235,7 +235,7 @@ var page = template.Must(template.New("cost").Funcs(template.FuncMap{
 	"sub":       func(a, b float64) float64 { return a - b },
 	"optFine":   optPctFine,
 	"optPct2":   optPct2,
-	"nines":     ninesText,
+	"nines":     ninesOf,
 	"derefMoney": func(p *float64) string {
 		if p == nil {
 			return "-"
@@ -370,7 +370,7 @@ blockquote{margin:6px 0;padding:2px 10px;border-left:3px solid #d0d7de;color:#59
 {{- range $r.Items}}<tr><td>{{.Item}}</td><td class="n">{{money .MonthlyUSD}}</td><td>{{.Detail}}</td><td>{{.Source}}</td></tr>{{end}}
 </table>
 {{- with $r.Availability}}
-<p>Availability measured: <strong>{{if .Attainment}}{{optFine .Attainment}}{{else}}no data{{end}}</strong> ({{nines $r.MeasuredNines}} nines) of {{.SLO}} (objective {{pctFine .Objective}} over {{human .WindowHours}}, {{human .DataHours}} of data; {{.Source}}). One zone can count on {{pctFine $r.SingleZone}} ({{printf "%.2f" $r.SingleZoneNines}} nines; {{$r.SingleZoneSource}}). Extra nines: {{nines $r.ExtraNines}}; <strong>cost per extra nine: {{derefMoney $r.PerExtraNineUSD}} a month</strong>.</p>
+<p>Availability measured: <strong>{{if .Attainment}}{{optFine .Attainment}}{{else}}no data{{end}}</strong> ({{nines $r $r.MeasuredNines}} nines) of {{.SLO}} (objective {{pctFine .Objective}} over {{human .WindowHours}}, {{human .DataHours}} of data; {{.Source}}). One zone can count on {{pctFine $r.SingleZone}} ({{printf "%.2f" $r.SingleZoneNines}} nines; {{$r.SingleZoneSource}}). Extra nines: {{nines $r $r.ExtraNines}}; <strong>cost per extra nine: {{derefMoney $r.PerExtraNineUSD}} a month</strong>.</p>
 {{- end}}
 {{- with $r.GameDays}}
 <table><tr><th>game days</th><th>runs</th><th>verdicts</th><th>requests failed during faults</th><th>last</th></tr>

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 )
@@ -160,11 +159,11 @@ func resilienceMarkdown(b *bytes.Buffer, r *Resilience) {
 	if a := r.Availability; a != nil {
 		att := "no data"
 		if a.Attainment != nil {
-			att = fmt.Sprintf("%s (%s nines)", pctFine(*a.Attainment), ninesText(r.MeasuredNines))
+			att = fmt.Sprintf("%s (%s nines)", pctFine(*a.Attainment), ninesOf(r, r.MeasuredNines))
 		}
 		fmt.Fprintf(b, "\nAvailability measured: %s of %s (objective %s over %s, %s of data; %s). One zone can count on %s (%.2f nines; %s).\n",
 			att, a.SLO, pctFine(a.Objective), human(a.WindowHours), human(a.DataHours), a.Source, pctFine(r.SingleZone), r.SingleZoneNines, r.SingleZoneSource)
-		if r.ExtraNines != nil && !math.IsInf(*r.ExtraNines, 0) {
+		if r.ExtraNines != nil {
 			fmt.Fprintf(b, "Extra nines bought: %.2f", *r.ExtraNines)
 			if r.PerExtraNineUSD != nil {
 				fmt.Fprintf(b, "; **cost per extra nine: %s a month**", Money(*r.PerExtraNineUSD))
@@ -186,13 +185,13 @@ func resilienceMarkdown(b *bytes.Buffer, r *Resilience) {
 	}
 }
 
-// ninesText writes a number of nines, "unbounded" without a failure.
-func ninesText(p *float64) string {
-	if p == nil {
-		return "-"
-	}
-	if math.IsInf(*p, 0) {
+// ninesOf writes a number of nines of r, "unbounded" without a failure.
+func ninesOf(r *Resilience, p *float64) string {
+	switch {
+	case r.NinesUnbounded:
 		return "unbounded"
+	case p == nil:
+		return "-"
 	}
 	return fmt.Sprintf("%.2f", *p)
 }

@@ -282,3 +282,37 @@ func TestFOCUSColumnsAndTypes(t *testing.T) {
 		t.Errorf("the rows add up to %.6f, the report's total is %.6f", billed, r.TotalUSD)
 	}
 }
+
+// An availability without a failed request has unbounded nines: every
+// format renders it (JSON has no infinity) and says so.
+func TestUnboundedNinesRender(t *testing.T) {
+	r := fixtureReport(t)
+	cat, inv := repoInputs(t)
+	one := 1.0
+	res, err := CostOfResilience(ResilienceInput{Env: r.Environments[0], Inventory: inv.Environments["staging"], Catalog: cat, Window: r.Window, Zones: 3,
+		Availability: &Availability{SLO: "petclinic-api-availability", Objective: 0.999, WindowHours: 720, DataHours: 1, Attainment: &one, Source: SourceSLO}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.NinesUnbounded || res.MeasuredNines != nil || res.ExtraNines != nil || res.PerExtraNineUSD != nil {
+		t.Fatalf("100 %% availability: unbounded %v, nines %v, extra %v, per nine %v", res.NinesUnbounded, res.MeasuredNines, res.ExtraNines, res.PerExtraNineUSD)
+	}
+	r.Resilience = []*Resilience{res}
+	js, err := r.JSON()
+	if err != nil {
+		t.Fatalf("JSON: %v", err)
+	}
+	if !bytes.Contains(js, []byte(`"ninesUnbounded": true`)) {
+		t.Error("JSON does not say ninesUnbounded")
+	}
+	if md := r.Markdown(); !bytes.Contains(md, []byte("100.0 % (unbounded nines)")) {
+		t.Errorf("Markdown does not say unbounded nines:\n%s", md)
+	}
+	h, err := r.HTML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(h, []byte("(unbounded nines)")) {
+		t.Error("HTML does not say unbounded nines")
+	}
+}

@@ -81,9 +81,13 @@ type Resilience struct {
 	SingleZoneSource string  `json:"singleZoneSource"`
 	// Nines are -log10(1 - availability); ExtraNines those the measured
 	// availability has above SingleZone.
-	MeasuredNines   *float64           `json:"measuredNines"`
-	SingleZoneNines float64            `json:"singleZoneNines"`
-	ExtraNines      *float64           `json:"extraNines"`
+	MeasuredNines   *float64 `json:"measuredNines"`
+	SingleZoneNines float64  `json:"singleZoneNines"`
+	ExtraNines      *float64 `json:"extraNines"`
+	// NinesUnbounded: no failed request in the data, so the measured nines
+	// are infinite (MeasuredNines and ExtraNines stay nil: JSON has no
+	// infinity).
+	NinesUnbounded  bool               `json:"ninesUnbounded,omitempty"`
 	PerExtraNineUSD *float64           `json:"perExtraNineMonthlyUSD"`
 	GameDays        []ExperimentRecord `json:"gameDays,omitempty"`
 	ZoneLoss        *ZoneLoss          `json:"zoneLoss,omitempty"`
@@ -212,7 +216,11 @@ func CostOfResilience(in ResilienceInput) (*Resilience, error) {
 		if a.Attainment != nil {
 			n := Nines(*a.Attainment)
 			extra := n - r.SingleZoneNines
-			r.MeasuredNines, r.ExtraNines = &n, &extra
+			if math.IsInf(n, 1) {
+				r.NinesUnbounded = true
+			} else {
+				r.MeasuredNines, r.ExtraNines = &n, &extra
+			}
 			if extra > 0 && !math.IsInf(extra, 1) && r.PremiumMonthlyUSD > 0 {
 				per := r.PremiumMonthlyUSD / extra
 				r.PerExtraNineUSD = &per
