@@ -199,7 +199,7 @@ func CostOfResilience(in ResilienceInput) (*Resilience, error) {
 			if err != nil {
 				return nil, fmt.Errorf("environment %s: %w", in.Env.Name, err)
 			}
-			add("cache replicas", float64(rd.NumCacheClusters-1)*p.USD*month, fmt.Sprintf("%d replicas of %s beside the primary", rd.NumCacheClusters-1, rd.NodeType), cite(p))
+			add("cache replicas", float64(rd.NumCacheClusters-1)*p.USD*month, fmt.Sprintf("%d %s of %s beside the primary", rd.NumCacheClusters-1, plural(rd.NumCacheClusters-1, "replica", "replicas"), rd.NodeType), cite(p))
 		}
 		if z := len(inv.AZs); z > 1 {
 			p, err := in.Catalog.Service(region, catalog.InterfaceEndpointPerAZHour)
@@ -314,4 +314,11 @@ func IsResilienceExperiment(name string) bool {
 		}
 	}
 	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
