@@ -38,7 +38,7 @@ type Budget struct {
 	// (default 0.9).
 	WarnAt float64 `yaml:"warnAt"`
 	// Usage are monthly usage assumptions for the items no Prometheus
-	// measures (NAT and endpoint GiB, ALB LCUs, DynamoDB, S3, AMP): priced
+	// measures (NAT and endpoint GiB, ALB LCUs, S3, AMP): priced
 	// by the catalog, reported as assumptions.
 	Usage *Usage `yaml:"usage"`
 }
@@ -48,9 +48,6 @@ type Usage struct {
 	NATGatewayGiB        *float64 `yaml:"natGatewayGiB"`
 	InterfaceEndpointGiB *float64 `yaml:"interfaceEndpointGiB"`
 	ALBLCUHours          *float64 `yaml:"albLCUHours"`
-	DynamoDBWrites       *float64 `yaml:"dynamodbMillionWrites"`
-	DynamoDBReads        *float64 `yaml:"dynamodbMillionReads"`
-	DynamoDBStorageGiB   *float64 `yaml:"dynamodbStorageGiB"`
 	S3StorageGiB         *float64 `yaml:"s3StorageGiB"`
 	AMPTenMillionSamples *float64 `yaml:"ampTenMillionSamples"`
 	AMPStorageGiB        *float64 `yaml:"ampStorageGiB"`
@@ -119,7 +116,7 @@ func ParseBudgets(name string, data []byte) (*Budgets, error) {
 func (u *Usage) fields() map[string]*float64 {
 	return map[string]*float64{
 		"natGatewayGiB": u.NATGatewayGiB, "interfaceEndpointGiB": u.InterfaceEndpointGiB, "albLCUHours": u.ALBLCUHours,
-		"dynamodbMillionWrites": u.DynamoDBWrites, "dynamodbMillionReads": u.DynamoDBReads, "dynamodbStorageGiB": u.DynamoDBStorageGiB,
+
 		"s3StorageGiB": u.S3StorageGiB, "ampTenMillionSamples": u.AMPTenMillionSamples, "ampStorageGiB": u.AMPStorageGiB,
 	}
 }

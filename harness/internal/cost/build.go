@@ -22,7 +22,6 @@ const (
 	ServiceRDS         = "Amazon Relational Database Service"
 	ServiceElastiCache = "Amazon ElastiCache"
 	ServiceVPC         = "Amazon Virtual Private Cloud"
-	ServiceDynamoDB    = "Amazon DynamoDB"
 	ServiceS3          = "Amazon Simple Storage Service"
 	ServiceAMP         = "Amazon Managed Service for Prometheus"
 )
@@ -338,9 +337,6 @@ func usageItems(in EnvInput, e *Environment, m *Measurement) ([]Unmeasured, floa
 		{catalog.NATGatewayPerGiB, "NAT gateway data processed", "GiB", func(u *Usage) *float64 { return u.NATGatewayGiB }, inv.NATGateways > 0, ServiceVPC, CatNAT},
 		{catalog.InterfaceEndpointPerGiB, "interface endpoint data processed", "GiB", func(u *Usage) *float64 { return u.InterfaceEndpointGiB }, true, ServiceVPC, CatEndpoints},
 		{catalog.ALBPerLCUHour, "ALB capacity units (LCU)", "LCU-hours", func(u *Usage) *float64 { return u.ALBLCUHours }, true, ServiceELB, CatLoadBalancer},
-		{catalog.DynamoDBPerMillionWrites, "DynamoDB run ledger writes", "million writes", func(u *Usage) *float64 { return u.DynamoDBWrites }, true, ServiceDynamoDB, CatDatabase},
-		{catalog.DynamoDBPerMillionReads, "DynamoDB run ledger reads", "million reads", func(u *Usage) *float64 { return u.DynamoDBReads }, true, ServiceDynamoDB, CatDatabase},
-		{catalog.DynamoDBStoragePerGiBMonth, "DynamoDB storage", "GiB-months", func(u *Usage) *float64 { return u.DynamoDBStorageGiB }, true, ServiceDynamoDB, CatDatabase},
 		{catalog.S3StandardPerGiBMonth, "S3 storage of Loki and Tempo", "GiB-months", func(u *Usage) *float64 { return u.S3StorageGiB }, true, ServiceS3, CatStorage},
 		{catalog.AMPPerTenMillionSamples, "Managed Prometheus samples ingested", "10 million samples", func(u *Usage) *float64 { return u.AMPTenMillionSamples },
 			inv.Sizing.ManagedPrometheus, ServiceAMP, CatStorage},

@@ -81,7 +81,7 @@ budgets:
 	for _, u := range e.Unmeasured {
 		um = append(um, u.Item)
 	}
-	want := "interface endpoint data processed, ALB capacity units (LCU), DynamoDB run ledger writes, DynamoDB run ledger reads, DynamoDB storage, " +
+	want := "interface endpoint data processed, ALB capacity units (LCU), " +
 		"S3 storage of Loki and Tempo, Managed Prometheus samples ingested, Managed Prometheus storage, traffic between zones (each direction)"
 	if got := strings.Join(um, ", "); got != want {
 		t.Errorf("unmeasured:\n got %s\nwant %s", got, want)

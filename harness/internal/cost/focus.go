@@ -28,7 +28,7 @@ var FOCUSColumns = []string{
 // ServiceCategories maps the services billed to FOCUS's ServiceCategory.
 var ServiceCategories = map[string]string{
 	ServiceEC2: "Compute", ServiceEKS: "Compute", ServiceELB: "Networking", ServiceEBS: "Storage", ServiceRDS: "Databases",
-	ServiceElastiCache: "Databases", ServiceVPC: "Networking", ServiceDynamoDB: "Databases", ServiceS3: "Storage",
+	ServiceElastiCache: "Databases", ServiceVPC: "Networking", ServiceS3: "Storage",
 	ServiceAMP: "Management and Governance",
 }
 

@@ -121,9 +121,6 @@ type Services struct {
 	CrossAZPerGiBEachWay       *float64 `yaml:"crossAZPerGiBEachWay"`
 	InterRegionPerGiB          *float64 `yaml:"interRegionPerGiB"`
 	InternetEgressPerGiB       *float64 `yaml:"internetEgressPerGiB"`
-	DynamoDBPerMillionWrites   *float64 `yaml:"dynamodbPerMillionWrites"`
-	DynamoDBPerMillionReads    *float64 `yaml:"dynamodbPerMillionReads"`
-	DynamoDBStoragePerGiBMonth *float64 `yaml:"dynamodbStoragePerGiBMonth"`
 	S3StandardPerGiBMonth      *float64 `yaml:"s3StandardPerGiBMonth"`
 	AMPPerTenMillionSamples    *float64 `yaml:"ampPerTenMillionSamples"`
 	AMPStoragePerGiBMonth      *float64 `yaml:"ampStoragePerGiBMonth"`
@@ -142,9 +139,6 @@ var serviceFields = map[string]func(*Services) *float64{
 	"crossAZPerGiBEachWay":       func(s *Services) *float64 { return s.CrossAZPerGiBEachWay },
 	"interRegionPerGiB":          func(s *Services) *float64 { return s.InterRegionPerGiB },
 	"internetEgressPerGiB":       func(s *Services) *float64 { return s.InternetEgressPerGiB },
-	"dynamodbPerMillionWrites":   func(s *Services) *float64 { return s.DynamoDBPerMillionWrites },
-	"dynamodbPerMillionReads":    func(s *Services) *float64 { return s.DynamoDBPerMillionReads },
-	"dynamodbStoragePerGiBMonth": func(s *Services) *float64 { return s.DynamoDBStoragePerGiBMonth },
 	"s3StandardPerGiBMonth":      func(s *Services) *float64 { return s.S3StandardPerGiBMonth },
 	"ampPerTenMillionSamples":    func(s *Services) *float64 { return s.AMPPerTenMillionSamples },
 	"ampStoragePerGiBMonth":      func(s *Services) *float64 { return s.AMPStoragePerGiBMonth },
@@ -163,9 +157,6 @@ const (
 	CrossAZPerGiBEachWay       = "crossAZPerGiBEachWay"
 	InterRegionPerGiB          = "interRegionPerGiB"
 	InternetEgressPerGiB       = "internetEgressPerGiB"
-	DynamoDBPerMillionWrites   = "dynamodbPerMillionWrites"
-	DynamoDBPerMillionReads    = "dynamodbPerMillionReads"
-	DynamoDBStoragePerGiBMonth = "dynamodbStoragePerGiBMonth"
 	S3StandardPerGiBMonth      = "s3StandardPerGiBMonth"
 	AMPPerTenMillionSamples    = "ampPerTenMillionSamples"
 	AMPStoragePerGiBMonth      = "ampStoragePerGiBMonth"
