@@ -65,8 +65,14 @@ func TestSchedulerMode(t *testing.T) {
 	if sm := Find(objs, "ServiceMonitor"); len(sm) != 1 {
 		t.Errorf("%d ServiceMonitors, want 1", len(sm))
 	}
-	if n := len(Find(objs, "CronJob")); n != 1 {
-		t.Errorf("%d CronJobs, want only the SLO report's: the scheduler runs staging's game days", n)
+	// Reports (SLO, cost) stay CronJobs; the scheduler runs staging's game days.
+	for _, cj := range Find(objs, "CronJob") {
+		if cj.GetLabels()["gameday.dev/report"] == "" {
+			t.Errorf("CronJob %s: a game day beside the scheduler, which runs staging's game days", cj.GetName())
+		}
+	}
+	if n := len(Find(objs, "CronJob")); n != 2 {
+		t.Errorf("%d CronJobs, want the SLO and cost reports'", n)
 	}
 	for _, env := range []string{"dev", "prod"} {
 		for _, o := range mustRender(t, "gameday", env) {
