@@ -10,6 +10,8 @@ import (
 
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	"github.com/prometheus/common/model"
+
+	"github.com/gamedayhq/gameday/harness/internal/query"
 )
 
 // A Sample is one labelled value of an instant vector.
@@ -53,6 +55,6 @@ func (c *Client) QueryVector(ctx context.Context, q string, at time.Time) ([]Sam
 		}
 		return out, nil
 	default:
-		return nil, fmt.Errorf("prom: query %q: %w: got a %s", q, ErrNotNumber, v.Type())
+		return nil, fmt.Errorf("prom: query %q: %w: got a %s", q, query.ErrNotNumber, v.Type())
 	}
 }
