@@ -133,13 +133,19 @@ func Register(mux *http.ServeMux, opts Options) {
 		s.auth = newAuthenticator(opts.Store)
 	}
 	methods := map[string][]string{}
+	gets := map[string]*route{}
 	var paths []string
-	for _, rt := range routes {
+	for i, rt := range routes {
 		if _, ok := methods[rt.path]; !ok {
 			paths = append(paths, rt.path)
 		}
 		methods[rt.path] = append(methods[rt.path], rt.method)
-		mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(rt))
+		if rt.method == http.MethodGet {
+			gets[rt.path] = &routes[i]
+		}
+	}
+	for i, rt := range routes {
+		mux.Handle(rt.method+" "+Prefix+rt.path, s.wrap(&routes[i], gets[rt.path]))
 	}
 	for _, p := range paths {
 		mux.Handle("OPTIONS "+Prefix+p, preflight(methods[p]))
@@ -147,9 +153,10 @@ func Register(mux *http.ServeMux, opts Options) {
 	mux.Handle(Prefix+"/", s.notFound(methods, paths))
 }
 
-// wrap adds CORS headers, authentication and the ProblemDetail rendering to
-// one operation.
-func (s *server) wrap(rt route) http.Handler {
+// wrap adds CORS headers, authentication, conditional requests and the
+// ProblemDetail rendering to one operation; get is the GET operation of the
+// same path, if any.
+func (s *server) wrap(rt, get *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		corsHeaders(w, r)
 		if s.security {
@@ -157,6 +164,9 @@ func (s *server) wrap(rt route) http.Handler {
 				s.writeProblem(w, r, p)
 				return
 			}
+		}
+		if s.preconditions(w, r, rt, get) {
+			return
 		}
 		if p := rt.handle(s, w, r); p != nil {
 			s.writeProblem(w, r, p)

@@ -118,9 +118,9 @@ func compact(t *testing.T, b []byte) string {
 	return buf.String()
 }
 
-// TestEmptyListsAreNotFound: the Java controllers answer 404 for an empty
-// list of pets, pet types, specialties, vets and visits, but 200 [] for
-// owners.
+// TestEmptyListsAreNotFound: main's controllers answer 404 without a body
+// for an empty list of owners, pets, pet types, specialties, vets and
+// visits; the paged v2 lists answer an empty page.
 func TestEmptyListsAreNotFound(t *testing.T) {
 	srv := newServer(t, openStore(t, false), false)
 	tests := map[string]struct {
@@ -132,7 +132,7 @@ func TestEmptyListsAreNotFound(t *testing.T) {
 		"no specialties": {"/specialties", 404},
 		"no vets":        {"/vets", 404},
 		"no visits":      {"/visits", 404},
-		"no owners":      {"/owners", 200},
+		"no owners":      {"/owners", 404},
 		"no owner page":  {"/v2/owners", 200},
 		"no pet page":    {"/v2/pets", 200},
 	}
@@ -141,6 +141,9 @@ func TestEmptyListsAreNotFound(t *testing.T) {
 			resp, body := call{method: "GET", path: Prefix + tt.path}.do(t, srv)
 			if resp.StatusCode != tt.want {
 				t.Errorf("got %d, want %d: %s", resp.StatusCode, tt.want, body)
+			}
+			if tt.want == 404 && body != "" {
+				t.Errorf("got a 404 body %q, want none", body)
 			}
 		})
 	}

@@ -8,76 +8,83 @@ import (
 
 // responseDeviations lists, in one place, every response of the contract
 // test that the OpenAPI validator flags, keyed "operationId status", with
-// the reason. Each is a deliberate match of the Java server's behaviour (see
-// petclinic/docs/api-deviations.md). Entries never seen fail the test, so
-// the list cannot go stale.
+// the reason. The contract is the OpenAPI file of spring-petclinic-rest's
+// main branch; where its controllers answer otherwise, the API answers as
+// the controllers do (see petclinic/docs/api-deviations.md, which names the
+// source of each entry). Entries never seen fail the test, so the list
+// cannot go stale.
 var responseDeviations = map[string]string{
-	// PUT and DELETE answer 204 without a body, as the Java server did for
-	// years and as clients written against it expect; its newest v1
-	// controllers (and this contract) answer 200 with the entity.
-	"updateOwner 204":     "204 No Content, as the classic Java server",
-	"updatePet 204":       "204 No Content, as the classic Java server",
-	"deleteOwner 204":     "204 No Content, as the Java server",
-	"deletePet 204":       "204 No Content, as the Java server",
-	"deletePetType 204":   "204 No Content, as the Java server",
-	"deleteSpecialty 204": "204 No Content, as the Java server",
-	"deleteVet 204":       "204 No Content, as the Java server",
-	"deleteVisit 204":     "204 No Content, as the Java server",
-	// Error bodies: the Java server sends ProblemDetail as
-	// application/problem+json (Spring picks it for ProblemDetail; its own
-	// contract says so), our copy of the contract says application/json.
-	"failingRequest 400":  "problem+json, and /oops builds its ProblemDetail with forStatusAndDetail: no timestamp nor schemaValidationErrors",
+	// Status codes of main's controllers that main's OpenAPI file does not list.
+	"updateOwner 204":     "main's OwnerRestControllerV1.updateOwner answers NO_CONTENT; the OpenAPI file says 200",
+	"updatePet 204":       "main's PetRestControllerV1.updatePet answers NO_CONTENT; the OpenAPI file says 200",
+	"updatePetType 204":   "main's PetTypeRestControllerV1.updatePetType answers NO_CONTENT; the OpenAPI file says 200",
+	"updateSpecialty 204": "main's SpecialtyRestControllerV1.updateSpecialty answers NO_CONTENT; the OpenAPI file says 200",
+	"updateVet 204":       "main's VetRestControllerV1.updateVet answers NO_CONTENT; the OpenAPI file says 200",
+	"updateVisit 204":     "main's VisitRestControllerV1.updateVisit answers NO_CONTENT; the OpenAPI file says 200",
+	"deleteOwner 204":     "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"deletePet 204":       "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"deletePetType 204":   "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"deleteSpecialty 204": "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"deleteVet 204":       "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"deleteVisit 204":     "main's delete handlers answer NO_CONTENT; the OpenAPI file says 200",
+	"addPetType 201":      "main's controller answers CREATED with Location; the OpenAPI file says 200",
+	"addSpecialty 201":    "main's controller answers CREATED with Location; the OpenAPI file says 200",
+	"addVet 201":          "main's controller answers CREATED with Location; the OpenAPI file says 200",
+	"addVisit 201":        "main's controller answers CREATED with Location; the OpenAPI file says 200",
+	"addUser 201":         "main's controller answers CREATED (no Location); the OpenAPI file says 200",
+	"listOwners 404":      "main's listOwners answers NOT_FOUND when no owner matches; the OpenAPI file lists no 404",
+
+	// 404 without a body: main's controllers return new ResponseEntity<>(HttpStatus.NOT_FOUND);
+	// the OpenAPI file declares a ProblemDetail.
+	"getOwner 404":        "empty 404 of main's controller",
+	"updateOwner 404":     "empty 404 of main's controller",
+	"deleteOwner 404":     "empty 404 of main's controller",
+	"getOwnersPet 404":    "empty 404 of main's controller",
+	"updateOwnersPet 404": "empty 404 of main's controller",
+	"getPet 404":          "empty 404 of main's controller",
+	"updatePet 404":       "empty 404 of main's controller",
+	"deletePet 404":       "empty 404 of main's controller",
+	"getPetType 404":      "empty 404 of main's controller",
+	"updatePetType 404":   "empty 404 of main's controller",
+	"getSpecialty 404":    "empty 404 of main's controller",
+	"getVet 404":          "empty 404 of main's controller",
+	"updateVet 404":       "empty 404 of main's controller",
+	"getVisit 404":        "empty 404 of main's controller",
+	"updateVisit 404":     "empty 404 of main's controller",
+	"addPetToOwner 404":   "empty 404 of main's controller for a missing owner; problem+json for an unknown pet type (DataIntegrityViolationException)",
+
+	// Error bodies: Spring Framework renders a ProblemDetail as
+	// application/problem+json; the OpenAPI file says application/json.
+	"failingRequest 400":  "problem+json",
 	"listOwnersPage 400":  "problem+json",
 	"getOwner 400":        "problem+json",
-	"getOwner 404":        "problem+json",
 	"addOwner 400":        "problem+json",
 	"updateOwner 400":     "problem+json",
-	"updateOwner 404":     "problem+json",
-	"deleteOwner 404":     "problem+json",
 	"addPetToOwner 400":   "problem+json",
-	"addPetToOwner 404":   "problem+json",
-	"getOwnersPet 404":    "problem+json",
-	"updateOwnersPet 404": "problem+json",
 	"addVisitToOwner 400": "problem+json",
-	"addVisitToOwner 404": "problem+json",
+	"addVisitToOwner 404": "problem+json (DataIntegrityViolationException)",
 	"listPetsPage 400":    "problem+json",
-	"getPet 404":          "problem+json",
-	"updatePet 404":       "problem+json",
-	"deletePet 404":       "problem+json",
-	"getPetType 404":      "problem+json",
 	"addPetType 400":      "problem+json",
+	"addSpecialty 400":    "problem+json",
 	"updatePetType 400":   "problem+json",
-	"updatePetType 404":   "problem+json",
-	"getSpecialty 404":    "problem+json",
 	"updateSpecialty 400": "problem+json",
-	"getVet 404":          "problem+json",
-	"getVisit 404":        "problem+json",
 	"addVet 400":          "problem+json",
-	"updateVet 404":       "problem+json",
 	"addVisit 400":        "problem+json",
-	"addVisit 404":        "problem+json",
-	"updateVisit 404":     "problem+json",
+	"addVisit 404":        "problem+json (DataIntegrityViolationException)",
 	"addUser 400":         "problem+json",
-	"addUser 404":         "problem+json; a taken username is a DataIntegrityViolationException, which Java answers with 404",
+	"addUser 404":         "problem+json; a taken username is a DataIntegrityViolationException, which main's advice answers with 404",
 
-	// Status codes of the Java controllers that the contract does not list.
-	"addPetType 201":      "Java answers 201 Created with Location; the contract says 200",
-	"addSpecialty 201":    "Java answers 201 Created with Location; the contract says 200",
-	"addVet 201":          "Java answers 201 Created with Location; the contract says 200",
-	"addVisit 201":        "Java answers 201 Created with Location; the contract says 200",
-	"addUser 201":         "Java answers 201 Created; the contract says 200",
-	"updatePetType 204":   "Java answers 204 No Content; the contract says 200 with the type",
-	"updateSpecialty 204": "Java answers 204 No Content; the contract says 200 with the specialty",
-	"updateVet 204":       "Java answers 204 No Content; the contract says 200 with the vet",
-	"updateVisit 204":     "Java answers 204 No Content; the contract says 200 with the visit",
+	// RFC 9110 preconditions, which main ignores and its OpenAPI file does not list.
+	"updateOwner 412": "If-Match with an entity tag (none of ours can match) or If-None-Match * of an existing owner: 412 Precondition Failed",
 }
 
 // requestDeviations lists operations whose valid requests (for the Java
 // server) the contract rejects.
 var requestDeviations = map[string]string{
-	"updateSpecialty": "the Java server requires the body's id, which the contract marks readOnly",
-	"updateVet":       "the Java server requires the body's id, which the contract marks readOnly",
-	"addVet":          "the Java server requires each specialty's id, which the contract marks readOnly",
+	"addSpecialty":    "main's SpecialtyDto requires the body's id (required in the OpenAPI file), which the file also marks readOnly",
+	"updateSpecialty": "main's SpecialtyDto requires the body's id (required in the OpenAPI file), which the file also marks readOnly",
+	"updateVet":       "main's VetDto requires the body's id (required in the OpenAPI file), which the file also marks readOnly",
+	"addVet":          "main's VetDto requires the id of the vet and of each specialty, which the OpenAPI file also marks readOnly",
 }
 
 func ownerBody(first, last, tel string) string {
@@ -122,6 +129,14 @@ func fieldErrors(fields ...string) func(t *testing.T, body any, h http.Header) {
 	}
 }
 
+// noBody asserts an empty response body: the Java controllers' empty 404.
+func noBody(t *testing.T, body any, h http.Header) {
+	t.Helper()
+	if body != nil || h.Get("Content-Type") != "" {
+		t.Errorf("got a body %v (Content-Type %q), want none", body, h.Get("Content-Type"))
+	}
+}
+
 func both(checks ...func(t *testing.T, body any, h http.Header)) func(t *testing.T, body any, h http.Header) {
 	return func(t *testing.T, body any, h http.Header) {
 		t.Helper()
@@ -138,22 +153,21 @@ func TestContract(t *testing.T) {
 	srv := newServer(t, openStore(t, true), false)
 	c := newContract(t, srv)
 	p := Prefix
-	george := etagOf(javaHash(1, stringHash("George"), stringHash("Franklin"), stringHash("110 W. Liberty St."), stringHash("Madison"), stringHash("6085551023")))
 
 	steps := []struct {
 		name string
 		ex   exchange
 	}{
 		{"oops always fails with a 400 problem", exchange{method: "GET", path: p + "/oops", wantStatus: 400,
-			check: expect("title", "Bad Request", "type", "about:blank", "status", 400)}},
+			check: problemOf(400, "Bad Request")}},
 
 		{"all owners are listed with their pets", exchange{method: "GET", path: p + "/owners", wantStatus: 200,
 			check: expect("len", 10, "0.firstName", "George", "0.pets.0.name", "Leo", "0.pets.0.type.name", "cat",
 				"0.pets.0.ownerId", 1, "0.pets.0.birthDate", "2000-09-07", "5.pets.len", 2, "5.pets.0.visits.len", 2)}},
 		{"owners are found by last name prefix", exchange{method: "GET", path: p + "/owners?lastName=Dav", wantStatus: 200,
 			check: expect("len", 2, "0.lastName", "Davis", "1.firstName", "Harold")}},
-		{"an unknown last name lists no owners", exchange{method: "GET", path: p + "/owners?lastName=Nobody", wantStatus: 200,
-			check: expect("len", 0)}},
+		{"an unknown last name is a 404 without a body", exchange{method: "GET", path: p + "/owners?lastName=Nobody", wantStatus: 404,
+			check: noBody}},
 		{"owners are paged", exchange{method: "GET", path: p + "/v2/owners?page=1&size=4", wantStatus: 200,
 			check: expect("content.len", 4, "content.0.id", 5, "page", 1, "size", 4, "totalElements", 10, "totalPages", 3)}},
 		{"owner pages default to 20 and filter by last name", exchange{method: "GET", path: p + "/v2/owners?lastName=Davis", wantStatus: 200,
@@ -164,11 +178,12 @@ func TestContract(t *testing.T) {
 			check: problemOf(400, "ConstraintViolationException")}},
 		{"a page that is not a number is refused", exchange{method: "GET", path: p + "/v2/owners?page=first", wantStatus: 400, contractRejects: true,
 			check: problemOf(400, "MethodArgumentTypeMismatchException")}},
-		{"an owner is read with a Java-compatible ETag", exchange{method: "GET", path: p + "/owners/1", wantStatus: 200,
-			check: expect("header ETag", george, "id", 1, "telephone", "6085551023", "pets.0.visits.len", 0)}},
-		{"an owner the client holds is not modified", exchange{method: "GET", path: p + "/owners/1", header: map[string]string{"If-None-Match": george}, wantStatus: 304}},
-		{"a missing owner is a 404 problem", exchange{method: "GET", path: p + "/owners/999", wantStatus: 404,
-			check: both(problemOf(404, "NotFoundException"), expect("detail", "The requested resource could not be found."))}},
+		{"an owner is read without validators", exchange{method: "GET", path: p + "/owners/1", wantStatus: 200,
+			check: expect("header ETag", "", "header Last-Modified", "", "id", 1, "telephone", "6085551023", "pets.0.visits.len", 0)}},
+		{"an entity tag a client sends never matches", exchange{method: "GET", path: p + "/owners/1", header: map[string]string{"If-None-Match": `"-1884106883"`}, wantStatus: 200,
+			check: expect("id", 1)}},
+		{"If-None-Match * on an existing owner is not modified", exchange{method: "GET", path: p + "/owners/1", header: map[string]string{"If-None-Match": "*"}, wantStatus: 304}},
+		{"a missing owner is a 404 without a body", exchange{method: "GET", path: p + "/owners/999", wantStatus: 404, check: noBody}},
 		{"an owner id that is not a number is refused", exchange{method: "GET", path: p + "/owners/george", wantStatus: 400, contractRejects: true,
 			check: problemOf(400, "MethodArgumentTypeMismatchException")}},
 		{"a negative owner id is refused", exchange{method: "GET", path: p + "/owners/-1", wantStatus: 400, contractRejects: true,
@@ -189,8 +204,13 @@ func TestContract(t *testing.T) {
 		{"an owner is updated with 204 and no body", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085559999"), wantStatus: 204}},
 		{"the updated owner reads back", exchange{method: "GET", path: p + "/owners/11", wantStatus: 200,
 			check: expect("id", 11, "firstName", "Jean-Luc", "telephone", "6085559999")}},
-		{"updating a missing owner is a 404", exchange{method: "PUT", path: p + "/owners/999", body: ownerBody("A", "B", "1"), wantStatus: 404,
-			check: problemOf(404, "NotFoundException")}},
+		{"updating a missing owner is a 404", exchange{method: "PUT", path: p + "/owners/999", body: ownerBody("A", "B", "1"), wantStatus: 404, check: noBody}},
+		{"an update If-Match an entity tag fails its precondition", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085550001"),
+			header: map[string]string{"If-Match": `"11"`}, wantStatus: 412, check: problemOf(412, "PreconditionFailed")}},
+		{"an update If-None-Match * of an existing owner fails its precondition", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085550001"),
+			header: map[string]string{"If-None-Match": "*"}, wantStatus: 412, check: problemOf(412, "PreconditionFailed")}},
+		{"an update If-Match * of an existing owner is done", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean-Luc", "Picard", "6085559999"),
+			header: map[string]string{"If-Match": "*"}, wantStatus: 204}},
 		{"an invalid owner update is refused", exchange{method: "PUT", path: p + "/owners/11", body: ownerBody("Jean", "Picard", "phone"), wantStatus: 400, contractRejects: true,
 			check: fieldErrors("telephone")}},
 
@@ -200,13 +220,13 @@ func TestContract(t *testing.T) {
 			check: both(fieldErrors("name"), expect("schemaValidationErrors.0.defaultMessage", "already exists"))}},
 		{"a pet born tomorrow is refused", exchange{method: "POST", path: p + "/owners/11/pets", body: `{"name":"Neo","birthDate":"2026-11-28","type":{"id":1,"name":"cat"}}`, wantStatus: 400,
 			check: both(fieldErrors("birthDate"), expect("schemaValidationErrors.0.defaultMessage", "Birth date cannot be in the future"))}},
-		{"a pet of an unknown type is a 404", exchange{method: "POST", path: p + "/owners/11/pets", body: `{"name":"Neo","birthDate":"2020-01-02","type":{"id":99,"name":"dragon"}}`, wantStatus: 404,
-			check: problemOf(404, "NotFoundException")}},
+		{"a pet of an unknown type is a data integrity 404", exchange{method: "POST", path: p + "/owners/11/pets", body: `{"name":"Neo","birthDate":"2020-01-02","type":{"id":99,"name":"dragon"}}`, wantStatus: 404,
+			check: problemOf(404, "DataIntegrityViolationException")}},
 		{"a pet for a missing owner is a 404", exchange{method: "POST", path: p + "/owners/999/pets", body: `{"name":"Neo","birthDate":"2020-01-02","type":{"id":1,"name":"cat"}}`, wantStatus: 404}},
 		{"a pet without type is refused", exchange{method: "POST", path: p + "/owners/11/pets", body: `{"name":"Neo","birthDate":"2020-01-02"}`, wantStatus: 400, contractRejects: true,
 			check: fieldErrors("type")}},
 		{"an owner's pet is read", exchange{method: "GET", path: p + "/owners/11/pets/14", wantStatus: 200,
-			check: expect("name", "Rex", "header ETag", etagOf(javaHash(14, stringHash("Rex"), dateHash(day("2020-01-02")))))}},
+			check: expect("name", "Rex", "header ETag", "")}},
 		{"another owner's pet is not found", exchange{method: "GET", path: p + "/owners/1/pets/14", wantStatus: 404}},
 		{"an owner's pet is updated", exchange{method: "PUT", path: p + "/owners/11/pets/14", body: `{"name":"Rex","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 204}},
 		{"updating a missing pet of an owner is a 404", exchange{method: "PUT", path: p + "/owners/11/pets/999", body: `{"name":"Rex","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 404}},
@@ -222,7 +242,7 @@ func TestContract(t *testing.T) {
 			check: expect("content.len", 4, "content.0.id", 11, "totalElements", 14, "totalPages", 2)}},
 		{"a pet page size over 100 is refused", exchange{method: "GET", path: p + "/v2/pets?size=500", wantStatus: 400, contractRejects: true,
 			check: problemOf(400, "ConstraintViolationException")}},
-		{"a missing pet is a 404", exchange{method: "GET", path: p + "/pets/999", wantStatus: 404, check: problemOf(404, "NotFoundException")}},
+		{"a missing pet is a 404", exchange{method: "GET", path: p + "/pets/999", wantStatus: 404, check: noBody}},
 		{"a pet is read", exchange{method: "GET", path: p + "/pets/14", wantStatus: 200, check: expect("birthDate", "2019-05-06", "visits.len", 1)}},
 		{"a pet is updated with 204 and no body", exchange{method: "PUT", path: p + "/pets/14", body: `{"name":"Rexy","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 204}},
 		{"the updated pet reads back", exchange{method: "GET", path: p + "/pets/14", wantStatus: 200,
@@ -230,8 +250,7 @@ func TestContract(t *testing.T) {
 		{"updating a missing pet is a 404", exchange{method: "PUT", path: p + "/pets/999", body: `{"name":"Rexy","birthDate":"2019-05-06","type":{"id":2,"name":"dog"}}`, wantStatus: 404}},
 
 		{"all pet types are listed", exchange{method: "GET", path: p + "/pettypes", wantStatus: 200, check: expect("len", 6, "0.name", "bird", "0.id", 5)}},
-		{"a pet type is read with the Java server's ETag", exchange{method: "GET", path: p + "/pettypes/1", wantStatus: 200, check: expect("name", "cat", "header ETag", `"99254"`)}},
-		{"a pet type the client holds is not modified", exchange{method: "GET", path: p + "/pettypes/1", header: map[string]string{"If-None-Match": `"99254"`}, wantStatus: 304}},
+		{"a pet type is read", exchange{method: "GET", path: p + "/pettypes/1", wantStatus: 200, check: expect("name", "cat", "header ETag", "")}},
 		{"a pet type is added", exchange{method: "POST", path: p + "/pettypes", body: `{"name":"ferret"}`, wantStatus: 201, check: expect("id", 7, "name", "ferret", "header Location", p+"/pettypes/7")}},
 		{"a pet type without name is refused", exchange{method: "POST", path: p + "/pettypes", body: `{"name":""}`, wantStatus: 400, contractRejects: true, check: fieldErrors("name")}},
 		{"a pet type is renamed", exchange{method: "PUT", path: p + "/pettypes/7", body: `{"id":7,"name":"weasel"}`, wantStatus: 204}},
@@ -241,16 +260,17 @@ func TestContract(t *testing.T) {
 		{"a deleted pet type is gone", exchange{method: "GET", path: p + "/pettypes/7", wantStatus: 404}},
 
 		{"all specialties are listed", exchange{method: "GET", path: p + "/specialties", wantStatus: 200, check: expect("len", 3, "0.name", "radiology")}},
-		{"a specialty is read", exchange{method: "GET", path: p + "/specialties/1", wantStatus: 200, check: expect("header ETag", `"-969512944"`)}},
-		{"a specialty is added", exchange{method: "POST", path: p + "/specialties", body: `{"name":"oncology"}`, wantStatus: 201, check: expect("id", 4, "header Location", p+"/specialties/4")}},
+		{"a specialty is read", exchange{method: "GET", path: p + "/specialties/1", wantStatus: 200, check: expect("name", "radiology", "header ETag", "")}},
+		{"a specialty is added; the id it carries is not used", exchange{method: "POST", path: p + "/specialties", body: `{"id":999,"name":"oncology"}`, wantStatus: 201, check: expect("id", 4, "header Location", p+"/specialties/4")}},
+		{"adding a specialty needs an id in the body, as main's SpecialtyDto", exchange{method: "POST", path: p + "/specialties", body: `{"name":"oncology"}`, wantStatus: 400, check: fieldErrors("id")}},
 		{"a specialty is renamed", exchange{method: "PUT", path: p + "/specialties/4", body: `{"id":4,"name":"cardiology"}`, wantStatus: 204}},
 		{"renaming a specialty needs its id in the body", exchange{method: "PUT", path: p + "/specialties/4", body: `{"name":"cardiology"}`, wantStatus: 400, check: fieldErrors("id")}},
 		{"a missing specialty is a 404", exchange{method: "GET", path: p + "/specialties/999", wantStatus: 404}},
 
 		{"all vets are listed with their specialties", exchange{method: "GET", path: p + "/vets", wantStatus: 200,
 			check: expect("len", 6, "0.specialties.len", 0, "2.specialties.len", 2, "2.specialties.0.name", "dentistry")}},
-		{"a vet is read with the Java server's ETag", exchange{method: "GET", path: p + "/vets/1", wantStatus: 200, check: expect("header ETag", `"-72204439"`, "lastName", "Carter")}},
-		{"a missing vet is a 404", exchange{method: "GET", path: p + "/vets/999", wantStatus: 404, check: problemOf(404, "NotFoundException")}},
+		{"a vet is read", exchange{method: "GET", path: p + "/vets/1", wantStatus: 200, check: expect("header ETag", "", "lastName", "Carter")}},
+		{"a missing vet is a 404", exchange{method: "GET", path: p + "/vets/999", wantStatus: 404, check: noBody}},
 		{"a vet is added with the specialties known by name", exchange{method: "POST", path: p + "/vets",
 			body: `{"firstName":"Ann","lastName":"Bones","specialties":[{"id":4,"name":"cardiology"},{"id":99,"name":"astrology"}]}`, wantStatus: 201,
 			check: expect("id", 7, "specialties.len", 1, "specialties.0.name", "cardiology", "header Location", p+"/vets/7")}},
@@ -264,8 +284,8 @@ func TestContract(t *testing.T) {
 		{"a deleted specialty is gone", exchange{method: "GET", path: p + "/specialties/4", wantStatus: 404}},
 
 		{"all visits are listed", exchange{method: "GET", path: p + "/visits", wantStatus: 200, check: expect("len", 5, "4.petId", 14)}},
-		{"a visit is read with the Java server's ETag", exchange{method: "GET", path: p + "/visits/1", wantStatus: 200,
-			check: expect("description", "rabies shot", "header ETag", etagOf(javaHash(1, dateHash(day("2010-03-04")), stringHash("rabies shot"))))}},
+		{"a visit is read", exchange{method: "GET", path: p + "/visits/1", wantStatus: 200,
+			check: expect("description", "rabies shot", "header ETag", "")}},
 		{"a visit is added for a pet", exchange{method: "POST", path: p + "/visits", body: `{"date":"2026-11-21","description":"checkup","petId":1}`, wantStatus: 201,
 			check: expect("id", 6, "petId", 1, "header Location", p+"/visits/6")}},
 		{"a visit for a missing pet is a data integrity 404", exchange{method: "POST", path: p + "/visits", body: `{"description":"checkup","petId":999}`, wantStatus: 404,

@@ -66,10 +66,16 @@ func ok(w http.ResponseWriter, v any) {
 
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
+// listOwners answers 404 when no owner matches, with or without lastName,
+// as the Java controller does (its front end says "No owners with LastName
+// starting with ..." on that 404).
 func (s *server) listOwners(w http.ResponseWriter, r *http.Request) *problem {
 	owners, _, err := s.store.Owners(r.Context(), petclinic.OwnerFilter{LastNamePrefix: r.URL.Query().Get("lastName")})
 	if err != nil {
 		return s.storeFailed(r, "owners", err)
+	}
+	if len(owners) == 0 {
+		return notFoundProblem()
 	}
 	out := make([]ownerJSON, 0, len(owners))
 	for _, o := range owners {
@@ -118,11 +124,6 @@ func (s *server) getOwner(w http.ResponseWriter, r *http.Request) *problem {
 	o, err := s.store.Owner(r.Context(), id[0])
 	if err != nil {
 		return s.lookup(r, "owner", err)
-	}
-	tag := etagOf(javaHash(javaInt(o.ID), stringHash(o.FirstName), stringHash(o.LastName),
-		stringHash(o.Address), stringHash(o.City), stringHash(o.Telephone)))
-	if notModified(w, r, tag) {
-		return nil
 	}
 	ok(w, toOwnerJSON(o))
 	return nil
@@ -212,12 +213,13 @@ func (s *server) petBody(r *http.Request) (petFields, *problem) {
 	return f, v.problem()
 }
 
-// petType resolves the type a pet body names by id; a missing one is a 404,
-// as in the Java controllers.
+// petType resolves the type a pet body names by id. The Java controllers
+// save the pet with that id and the foreign key refuses a missing one:
+// DataIntegrityViolationException, 404 with a ProblemDetail.
 func (s *server) petType(r *http.Request, f petFields) (petclinic.PetType, *problem) {
 	t, err := s.store.PetType(r.Context(), *f.Type.ID)
 	if err != nil {
-		return t, s.lookup(r, "pet type", err)
+		return t, s.write(r, "pet type", err)
 	}
 	return t, nil
 }
@@ -281,15 +283,8 @@ func (s *server) getOwnersPet(w http.ResponseWriter, r *http.Request) *problem {
 	if pet == nil {
 		return notFoundProblem()
 	}
-	if notModified(w, r, petETag(pet)) {
-		return nil
-	}
 	ok(w, toPetJSON(pet))
 	return nil
-}
-
-func petETag(p *petclinic.Pet) string {
-	return etagOf(javaHash(javaInt(p.ID), stringHash(p.Name), dateHash(p.BirthDate)))
 }
 
 // updateOwnersPet answers 204. Like the Java controller it needs the owner

@@ -5,15 +5,12 @@ import (
 	"time"
 )
 
-// The detail texts of the Java server's ExceptionControllerAdvice and
-// EmptyErrorBodyAdvice.
+// The detail texts of the Java server's ExceptionControllerAdvice (main
+// branch): ERROR_UNEXPECTED, ERROR_DATA_INTEGRITY, ERROR_INVALID_REQUEST.
 const (
 	detailUnexpected    = "An unexpected error occurred while processing your request"
 	detailDataIntegrity = "The requested resource could not be processed due to a data constraint violation"
 	detailInvalid       = "The request contains invalid or missing parameters"
-	detailTypeMismatch  = "The request contains an invalid parameter type"
-	detailNotFound      = "The requested resource could not be found."
-	detailOops          = "This endpoint always fails, by design, to demonstrate the error response shape."
 )
 
 // problem is an error response: Spring's ProblemDetail with the timestamp and
@@ -24,10 +21,9 @@ type problem struct {
 	detail string
 	// errors become schemaValidationErrors; never nil in the body.
 	errors []validationMessage
-	// withQuery makes the type URL carry the query string, as the Java
-	// server's EmptyErrorBodyAdvice (request.getURI()) does, unlike its
-	// exception handlers (request.getRequestURL()).
-	withQuery bool
+	// empty answers the status alone, without a body: what the Java
+	// controllers' new ResponseEntity<>(HttpStatus.NOT_FOUND) sends.
+	empty bool
 	// header holds extra response headers (WWW-Authenticate, Allow).
 	header http.Header
 }
@@ -52,10 +48,11 @@ type problemBody struct {
 	SchemaValidationErrors []validationMessage `json:"schemaValidationErrors"`
 }
 
-// notFound is what the Java server answers when a controller returns an
-// empty 404: EmptyErrorBodyAdvice fills in a ProblemDetail.
+// notFound is what the Java controllers answer for a missing entity or an
+// empty list: new ResponseEntity<>(HttpStatus.NOT_FOUND), a 404 without a
+// body.
 func notFoundProblem() *problem {
-	return &problem{status: http.StatusNotFound, title: "NotFoundException", detail: detailNotFound, withQuery: true}
+	return &problem{status: http.StatusNotFound, empty: true}
 }
 
 // unreadable is HttpMessageNotReadableException: the body is missing, is not
@@ -83,7 +80,7 @@ func constraintViolation(messages ...string) *problem {
 // typeMismatch is MethodArgumentTypeMismatchException: a path or query
 // parameter is not an integer.
 func typeMismatch() *problem {
-	return &problem{status: http.StatusBadRequest, title: "MethodArgumentTypeMismatchException", detail: detailTypeMismatch}
+	return &problem{status: http.StatusBadRequest, title: "MethodArgumentTypeMismatchException", detail: detailInvalid}
 }
 
 // dataIntegrity is DataIntegrityViolationException, which the Java server
@@ -96,12 +93,16 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *problem
 	for k, v := range p.header {
 		w.Header()[k] = v
 	}
+	if p.empty {
+		w.WriteHeader(p.status)
+		return
+	}
 	errs := p.errors
 	if errs == nil {
 		errs = []validationMessage{}
 	}
 	body := problemBody{
-		Type:                   requestURL(r, p.withQuery),
+		Type:                   requestURL(r),
 		Title:                  p.title,
 		Status:                 p.status,
 		Detail:                 p.detail,
@@ -111,18 +112,14 @@ func (s *server) writeProblem(w http.ResponseWriter, r *http.Request, p *problem
 	writeJSON(w, "application/problem+json", p.status, body)
 }
 
-// requestURL rebuilds the URL the client called, like
+// requestURL rebuilds the URL the client called, without the query, like
 // HttpServletRequest.getRequestURL.
-func requestURL(r *http.Request, withQuery bool) string {
+func requestURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	u := scheme + "://" + r.Host + r.URL.EscapedPath()
-	if withQuery && r.URL.RawQuery != "" {
-		u += "?" + r.URL.RawQuery
-	}
-	return u
+	return scheme + "://" + r.Host + r.URL.EscapedPath()
 }
 
 func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
@@ -138,15 +135,11 @@ func writeJSON(w http.ResponseWriter, contentType string, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// oops is GET /oops: always a 400 ProblemDetail built with
-// ProblemDetail.forStatusAndDetail, so without the timestamp and
-// schemaValidationErrors that the exception handlers add.
-func (s *server) oops(w http.ResponseWriter, r *http.Request) *problem {
-	writeJSON(w, "application/problem+json", http.StatusBadRequest, struct {
-		Type   string `json:"type"`
-		Title  string `json:"title"`
-		Status int    `json:"status"`
-		Detail string `json:"detail"`
-	}{"about:blank", "Bad Request", http.StatusBadRequest, detailOops})
-	return nil
+// oops is GET /oops (operation failingRequest): always 400 with a
+// ProblemDetail. Its Java controller is not among the main branch's
+// reference sources, so the answer is what main's OpenAPI file declares:
+// 400 with the ProblemDetail schema, every required property present; the
+// detail is the operation's summary and description there.
+func (s *server) oops(_ http.ResponseWriter, _ *http.Request) *problem {
+	return &problem{status: http.StatusBadRequest, title: "Bad Request", detail: "Always fails: produces a sample error response."}
 }
