@@ -12,8 +12,8 @@ func TestPreconditionsWithoutValidators(t *testing.T) {
 		safe   bool
 		want   outcome
 	}{
-		"If-Match * on an existing target holds":           {condition{ifMatch: true, matchAny: true}, true, false, proceed},
-		"If-Match * on a target without representation":    {condition{ifMatch: true, matchAny: true}, false, false, preconditionFailed},
+		"If-Match * on an existing target holds":            {condition{ifMatch: true, matchAny: true}, true, false, proceed},
+		"If-Match * on a target without representation":     {condition{ifMatch: true, matchAny: true}, false, false, preconditionFailed},
 		"If-Match with a tag never holds":                   {condition{ifMatch: true}, true, false, preconditionFailed},
 		"If-None-Match * on an existing target, GET":        {condition{ifNoneMatch: true, noneMatchAny: true}, true, true, notModified},
 		"If-None-Match * on an existing target, PUT":        {condition{ifNoneMatch: true, noneMatchAny: true}, true, false, preconditionFailed},

@@ -55,13 +55,18 @@ func newServer(t *testing.T, store petclinic.Store, security bool) *httptest.Ser
 	mux := http.NewServeMux()
 	Register(mux, Options{
 		Store:    store,
-		Logger:   slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:   testLogger(t),
 		Security: security,
 		Now:      func() time.Time { return testNow },
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// testLogger sends warnings and errors of the server to the test log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 type testWriter struct{ t *testing.T }

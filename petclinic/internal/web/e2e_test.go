@@ -2,74 +2,21 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gamedayhq/gameday/petclinic/internal/browsertest"
 )
-
-// chromium finds the browser: $CHROME_BIN, else Debian's chromium. Without
-// one the browser tests skip, except under CI where they must run.
-func chromium(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv("CHROME_BIN")
-	if bin == "" {
-		bin = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(bin); err != nil {
-		msg := fmt.Sprintf("no chromium at %s (set CHROME_BIN): %v", bin, err)
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return bin
-}
-
-// artifacts is where screenshots go: $PETCLINIC_ARTIFACTS, else
-// petclinic/testdata/artifacts (git-ignored).
-func artifacts(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PETCLINIC_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "testdata", "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("artifacts dir: %v", err)
-	}
-	return dir
-}
 
 func newBrowser(t *testing.T, timeout time.Duration) context.Context {
 	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	t.Cleanup(cancel)
-	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelBrowser := chromedp.NewContext(ctx)
-	t.Cleanup(cancelBrowser)
-	return ctx
+	return browsertest.New(t, timeout)
 }
 
 // withCSP adds the Content-Security-Policy the service sends (internal/app),
@@ -83,15 +30,7 @@ func withCSP(h http.Handler) http.Handler {
 
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	path := filepath.Join(artifacts(t), name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatalf("write %s: %v", path, err)
-	}
-	t.Logf("screenshot: %s", path)
+	browsertest.Screenshot(t, ctx, browsertest.Artifacts(t, filepath.Join("..", "..")), name)
 }
 
 // assetsLoaded reports whether every stylesheet and image on the page
