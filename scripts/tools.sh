@@ -23,6 +23,7 @@ APT_PACKAGES=(
 	prometheus               # the sandbox's Prometheus, PromQL probe tests (2.42)
 	stress-ng                # StressChaos on the sandbox
 	prometheus-alertmanager  # amtool (0.25): check-config and routing tests of monitoring/alertmanager
+	wrk                      # make bench: petbench's load generator (and its parser's test)
 )
 
 # The one place where Go tool versions are pinned: name, package, version.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,7 +31,14 @@ func TestMedianPicksTheMiddleSample(t *testing.T) {
 	}
 }
 
-func TestMaxThroughputMeasuresARealServer(t *testing.T) {
+func TestWrkMeasuresARealServer(t *testing.T) {
+	gen := wrkConfig{Threads: 2, Connections: 8}
+	if _, err := gen.bin(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	port := freePortT(t)
@@ -38,16 +46,71 @@ func TestMaxThroughputMeasuresARealServer(t *testing.T) {
 	go func() { done <- ServeHello(ctx, port) }()
 	waitListening(t, "127.0.0.1:"+port)
 
-	got, err := maxThroughput(ctx, "http://127.0.0.1:"+port+"/", 4, 0, 300*time.Millisecond)
+	// This process serves hello: its CPU is the server's.
+	got, err := gen.run(ctx, "http://127.0.0.1:"+port+"/", time.Second, os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Success != 1 || got.Throughput <= 0 || got.Requests == 0 {
-		t.Errorf("maxThroughput = %+v, want every request ok and a positive rate", got)
+	if got.Bad != 0 || got.Throughput <= 0 || got.Requests == 0 || got.P50 <= 0 || got.P99 < got.P50 {
+		t.Errorf("wrk run = %+v, want every request ok, a positive rate and latencies", got)
+	}
+	if got.GenCPU <= 0 || got.ServerCPU <= 0 || got.GenCores() > 2.5 || got.ServerCores() > float64(runtime.NumCPU())+0.5 {
+		t.Errorf("CPU: wrk %s (%.2f cores), server %s (%.2f cores); want both measured and sane",
+			got.GenCPU, got.GenCores(), got.ServerCPU, got.ServerCores())
+	}
+	if _, err := gen.run(ctx, "http://127.0.0.1:"+port+"/", time.Second, -1); err == nil {
+		t.Error("a server pid that does not exist: no error")
 	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("ServeHello: %v", err)
+	}
+}
+
+func TestParseWrk(t *testing.T) {
+	tests := map[string]struct {
+		out     string
+		want    wrkRun
+		wantErr string
+	}{
+		"a clean run": {out: `Running 8s test @ http://127.0.0.1:40123/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   512.31us  301.22us   9.87ms   90.12%
+    Req/Sec    31.20k     1.10k   33.90k    71.25%
+  Latency Distribution
+     50%  462.00us
+     75%  601.00us
+     90%  780.00us
+     99%    1.52ms
+  496753 requests in 8.00s, 60.64MB read
+Requests/sec:  62093.41
+Transfer/sec:      7.58MB
+`, want: wrkRun{Throughput: 62093.41, Requests: 496753, P50: 462 * time.Microsecond, P99: 1520 * time.Microsecond}},
+		"errors and non-2xx are counted": {out: `  Latency Distribution
+     50%    2.00ms
+     99%    1.10s
+  1000 requests in 1.00s, 1.00MB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 7
+Requests/sec:   1000.00
+`, want: wrkRun{Throughput: 1000, Requests: 1000, Bad: 12, P50: 2 * time.Millisecond, P99: 1100 * time.Millisecond}},
+		"no summary is an error":   {out: "unable to connect to 127.0.0.1:1 Connection refused\n", wantErr: "no request count or Requests/sec line"},
+		"an unknown unit is named": {out: "     50%    2.00h\n", wantErr: `latency "2.00h": unknown unit`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got, err := parseWrk([]byte(tt.out))
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("got error %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("got %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -121,6 +184,7 @@ func TestVerdictFollowsTheTargets(t *testing.T) {
 	good := Result{
 		Config:     Config{RSSRate: 500, RSSDuration: time.Minute},
 		APIRatios:  []float64{0.5, 0.45, 0.6},
+		VetsRatios: []float64{0.35, 0.31, 0.4},
 		StartFresh: []time.Duration{100 * time.Millisecond},
 		RSS:        40_000_000,
 		RSSLoad:    loadResult{Success: 1},
@@ -131,6 +195,7 @@ func TestVerdictFollowsTheTargets(t *testing.T) {
 	}{
 		"every target met passes":                    {func(*Result) {}, true},
 		"a median ratio under 0.40 fails":            {func(r *Result) { r.APIRatios = []float64{0.5, 0.3, 0.2} }, false},
+		"a median vets.html ratio under 0.30 fails":  {func(r *Result) { r.VetsRatios = []float64{0.5, 0.29, 0.2} }, false},
 		"one bad round does not fail the median":     {func(r *Result) { r.APIRatios = []float64{0.1, 0.5, 0.6} }, true},
 		"a start at 300 ms fails":                    {func(r *Result) { r.StartFresh = []time.Duration{300 * time.Millisecond} }, false},
 		"60 MB of RSS fails":                         {func(r *Result) { r.RSS = 60_000_000 }, false},
@@ -140,6 +205,7 @@ func TestVerdictFollowsTheTargets(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := good
 			r.APIRatios = slices.Clone(good.APIRatios)
+			r.VetsRatios = slices.Clone(good.VetsRatios)
 			tt.change(&r)
 			if got := r.Passed(); got != tt.want {
 				var b strings.Builder

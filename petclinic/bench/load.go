@@ -17,18 +17,6 @@ type loadResult struct {
 	Errors     []string
 }
 
-// maxThroughput drives url as fast as a fixed pool of workers can (vegeta's
-// max-rate mode: rate 0, workers = max workers) for warmup, then measures for
-// duration. Every target gets exactly the same settings, which is the point.
-func maxThroughput(ctx context.Context, url string, workers int, warmup, duration time.Duration) (loadResult, error) {
-	if warmup > 0 {
-		if _, err := attack(ctx, []string{url}, vegeta.Rate{}, workers, warmup); err != nil {
-			return loadResult{}, err
-		}
-	}
-	return attack(ctx, []string{url}, vegeta.Rate{}, workers, duration)
-}
-
 // constantLoad sends rate requests per second for duration, round-robin over urls.
 func constantLoad(ctx context.Context, urls []string, rate, workers int, duration time.Duration) (loadResult, error) {
 	return attack(ctx, urls, vegeta.Rate{Freq: rate, Per: time.Second}, workers, duration)
