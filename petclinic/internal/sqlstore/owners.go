@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -93,37 +95,50 @@ func (db *DB) Owners(ctx context.Context, f petclinic.OwnerFilter) ([]*petclinic
 // where three statements could see a pet added between them.
 func (db *DB) Owner(ctx context.Context, id int) (*petclinic.Owner, error) {
 	var (
-		o                               *petclinic.Owner
-		pet                             *petclinic.Pet
-		birth, visited                  time.Time
-		first, last, addr, city, tel    sql.NullString
-		petName, typeName, description  sql.NullString
-		ownerID, petID, typeID, visitID sql.NullInt64
+		o      *petclinic.Owner
+		pet    *petclinic.Pet
+		birth  time.Time
+		visits time.Time
 	)
-	// Scanned into the same variables row after row: one allocation each
-	// per call rather than per row.
-	dest := []any{&ownerID, &first, &last, &addr, &city, &tel,
-		&petID, &petName, dateCol{&birth}, &typeID, &typeName,
-		&visitID, dateCol{&visited}, &description}
-	err := db.run().query(ctx, selectOwnerTree, []any{id}, func(rows *sql.Rows) error {
-		if err := rows.Scan(dest...); err != nil {
+	err := db.run().read(ctx, selectOwnerTree, []driver.NamedValue{{Ordinal: 1, Value: int64(id)}}, func(v []driver.Value) error {
+		if o == nil {
+			ownerID, _, err := int64Value(v[0])
+			if err != nil {
+				return err
+			}
+			o = &petclinic.Owner{ID: int(ownerID), Pets: []*petclinic.Pet{}}
+			for i, f := range []*string{&o.FirstName, &o.LastName, &o.Address, &o.City, &o.Telephone} {
+				if *f, err = stringValue(v[1+i]); err != nil {
+					return err
+				}
+			}
+		}
+		petID, hasPet, err1 := int64Value(v[6])
+		typeID, hasType, err2 := int64Value(v[9])
+		visitID, hasVisit, err3 := int64Value(v[11])
+		if err := errors.Join(err1, err2, err3); err != nil {
 			return err
 		}
-		if o == nil {
-			o = &petclinic.Owner{ID: int(ownerID.Int64), FirstName: first.String, LastName: last.String,
-				Address: addr.String, City: city.String, Telephone: tel.String, Pets: []*petclinic.Pet{}}
-		}
-		if !petID.Valid || !typeID.Valid {
+		if !hasPet || !hasType {
 			return nil // an owner without pets, or a pet without a type
 		}
-		if pet == nil || pet.ID != int(petID.Int64) {
-			pet = &petclinic.Pet{ID: int(petID.Int64), Name: petName.String, BirthDate: birth, OwnerID: o.ID,
-				Type: petclinic.PetType{ID: int(typeID.Int64), Name: typeName.String}, Visits: []*petclinic.Visit{}}
+		if pet == nil || pet.ID != int(petID) {
+			name, err1 := stringValue(v[7])
+			typeName, err2 := stringValue(v[10])
+			if err := errors.Join(err1, err2, dateCol{&birth}.Scan(v[8])); err != nil {
+				return err
+			}
+			pet = &petclinic.Pet{ID: int(petID), Name: name, BirthDate: birth, OwnerID: o.ID,
+				Type: petclinic.PetType{ID: int(typeID), Name: typeName}, Visits: []*petclinic.Visit{}}
 			o.Pets = append(o.Pets, pet)
 		}
-		if visitID.Valid {
-			pet.Visits = append(pet.Visits, &petclinic.Visit{ID: int(visitID.Int64), PetID: pet.ID,
-				Date: visited, Description: description.String})
+		if hasVisit {
+			description, err := stringValue(v[13])
+			if err := errors.Join(err, dateCol{&visits}.Scan(v[12])); err != nil {
+				return err
+			}
+			pet.Visits = append(pet.Visits, &petclinic.Visit{ID: int(visitID), PetID: pet.ID,
+				Date: visits, Description: description})
 		}
 		return nil
 	})

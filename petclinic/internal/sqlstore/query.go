@@ -11,8 +11,10 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/gamedayhq/gameday/petclinic"
+	"github.com/gamedayhq/gameday/petclinic/internal/telemetry"
 )
 
 // stmt is one parameterised statement with what tracing needs to name it.
@@ -66,11 +68,19 @@ func (r runner) stmt(ctx context.Context, s stmt) (*sql.Stmt, error) {
 }
 
 func (r runner) start(ctx context.Context, s stmt) (context.Context, context.CancelFunc, trace.Span) {
-	sp := r.db.spanOf(s)
-	ctx, span := r.db.tracer.Start(ctx, sp.name, sp.opts...)
+	var span trace.Span = noSpan
+	if telemetry.TracingOn() {
+		sp := r.db.spanOf(s)
+		ctx, span = r.db.tracer.Start(ctx, sp.name, sp.opts...)
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.db.cfg.QueryTimeout)
 	return ctx, cancel, span
 }
+
+// noSpan stands for a statement's span when tracing is off: ending it or
+// recording an error on it does nothing, and it never touches the request's
+// own span.
+var noSpan = noop.Span{}
 
 // spanStart is how the span of a statement starts: its name and options.
 type spanStart struct {

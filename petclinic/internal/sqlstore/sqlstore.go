@@ -76,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	var err error
 	switch cfg.Driver {
 	case DriverSQLite:
-		db.sql, err = sql.Open("sqlite", sqliteDSN(cfg.DSN, cfg.QueryTimeout))
+		db.sql, err = openSQLite(sqliteDSN(cfg.DSN, cfg.QueryTimeout))
 	case DriverMySQL:
 		db.sql, db.namespace, err = openMySQL(cfg.DSN)
 	}
@@ -148,7 +148,21 @@ func openMySQL(dsn string) (*sql.DB, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	return sql.OpenDB(conn), c.DBName, nil
+	return sql.OpenDB(connector{conn}), c.DBName, nil
+}
+
+// openSQLite opens a pool on the registered modernc driver whose
+// connections keep the statements of the direct reads (driverconn.go).
+func openSQLite(dsn string) (*sql.DB, error) {
+	registered, err := sql.Open("sqlite", "") // connects to nothing: only the driver is wanted
+	if err != nil {
+		return nil, err
+	}
+	d := registered.Driver()
+	if err := registered.Close(); err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(connector{dsnConnector{dsn: dsn, d: d}}), nil
 }
 
 // pingOpen is the first Ping. On SQLite, replicas opening one new file at

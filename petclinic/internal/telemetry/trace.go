@@ -131,6 +131,17 @@ func otlpExporter(ctx context.Context) (sdktrace.SpanExporter, error) {
 	return exp, nil
 }
 
+// defaultTracerProvider is the global tracer provider before anyone set one:
+// OpenTelemetry's no-op delegate.
+var defaultTracerProvider = otel.GetTracerProvider()
+
+// TracingOn reports whether a tracer provider was installed (SetupTracing
+// with an exporter, or a test's own), so that spans are worth building.
+// With the default no-op provider every span, its attributes and the
+// context carrying it would be built for nothing on every request and
+// statement.
+func TracingOn() bool { return otel.GetTracerProvider() != defaultTracerProvider }
+
 // Tracing starts a server span per request, child of the traceparent the
 // client sent, with the HTTP semantic-convention attributes. The span is
 // named "METHOD /route/template" once the handler returned (just "METHOD"
@@ -141,6 +152,16 @@ func Tracing(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, r := withState(r)
 		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+		if !TracingOn() {
+			// No span to record: only an incoming trace context reaches the
+			// logs and the statements, as a non-recording span would carry it.
+			if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+				st.setSpanContext(sc)
+				r = r.WithContext(ctx)
+			}
+			next.ServeHTTP(w, r)
+			return
+		}
 		method := methodLabel(r.Method)
 		attrMethod := semconv.HTTPRequestMethodKey.String(method)
 		name := method

@@ -51,6 +51,7 @@ type server struct {
 	log    *slog.Logger
 	now    func() time.Time
 	pages  map[string]*template.Template
+	shells *shells
 	msgs   catalog
 	assets map[string]asset
 }
@@ -67,7 +68,7 @@ func newServer(opts Options) (*server, error) {
 		s.now = time.Now
 	}
 	var err error
-	if s.pages, err = parsePages(); err != nil {
+	if s.pages, s.shells, err = parsePages(); err != nil {
 		return nil, err
 	}
 	if s.msgs, err = loadCatalog(); err != nil {
@@ -104,8 +105,9 @@ func (s *server) routes(mux *http.ServeMux) {
 //go:embed templates/*.html
 var templateFiles embed.FS
 
-// parsePages parses every page once, each with the layout and fragments.
-func parsePages() (map[string]*template.Template, error) {
+// parsePages parses every page once, each with the layout and fragments,
+// and the layout alone for the shells.
+func parsePages() (map[string]*template.Template, *shells, error) {
 	funcs := template.FuncMap{
 		"date":  formatDate,
 		"field": newField,
@@ -123,11 +125,11 @@ func parsePages() (map[string]*template.Template, error) {
 	}
 	base, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/fragments.html")
 	if err != nil {
-		return nil, fmt.Errorf("parse layout: %w", err)
+		return nil, nil, fmt.Errorf("parse layout: %w", err)
 	}
 	names, err := fs.Glob(templateFiles, "templates/*.html")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pages := map[string]*template.Template{}
 	for _, name := range names {
@@ -137,11 +139,15 @@ func parsePages() (map[string]*template.Template, error) {
 		}
 		t, err := template.Must(base.Clone()).ParseFS(templateFiles, name)
 		if err != nil {
-			return nil, fmt.Errorf("parse %s: %w", name, err)
+			return nil, nil, fmt.Errorf("parse %s: %w", name, err)
 		}
 		pages[page] = t
 	}
-	return pages, nil
+	sh, err := newShells(funcs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pages, sh, nil
 }
 
 // view is what every page template receives.
@@ -160,22 +166,45 @@ type langLink struct {
 	Active     bool
 }
 
-// render writes page with status. It renders into a buffer first so a
-// template error becomes a clean 500 instead of half a page.
+// render writes page with status: the layout (shell.go) around the page's
+// content template.
 func (s *server) render(w http.ResponseWriter, r *http.Request, status int, page, menu string, data any) {
+	v := s.view(w, r, menu, data)
+	s.write(w, r, status, page, v, func(buf *bytes.Buffer) error {
+		return s.pages[page].ExecuteTemplate(buf, "content", v)
+	})
+}
+
+// view is what the templates of a page receive for r.
+func (s *server) view(w http.ResponseWriter, r *http.Request, menu string, data any) view {
 	lang := resolveLang(w, r)
-	v := view{L: localizer{lang: lang, messages: s.msgs[lang]}, Lang: lang, Menu: menu, Data: data}
+	v := view{L: localizer{lang: lang, messages: s.msgs[lang]}, Lang: lang, Menu: menu, Data: data,
+		LangLinks: make([]langLink, 0, len(languages))}
 	for _, l := range languages {
-		q := r.URL.Query()
-		q.Set("lang", l)
-		href := r.URL.Path + "?" + q.Encode()
-		if r.Method != http.MethodGet {
-			href = r.URL.Path + "?lang=" + l
+		href := r.URL.Path + "?lang=" + l
+		if r.Method == http.MethodGet && r.URL.RawQuery != "" {
+			q := r.URL.Query()
+			q.Set("lang", l)
+			href = r.URL.Path + "?" + q.Encode()
 		}
 		v.LangLinks = append(v.LangLinks, langLink{Lang: l, Href: href, Active: l == lang})
 	}
+	return v
+}
+
+// write sends the layout around what content writes, with status. It
+// renders into a buffer first so a template error becomes a clean 500
+// instead of half a page.
+func (s *server) write(w http.ResponseWriter, r *http.Request, status int, page string, v view, content func(*bytes.Buffer) error) {
+	sh, err := s.shells.get(v)
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, "layout.html", v); err != nil {
+	if err == nil {
+		buf.Grow(len(sh.head) + len(sh.tail) + 4096)
+		buf.Write(sh.head)
+		err = content(&buf)
+		buf.Write(sh.tail)
+	}
+	if err != nil {
 		s.log.ErrorContext(r.Context(), "render page", "page", page, "err", err)
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return
