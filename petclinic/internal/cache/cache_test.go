@@ -283,3 +283,29 @@ func FuzzDecodeVets(f *testing.F) {
 		}
 	})
 }
+
+func TestHitsAreCopiesCallersMayChange(t *testing.T) {
+	s := Wrap(seededStore(t), NewInProcess(), Options{})
+	defer s.Close()
+	if _, err := s.Vets(t.Context()); err != nil { // the miss that fills the cache
+		t.Fatal(err)
+	}
+	first, err := s.Vets(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	first[2].LastName = "Changed"
+	first[2].Specialties[0].Name = "changed"
+	first[2].Specialties = append(first[2].Specialties[:1], petclinic.Specialty{ID: 99, Name: "appended"})
+	second, err := s.Vets(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := second[2]
+	if v.LastName != "Douglas" || len(v.Specialties) != 2 || v.Specialties[0].Name != "dentistry" || v.Specialties[1].Name != "surgery" {
+		t.Errorf("after a caller changed its copy, the next hit got %+v; want Linda Douglas, dentistry and surgery", *v)
+	}
+	if second[3].Specialties[0].Name != "surgery" {
+		t.Errorf("the next vet's specialties changed: %+v", second[3].Specialties)
+	}
+}

@@ -210,6 +210,8 @@ func (s *server) write(w http.ResponseWriter, r *http.Request, status int, page 
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Known length: net/http would send a page over its 4 KB buffer chunked.
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes()) // the client went away: nothing left to tell it
 }
