@@ -94,7 +94,7 @@ func (s *server) listOwnersPage(w http.ResponseWriter, r *http.Request) *problem
 	if p != nil {
 		return p
 	}
-	if p := (&bounds{}).min(page, 0).max(page, 1000).min(size, 1).max(size, 100).problem(); p != nil {
+	if p := (&bounds{}).min(page, 0).min(size, 1).max(size, 100).problem(); p != nil {
 		return p
 	}
 	owners, total, err := s.store.Owners(r.Context(), petclinic.OwnerFilter{
