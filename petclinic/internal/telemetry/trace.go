@@ -151,17 +151,20 @@ func TracingOn() bool { return otel.GetTracerProvider() != defaultTracerProvider
 func Tracing(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, r := withState(r)
-		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		if !TracingOn() {
 			// No span to record: only an incoming trace context reaches the
 			// logs and the statements, as a non-recording span would carry it.
-			if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
-				st.setSpanContext(sc)
-				r = r.WithContext(ctx)
+			if len(r.Header["Traceparent"]) > 0 {
+				ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
+				if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+					st.setSpanContext(sc)
+					r = r.WithContext(ctx)
+				}
 			}
 			next.ServeHTTP(w, r)
 			return
 		}
+		ctx := otel.GetTextMapPropagator().Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 		method := methodLabel(r.Method)
 		attrMethod := semconv.HTTPRequestMethodKey.String(method)
 		name := method
