@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"runtime"
 	"testing"
 	"time"
 )
@@ -21,7 +20,7 @@ func TestConfigDefaults(t *testing.T) {
 		},
 		"a SQLite file gets a small pool": {
 			in:   Config{DSN: "/tmp/p.db", QueryTimeout: time.Second},
-			want: Config{Driver: "sqlite", DSN: "/tmp/p.db", MaxOpenConns: max(4, runtime.GOMAXPROCS(0)), MaxIdleConns: max(4, runtime.GOMAXPROCS(0)), QueryTimeout: time.Second},
+			want: Config{Driver: "sqlite", DSN: "/tmp/p.db", MaxOpenConns: 32, MaxIdleConns: 32, ConnMaxIdleTime: time.Minute, QueryTimeout: time.Second},
 		},
 		"MySQL gets HikariCP's defaults": {
 			in:   Config{Driver: "mysql", DSN: "u:p@tcp(db:3306)/petclinic"},
