@@ -48,6 +48,7 @@ type Config struct {
 	Warmup      time.Duration // unmeasured load before each measurement
 	Duration    time.Duration // measured load per target and round
 	Rounds      int           // interleaved rounds; the median is reported
+	Slices      int           // each round's Duration per target, cut into this many interleaved slices
 	StartRuns   int           // start-to-ready samples per case (fresh and existing DB)
 	RSSRate     int           // requests per second of the memory run
 	RSSDuration time.Duration // length of the memory run
@@ -72,6 +73,7 @@ func (c *Config) defaults() error {
 	setIfZero(&c.Warmup, time.Second)
 	setIfZero(&c.Duration, 8*time.Second)
 	setIfZero(&c.Rounds, 3)
+	setIfZero(&c.Slices, 4)
 	setIfZero(&c.StartRuns, 5)
 	setIfZero(&c.RSSRate, 500)
 	setIfZero(&c.RSSDuration, 60*time.Second)
@@ -152,41 +154,26 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (Result, error) {
 		return res, err
 	}
 
-	logf("throughput: wrk -t%d -c%d, %s warm-up + %s measured, %d interleaved rounds",
-		cfg.Threads, cfg.Connections, cfg.Warmup, cfg.Duration, cfg.Rounds)
+	logf("throughput: wrk -t%d -c%d, %s warm-up + %s measured (%d slices of %s, interleaved), %d rounds",
+		cfg.Threads, cfg.Connections, cfg.Warmup, cfg.Duration, cfg.Slices, cfg.Duration/time.Duration(cfg.Slices), cfg.Rounds)
+	targets := []target{
+		{"hello", hello, hello.baseURL + "/"},
+		{"GET " + RouteAPI, pc, pc.baseURL + RouteAPI},
+		{"GET " + RouteVets, pc, pc.baseURL + RouteVets},
+	}
 	var hellos, apis, vets []wrkRun
 	for round := 1; round <= cfg.Rounds; round++ {
-		for _, t := range []struct {
-			name string
-			srv  *server
-			url  string
-			into *[]wrkRun
-		}{
-			{"hello", hello, hello.baseURL + "/", &hellos},
-			{"GET " + RouteAPI, pc, pc.baseURL + RouteAPI, &apis},
-			{"GET " + RouteVets, pc, pc.baseURL + RouteVets, &vets},
-		} {
-			pid := t.srv.cmd.Process.Pid
-			if cfg.Warmup > 0 {
-				if _, err := gen.run(ctx, t.url, cfg.Warmup, pid); err != nil {
-					pc.stop()
-					return res, err
-				}
-			}
-			l, err := gen.run(ctx, t.url, cfg.Duration, pid)
-			if err != nil {
-				pc.stop()
-				return res, fmt.Errorf("load %s: %w", t.name, err)
-			}
-			if l.Bad > 0 {
-				pc.stop()
-				return res, fmt.Errorf("load %s: %d of %d responses were errors or not 2xx/3xx", t.name, l.Bad, l.Requests)
-			}
-			logf("round %d: %-32s %9.0f req/s  p50 %-9s p99 %-9s wrk %.2f cores, server %.2f cores (%.1f µs/req)",
-				round, t.name, l.Throughput, l.P50.Round(time.Microsecond), l.P99.Round(time.Microsecond), l.GenCores(), l.ServerCores(),
-				l.ServerMicrosPerRequest())
-			*t.into = append(*t.into, l)
+		runs, err := interleave(ctx, gen, targets, cfg.Warmup, cfg.Duration, cfg.Slices)
+		if err != nil {
+			pc.stop()
+			return res, err
 		}
+		for i, l := range runs {
+			logf("round %d: %-32s %9.0f req/s  p50 %-9s p99 %-9s wrk %.2f cores, server %.2f cores (%.1f µs/req)",
+				round, targets[i].name, l.Throughput, l.P50.Round(time.Microsecond), l.P99.Round(time.Microsecond), l.GenCores(), l.ServerCores(),
+				l.ServerMicrosPerRequest())
+		}
+		hellos, apis, vets = append(hellos, runs[0]), append(apis, runs[1]), append(vets, runs[2])
 	}
 	pc.stop()
 	hello.stop()
@@ -201,6 +188,68 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (Result, error) {
 		return res, err
 	}
 	return res, nil
+}
+
+// target is one URL under load, served by srv.
+type target struct {
+	name string
+	srv  *server
+	url  string
+}
+
+// interleave measures each target for d in slices of d/slices, taking the
+// targets in turn slice after slice, so that a change in what else runs on
+// the machine falls on all of them alike; each target first gets warmup.
+// A target's figures add up its slices: requests, time and CPU summed, the
+// median p50 and the highest p99 of the slices.
+func interleave(ctx context.Context, gen wrkConfig, targets []target, warmup, d time.Duration, slices int) ([]wrkRun, error) {
+	if warmup > 0 {
+		for _, t := range targets {
+			if _, err := gen.run(ctx, t.url, warmup, t.srv.cmd.Process.Pid); err != nil {
+				return nil, fmt.Errorf("warm up %s: %w", t.name, err)
+			}
+		}
+	}
+	parts := make([][]wrkRun, len(targets))
+	for range slices {
+		for i, t := range targets {
+			l, err := gen.run(ctx, t.url, d/time.Duration(slices), t.srv.cmd.Process.Pid)
+			if err != nil {
+				return nil, fmt.Errorf("load %s: %w", t.name, err)
+			}
+			if l.Bad > 0 {
+				return nil, fmt.Errorf("load %s: %d of %d responses were errors or not 2xx/3xx", t.name, l.Bad, l.Requests)
+			}
+			parts[i] = append(parts[i], l)
+		}
+	}
+	out := make([]wrkRun, len(targets))
+	for i, ps := range parts {
+		out[i] = sumRuns(ps)
+	}
+	return out, nil
+}
+
+// sumRuns merges the slices of one target's measurement.
+func sumRuns(ps []wrkRun) wrkRun {
+	var r wrkRun
+	p50s := make([]time.Duration, 0, len(ps))
+	for _, p := range ps {
+		r.Requests += p.Requests
+		r.Bad += p.Bad
+		r.Wall += p.Wall
+		r.GenCPU += p.GenCPU
+		r.ServerCPU += p.ServerCPU
+		r.P99 = max(r.P99, p.P99)
+		p50s = append(p50s, p.P50)
+	}
+	if len(p50s) > 0 {
+		r.P50 = median(p50s)
+	}
+	if r.Wall > 0 {
+		r.Throughput = float64(r.Requests) / r.Wall.Seconds()
+	}
+	return r
 }
 
 func startPetclinic(ctx context.Context, cfg Config, dir, name string) (*server, error) {
@@ -361,8 +410,8 @@ func (r Result) checks() []check {
 func (r Result) Report(w io.Writer) {
 	c := r.Config
 	fmt.Fprintf(w, "\n%s on SQLite vs a bare net/http hello handler, 127.0.0.1\n", r.Version)
-	fmt.Fprintf(w, "load: wrk -t%d -c%d, keep-alive, %s warm-up + %s measured, median of %d interleaved rounds\n\n",
-		c.Threads, c.Connections, c.Warmup, c.Duration, c.Rounds)
+	fmt.Fprintf(w, "load: wrk -t%d -c%d, keep-alive, %s warm-up + %s measured per target and round in %d interleaved slices, median of %d rounds\n\n",
+		c.Threads, c.Connections, c.Warmup, c.Duration, c.Slices, c.Rounds)
 	fmt.Fprintf(w, "%-34s %8s %9s %9s %6s %7s %7s %7s  %s\n", "throughput (median)", "req/s", "p50", "p99", "wrk", "wrk", "server", "server", "ratio to hello per round")
 	fmt.Fprintf(w, "%-34s %8s %9s %9s %6s %7s %7s %7s\n", "", "", "", "", "cores", "µs/req", "cores", "µs/req")
 	for _, row := range []struct {

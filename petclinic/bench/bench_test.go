@@ -215,3 +215,20 @@ func TestVerdictFollowsTheTargets(t *testing.T) {
 		})
 	}
 }
+
+func TestSlicesAddUp(t *testing.T) {
+	ms := time.Millisecond
+	got := sumRuns([]wrkRun{
+		{Requests: 1000, Wall: time.Second, GenCPU: 200 * ms, ServerCPU: 500 * ms, P50: 2 * ms, P99: 9 * ms},
+		{Requests: 3000, Wall: time.Second, GenCPU: 400 * ms, ServerCPU: 900 * ms, P50: 1 * ms, P99: 4 * ms, Bad: 1},
+		{Requests: 2000, Wall: 2 * time.Second, GenCPU: 600 * ms, ServerCPU: 1000 * ms, P50: 3 * ms, P99: 5 * ms},
+	})
+	want := wrkRun{Requests: 6000, Bad: 1, Wall: 4 * time.Second, GenCPU: 1200 * ms, ServerCPU: 2400 * ms,
+		P50: 2 * ms, P99: 9 * ms, Throughput: 1500}
+	if got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got.ServerMicrosPerRequest() != 400 || got.GenCores() != 0.3 {
+		t.Errorf("server %.1f µs/req, wrk %.2f cores; want 400 and 0.30", got.ServerMicrosPerRequest(), got.GenCores())
+	}
+}
