@@ -72,7 +72,7 @@ func (c *Config) defaults() error {
 	setIfZero(&c.Workers, 16)
 	setIfZero(&c.Warmup, time.Second)
 	setIfZero(&c.Duration, 8*time.Second)
-	setIfZero(&c.Rounds, 3)
+	setIfZero(&c.Rounds, 5)
 	setIfZero(&c.Slices, 4)
 	setIfZero(&c.StartRuns, 5)
 	setIfZero(&c.RSSRate, 500)

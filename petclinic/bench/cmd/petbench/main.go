@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.IntVar(&cfg.Workers, "workers", 16, "workers and connections of the constant-rate memory run (vegeta)")
 	fs.DurationVar(&cfg.Warmup, "warmup", 1e9, "unmeasured load before each measurement")
 	fs.DurationVar(&cfg.Duration, "duration", 8e9, "measured load per target and round (whole seconds)")
-	fs.IntVar(&cfg.Rounds, "rounds", 3, "interleaved rounds (the median is reported)")
+	fs.IntVar(&cfg.Rounds, "rounds", 5, "interleaved rounds (the median is reported)")
 	fs.IntVar(&cfg.Slices, "slices", 4, "slices each round's measurement is cut into, the targets taking turns")
 	fs.IntVar(&cfg.StartRuns, "start-runs", 5, "start-to-ready samples, on fresh and on existing databases")
 	fs.IntVar(&cfg.RSSRate, "rss-rate", 500, "requests per second of the memory run")
