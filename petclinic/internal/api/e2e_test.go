@@ -66,7 +66,8 @@ type spa struct {
 	log *os.File
 }
 
-func (c *spa) call(method, path string, body any) reply {
+// exchange makes the page's client call the API and logs the exchange.
+func (c *spa) exchange(method, path string, body any) reply {
 	c.t.Helper()
 	arg := "undefined"
 	if body != nil {
@@ -82,6 +83,14 @@ func (c *spa) call(method, path string, body any) reply {
 		c.t.Fatalf("%s %s in the browser: %v", method, path, err)
 	}
 	fmt.Fprintf(c.log, "%s %s -> %d fromCache=%v etag=%q %s\n", method, path, r.Status, r.FromCache, r.ETag, r.Body)
+	return r
+}
+
+// call is exchange for the story: every answer must be fresh and carry no
+// validator.
+func (c *spa) call(method, path string, body any) reply {
+	c.t.Helper()
+	r := c.exchange(method, path, body)
 	if r.ETag != "" || r.FromCache {
 		c.t.Errorf("%s %s: ETag %q, from cache %v; want a fresh answer without validators", method, path, r.ETag, r.FromCache)
 	}
@@ -524,12 +533,10 @@ func TestBrowserSPACatchesStaleValidators(t *testing.T) {
 // expects validators and cached answers.
 func (c *spa) read2(path string) jsOwner {
 	c.t.Helper()
-	js := fmt.Sprintf("api(%q, %q, undefined)", "GET", path)
-	r, err := chromedp.Run(c.ctx, chromedp.Evaluate[reply](js, chromedp.EvalAwaitPromise))
-	if err != nil || r.Status != http.StatusOK {
-		c.t.Fatalf("GET %s: %v %+v", path, err, r)
+	r := c.exchange("GET", path, nil)
+	if r.Status != http.StatusOK {
+		c.t.Fatalf("GET %s: %+v", path, r)
 	}
-	fmt.Fprintf(c.log, "GET %s -> %d fromCache=%v etag=%q %s\n", path, r.Status, r.FromCache, r.ETag, r.Body)
 	var o jsOwner
 	if err := json.Unmarshal(r.Body, &o); err != nil {
 		c.t.Fatal(err)
