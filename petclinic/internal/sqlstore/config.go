@@ -55,12 +55,12 @@ type Config struct {
 }
 
 const (
-	defaultQueryTimeout       = 2 * time.Second
-	defaultMySQLMaxOpen       = 10
-	defaultMySQLMaxLifetime   = 30 * time.Minute
-	defaultMySQLMaxIdleTime   = 10 * time.Minute
-	defaultSQLiteMaxOpen      = 32
-	defaultSQLiteMaxIdleTime  = time.Minute
+	defaultQueryTimeout      = 2 * time.Second
+	defaultMySQLMaxOpen      = 10
+	defaultMySQLMaxLifetime  = 30 * time.Minute
+	defaultMySQLMaxIdleTime  = 10 * time.Minute
+	defaultSQLiteMaxOpen     = 32
+	defaultSQLiteMaxIdleTime = time.Minute
 )
 
 // defaults fills unset fields and rejects impossible ones.
