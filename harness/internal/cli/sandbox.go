@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -56,6 +57,7 @@ EXAMPLES:
 					&ucli.IntFlag{Name: "replicas", Value: sandbox.DefaultReplicas, Usage: "number of PetClinic replicas"},
 					&ucli.BoolFlag{Name: "mariadb", Usage: "put the replicas on one MariaDB instead of a shared SQLite file"},
 					&ucli.StringFlag{Name: "redis", Value: "auto", Usage: "Redis cache: auto, on or off"},
+					&ucli.StringFlag{Name: "log-level", Value: sandbox.DefaultLogLevel, Usage: "the replicas' log level: info writes one JSON access line per request (logs/petclinic-N.log, listed with their labels in logs/" + sandbox.LokiTargetsFile + " for a Loki collector); warn keeps warnings and errors"},
 				},
 				Action: func(c *ucli.Context) error {
 					o, err := output(c)
@@ -69,7 +71,10 @@ EXAMPLES:
 					if c.Int("replicas") < 1 {
 						return exitcode.Invalidf("--replicas %d: at least 1", c.Int("replicas"))
 					}
-					st, err := sandbox.Up(c.Context, sandbox.Config{Dir: dir, Replicas: c.Int("replicas"), MariaDB: c.Bool("mariadb"), Redis: c.String("redis")})
+					if l := c.String("log-level"); !slices.Contains([]string{"debug", "info", "warn", "error"}, l) {
+						return exitcode.Invalidf("--log-level %q: use debug, info, warn or error", l)
+					}
+					st, err := sandbox.Up(c.Context, sandbox.Config{Dir: dir, Replicas: c.Int("replicas"), MariaDB: c.Bool("mariadb"), Redis: c.String("redis"), LogLevel: c.String("log-level")})
 					if err != nil {
 						return exitcode.Infraf("sandbox up: %w (see the logs in %s; gameday sandbox down cleans up)", err, dir)
 					}

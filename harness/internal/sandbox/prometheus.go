@@ -103,7 +103,7 @@ func (s *supervisor) startPrometheus(ctx context.Context) (<-chan struct{}, erro
 	if err := os.WriteFile(cfg, []byte(PrometheusConfig(c.ScrapeInterval.D(), s.promTargets(), rules)), 0o644); err != nil {
 		return nil, err
 	}
-	logf, err := os.OpenFile(filepath.Join(c.Dir, "logs", "prometheus.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(c.Dir, LogsDir, "prometheus.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}

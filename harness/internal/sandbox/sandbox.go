@@ -72,6 +72,14 @@ const (
 const (
 	stateFile  = "state.json"
 	configFile = "config.json"
+	// LogsDir holds one log file per pod (NAME.log) and the supervisor's.
+	LogsDir = "logs"
+	// LokiTargetsFile (in LogsDir) lists the replicas' log files with the
+	// labels a cluster's collector gives their lines (app, namespace, pod,
+	// container, zone), in the file_sd format Promtail's file_sd_configs and
+	// Alloy's discovery.file read (`__path__` is the file): point a collector
+	// at it and the sandbox's access logs reach a Loki as a cluster's do.
+	LokiTargetsFile = "loki-targets.json"
 	// RunsDir holds the chaos engine's run state files.
 	RunsDir = "runs"
 )
@@ -138,6 +146,14 @@ type Config struct {
 	// NodeInstanceType of the simulated node of each zone, priced by the
 	// price catalog in the OpenCost-named metrics (default m7i.large).
 	NodeInstanceType string `json:"nodeInstanceType,omitempty"`
+	// LogLevel of the replicas (default info, as in a cluster: one JSON
+	// access line per request in logs/petclinic-N.log, which a Loki can be
+	// fed from; see LokiTargetsFile). warn keeps only warnings and errors.
+	LogLevel string `json:"logLevel"`
+	// LogMaxBytes rotates a replica's log when it grows past it, as a
+	// kubelet does (containerLogMaxSize): the file is copied to NAME.log.1
+	// and truncated (default 50 MiB; one rotated file is kept).
+	LogMaxBytes int64 `json:"logMaxBytes"`
 
 	// Ports, picked free on 127.0.0.1 by Up and recorded here.
 	Ports Ports `json:"ports"`

@@ -88,6 +88,69 @@ func TestSandbox(t *testing.T) {
 		}
 	})
 
+	t.Run("every replica logs one JSON access line per request at info level, listed for a Loki collector", func(t *testing.T) {
+		// No owner has this name (PetClinic's API answers 404): the access
+		// line has the status the client got.
+		path := fmt.Sprintf("/petclinic/api/owners?lastName=Access%d", time.Now().UnixNano())
+		pods := map[string]bool{}
+		status := 0
+		for range 9 {
+			resp, err := http.Get(st.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			status = resp.StatusCode
+			pods[resp.Header.Get(sandbox.PodHeader)] = true
+		}
+		var targets []sandbox.LokiTarget
+		b, err := os.ReadFile(filepath.Join(st.Dir, sandbox.LogsDir, sandbox.LokiTargetsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &targets); err != nil {
+			t.Fatalf("%s: %v", sandbox.LokiTargetsFile, err)
+		}
+		if len(targets) != 3 {
+			t.Fatalf("got %d targets in %s, want the 3 replicas: %s", len(targets), sandbox.LokiTargetsFile, b)
+		}
+		lines := 0
+		for _, tg := range targets {
+			l := tg.Labels
+			if l["app"] != "petclinic" || l["namespace"] != "petclinic" || l["container"] != "petclinic" || l["zone"] == "" || !strings.HasPrefix(l["pod"], "petclinic-") {
+				t.Errorf("got labels %v, want app, namespace and container petclinic, the pod and its zone", l)
+			}
+			// The access lines appear once the replica has answered: poll.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				n := 0
+				log, _ := os.ReadFile(l["__path__"])
+				for _, line := range strings.Split(string(log), "\n") {
+					var e struct {
+						Level, Msg, Method, Route, Query string
+						Status                           int
+						DurationMS                       *float64 `json:"duration_ms"`
+					}
+					if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "request" && strings.Contains(path, e.Query) && e.Query != "" {
+						if e.Level != "INFO" || e.Method != "GET" || e.Route != "/petclinic/api/owners" || e.Status != status || e.DurationMS == nil {
+							t.Errorf("got access line %s", line)
+						}
+						n++
+					}
+				}
+				if n > 0 || !pods[l["pod"]] || time.Now().After(deadline) {
+					lines += n
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+		if lines != 9 {
+			t.Errorf("got %d access lines of the 9 requests over the replicas %v", lines, pods)
+		}
+	})
+
 	t.Run("a write through one replica is read through the others", func(t *testing.T) {
 		name := "Gameday" + letters(time.Now().UnixNano())
 		body := fmt.Sprintf(`{"firstName":"Ada","lastName":%q,"address":"1 Loop St","city":"Local","telephone":"0123456789"}`, name)

@@ -94,7 +94,7 @@ func loop(port int) string { return "127.0.0.1:" + strconv.Itoa(port) }
 
 func (s *supervisor) run(ctx context.Context) error {
 	c := s.c
-	logs := filepath.Join(c.Dir, "logs")
+	logs := filepath.Join(c.Dir, LogsDir)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -168,7 +168,7 @@ func (s *supervisor) run(ctx context.Context) error {
 	for i := range c.Replicas {
 		pod, zone := podName(i), c.Zones[i%len(c.Zones)]
 		args := []string{c.PetclinicBin, "--port", strconv.Itoa(c.Ports.Replicas[i]), "--bind-address", "127.0.0.1",
-			"--drain-delay", "1s", "--shutdown-timeout", "5s", "--log-level", "warn"}
+			"--drain-delay", "1s", "--shutdown-timeout", "5s", "--log-level", c.LogLevel}
 		if c.MariaDB {
 			args = append(args, "--db", "mysql", "--mysql-dsn", "root@tcp("+s.linkListen(pod, "mariadb-0")+")/petclinic")
 		} else {
@@ -184,6 +184,10 @@ func (s *supervisor) run(ctx context.Context) error {
 		s.lb.add(pod, zone, s.linkListen("balancer", pod))
 		s.pods = append(s.pods, p)
 	}
+	if err := writeJSON(filepath.Join(logs, LokiTargetsFile), s.lokiTargets()); err != nil {
+		return fmt.Errorf("loki targets: %w", err)
+	}
+	wg.Go(func() { s.rotateLogs(ctx, 5*time.Second) })
 	for i, p := range s.pods[len(deps):] {
 		wg.Go(func() { p.run(ctx) })
 		if i == 0 {

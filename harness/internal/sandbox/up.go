@@ -22,6 +22,8 @@ const (
 	DefaultScrapeInterval = time.Second
 	DefaultRestartDelay   = 2 * time.Second
 	DefaultReadyTimeout   = 90 * time.Second
+	DefaultLogLevel       = "info"
+	DefaultLogMaxBytes    = 50 << 20
 	// StopGrace is how long Down waits for the supervisor (which drains its
 	// replicas) before SIGKILL.
 	StopGrace = 20 * time.Second
@@ -105,6 +107,16 @@ func (c *Config) defaults() error {
 	}
 	if c.ReadyTimeout <= 0 {
 		c.ReadyTimeout = Duration(DefaultReadyTimeout)
+	}
+	switch c.LogLevel {
+	case "":
+		c.LogLevel = DefaultLogLevel
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogMaxBytes <= 0 {
+		c.LogMaxBytes = DefaultLogMaxBytes
 	}
 	if len(c.Supervisor) == 0 {
 		exe, err := os.Executable()
@@ -222,7 +234,7 @@ func Up(ctx context.Context, c Config) (*State, error) {
 	if err := Down(ctx, c.Dir); err != nil {
 		return nil, fmt.Errorf("sandbox up: clean previous: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Join(c.Dir, "logs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(c.Dir, LogsDir), 0o755); err != nil {
 		return nil, fmt.Errorf("sandbox up: %w", err)
 	}
 	if err := c.pickPorts(); err != nil {
@@ -238,7 +250,7 @@ func Up(ctx context.Context, c Config) (*State, error) {
 	if err := waitReady(ctx, c.Dir, c.ReadyTimeout.D()); err != nil {
 		// Leave it running for inspection? No: Up either works or leaves
 		// nothing behind, and the logs are quoted in the error.
-		logs := tail(filepath.Join(c.Dir, "logs", "supervisor.log"), 2000)
+		logs := tail(filepath.Join(c.Dir, LogsDir, "supervisor.log"), 2000)
 		Down(context.WithoutCancel(ctx), c.Dir)
 		return nil, fmt.Errorf("sandbox up: %w\nsupervisor log:\n%s", err, logs)
 	}
@@ -246,7 +258,7 @@ func Up(ctx context.Context, c Config) (*State, error) {
 }
 
 func startSupervisor(c Config) error {
-	logf, err := os.OpenFile(filepath.Join(c.Dir, "logs", "supervisor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(filepath.Join(c.Dir, LogsDir, "supervisor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
