@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -155,13 +156,17 @@ from Loki. Per SLO: budget left over its window, burn rate over 5m ... 3d, when 
 budget runs out at the 1h burn rate, the alert state (ok, ticket, page) and the
 routes burning most. On a fresh Prometheus the window's figures are those of the data
 present (the report says how much). Fit for a schedule: write to a file with --out.
-Exit 3 when Prometheus cannot be read.
+Prometheus is needed only for SLOs over Prometheus: a report of LogQL SLOs alone
+(--slo naming one, or an --slo-dir of them) reads Loki only. Exit 3 when a configured
+Prometheus or Loki cannot be read or refuses a query; a LogQL SLO without --loki-url
+shows no data.
 
 EXAMPLES:
    gameday slo report
    gameday slo report --format json --slo api-availability
    gameday slo report --format html --out reports/slo.html
-   gameday slo report --format html --history 1d --out reports/slo.html`,
+   gameday slo report --format html --history 1d --out reports/slo.html
+   gameday slo report --loki-url http://127.0.0.1:3100 --slo request-log-errors`,
 		Flags: []ucli.Flag{
 			sandboxDirFlag(),
 			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "directory of the OpenSLO specs"},
@@ -198,8 +203,10 @@ func sloReport(c *ucli.Context) error {
 		}
 		slos = []*slo.SLO{s}
 	}
+	// Prometheus is read for SLOs over Prometheus only: a report of LogQL
+	// SLOs needs a Loki and nothing else.
 	promURL := c.String(flagPrometheusURL)
-	if promURL == "" {
+	if promURL == "" && slices.ContainsFunc(slos, func(s *slo.SLO) bool { return s.Source == slo.SourcePrometheus }) {
 		dir, err := sandboxDir(c)
 		if err != nil {
 			return err
@@ -227,7 +234,10 @@ func sloReport(c *ucli.Context) error {
 	var infra error
 	for _, s := range slos {
 		st, err := slo.ReadStatus(c.Context, clients, s, now)
-		if err != nil && s.Source == slo.SourcePrometheus {
+		// A source that is configured and cannot be read (unreachable, or
+		// refusing the query) is an infrastructure error; a LogQL SLO
+		// without a Loki is only without data.
+		if err != nil && (s.Source == slo.SourcePrometheus || clients.Loki != nil) {
 			infra = exitcode.Infraf("slo report: %s: %w", s.ID(), err)
 		}
 		if err == nil && history > 0 {

@@ -79,8 +79,8 @@ func (p Policy) Admit(st *Status, err error) Admission {
 		}
 		return a
 	}
-	figures := fmt.Sprintf("%s of its %s error budget left, policy at least %s; error ratio %s over %s of data (objective %s, budget %s)",
-		Pct(*st.Remaining), s.Window, Pct(p.MinRemaining), Pct(*st.Period.ErrorRatio), Human(st.DataSpan), Pct(s.Objective), Pct(s.Budget()))
+	figures := fmt.Sprintf("%s of its %s error budget left, policy at least %s; error ratio %s over %s (objective %s, budget %s)",
+		Pct(*st.Remaining), s.Window, Pct(p.MinRemaining), Pct(*st.Period.ErrorRatio), st.spanText(), Pct(s.Objective), Pct(s.Budget()))
 	if *st.Remaining < p.MinRemaining {
 		a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s has %s", s.ID(), figures)
 		return a

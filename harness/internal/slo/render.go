@@ -60,8 +60,17 @@ func exhaustionText(st *Status) string {
 	return "in " + Human(*st.Exhaustion) + " at the 1h burn rate"
 }
 
+// spanText says how much data the window's figures cover: "17m of
+// data", or the window when the source could not say.
+func (st *Status) spanText() string {
+	if st.DataSpan <= 0 {
+		return "its " + st.SLO.Window.Text + " window (data span unknown)"
+	}
+	return Human(st.DataSpan) + " of data"
+}
+
 func dataText(st *Status) string {
-	if st.Source == FromLoki || st.DataSpan == 0 {
+	if st.DataSpan == 0 {
 		return st.Source
 	}
 	if st.DataSpan < st.SLO.Window.D-time.Hour {
@@ -74,7 +83,7 @@ func dataText(st *Status) string {
 func (r *Report) Markdown() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "## SLO burn report, %s\n\n", r.At.UTC().Format("2006-01-02 15:04:05Z"))
-	fmt.Fprintf(&b, "Prometheus %s. Policy: a game day starts only with at least %s of every budget left.\n\n", cmp.Or(r.Prometheus, "none"), Pct(r.MinRemaining))
+	fmt.Fprintf(&b, "Prometheus %s, Loki %s. Policy: a game day starts only with at least %s of every budget left.\n\n", cmp.Or(r.Prometheus, "none"), cmp.Or(r.Loki, "none"), Pct(r.MinRemaining))
 	b.WriteString("| SLO | objective | budget left | state | exhaustion | burn 5m | 1h | 6h | 1d | 3d | source |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, st := range r.SLOs {
 		burns := map[string]string{}

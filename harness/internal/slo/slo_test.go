@@ -95,15 +95,23 @@ func TestLogQLStatusThroughLoki(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var queries []string
+	lines, err := os.ReadFile(filepath.Join("..", "loki", "testdata", "query_range.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var queries, spans []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/loki/api/v1/query" {
-			http.Error(w, "not found", http.StatusNotFound)
-			return
-		}
-		queries = append(queries, r.URL.Query().Get("query"))
 		w.Header().Set("Content-Type", "application/json")
-		w.Write(body)
+		switch r.URL.Path {
+		case "/loki/api/v1/query":
+			queries = append(queries, r.URL.Query().Get("query"))
+			w.Write(body)
+		case "/loki/api/v1/query_range":
+			spans = append(spans, r.URL.RawQuery)
+			w.Write(lines)
+		default:
+			http.Error(w, "not found", http.StatusNotFound)
+		}
 	}))
 	defer srv.Close()
 	lc, err := loki.New(loki.Config{URL: srv.URL})
@@ -115,9 +123,18 @@ func TestLogQLStatusThroughLoki(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := set.Find("request-log-errors")
-	st, err := slo.ReadStatus(t.Context(), slo.Clients{Loki: lc}, s, time.Time{})
+	// The recorded lines were logged at 1795796679 (2026-11-27 ...); an hour
+	// later the SLO has an hour of data.
+	at := time.Unix(0, 1795796679021255506).Add(time.Hour)
+	st, err := slo.ReadStatus(t.Context(), slo.Clients{Loki: lc}, s, at)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if st.DataSpan != time.Hour {
+		t.Errorf("data span %s, want 1h: the age of Loki's oldest line (%q)", st.DataSpan, spans)
+	}
+	if a := (slo.Policy{MinRemaining: 0.25}).Admit(st, nil); !strings.Contains(a.Detail, "error ratio 200% over 1h of data") {
+		t.Errorf("the guard says %q, want the Loki data span", a.Detail)
 	}
 	// The recorded answer is the number 2 whatever the query: an error
 	// ratio of 2 over every window (Loki computes the ratio; the client

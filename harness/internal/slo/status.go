@@ -2,6 +2,7 @@ package slo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -56,6 +57,22 @@ type Status struct {
 	Error string `json:"error,omitempty"`
 	// History is the budget left over time (ReadHistory), oldest first.
 	History []HistoryPoint `json:"history,omitempty"`
+}
+
+// MarshalJSON writes the data span and the exhaustion in seconds, as
+// their names say (a time.Duration would be nanoseconds).
+func (st *Status) MarshalJSON() ([]byte, error) {
+	type plain Status
+	var exhaustion *float64
+	if st.Exhaustion != nil {
+		e := st.Exhaustion.Seconds()
+		exhaustion = &e
+	}
+	return json.Marshal(struct {
+		*plain
+		DataSpan   float64  `json:"dataSpanSeconds"`
+		Exhaustion *float64 `json:"exhaustionSeconds"`
+	}{(*plain)(st), st.DataSpan.Seconds(), exhaustion})
 }
 
 // A HistoryPoint is the share of the budget left at a time.
@@ -217,6 +234,9 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 		rem := 1 - *r/budget
 		st.Remaining = &rem
 	}
+	if s.Source == SourceLoki {
+		st.DataSpan = lokiDataSpan(ctx, c.Loki, s.Total, s.Window.D, at)
+	}
 	if s.Source == SourcePrometheus {
 		// How far back the data goes: at a 10m resolution over the window,
 		// else (data younger than that) 10s over a day, 1s over an hour.
@@ -235,6 +255,30 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 	}
 	st.judge()
 	return st, nil
+}
+
+// lokiDataSpan is how far back the lines of log query q go within the
+// window before at: the age of the oldest line, from one log query
+// (query_range, oldest first, one line). A Loki keeping less than the
+// window (retention, max_query_lookback) has a shorter span, as a fresh
+// Prometheus has. 0 when there is no line or Loki cannot say.
+func lokiDataSpan(ctx context.Context, c *loki.Client, q string, window time.Duration, at time.Time) time.Duration {
+	r, err := c.QueryRange(ctx, q, at.Add(-window), at, 0, loki.Forward(), loki.Limit(1))
+	if err != nil {
+		return 0
+	}
+	var oldest time.Time
+	for _, s := range r.Streams {
+		for _, e := range s.Entries {
+			if oldest.IsZero() || e.At.Before(oldest) {
+				oldest = e.At
+			}
+		}
+	}
+	if oldest.IsZero() || !oldest.Before(at) {
+		return 0
+	}
+	return min(at.Sub(oldest), window).Round(time.Second)
 }
 
 // unreachable tells an infrastructure error from an answer without data.
