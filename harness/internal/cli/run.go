@@ -76,16 +76,19 @@ EXAMPLES:
 
 // runSummary is the final summary of one run (--output json).
 type runSummary struct {
-	RunID      string            `json:"runID"`
-	Suite      string            `json:"suite"`
-	Experiment string            `json:"experiment"`
-	Status     string            `json:"status"`
-	ExitCode   int               `json:"exitCode"`
-	Score      float64           `json:"score"`
-	Budget     float64           `json:"budgetConsumed"`
-	Reasons    []string          `json:"reasons,omitempty"`
-	Error      string            `json:"error,omitempty"`
-	Reports    map[string]string `json:"reports,omitempty"`
+	RunID      string   `json:"runID"`
+	Suite      string   `json:"suite"`
+	Experiment string   `json:"experiment"`
+	Status     string   `json:"status"`
+	ExitCode   int      `json:"exitCode"`
+	Score      float64  `json:"score"`
+	Budget     float64  `json:"budgetConsumed"`
+	Reasons    []string `json:"reasons,omitempty"`
+	// Warnings are the decisions of the run that warn (LogQL without a
+	// Loki, ...): what the verdict does not cover.
+	Warnings []string          `json:"warnings,omitempty"`
+	Error    string            `json:"error,omitempty"`
+	Reports  map[string]string `json:"reports,omitempty"`
 	// Cost summarises the report's cost section.
 	Cost string `json:"cost,omitempty"`
 }
@@ -186,6 +189,11 @@ func summarize(out runner.Outcome) runSummary {
 		s.RunID, s.Status, s.Score, s.Budget, s.Reasons = r.RunID, string(r.Verdict.Status), r.Verdict.Score.Percent, r.Verdict.Budget.Consumed, r.Verdict.Reasons
 		s.Reports = res.Paths
 		s.Cost = costLine(r.Cost)
+		for _, d := range r.Decisions {
+			if d.Outcome == "warning" {
+				s.Warnings = append(s.Warnings, d.Detail)
+			}
+		}
 	}
 	if err != nil && (out.Result == nil || out.Result.Paths == nil) {
 		s.Error = err.Error()
@@ -201,6 +209,9 @@ func printSummary(w io.Writer, s runSummary) {
 	fmt.Fprintln(w)
 	for _, r := range s.Reasons {
 		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	for _, r := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", r)
 	}
 	if s.Cost != "" {
 		fmt.Fprintf(w, "  cost: %s\n", s.Cost)

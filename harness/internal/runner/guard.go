@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/probe"
@@ -29,6 +30,42 @@ func (r *run) admit(ctx context.Context, c slo.Clients) error {
 		})
 	}
 	return err
+}
+
+// DecisionNoLoki is the decision that warns of LogQL evaluated without a
+// Loki.
+const DecisionNoLoki = "loki"
+
+// noLoki warns, as a decision of the report, when the run has LogQL to
+// evaluate (probes, or SLOs the guard reads) and no Loki to ask: those
+// probes are skipped and those SLOs neither admitted on data nor watched,
+// so the verdict does not cover them.
+func noLoki(c Config) (report.Decision, bool) {
+	if c.LokiURL != "" {
+		return report.Decision{}, false
+	}
+	var probes []string
+	for _, p := range c.Experiment.Spec.Hypothesis.Probes {
+		if p.LogQL != nil {
+			probes = append(probes, p.Name)
+		}
+	}
+	var slos []string
+	if c.Guard != nil {
+		slos = c.Guard.LogQL()
+	}
+	if len(probes) == 0 && len(slos) == 0 {
+		return report.Decision{}, false
+	}
+	var what []string
+	if len(probes) > 0 {
+		what = append(what, "the LogQL probes "+strings.Join(probes, ", ")+" are skipped, not judged")
+	}
+	if len(slos) > 0 {
+		what = append(what, "the LogQL SLOs "+strings.Join(slos, ", ")+" are not read (no-data) nor watched by the burn-rate cap")
+	}
+	return report.Decision{Name: DecisionNoLoki, Outcome: "warning", At: c.Now().UTC(),
+		Detail: "no Loki configured (--loki-url or spec.target.lokiURL): " + strings.Join(what, "; ") + "; the verdict does not cover them"}, true
 }
 
 // refused ends a run the guard refused, or could not judge, before its

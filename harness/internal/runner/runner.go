@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,6 +159,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	r, clients, err := newRun(c)
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := noLoki(c); ok {
+		r.c.Decisions = append(slices.Clone(r.c.Decisions), d)
 	}
 	if c.Guard != nil {
 		if err := r.admit(ctx, clients); err != nil {

@@ -467,3 +467,58 @@ func TestRunWatchAbortsAWaitingInjection(t *testing.T) {
 		})
 	}
 }
+
+// LogQL to evaluate without a Loki is said in the report's decisions: the
+// probe is skipped, so the verdict does not cover it. With a Loki, nothing
+// is said and the probe is judged on Loki's answer (the shape a real Loki
+// 3.x gave, in ../loki/testdata).
+func TestRunWarnsOfLogQLWithoutLoki(t *testing.T) {
+	t.Parallel()
+	withLogQL := func(e *spec.Experiment) {
+		e.Spec.Hypothesis.Probes = append(e.Spec.Hypothesis.Probes, spec.Probe{
+			Name: "error-lines", Type: spec.ProbeLogQL, Interval: spec.Duration(time.Second),
+			LogQL:     &spec.LogQLProbe{Query: `sum(count_over_time({app="petclinic"} | json | level="ERROR" [1m]))`},
+			Tolerance: &spec.Tolerance{Threshold: &spec.Threshold{Op: spec.OpLT, Value: 10}},
+		})
+		e.Spec.Faults = nil
+	}
+	answer, err := os.ReadFile("../loki/testdata/query_instant.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lokiSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(answer) }))
+	t.Cleanup(lokiSrv.Close)
+	for name, tc := range map[string]struct {
+		loki    string
+		warns   bool
+		skipped bool
+	}{
+		"without a Loki": {"", true, true},
+		"with a Loki":    {lokiSrv.URL, false, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			en := &faultEngine{tg: newTarget(t), harmless: true}
+			c := config(t, experiment(t, withLogQL), en)
+			c.LokiURL = tc.loki
+			res, err := runner.Run(t.Context(), c)
+			if code := exitcode.Of(err); code != exitcode.OK {
+				t.Fatalf("exit %d (%v), want 0", code, err)
+			}
+			r := res.Report
+			warned := len(r.Decisions) == 1 && r.Decisions[0].Name == runner.DecisionNoLoki && r.Decisions[0].Outcome == "warning" &&
+				strings.Contains(r.Decisions[0].Detail, "the LogQL probes error-lines are skipped, not judged")
+			if warned != tc.warns || (!tc.warns && len(r.Decisions) != 0) {
+				t.Errorf("decisions %+v, want the no-Loki warning: %t", r.Decisions, tc.warns)
+			}
+			for _, p := range r.Probes {
+				if p.Name == "error-lines" && (p.Samples == 0 || (p.Skipped == p.Samples) != tc.skipped || (!tc.skipped && p.OK != p.Samples)) {
+					t.Errorf("probe %s: %d samples, %d skipped, %d ok; want all skipped: %t, else all ok", p.Name, p.Samples, p.Skipped, p.OK, tc.skipped)
+				}
+			}
+			if md, _ := os.ReadFile(res.Paths[report.FileMD]); tc.warns && !strings.Contains(string(md), "| loki | **warning** | no Loki configured") {
+				t.Errorf("report.md lacks the warning:\n%s", md)
+			}
+		})
+	}
+}

@@ -265,6 +265,18 @@ func NewGuard(c GuardConfig) (*Guard, error) {
 	return g, nil
 }
 
+// LogQL names the SLOs over Loki the guard reads (none when it is off or
+// skipped): without a Loki they cannot be judged.
+func (g *Guard) LogQL() []string {
+	var out []string
+	for _, s := range g.slos {
+		if s.Source == SourceLoki {
+			out = append(out, s.ID())
+		}
+	}
+	return out
+}
+
 // Admit reads the budget of every SLO from c at now and decides whether
 // experiment may start. A refusal is an exitcode.Aborted error naming the
 // SLO and its figures, returned with the ruling (its decisions go into
