@@ -320,8 +320,9 @@ type PromQLProbe struct {
 
 // LogQLProbe is a LogQL metric query returning one value.
 type LogQLProbe struct {
-	// Query must start with a stream selector {...}; it is not fully parsed
-	// offline (Loki's parser is AGPL and is not imported).
+	// Query is checked as Loki checks it (package logql, written from
+	// Loki's grammar; Loki's parser is AGPL and is not imported) and must be
+	// a metric query, e.g. sum(count_over_time({app="petclinic"} |= "ERROR" [1m])).
 	Query string `json:"query"`
 }
 
