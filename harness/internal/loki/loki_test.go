@@ -27,6 +27,12 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 const (
 	logQuery    = `{app="petclinic"}`
 	metricQuery = `sum(count_over_time({app="petclinic"}[5m]))`
+	// Recorded 2026-12-06 (testdata/README.md): an unwrapped quantile, an
+	// or between line filters, and two queries Loki refused.
+	unwrapQuery        = `quantile_over_time(0.99, {app="petclinic"} | json | unwrap duration_ms [3h]) by (route)`
+	orQuery            = `sum(count_over_time({app="petclinic"} |= "oups" or "nope" [3h]))`
+	trailingCommaQuery = `sum(count_over_time({app="petclinic",}[3h]))`
+	emptyMatcherQuery  = `sum(count_over_time({app=~".*"}[3h]))`
 )
 
 // recordedLoki serves the recorded answers for the queries they were
@@ -53,6 +59,22 @@ func newRecordedLoki(t *testing.T) *recordedLoki {
 			file = "query_range_metric.json"
 		case r.URL.Path == "/loki/api/v1/query" && q == metricQuery:
 			file = "query_instant.json"
+		case r.URL.Path == "/loki/api/v1/query" && q == unwrapQuery:
+			file = "query_unwrap_quantile.json"
+		case r.URL.Path == "/loki/api/v1/query" && q == orQuery:
+			file = "query_line_filter_or.json"
+		case q == trailingCommaQuery || q == emptyMatcherQuery:
+			// Loki's refusals: 400 and a plain-text reason.
+			name := map[string]string{trailingCommaQuery: "error_trailing_comma.txt", emptyMatcherQuery: "error_empty_compatible_matcher.txt"}[q]
+			body, err := os.ReadFile(filepath.Join("testdata", name))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write(body)
+			return
 		case r.URL.Path == "/loki/api/v1/query" && q == logQuery:
 			// what the real Loki answers to a log query on the instant endpoint
 			http.Error(w, "log queries are not supported as an instant query type, please change your query to a range query type", http.StatusBadRequest)
@@ -401,4 +423,58 @@ func FuzzDecode(f *testing.F) {
 		render(r)
 		r.Number()
 	})
+}
+
+// The constructs recorded from a real Loki on 2026-12-06 reach it as
+// written (the client sends the query unchanged) and their answers decode:
+// an unwrapped quantile by route (one sample per route, in the unit of the
+// unwrapped field), an or between line filters, and Loki's 400s with their
+// plain-text reasons.
+func TestRecordedAnswersToNewConstructs(t *testing.T) {
+	loki := newRecordedLoki(t)
+	c, err := New(Config{URL: loki.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Unix(1796565004, 0)
+	for name, q := range map[string]string{"query_unwrap_quantile": unwrapQuery, "query_line_filter_or": orQuery} {
+		t.Run(name, func(t *testing.T) {
+			r, err := c.Query(t.Context(), q, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := loki.last().URL.Query().Get("query"); got != q {
+				t.Errorf("Loki got %q, want the query unchanged: %q", got, q)
+			}
+			golden(t, name, render(r))
+		})
+	}
+	t.Run("the quantile per route", func(t *testing.T) {
+		r, err := c.Query(t.Context(), unwrapQuery, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byRoute := map[string]float64{}
+		for _, s := range r.Vector {
+			byRoute[s.Labels["route"]] = s.Value
+		}
+		if len(byRoute) != 2 || byRoute["/"] != 0.54 || math.Abs(byRoute["/oups"]-0.69622) > 1e-9 {
+			t.Errorf("got %v, want p99 0.54 for / and 0.69622 for /oups", byRoute)
+		}
+		if _, err := r.Number(); !errors.Is(err, query.ErrMultipleSeries) {
+			t.Errorf("Number() of two routes: %v, want ErrMultipleSeries", err)
+		}
+	})
+	for q, want := range map[string]string{
+		trailingCommaQuery: "parse error at line 1, col 38: syntax error: unexpected }, expecting IDENTIFIER",
+		emptyMatcherQuery:  "parse error : queries require at least one regexp or equality matcher that does not have an empty-compatible value",
+	} {
+		t.Run("refused: "+q, func(t *testing.T) {
+			_, err := c.Query(t.Context(), q, at)
+			var se *StatusError
+			if !errors.Is(err, ErrBadQuery) || !errors.As(err, &se) || se.Code != http.StatusBadRequest || !strings.HasPrefix(se.Body, want) {
+				t.Errorf("error %v, want a 400 with Loki's reason %q", err, want)
+			}
+		})
+	}
 }
