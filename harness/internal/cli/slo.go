@@ -123,7 +123,11 @@ func sloGenerate(c *ucli.Context, check bool) error {
 		return err
 	}
 	nRules, nAlerts := 0, 0
+	var overLoki []string
 	for _, s := range set.SLOs {
+		if s.Source == slo.SourceLoki {
+			overLoki = append(overLoki, s.ID()+" ("+s.Budgeting+")")
+		}
 		for _, g := range s.Rules(slo.Options{}) {
 			for _, r := range g.Rules {
 				if r.Alert != "" {
@@ -140,9 +144,12 @@ func sloGenerate(c *ucli.Context, check bool) error {
 				len(changed), strings.Join(changed, "\n  ")))
 		}
 		fmt.Fprintf(w, "ok       %d SLOs in %d files: %d recording rules, %d alerts, generated files up to date\n", len(set.SLOs), len(set.Files), nRules, nAlerts)
-		return nil
+	} else {
+		fmt.Fprintf(w, "%d SLOs: %d recording rules, %d alerts in %d files (%d changed, %d removed)\n", len(set.SLOs), nRules, nAlerts, len(files), len(changed)-len(stale), len(stale))
 	}
-	fmt.Fprintf(w, "%d SLOs: %d recording rules, %d alerts in %d files (%d changed, %d removed)\n", len(set.SLOs), nRules, nAlerts, len(files), len(changed)-len(stale), len(stale))
+	if len(overLoki) > 0 {
+		fmt.Fprintf(w, "loki     %s: no Prometheus rules; gameday slo report and the error-budget guard read them through Loki (--loki-url)\n", strings.Join(overLoki, ", "))
+	}
 	return nil
 }
 

@@ -56,7 +56,7 @@ func TestSLOCommands(t *testing.T) {
 	}{
 		"the repository's specs are valid and their generated files up to date": {
 			args: []string{"slo", "check", "--root", "../../.."}, wantCode: exitcode.OK,
-			wantOut: []string{"ok       6 SLOs in 6 files: 80 recording rules, 20 alerts, generated files up to date"},
+			wantOut: []string{"ok       7 SLOs in 7 files: 80 recording rules, 20 alerts, generated files up to date", "loki     petclinic-request-log-errors (Occurrences), petclinic-request-log-latency-p99 (Timeslices): no Prometheus rules"},
 		},
 		"a malformed spec is invalid input naming file, line, column and field": {
 			args: []string{"slo", "check", "--root", "testdata/badslo"}, wantCode: exitcode.Invalid,

@@ -19,6 +19,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/gamedayhq/gameday/harness/internal/logql"
 )
 
 // Query languages of the dashboards' data sources.
@@ -326,18 +328,21 @@ var promql = parser.NewParser(parser.Options{})
 
 // Parse resolves q's variables and parses it: PromQL with Prometheus'
 // parser; a variable query's label_values(...) / query_result(...) by its
-// PromQL part. It returns the PromQL parsed (nil for LogQL, which is not
-// parsed here: Loki's parser is AGPL).
+// PromQL part; LogQL as Loki would (package logql: Loki's grammar and
+// checks, without Loki). It returns the PromQL parsed (nil for LogQL).
 func Parse(q Query, vals map[string]string) (parser.Expr, error) {
-	if q.Lang != PromQL {
-		return nil, nil
-	}
 	if strings.TrimSpace(q.Expr) == "" {
 		return nil, fmt.Errorf("%s: empty query", q)
 	}
 	s, err := Resolve(q.Expr, vals)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", q, err)
+	}
+	if q.Lang == LogQL {
+		if err := logql.Check(s); err != nil {
+			return nil, fmt.Errorf("%s: %q: %w", q, s, err)
+		}
+		return nil, nil
 	}
 	if strings.HasPrefix(q.Panel, "$") {
 		s, err = variablePromQL(s)

@@ -40,7 +40,10 @@ func TestDashboardsQueriesParse(t *testing.T) {
 	if n[PromQL] == 0 {
 		t.Fatal("no PromQL query found: is the loader broken?")
 	}
-	t.Logf("parsed %d PromQL queries; %d LogQL queries not parsed (Loki's parser is AGPL)", n[PromQL], n[LogQL])
+	if n[LogQL] == 0 {
+		t.Fatal("no LogQL query found: is the loader broken?")
+	}
+	t.Logf("parsed %d PromQL queries and %d LogQL queries", n[PromQL], n[LogQL])
 }
 
 // Every dashboard picks its data sources through variables, panel ids and
@@ -256,4 +259,21 @@ func FuzzLoadFile(f *testing.F) {
 			Parse(q, d.Values(nil)) // must not panic
 		}
 	})
+}
+
+// A LogQL panel is checked as Loki checks it, its variables resolved as
+// Grafana does: with "All" selected, a selector on the variable alone
+// matches the empty value, and Loki refuses it.
+func TestLogQLPanelsAreCheckedAsLokiDoes(t *testing.T) {
+	vals := map[string]string{"namespace": ".*"}
+	for expr, want := range map[string]string{
+		`{namespace=~"$namespace", app="petclinic"} | json | level=~"WARN|ERROR"`: "",
+		`{namespace=~"$namespace"} | json`:                                        "queries require at least one regexp or equality matcher",
+		`{app="petclinic"} | json | level=~"(WARN"`:                               "error parsing regexp: missing closing )",
+	} {
+		_, err := Parse(Query{Lang: LogQL, Expr: expr, Panel: "logs"}, vals)
+		if (err == nil) != (want == "") || (err != nil && !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: got %v, want %q", expr, err, want)
+		}
+	}
 }

@@ -97,9 +97,10 @@ func (t token) name() string {
 }
 
 type lexer struct {
-	q   string
-	i   int
-	err *Error
+	q        string
+	i        int
+	err      *Error
+	comments bool // a comment was skipped
 }
 
 func (l *lexer) fail(pos int, msg string) {
@@ -175,14 +176,17 @@ func (l *lexer) skip() {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			l.i++
 		case c == '#':
+			l.comments = true
 			for l.i < len(l.q) && l.q[l.i] != '\n' {
 				l.i++
 			}
 		case c == '/' && strings.HasPrefix(l.q[l.i:], "//"):
+			l.comments = true
 			for l.i < len(l.q) && l.q[l.i] != '\n' {
 				l.i++
 			}
 		case c == '/' && strings.HasPrefix(l.q[l.i:], "/*"):
+			l.comments = true
 			end := strings.Index(l.q[l.i+2:], "*/")
 			if end < 0 {
 				l.fail(l.i, "comment not terminated")

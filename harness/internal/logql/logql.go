@@ -55,6 +55,8 @@ type Query struct {
 	// Ranges are its range aggregations (count_over_time(...[5m]), ...), in
 	// the order they are written.
 	Ranges []Range
+	// Comments: it has comments (#, // or /* */).
+	Comments bool
 }
 
 // A Range is one range aggregation of a query.
@@ -76,7 +78,7 @@ func Parse(q string) (*Query, error) {
 	if len(q) >= maxInputSize {
 		return nil, errorAt(q, 0, fmt.Sprintf("input size too long (%d > %d)", len(q), maxInputSize))
 	}
-	e, perr := parse(q)
+	e, comments, perr := parse(q)
 	if perr != nil {
 		return nil, perr
 	}
@@ -86,7 +88,7 @@ func Parse(q string) (*Query, error) {
 	if err := checkStages(q, e); err != nil {
 		return nil, err
 	}
-	out := &Query{}
+	out := &Query{Comments: comments}
 	_, out.Metric = e.(*logExpr)
 	out.Metric = !out.Metric
 	walk(e, func(x expr) {

@@ -92,8 +92,8 @@ var binaryPrec = map[string]int{
 
 func isLogical(op string) bool { return op == "or" || op == "and" || op == "unless" }
 
-// parse reads the whole query.
-func parse(q string) (e expr, err *Error) {
+// parse reads the whole query; comments says whether it has any.
+func parse(q string) (e expr, comments bool, err *Error) {
 	p := &parser{lx: &lexer{q: q}}
 	defer func() {
 		if r := recover(); r != nil {
@@ -108,7 +108,7 @@ func parse(q string) (e expr, err *Error) {
 	if p.tok.kind != tEOF || p.lx.err != nil {
 		p.unexpected()
 	}
-	return e, nil
+	return e, p.lx.comments, nil
 }
 
 // expr is a binary expression of operators of at least precedence min.

@@ -79,8 +79,8 @@ func (p Policy) Admit(st *Status, err error) Admission {
 		}
 		return a
 	}
-	figures := fmt.Sprintf("%s of its %s error budget left, policy at least %s; error ratio %s over %s (objective %s, budget %s)",
-		Pct(*st.Remaining), s.Window, Pct(p.MinRemaining), Pct(*st.Period.ErrorRatio), st.spanText(), Pct(s.Objective), Pct(s.Budget()))
+	figures := fmt.Sprintf("%s of its %s error budget left, policy at least %s; %s over %s (objective %s, budget %s)",
+		Pct(*st.Remaining), s.Window, Pct(p.MinRemaining), s.RatioText(*st.Period.ErrorRatio), st.spanText(), Pct(s.Objective), Pct(s.Budget()))
 	if *st.Remaining < p.MinRemaining {
 		a.Outcome, a.Detail = Refused, fmt.Sprintf("SLO %s has %s", s.ID(), figures)
 		return a
@@ -139,8 +139,8 @@ func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Ti
 				}
 				if over[s.ID()]++; over[s.ID()] >= 2 {
 					return &Trip{SLO: s.ID(), Burn: burn, Ratio: ratio, Events: events, Window: w, Observed: now,
-						Reason: fmt.Sprintf("error-budget guard: SLO %s burns its %s budget at %.1f× over the last %s of the run (cap %g×): error ratio %s of %.0f events vs a budget of %s",
-							s.ID(), s.Window, burn, Human(w), p.BurnRateCap, Pct(ratio), events, Pct(s.Budget()))}
+						Reason: fmt.Sprintf("error-budget guard: SLO %s burns its %s budget at %.1f× over the last %s of the run (cap %g×): %s, %.0f events, vs a budget of %s",
+							s.ID(), s.Window, burn, Human(w), p.BurnRateCap, s.RatioText(ratio), events, Pct(s.Budget()))}
 				}
 			}
 		}
@@ -153,6 +153,20 @@ func (p Policy) Watch(ctx context.Context, c Clients, slos []*SLO, start time.Ti
 func (c Clients) burnOver(ctx context.Context, s *SLO, ws string, w time.Duration, now time.Time) (ratio, events float64, ok bool) {
 	var err error
 	switch {
+	case s.Threshold != nil && c.Loki != nil:
+		// The slices ending in the window; the events are the lines of
+		// the indicator's log query.
+		pts, err := readSlices(ctx, c.Loki, s, now.Add(-w), now)
+		r := sliceRatio(pts, s.Threshold, now, w)
+		if err != nil || r == nil {
+			return 0, 0, false
+		}
+		lines, err := c.Loki.Query(ctx, countOver(s.Total, ws), now)
+		if err != nil {
+			return 0, 0, false
+		}
+		events, err = lines.Number()
+		return *r, events, err == nil
 	case s.Source == SourceLoki && c.Loki != nil:
 		num := func(q string) (float64, error) {
 			r, err := c.Loki.Query(ctx, q, now)
@@ -176,6 +190,15 @@ func (c Clients) burnOver(ctx context.Context, s *SLO, ws string, w time.Duratio
 		return 0, 0, false
 	}
 	return ratio, events, err == nil && !math.IsNaN(ratio)
+}
+
+// RatioText says what an error ratio of s counts: "error ratio 0.5%", or
+// for a Timeslices SLO "2% of its 1m slices bad (good: value <= 1000)".
+func (s *SLO) RatioText(r float64) string {
+	if t := s.Threshold; t != nil {
+		return fmt.Sprintf("%s of its %s slices bad (good: value %s %g)", Pct(r), t.Slice, t.Symbol(), t.Value)
+	}
+	return "error ratio " + Pct(r)
 }
 
 // Pct writes a ratio in percent with the digits it needs (99.9%, 0.013%).

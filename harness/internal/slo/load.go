@@ -15,6 +15,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/prometheus/common/model"
+
+	"github.com/gamedayhq/gameday/harness/internal/logql"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -51,6 +54,52 @@ type SLO struct {
 	// AlertName names the burn-rate alerts; RouteLabel tells routes apart.
 	AlertName  string `json:"alertName"`
 	RouteLabel string `json:"routeLabel"`
+	// Budgeting is how the budget is counted: Occurrences (bad events among
+	// all events: a ratioMetric) or Timeslices (bad time slices among the
+	// slices measured: a thresholdMetric, LogQL only).
+	Budgeting string `json:"budgetingMethod"`
+	// Threshold is the indicator of a Timeslices SLO (nil otherwise); its
+	// Total is then the log query of the indicator's lines (the events the
+	// guard counts before it judges a burn).
+	Threshold *Threshold `json:"threshold,omitempty"`
+}
+
+// Budgeting methods.
+const (
+	Occurrences = "Occurrences"
+	Timeslices  = "Timeslices"
+)
+
+// A Threshold is a Timeslices indicator: Query gives one value per time
+// slice (e.g. the p99 of unwrapped durations over the slice), and a slice
+// is good when that value meets Op Value.
+type Threshold struct {
+	// Query is a LogQL metric query over [Slice] with one range
+	// aggregation, returning one series.
+	Query string `json:"query"`
+	// Op is lte, lt, gte or gt.
+	Op    string  `json:"op"`
+	Value float64 `json:"value"`
+	// Slice is the time slice (timeSliceWindow): the query's range.
+	Slice Window `json:"timeSliceWindow"`
+}
+
+// Good reports whether a slice's value meets the objective.
+func (t *Threshold) Good(v float64) bool {
+	switch t.Op {
+	case "lt":
+		return v < t.Value
+	case "gte":
+		return v >= t.Value
+	case "gt":
+		return v > t.Value
+	}
+	return v <= t.Value
+}
+
+// Symbol is Op as an operator: <=, <, >=, >.
+func (t *Threshold) Symbol() string {
+	return map[string]string{"lte": "<=", "lt": "<", "gte": ">=", "gt": ">"}[t.Op]
 }
 
 // ID is the SLO's identity in rules and reports: service-name.
@@ -287,21 +336,13 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 		}
 		out.Window = w
 	}
-	if sp.BudgetingMethod != "Occurrences" {
-		methods := []string{"Occurrences", "Timeslices", "RatioTimeslices"}
-		if slices.Contains(methods, sp.BudgetingMethod) {
-			d.Errorf([]any{"spec", "budgetingMethod"}, "%s is not supported: gameday budgets Occurrences (good events / all events)", sp.BudgetingMethod)
-		} else {
-			d.Errorf([]any{"spec", "budgetingMethod"}, "must be one of %s, not %q", strings.Join(methods, ", "), sp.BudgetingMethod)
-		}
-	}
-
-	// The objective.
-	switch n := len(sp.Objectives); {
-	case n != 1:
-		d.Errorf([]any{"spec", "objectives"}, "want exactly one objective, got %d: write one SLO per objective", n)
+	out.Budgeting = sp.BudgetingMethod
+	switch methods := []string{Occurrences, Timeslices, "RatioTimeslices"}; sp.BudgetingMethod {
+	case Occurrences, Timeslices:
+	case "RatioTimeslices":
+		d.Errorf([]any{"spec", "budgetingMethod"}, "%s is not supported: gameday budgets Occurrences (good events / all events) or Timeslices (good slices / all slices)", sp.BudgetingMethod)
 	default:
-		out.Objective = objective(d, sp.Objectives[0])
+		d.Errorf([]any{"spec", "budgetingMethod"}, "must be one of %s, not %q", strings.Join(methods, ", "), sp.BudgetingMethod)
 	}
 
 	// The indicator.
@@ -335,6 +376,26 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 	if out.IndicatorText == "" {
 		out.IndicatorText = out.Indicator
 	}
+	switch {
+	case out.Source == "":
+	case out.Threshold != nil && sp.BudgetingMethod == Occurrences:
+		d.Errorf([]any{"spec", "budgetingMethod"}, "a thresholdMetric is budgeted by Timeslices: the share of time slices whose value meets the objective")
+	case out.Threshold == nil && sp.BudgetingMethod == Timeslices:
+		d.Errorf([]any{"spec", "budgetingMethod"}, "Timeslices goes with a thresholdMetric (one value per slice, e.g. a quantile of unwrapped durations from Loki); a ratioMetric is budgeted by Occurrences")
+	}
+
+	// The objective.
+	switch n := len(sp.Objectives); {
+	case n != 1:
+		d.Errorf([]any{"spec", "objectives"}, "want exactly one objective, got %d: write one SLO per objective", n)
+	default:
+		th := out.Threshold
+		if th == nil && (sp.Indicator != nil && sp.Indicator.Spec.ThresholdMetric != nil ||
+			slis[sp.IndicatorRef] != nil && slis[sp.IndicatorRef].Spec.ThresholdMetric != nil) {
+			th = &Threshold{} // its indicator's errors are reported: check the objective as a threshold's
+		}
+		out.Objective = objective(d, sp.Objectives[0], th)
+	}
 	if out.Objective > 0 && out.Objective < 1 && PageFactor*out.Budget() >= 1 {
 		d.Errorf([]any{"spec", "objectives", 0}, "%g is too low for the %g× page alert (it would need an error ratio of %.0f%%): use an objective above %.4f",
 			out.Objective, PageFactor, 100*PageFactor*out.Budget(), 1-1/PageFactor)
@@ -342,14 +403,19 @@ func resolve(d *spec.Document, o *SLOObject, slis map[string]*SLIObject, service
 	return out
 }
 
-// objective reads target or targetPercent; it must be in (0, 1).
-func objective(d *spec.Document, o Objective) float64 {
+// objective reads target or targetPercent, which must be in (0, 1), and
+// for a threshold indicator (th) the threshold and the time slice.
+func objective(d *spec.Document, o Objective, th *Threshold) float64 {
 	p := []any{"spec", "objectives", 0}
-	if o.Op != "" || o.Value != nil {
-		d.Errorf(append(p, "op"), "op and value are for threshold metrics: a ratio objective has a target only")
-	}
-	if o.TimeSliceTarget != nil || o.TimeSliceWindow != "" {
-		d.Errorf(append(p, "timeSliceTarget"), "time slices are not supported: gameday budgets Occurrences")
+	if th != nil {
+		thresholdObjective(d, p, o, th)
+	} else {
+		if o.Op != "" || o.Value != nil {
+			d.Errorf(append(p, "op"), "op and value are for threshold metrics: a ratio objective has a target only")
+		}
+		if o.TimeSliceTarget != nil || o.TimeSliceWindow != "" {
+			d.Errorf(append(p, "timeSliceTarget"), "time slices are for threshold metrics (budgetingMethod Timeslices): a ratio is budgeted by Occurrences")
+		}
 	}
 	switch {
 	case (o.Target == nil) == (o.TargetPercent == nil):
@@ -370,15 +436,54 @@ func objective(d *spec.Document, o Objective) float64 {
 	return 0
 }
 
-// indicator validates a ratio metric and its queries.
+// thresholdObjective reads op, value and the time slice of a threshold
+// objective into th; the indicator's query must range over the slice.
+func thresholdObjective(d *spec.Document, p []any, o Objective, th *Threshold) {
+	ops := []string{"lte", "lt", "gte", "gt"}
+	switch {
+	case o.Op == "":
+		d.Errorf(append(p, "op"), "required for a threshold metric: one of %s (a slice is good when its value <=, <, >= or > value)", strings.Join(ops, ", "))
+	case !slices.Contains(ops, o.Op):
+		d.Errorf(append(p, "op"), "must be one of %s, not %q", strings.Join(ops, ", "), o.Op)
+	}
+	th.Op = o.Op
+	if o.Value == nil {
+		d.Errorf(p, "value required for a threshold metric: the bound of a good slice, in the unit of the query (e.g. 1000 for p99 <= 1 s of duration_ms)")
+	} else {
+		th.Value = *o.Value
+	}
+	if t := o.TimeSliceTarget; t != nil && *t != 1 {
+		d.Errorf(append(p, "timeSliceTarget"), "%g: each slice has one value (the query over the slice) and is good when it meets op value; leave timeSliceTarget out, or set 1", *t)
+	}
+	w, err := ParseWindow(o.TimeSliceWindow)
+	switch {
+	case o.TimeSliceWindow == "":
+		d.Errorf(p, "timeSliceWindow required for Timeslices: 1m or 5m")
+		return
+	case err != nil || (w.D != time.Minute && w.D != 5*time.Minute):
+		d.Errorf(append(p, "timeSliceWindow"), "%q: want 1m or 5m (a slice must divide the 5m alert window)", o.TimeSliceWindow)
+		return
+	}
+	th.Slice = w
+	q, _ := logql.Parse(th.Query)
+	if q != nil && len(q.Ranges) == 1 && q.Ranges[0].Range != w.D {
+		d.Errorf(append(p, "timeSliceWindow"), "%s: the indicator's query ranges over [%s]; evaluated once per slice, it must range over the slice: write [%s]",
+			w, model.Duration(q.Ranges[0].Range), w)
+	}
+}
+
+// indicator validates a ratio or threshold metric and its queries.
 func indicator(d *spec.Document, p []any, s *SLISpec, out *SLO) {
 	rm := s.RatioMetric
 	switch {
+	case s.ThresholdMetric != nil && rm != nil:
+		d.Errorf(p, "set one of ratioMetric and thresholdMetric")
+		return
 	case s.ThresholdMetric != nil:
-		d.Errorf(append(p, "thresholdMetric"), "threshold metrics are not supported: write a ratioMetric (good or bad events over total events)")
+		thresholdIndicator(d, append(p, "thresholdMetric", "metricSource"), s.ThresholdMetric.MetricSource, out)
 		return
 	case rm == nil:
-		d.Errorf(p, "ratioMetric required")
+		d.Errorf(p, "ratioMetric or thresholdMetric required")
 		return
 	}
 	rp := append(p, "ratioMetric")
@@ -445,8 +550,59 @@ func indicator(d *spec.Document, p []any, s *SLISpec, out *SLO) {
 	fill(s, out)
 }
 
+// thresholdIndicator validates a threshold metric: a LogQL metric query
+// with one range aggregation (its value per slice), into out.
+func thresholdIndicator(d *spec.Document, mp []any, ms MetricSource, out *SLO) {
+	if ms.MetricSourceRef != "" {
+		d.Errorf(append(mp, "metricSourceRef"), "DataSource references are not supported: set type (%s) and spec.query", SourceLoki)
+	}
+	switch ms.Type {
+	case SourceLoki:
+	case SourcePrometheus:
+		d.Errorf(append(mp, "type"), "threshold metrics over Prometheus are not supported: write a ratioMetric of histogram buckets (good: the requests within the bound, total: all requests)")
+		return
+	case "":
+		d.Errorf(append(mp, "type"), "required: %s", SourceLoki)
+		return
+	default:
+		d.Errorf(append(mp, "type"), "must be %s for a threshold metric, not %q", SourceLoki, ms.Type)
+		return
+	}
+	qp := append(mp, "spec", "query")
+	q := strings.TrimSpace(ms.Spec.Query)
+	if q == "" {
+		d.Errorf(qp, "required")
+		return
+	}
+	parsed, off, err := checkThresholdQuery(ms.Spec.Query)
+	if err != nil {
+		if off >= 0 {
+			d.ErrorInScalar(qp, off, "%s", err)
+		} else {
+			d.Errorf(qp, "%s", err)
+		}
+		return
+	}
+	fillThreshold(q, parsed, out)
+}
+
+// fillThreshold sets out's source, threshold query and events (the log
+// query of its one range aggregation).
+func fillThreshold(q string, parsed *logql.Query, out *SLO) {
+	out.Source = SourceLoki
+	out.Threshold = &Threshold{Query: q}
+	out.Total = parsed.Ranges[0].Log
+}
+
 // fill copies a checked indicator's source and queries into out.
 func fill(s *SLISpec, out *SLO) {
+	if s.ThresholdMetric != nil {
+		q := strings.TrimSpace(s.ThresholdMetric.MetricSource.Spec.Query)
+		if parsed, _, err := checkThresholdQuery(q); err == nil {
+			fillThreshold(q, parsed, out)
+		}
+		return
+	}
 	rm := s.RatioMetric
 	out.Source, out.Total = rm.Total.MetricSource.Type, strings.TrimSpace(rm.Total.MetricSource.Spec.Query)
 	if rm.Good != nil {

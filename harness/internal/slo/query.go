@@ -107,10 +107,11 @@ func byLabel(q, l string) string {
 	return fmt.Sprintf("sum by (%s) (%s)", l, expr.String())
 }
 
-// checkLogQuery checks a Loki query of an indicator with our parser of the
-// LogQL subset (logql.Parse; not Loki's): a log query (stream selector
-// and pipeline) whose lines gameday counts with count_over_time. off is the
-// byte offset of the error in q, -1 when it is about the whole query.
+// checkLogQuery checks a Loki query of a ratio indicator as Loki would
+// (package logql): a log query (stream selector and pipeline) whose lines
+// gameday counts with count_over_time, without comments (they would hide
+// what gameday appends). off is the byte offset of the error in q, -1 when
+// it is about the whole query.
 func checkLogQuery(q string) (off int, err error) {
 	l, err := logql.Parse(q)
 	if err != nil {
@@ -123,7 +124,33 @@ func checkLogQuery(q string) (off int, err error) {
 	if l.Metric {
 		return -1, fmt.Errorf("write a log query ({app=\"petclinic\"} |= ...): gameday counts its lines with count_over_time over each window")
 	}
+	if l.Comments {
+		return -1, fmt.Errorf("no comments in an indicator's query: gameday wraps it in count_over_time(... [window])")
+	}
 	return -1, nil
+}
+
+// checkThresholdQuery checks the Loki query of a threshold indicator: a
+// metric query with one range aggregation (evaluated once per time slice
+// over the slice), without comments.
+func checkThresholdQuery(q string) (*logql.Query, int, error) {
+	l, err := logql.Parse(q)
+	if err != nil {
+		var le *logql.Error
+		if errors.As(err, &le) {
+			return nil, le.Pos, fmt.Errorf("invalid LogQL: %s", le.Msg)
+		}
+		return nil, -1, fmt.Errorf("invalid LogQL: %s", err)
+	}
+	switch {
+	case !l.Metric:
+		return nil, -1, fmt.Errorf("write a metric query giving one value per time slice, e.g. quantile_over_time(0.99, {app=\"petclinic\"} | json | unwrap duration_ms [1m]) by ()")
+	case len(l.Ranges) != 1:
+		return nil, -1, fmt.Errorf("want one range aggregation (the value of a slice, over the slice), got %d", len(l.Ranges))
+	case l.Comments:
+		return nil, -1, fmt.Errorf("no comments in an indicator's query")
+	}
+	return l, -1, nil
 }
 
 // countOver is the LogQL that counts the lines of a log query over w.
@@ -131,8 +158,9 @@ func countOver(q, w string) string {
 	return fmt.Sprintf("(sum(count_over_time(%s [%s])))", strings.TrimSpace(q), w)
 }
 
-// ErrorRatio is the query of the SLO's error ratio over window w: PromQL
-// or LogQL by the SLO's source.
+// ErrorRatio is the query of the error ratio of an Occurrences SLO over
+// window w: PromQL or LogQL by the SLO's source. (A Timeslices SLO's ratio
+// is counted from its slices: readSlices.)
 func (s *SLO) ErrorRatio(w string) string {
 	over := rateOver
 	if s.Source == SourceLoki {

@@ -60,6 +60,15 @@ func exhaustionText(st *Status) string {
 	return "in " + Human(*st.Exhaustion) + " at the 1h burn rate"
 }
 
+// ObjectiveText is the objective over the window: "99.9% over 30d", or
+// for a Timeslices SLO "99% of 1m slices over 30d".
+func (s *SLO) ObjectiveText() string {
+	if s.Threshold != nil {
+		return fmt.Sprintf("%s of %s slices over %s", Pct(s.Objective), s.Threshold.Slice, s.Window)
+	}
+	return fmt.Sprintf("%s over %s", Pct(s.Objective), s.Window)
+}
+
 // spanText says how much data the window's figures cover: "17m of
 // data", or the window when the source could not say.
 func (st *Status) spanText() string {
@@ -94,7 +103,7 @@ func (r *Report) Markdown() []byte {
 		if st.Error != "" {
 			state += " (" + st.Error + ")"
 		}
-		fmt.Fprintf(&b, "| %s | %s over %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st.SLO.ID(), Pct(st.SLO.Objective), st.SLO.Window,
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", st.SLO.ID(), st.SLO.ObjectiveText(),
 			ratio(st.Remaining), md(state), exhaustionText(st), burns["5m"], burns["1h"], burns["6h"], burns["1d"], burns["3d"], md(dataText(st)))
 	}
 	for _, st := range r.SLOs {
@@ -226,7 +235,7 @@ code{background:#f4f4f4;padding:1px 3px}
 <text x="{{$.X100}}" y="{{.Y}}" dx="8" dy="15" font-size="12">{{.Value}}</text>{{end}}
 {{end}}</svg>
 <table><tr><th>SLO</th><th>objective</th><th>budget left</th><th>error ratio (window)</th><th>state</th><th>exhaustion</th><th>burn 5m</th><th>30m</th><th>1h</th><th>2h</th><th>6h</th><th>1d</th><th>3d</th><th>source</th></tr>
-{{range .R.SLOs}}{{$m := call $.MD .}}<tr><td>{{.SLO.ID}}<br><small>{{.SLO.IndicatorText}}</small></td><td>{{call $.Pct .SLO.Objective}} over {{.SLO.Window}}</td><td>{{$m.remaining}}</td><td>{{$m.period}}</td>
+{{range .R.SLOs}}{{$m := call $.MD .}}<tr><td>{{.SLO.ID}}<br><small>{{.SLO.IndicatorText}}</small></td><td>{{.SLO.ObjectiveText}}</td><td>{{$m.remaining}}</td><td>{{$m.period}}</td>
 <td class="{{.State}}">{{.State}}{{if .Error}}<br><small>{{.Error}}</small>{{end}}</td><td>{{$m.exhaustion}}</td><td>{{index $m "5m"}}</td><td>{{index $m "30m"}}</td><td>{{index $m "1h"}}</td><td>{{index $m "2h"}}</td><td>{{index $m "6h"}}</td><td>{{index $m "1d"}}</td><td>{{index $m "3d"}}</td><td>{{$m.data}}</td></tr>
 {{end}}</table>
 {{if .Lines}}<h2>Budget left over time</h2>

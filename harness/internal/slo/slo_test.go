@@ -181,8 +181,9 @@ func FuzzLoad(f *testing.F) {
 }
 
 // The LogQL gameday sends to Loki for a LogQL SLO (its error ratio over
-// every window the report, the guard and its watch use) is valid for our
-// parser of the LogQL subset, and a metric query.
+// every window the report, the guard and its watch use; for a Timeslices
+// SLO its indicator and the count of its lines) is a metric query Loki
+// accepts (package logql, Loki's grammar and checks).
 func TestGeneratedLogQLParses(t *testing.T) {
 	set, err := slo.Load(filepath.Join("..", "..", "..", "slo"))
 	if err != nil {
@@ -196,9 +197,17 @@ func TestGeneratedLogQLParses(t *testing.T) {
 		for _, w := range []string{"5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d", "300s"} {
 			n++
 			q := s.ErrorRatio(w)
+			if s.Threshold != nil {
+				q = fmt.Sprintf("sum(count_over_time(%s [%s]))", s.Total, w)
+			}
 			l, err := logql.Parse(q)
 			if err != nil || !l.Metric {
 				t.Errorf("%s over %s: %q: %v (metric %v)", s.ID(), w, q, err, l != nil && l.Metric)
+			}
+		}
+		if s.Threshold != nil {
+			if l, err := logql.Parse(s.Threshold.Query); err != nil || !l.Metric || len(l.Ranges) != 1 || l.Ranges[0].Range != s.Threshold.Slice.D {
+				t.Errorf("%s: indicator %q: %v", s.ID(), s.Threshold.Query, err)
 			}
 		}
 	}

@@ -171,6 +171,14 @@ func ReadStatus(ctx context.Context, c Clients, s *SLO, at time.Time) (*Status, 
 	case s.Source == SourceLoki && c.Loki == nil:
 		st.Error = errNoLoki.Error()
 		return st, errNoLoki
+	case s.Threshold != nil:
+		st.Source = FromLoki
+		if err := readSliceStatus(ctx, c.Loki, st, at); err != nil {
+			st.Error = err.Error()
+			return st, err
+		}
+		st.judge()
+		return st, nil
 	case s.Source == SourceLoki:
 		st.Source = FromLoki
 		q = func(x string) (float64, error) {

@@ -5,10 +5,11 @@
 //
 //	harnessbench                       # the whole benchmark (make bench), about 7 minutes
 //	harnessbench --quick               # 10 s attacks, 20 s and 60 s game days
+//	harnessbench --access-log          # the cost of the replicas' access log: sandboxes at warn and info, about 3 minutes
 //
 // Subcommands run the measured pieces in fresh processes: hello, attack,
-// gameday, and supervise (the sandbox's daemon). It exits 1 when a target
-// is missed, 2 on bad flags.
+// maxrate, gameday, and supervise (the sandbox's daemon). It exits 1 when
+// a target is missed, 2 on bad flags.
 package main
 
 import (
@@ -51,7 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 				return 1, err
 			}
 			return 0, nil
-		case "attack", "gameday":
+		case "attack", "gameday", "maxrate":
 			return measure(ctx, args[1], args[2:], stdout, stderr)
 		}
 	}
@@ -60,7 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 1, err
 	}
 	cfg := bench.Config{Self: []string{self}}
-	var quick bool
+	var quick, accessLog bool
+	var rounds int
 	fs := flag.NewFlagSet("harnessbench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.Petclinic, "petclinic", "", "PetClinic binary (default $GAMEDAY_PETCLINIC_BIN, else bin/petclinic)")
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.DurationVar(&cfg.MemLong, "mem-long", 5*time.Minute, "length of the long game day")
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "run the game days one after the other instead of side by side")
 	fs.BoolVar(&quick, "quick", false, "10s attacks, 20s and 60s game days (a smoke run; the figures of record are the full ones)")
+	fs.BoolVar(&accessLog, "access-log", false, "measure the cost of the replicas' access log instead: sandboxes at warn and at info, attacked at their max rate")
+	fs.IntVar(&rounds, "rounds", 3, "with --access-log: rounds of one sandbox at warn and one at info")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
@@ -81,7 +85,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if quick {
 		cfg.Duration, cfg.MemShort, cfg.MemLong = 10*time.Second, 20*time.Second, time.Minute
 	}
-	res, err := bench.Run(ctx, cfg, stderr)
+	var res interface {
+		Report(io.Writer)
+		Passed() bool
+	}
+	if accessLog {
+		res, err = bench.AccessLog(ctx, bench.AccessLogConfig{Config: cfg, Rounds: rounds}, stderr)
+	} else {
+		res, err = bench.Run(ctx, cfg, stderr)
+	}
 	if err != nil {
 		return 1, err
 	}
@@ -103,14 +115,18 @@ func measure(ctx context.Context, what string, args []string, stdout, stderr io.
 	dir := fs.String("sandbox-dir", "", "sandbox directory (gameday)")
 	promURL := fs.String("prometheus", "", "Prometheus URL (gameday)")
 	reports := fs.String("reports-dir", "", "reports directory (gameday)")
+	workers := fs.Int("workers", 32, "connections (maxrate)")
 	if err := fs.Parse(args); err != nil {
 		return 2, err
 	}
 	var v any
 	var err error
-	if what == "attack" {
+	switch what {
+	case "attack":
 		v, err = bench.MeasureAttack(ctx, *target, *rate, *d)
-	} else {
+	case "maxrate":
+		v, err = bench.MeasureMaxRate(ctx, *target, *workers, 3*time.Second, *d)
+	default:
 		v, err = bench.MeasureGameDay(ctx, *dir, *target, *promURL, *reports, *rate, *d)
 	}
 	if err != nil {
