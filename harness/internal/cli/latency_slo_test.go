@@ -168,6 +168,7 @@ func TestLogQLLatencySLOFromGenerationToBurnReport(t *testing.T) {
 		if !strings.Contains(md, "| petclinic-request-log-latency-p99 | 99% of 1m slices over 30d | -400% | TICKET | spent | 40.00× |") {
 			t.Errorf("report.md:\n%s", md)
 		}
+		t.Logf("report.md:\n%s", md)
 	})
 
 	t.Run("the guard", func(t *testing.T) {
@@ -192,6 +193,7 @@ func TestLogQLLatencySLOFromGenerationToBurnReport(t *testing.T) {
 		if exitcode.Of(err) != exitcode.Aborted || !strings.Contains(err.Error(), want) {
 			t.Errorf("exit %d: %v\nwant the refusal %q", exitcode.Of(err), err, want)
 		}
+		t.Log(err)
 		// The run started a minute ago: its minute is bad, 100% of the
 		// slices, over 500 log lines.
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -199,6 +201,9 @@ func TestLogQLLatencySLOFromGenerationToBurnReport(t *testing.T) {
 		trip := slo.Policy{BurnRateCap: slo.PageFactor, CheckEvery: 20 * time.Millisecond}.Watch(ctx, clients, []*slo.SLO{s}, time.Now().Add(-time.Minute))
 		if trip == nil || trip.Events != 500 || !strings.Contains(trip.Reason, "burns its 30d budget at 100.0× over the last 1m of the run (cap 14.4×): 100% of its 1m slices bad (good: value <= 1000), 500 events") {
 			t.Errorf("trip %+v", trip)
+		}
+		if trip != nil {
+			t.Log(trip.Reason)
 		}
 	})
 }
