@@ -52,7 +52,7 @@ test: ## ALL tests: tools, MariaDB+Redis up, go test of both modules, make image
 # make check: static validation by the real tools. Each area has its script.
 # ---------------------------------------------------------------------------
 .PHONY: check
-check: check-gofmt check-vet check-shell check-actions check-yaml check-gosec check-terraform check-experiments check-slo check-monitoring check-platform ## static checks: gofmt, vet, shellcheck, actionlint, yamllint, gosec, terraform, experiments, SLO rules, monitoring, charts/manifests
+check: check-gofmt check-vet check-shell check-scripts check-actions check-yaml check-gosec check-terraform check-experiments check-slo check-monitoring check-platform ## static checks: gofmt, vet, shellcheck, the scripts' own tests, actionlint, yamllint, gosec, terraform, experiments, SLO rules, monitoring, charts/manifests
 	@echo "make check: all checks passed" >&2
 
 .PHONY: check-experiments
@@ -86,13 +86,15 @@ check-gofmt:
 
 .PHONY: check-vet
 check-vet:
-	@for m in $(GO_MODULES); do \
-		if [ -n "$$(cd $$m && go list ./... 2>/dev/null)" ]; then (cd $$m && go vet ./...); fi; \
-	done
+	@scripts/vet.sh $(GO_MODULES)
 
 .PHONY: check-shell
 check-shell: check-tools
 	@shellcheck .ci/run $$(find scripts -name '*.sh' | sort)
+
+.PHONY: check-scripts
+check-scripts: ## the scripts' own tests: a module go cannot list (import cycle, bad package clause, broken go.mod) fails make test and check-vet, named
+	@scripts/lib_test.sh
 
 .PHONY: check-actions
 check-actions: check-tools

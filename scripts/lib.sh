@@ -96,3 +96,65 @@ go_tool() {
 	ln -sfn "$dir/$name" "$GAMEDAY_BIN/$name"
 	printf '%s\n' "$dir/$name"
 }
+
+# go_module names the Go module in the current directory for messages: its
+# folder in the repository and the path its go.mod declares, e.g.
+# `harness (github.com/gamedayhq/gameday/harness)`. Read with sed, not go, so
+# that it works on a go.mod that go refuses.
+go_module() {
+	local dir="${PWD#"$GAMEDAY_ROOT"/}" path
+	path="$(sed -n 's/^module[[:space:]]*//p' go.mod 2>/dev/null | head -1)"
+	printf '%s (%s)\n' "$dir" "${path:-no module line in go.mod}"
+}
+
+# go_packages [PATTERN...] prints the import paths of the packages of the Go
+# module in the current directory that match the patterns (default ./...).
+# A `go list` that fails (an import cycle, a bad package clause, a go.mod go
+# refuses) or that matches no package is an error naming the module, with go
+# list's own message: a test or vet step must never pass having run nothing.
+go_packages() {
+	local out err rc=0
+	err="$(mktemp)"
+	out="$(go list "${@:-./...}" 2>"$err")" || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		printf '%s ERROR %s\n' "[$(basename "$0")]" "$(go_module): go list ${*:-./...} failed (exit $rc):" >&2
+		sed 's/^/    /' "$err" >&2
+		rm -f "$err"
+		return 1
+	fi
+	rm -f "$err"
+	if [ -z "$out" ]; then
+		printf '%s ERROR %s\n' "[$(basename "$0")]" "$(go_module): go list ${*:-./...} matched no package" >&2
+		return 1
+	fi
+	printf '%s\n' "$out"
+}
+
+# go_tests RACE_PATTERNS runs every test of the Go module in the current
+# directory: the packages matching the patterns (space-separated, e.g.
+# "./internal/app/... ./internal/cache") with -race, all others without it.
+# A package list go cannot read, or a race pattern that matches no package,
+# fails the step naming the module (go_packages); every package still runs.
+# Env: GO_TEST_TIMEOUT (per test binary, default 10m).
+go_tests() {
+	local all race=() p pkgs rc=0
+	all="$(go_packages)" || return 1
+	for p in $1; do
+		pkgs="$(go_packages "$p")" || {
+			rc=1
+			continue
+		}
+		race+=("$pkgs")
+	done
+	local others="$all"
+	if [ "${#race[@]}" -gt 0 ]; then
+		others="$(comm -23 <(sort <<<"$all") <(printf '%s\n' "${race[@]}" | sort -u))"
+		# shellcheck disable=SC2046 # one package path per word
+		go test -race -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" $(printf '%s\n' "${race[@]}" | sort -u) || rc=1
+	fi
+	if [ -n "$others" ]; then
+		# shellcheck disable=SC2086 # one package path per word
+		go test -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" $others || rc=1
+	fi
+	return "$rc"
+}

@@ -101,32 +101,9 @@ run() {
 	"$@" || failed+=("$label")
 }
 
-# go_tests RACE_PATTERNS: the packages matching the patterns run with -race,
-# every other package of the module without it. A pattern that matches no
-# package (yet) is dropped; a module without packages is not a failure.
-go_tests() {
-	local all
-	all="$(go list ./... 2>/dev/null)"
-	if [ -z "$all" ]; then
-		log "$(basename "$PWD"): no Go packages yet"
-		return 0
-	fi
-	local race=() p
-	for p in $1; do
-		[ -n "$(go list "$p" 2>/dev/null)" ] && race+=("$p")
-	done
-	local others="$all" rc=0
-	if [ "${#race[@]}" -gt 0 ]; then
-		others="$(comm -23 <(sort <<<"$all") <(go list "${race[@]}" | sort))"
-		go test -race -count=1 -timeout "$GO_TEST_TIMEOUT" "${race[@]}" || rc=1
-	fi
-	if [ -n "$others" ]; then
-		# shellcheck disable=SC2086 # one package path per word
-		go test -count=1 -timeout "$GO_TEST_TIMEOUT" $others || rc=1
-	fi
-	return "$rc"
-}
-
+# go_tests (lib.sh) runs a module's tests; a package list go cannot read (an
+# import cycle, a bad package clause, a broken go.mod) or that comes back
+# empty fails its step, naming the module.
 run_in() { (cd "$1" && shift && "$@"); }
 
 # The harness drives the real petclinic binary (sandbox replicas, journeys).
