@@ -46,17 +46,39 @@ func newCountingServer(t *testing.T, handler http.HandlerFunc) *countingServer {
 	return s
 }
 
-// seconds returns the first n seconds of tl. A hit the scheduler delayed
-// past the end of the profile may open one more second: it must stay a
-// straggler (≤ 2 % of the requests).
-func seconds(t *testing.T, tl *Timeline, n int) []Second {
+// keepsPace checks that tl holds the hits of profile p sent on schedule, by
+// tests a busy machine cannot break, and returns the profile's seconds. A hit
+// is sent at or after its due time, never before (the timeline starts before
+// the pacer): at the end of each second at most the hits due by then have
+// been sent (±1 for rounding). A scheduler starved of CPU can only delay
+// hits: the delay (how long before the second's end the next unsent hit was
+// due) must stay under a quarter of the profile, or 500 ms (a pacer running at
+// ¾ of the rate fails; a loaded 2-core machine delayed hits by ~200 ms). The
+// figures are logged.
+func keepsPace(t *testing.T, tl *Timeline, p Profile) []Second {
 	t.Helper()
 	secs := tl.Seconds()
-	if len(secs) < n || len(secs) > n+1 {
-		t.Fatalf("%d seconds, want %d", len(secs), n)
+	n := int(math.Ceil(p.Duration().Seconds()))
+	if len(secs) < n {
+		t.Fatalf("%d seconds in the timeline, want %d", len(secs), n)
 	}
-	if len(secs) == n+1 && float64(secs[n].Requests) > 0.02*float64(tl.Total().Requests) {
-		t.Errorf("%d requests after the end of the profile", secs[n].Requests)
+	maxLag := max(500*time.Millisecond, p.Duration()/4)
+	var sent float64
+	for i, s := range secs {
+		end := time.Duration(i+1) * time.Second
+		sent += s.Rate()
+		due := p.Hits(end)
+		var lag time.Duration
+		if next, ok := p.at(sent); ok {
+			lag = max(end-next, 0)
+		}
+		t.Logf("second %d: %g sent (target %g/s), %g of %g hits sent by its end, %s behind the profile", i, s.Rate(), s.Target, sent, math.Round(due), lag.Round(time.Millisecond))
+		if sent > math.Ceil(due)+1 {
+			t.Errorf("second %d: %g hits sent by its end, %g due: the attacker ran ahead of the profile", i, sent, due)
+		}
+		if lag > maxLag {
+			t.Errorf("second %d: the attacker was %s behind the profile at its end, want under %s", i, lag, maxLag)
+		}
 	}
 	return secs[:n]
 }
@@ -83,10 +105,9 @@ func TestAttackHoldsTheRequestedRate(t *testing.T) {
 	if total.Requests != 400 || total.Successes != 400 {
 		t.Errorf("total = %d requests, %d successes, want 400 and 400", total.Requests, total.Successes)
 	}
-	secs := seconds(t, tl, 2)
-	for i, s := range secs {
-		if math.Abs(s.Rate()-200) > 10 || s.Target != 200 { // ± 2 requests when idle; slack for a busy machine
-			t.Errorf("second %d: achieved %g/s for a target of %g, want 200 ± 5%%", i, s.Rate(), s.Target)
+	for i, s := range keepsPace(t, tl, p) {
+		if s.Target != 200 {
+			t.Errorf("second %d: target %g/s, want 200", i, s.Target)
 		}
 		if s.P99 <= 0 || s.P99 > s.Max {
 			t.Errorf("second %d: p99 %s, max %s", i, s.P99, s.Max)
@@ -127,10 +148,10 @@ func TestAttackFollowsTheProfileShape(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			tl := mustAttack(t, t.Context(), Plan{Target: srv.URL, Profile: tc.profile, Mix: []Weighted{{"home", 1}}})
-			secs := seconds(t, tl, len(tc.want))
+			secs := keepsPace(t, tl, tc.profile)
 			for i, want := range tc.want {
-				if got := secs[i].Rate(); math.Abs(got-want) > 0.05*want+2 {
-					t.Errorf("second %d: %g requests, want %g ± 5%%", i, got, want)
+				if got := secs[i].Target; math.Abs(got-want) > 1e-9 {
+					t.Errorf("second %d: target %g/s, want %g", i, got, want)
 				}
 			}
 		})
@@ -268,8 +289,11 @@ func TestAttackAbortsPromptlyAndKeepsTheMeasurements(t *testing.T) {
 	if !errors.Is(err, ErrAborted) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error = %v, want ErrAborted caused by the deadline", err)
 	}
-	if took > 1500*time.Millisecond+abortGrace+time.Second {
-		t.Errorf("Attack returned %s after the start, want within %s of the abort", took, abortGrace+time.Second)
+	// The hung requests would hold it for their 30 s timeout: a generous
+	// bound (the cut comes abortGrace after the abort; ~2.5 s when idle).
+	t.Logf("Attack returned %s after the start (abort at 1.5s, grace %s)", took.Round(time.Millisecond), abortGrace)
+	if took > 1500*time.Millisecond+abortGrace+8*time.Second {
+		t.Errorf("Attack returned %s after the start, want within %s of the abort (the hung requests' timeout is 30 s)", took, abortGrace+8*time.Second)
 	}
 	total := tl.Total()
 	if total.Requests < 50 || total.Successes != total.Requests || total.Canceled < 50 {
