@@ -112,13 +112,23 @@ func TestWorkersMergeIntoOneTimeline(t *testing.T) {
 	if n < 6 {
 		t.Errorf("%d lines, want one per second per worker (6)", n)
 	}
-	secs := tl.Seconds()
-	for _, s := range secs[:3] {
-		if s.Requests < 50 || s.Requests > 70 {
-			t.Errorf("second %s: %d requests, want about 60", s.Offset, s.Requests)
+	// A hit is never sent before it is due: by the end of second k at most
+	// 60(k+1) were sent; a busy machine delays them (measured: none idle),
+	// up to half a second here.
+	var sent uint64
+	for k, s := range tl.Seconds() {
+		sent += s.Requests
+		due := min(60*uint64(k+1), 180)
+		t.Logf("second %d: %d requests, %d of %d due sent by its end", k, s.Requests, sent, due)
+		if sent > due+2 || sent+30 < due {
+			t.Errorf("second %d: %d requests sent by its end, want %d (at most 2 early, 30 late)", k, sent, due)
 		}
 	}
-	if total.P50 < 19*time.Millisecond || total.P50 > 40*time.Millisecond {
+	// The server sleeps 20ms: the merged p50 cannot be below it, and stays
+	// near it unless the machine is very busy (a bad merge of the 2 %
+	// buckets lands far off; measured 20-21ms idle).
+	t.Logf("merged p50 %s, p99 %s", total.P50, total.P99)
+	if total.P50 < 19*time.Millisecond || total.P50 > 100*time.Millisecond {
 		t.Errorf("p50 %s, want about 20ms (the server sleeps 20ms)", total.P50)
 	}
 	var failed uint64

@@ -208,7 +208,10 @@ func TestAStuckCheckIsCutAtTheTimeout(t *testing.T) {
 	})
 	start := time.Now()
 	got := f.get(t, "GET", "/readyz")
-	if elapsed := time.Since(start); elapsed > 3*time.Second {
+	// about the timeout; the stuck check would hold it forever: a generous bound
+	elapsed := time.Since(start)
+	t.Logf("readiness answered after %v (timeout 300ms)", elapsed)
+	if elapsed > 3*time.Second {
 		t.Errorf("readiness took %v; want about the 300ms timeout", elapsed)
 	}
 	if got.status != 503 {

@@ -175,7 +175,8 @@ func (s *syncBuffer) count(sub string) int {
 }
 
 // slack is what a loaded CI machine (2 cores, -race, builds beside) may add
-// to one request beyond the timeout; the median must stay within medianSlack.
+// to one request beyond the timeout and twice the database's own time
+// (measured in the test); the median must stay within medianSlack.
 const (
 	slack       = 250 * time.Millisecond
 	medianSlack = 50 * time.Millisecond
@@ -191,7 +192,9 @@ func TestRedisOutagesSlowRequestsByAtMostTheTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
-	s := Wrap(seededStore(t), backend, Options{
+	store := seededStore(t)
+	db := dbTime(t, store)
+	s := Wrap(store, backend, Options{
 		Registerer:    reg,
 		RetryInterval: -1, // try Redis on every request: the worst case
 		Logger:        slog.New(slog.NewJSONHandler(&logs, nil)),
@@ -206,8 +209,8 @@ func TestRedisOutagesSlowRequestsByAtMostTheTimeout(t *testing.T) {
 			t.Fatalf("%s failed: %v", what, err)
 		}
 		d := time.Since(start)
-		if d > DefaultTimeout+slack {
-			t.Errorf("%s took %v, more than the %v timeout plus %v", what, d, DefaultTimeout, slack)
+		if d > DefaultTimeout+2*db.worst+slack {
+			t.Errorf("%s took %v, more than the %v timeout plus %v plus twice the database's worst %v", what, d, DefaultTimeout, slack, db.worst)
 		}
 		return d
 	}
@@ -218,8 +221,8 @@ func TestRedisOutagesSlowRequestsByAtMostTheTimeout(t *testing.T) {
 			ds[i] = timed(fmt.Sprintf("%s, request %d", what, i), vets)
 		}
 		slices.Sort(ds)
-		if median := ds[n/2]; median > DefaultTimeout+medianSlack {
-			t.Errorf("%s: median request took %v, more than the %v timeout plus %v", what, median, DefaultTimeout, medianSlack)
+		if median := ds[n/2]; median > DefaultTimeout+2*db.median+medianSlack {
+			t.Errorf("%s: median request took %v, more than the %v timeout plus %v plus twice the database's median %v", what, median, DefaultTimeout, medianSlack, db.median)
 		}
 		return ds[n-1]
 	}
@@ -260,8 +263,8 @@ func TestRedisOutagesSlowRequestsByAtMostTheTimeout(t *testing.T) {
 	restarted := time.Now()
 	before = readCounts(t, reg)
 	for readCounts(t, reg).puts == before.puts {
-		if time.Since(restarted) > 3*time.Second {
-			t.Fatalf("the cache was not used within 3s of Redis restarting: %+v", readCounts(t, reg))
+		if time.Since(restarted) > 10*time.Second { // go-redis redials within ~1s; generous for a busy machine
+			t.Fatalf("the cache was not used within 10s of Redis restarting: %+v", readCounts(t, reg))
 		}
 		timed("a request after the restart", vets)
 		time.Sleep(20 * time.Millisecond)
@@ -279,8 +282,27 @@ func TestRedisOutagesSlowRequestsByAtMostTheTimeout(t *testing.T) {
 	if n := logs.count("available again"); n < 1 {
 		t.Errorf("the recovery was not logged:\n%s", logs.b.String())
 	}
-	t.Logf("worst request: cached %v, Redis frozen %v (update %v), Redis down %v; timeout %v; cache used again %v after the restart",
-		healthy, frozen, frozenWrite, down, DefaultTimeout, recovery.Round(time.Millisecond))
+	t.Logf("worst request: cached %v, Redis frozen %v (update %v), Redis down %v; timeout %v; cache used again %v after the restart; the database alone: median %v, worst %v",
+		healthy, frozen, frozenWrite, down, DefaultTimeout, recovery.Round(time.Millisecond), db.median, db.worst)
+}
+
+// dbTime is the baseline of the outage tests, measured in the test: the
+// median, worst and total of 20 reads of the vets from the database alone
+// (no cache), which -race and a busy machine slow down as they do the rest.
+func dbTime(t *testing.T, store petclinic.Store) (d struct{ median, worst, total time.Duration }) {
+	t.Helper()
+	ds := make([]time.Duration, 20)
+	for i := range ds {
+		start := time.Now()
+		if _, err := store.Vets(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ds[i] = time.Since(start)
+		d.total += ds[i]
+	}
+	slices.Sort(ds)
+	d.median, d.worst = ds[len(ds)/2], ds[len(ds)-1]
+	return d
 }
 
 func TestAFailedBackendIsSkippedForTheRetryInterval(t *testing.T) {
@@ -293,9 +315,11 @@ func TestAFailedBackendIsSkippedForTheRetryInterval(t *testing.T) {
 	}
 	reg := prometheus.NewRegistry()
 	const retry = 300 * time.Millisecond
-	s := Wrap(seededStore(t), backend, Options{Registerer: reg, RetryInterval: retry})
+	store := seededStore(t)
+	s := Wrap(store, backend, Options{Registerer: reg, RetryInterval: retry})
 	defer s.Close()
 	s.Vets(ctx)
+	db := dbTime(t, store) // the same 20 reads from the database alone
 
 	p.signal(syscall.SIGSTOP)
 	start := time.Now()
@@ -306,9 +330,12 @@ func TestAFailedBackendIsSkippedForTheRetryInterval(t *testing.T) {
 	}
 	elapsed := time.Since(start)
 	p.signal(syscall.SIGCONT)
-	// Waiting for Redis every time would take 20 timeouts (1s).
-	if elapsed > 10*DefaultTimeout {
-		t.Errorf("20 requests took %v while Redis was frozen; only the first should wait for it", elapsed)
+	// Waiting for Redis every time would add 20 timeouts (1s) to the
+	// database's own time; skipping it adds one. Generous: half of the 20,
+	// plus the baseline again for a busy machine.
+	t.Logf("20 requests took %v while Redis was frozen, %v from the database alone", elapsed, db.total)
+	if elapsed > 2*db.total+10*DefaultTimeout {
+		t.Errorf("20 requests took %v while Redis was frozen (%v from the database alone); only the first should wait for it", elapsed, db.total)
 	}
 	mfs, _ := reg.Gather()
 	var errs float64

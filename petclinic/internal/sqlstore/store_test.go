@@ -616,7 +616,10 @@ func runStoreSuite(t *testing.T, b backend) {
 		start := time.Now()
 		_, _, err := db.Owners(ctx, petclinic.OwnerFilter{})
 		wantErr(t, err, context.Canceled)
-		if d := time.Since(start); d > 500*time.Millisecond {
+		// about a millisecond; generous for a busy machine (the error is the proof)
+		d := time.Since(start)
+		t.Logf("noticed the cancelled context in %v", d)
+		if d > 2*time.Second {
 			t.Errorf("took %v to notice the cancelled context", d)
 		}
 	})
@@ -627,7 +630,10 @@ func runStoreSuite(t *testing.T, b backend) {
 		start := time.Now()
 		_, err := db.run().count(t.Context(), stmt{"SELECT", "", b.slow})
 		wantErr(t, err, context.DeadlineExceeded)
-		if d := time.Since(start); d > 2*time.Second {
+		// about the timeout; uncut, it runs 10 s (MySQL) or forever (SQLite): a generous bound
+		d := time.Since(start)
+		t.Logf("cut off after %v (QueryTimeout %v)", d, db.cfg.QueryTimeout)
+		if d > 5*time.Second {
 			t.Errorf("took %v, want about %v", d, db.cfg.QueryTimeout)
 		}
 		if n := db.timeouts.Load(); n != 1 {
