@@ -121,6 +121,10 @@ bench: build ## PetClinic vs a bare handler (throughput, start, RSS); the harnes
 	bin/harnessbench --petclinic $(PETCLINIC_BIN) $(HARNESS_BENCH_ARGS) || rc=1; \
 	bin/historybench --gameday bin/gameday $(HISTORY_BENCH_ARGS) || rc=1; exit $$rc
 
+.PHONY: fuzz
+fuzz: ## every fuzz target of the three modules for FUZZTIME each (default 30s; 26 targets, ~16 min); not part of make test
+	@scripts/fuzz.sh run
+
 .PHONY: image
 image: ## OCI image tarball in out/ without Docker (crane), validated
 	@scripts/image.sh

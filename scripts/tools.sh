@@ -27,11 +27,12 @@ APT_PACKAGES=(
 )
 
 # The one place where Go tool versions are pinned: name, package, version.
-# gosec is the slow one (~6 min, 2.4 GB cold); it is built once per version.
+# gosec is the slow one (~6 min, 2.4 GB cold); each is built once per version.
 GO_TOOLS=(
 	"actionlint github.com/rhysd/actionlint/cmd/actionlint v1.7.12"
 	"crane github.com/google/go-containerregistry/cmd/crane v0.22.1"
 	"gosec github.com/securego/gosec/v2/cmd/gosec v2.30.0"
+	"sloth github.com/slok/sloth/cmd/sloth v0.16.0" # the SLO rules' oracle in make check-slo
 )
 
 install_go_tools() {
