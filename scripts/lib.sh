@@ -135,7 +135,9 @@ go_packages() {
 # "./internal/app/... ./internal/cache") with -race, all others without it.
 # A package list go cannot read, or a race pattern that matches no package,
 # fails the step naming the module (go_packages); every package still runs.
-# Env: GO_TEST_TIMEOUT (per test binary, default 10m).
+# Env: GO_TEST_TIMEOUT (per test binary, default 10m); GO_TEST_FLAGS (more
+# flags, e.g. "-run ^$ -exec /bin/true" compiles and links every test binary
+# of both kinds without running one).
 go_tests() {
 	local all race=() p pkgs rc=0
 	all="$(go_packages)" || return 1
@@ -149,12 +151,12 @@ go_tests() {
 	local others="$all"
 	if [ "${#race[@]}" -gt 0 ]; then
 		others="$(comm -23 <(sort <<<"$all") <(printf '%s\n' "${race[@]}" | sort -u))"
-		# shellcheck disable=SC2046 # one package path per word
-		go test -race -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" $(printf '%s\n' "${race[@]}" | sort -u) || rc=1
+		# shellcheck disable=SC2046,SC2086 # one package path or flag per word
+		go test -race -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" ${GO_TEST_FLAGS:-} $(printf '%s\n' "${race[@]}" | sort -u) || rc=1
 	fi
 	if [ -n "$others" ]; then
-		# shellcheck disable=SC2086 # one package path per word
-		go test -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" $others || rc=1
+		# shellcheck disable=SC2086 # one package path or flag per word
+		go test -count=1 -timeout "${GO_TEST_TIMEOUT:-10m}" ${GO_TEST_FLAGS:-} $others || rc=1
 	fi
 	return "$rc"
 }

@@ -77,6 +77,11 @@ expect sound fail go_tests "./nope/..."
 want=$'this test fails on purpose\nFAIL\texample.com/failing/a'
 expect failing fail go_tests ""
 
+# make test's background compile: every test binary built, none run.
+want=$'ok  \texample.com/failing/a'
+compile_only() { GO_TEST_FLAGS='-run ^$ -exec /bin/true' go_tests "$@"; }
+expect failing 0 compile_only ./...
+
 want=$'cycle (example.com/cycle): go list ./... failed\nimport cycle not allowed'
 expect cycle fail go_tests ""
 expect cycle fail go_packages
