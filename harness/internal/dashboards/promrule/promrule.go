@@ -91,7 +91,17 @@ func Object(source string, src []byte) ([]byte, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	return b.Bytes(), nil
+	return keepLastNewline(b.Bytes(), body), nil
+}
+
+// keepLastNewline drops the newline that line-by-line copying added at the
+// end of out when src did not end with one: a block scalar that ends the
+// file keeps its value ("0", not "0\n").
+func keepLastNewline(out, src []byte) []byte {
+	if len(src) > 0 && !bytes.HasSuffix(src, []byte("\n")) {
+		return bytes.TrimSuffix(out, []byte("\n"))
+	}
+	return out
 }
 
 // body is src from its first line that is neither a comment nor blank; it
@@ -132,7 +142,7 @@ func Spec(obj []byte) ([]byte, error) {
 		}
 		b.WriteString(strings.TrimPrefix(line, "  ") + "\n")
 	}
-	return b.Bytes(), sc.Err()
+	return keepLastNewline(b.Bytes(), after), sc.Err()
 }
 
 // Same reports whether two rule sources hold equal groups.
