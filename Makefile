@@ -45,7 +45,7 @@ tools: ## install the apt packages and pinned Go tools the tests need (idempoten
 	@scripts/tools.sh
 
 .PHONY: test
-test: ## ALL tests: tools, MariaDB+Redis up, go test of both modules, make image, make check
+test: ## ALL tests: tools, MariaDB+Redis up, go test of the three modules (the harness with -race), make image, make check
 	@scripts/test.sh
 
 # ---------------------------------------------------------------------------
@@ -122,7 +122,7 @@ bench: build ## PetClinic vs a bare handler (throughput, start, RSS); the harnes
 	bin/historybench --gameday bin/gameday $(HISTORY_BENCH_ARGS) || rc=1; exit $$rc
 
 .PHONY: fuzz
-fuzz: ## every fuzz target of the three modules for FUZZTIME each (default 30s; 26 targets, ~16 min); not part of make test
+fuzz: ## every fuzz target of the three modules for FUZZTIME each (default 30s; 26 targets, ~18 min); not part of make test
 	@scripts/fuzz.sh run
 
 .PHONY: image
