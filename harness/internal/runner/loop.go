@@ -57,6 +57,15 @@ func (l *loop) runToEnd() {
 	defer l.cancel()
 	defer l.tick.Stop()
 	for l.loadDone != nil || l.probes != nil || l.faultEvents != nil {
+		// A signal first: it also ends the load, the probes and the fault
+		// timeline, and a select that took those first could end the loop
+		// without it (an interrupted run concluded "failed", not "aborted").
+		select {
+		case <-l.signal:
+			l.onSignal()
+			continue
+		default:
+		}
 		select {
 		case <-l.signal:
 			l.onSignal()
