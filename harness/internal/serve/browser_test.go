@@ -129,11 +129,18 @@ func TestPagesInChromium(t *testing.T) {
 		t.Errorf("runs list warning: %q, want it to name nightly/torn", w)
 	}
 	shot(t, ctx, "runs.png")
-	do("filter", chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "failed"), chromedp.Click(chromedp.CSS("form.filters button")),
-		chromedp.WaitVisible(chromedp.CSS("table")))
-	if loc := must[string](t, "location")(chromedp.Run(ctx, chromedp.Location())); !strings.Contains(loc, "status=failed") {
-		t.Errorf("after the filter form: %s", loc)
+	do("filter", chromedp.SetValue(chromedp.CSS(`select[name="status"]`), "failed"), chromedp.Click(chromedp.CSS("form.filters button")))
+	// The old page's table stays visible until the form's navigation
+	// commits: wait for the new location first, then for its table.
+	loc, deadline := "", time.Now().Add(20*time.Second)
+	for !strings.Contains(loc, "status=failed") && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+		loc, _ = chromedp.Run(ctx, chromedp.Location()) // errors while the page navigates
 	}
+	if !strings.Contains(loc, "status=failed") {
+		t.Fatalf("after the filter form: %s, want status=failed in it within 20s", loc)
+	}
+	do("filtered runs", chromedp.WaitVisible(chromedp.CSS("table")))
 	if n := count(t, ctx, "tbody tr"); n != 2 {
 		t.Errorf("failed runs: %d rows, want 2", n)
 	}
