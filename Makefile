@@ -52,7 +52,7 @@ test: ## ALL tests: tools, MariaDB+Redis up, go test of the three modules (the h
 # make check: static validation by the real tools. Each area has its script.
 # ---------------------------------------------------------------------------
 .PHONY: check
-check: check-gofmt check-vet check-shell check-scripts check-actions check-yaml check-gosec check-terraform check-experiments check-slo check-monitoring check-platform ## static checks: gofmt, vet, shellcheck, the scripts' own tests, actionlint, yamllint, gosec, terraform, experiments, SLO rules, monitoring, charts/manifests
+check: check-gofmt check-vet check-shell check-scripts check-actions check-yaml check-gosec check-terraform check-experiments check-slo check-monitoring check-platform check-docs ## static checks: gofmt, vet, shellcheck, the scripts' own tests, actionlint, yamllint, gosec, terraform, experiments, SLO rules, monitoring, charts/manifests, docs
 	@echo "make check: all checks passed" >&2
 
 .PHONY: check-experiments
@@ -70,6 +70,10 @@ check-monitoring: ## promtool check/test of monitoring/prometheus; Alertmanager 
 .PHONY: check-platform
 check-platform: ## helm lint + render of each chart and values; server-side dry-run on a real kube-apiserver; Argo CD apps
 	@scripts/platform-check.sh
+
+.PHONY: check-docs
+check-docs: ## every Mermaid diagram of the docs renders (mermaid-cli, Chromium); every gameday command line of the docs resolves in the CLI; the demo recording is well-formed
+	@scripts/docs-check.sh
 
 .PHONY: test-k8s
 test-k8s: ## the Kubernetes engine's tests against a real etcd + kube-apiserver (envtest, upstream Chaos Mesh CRDs)

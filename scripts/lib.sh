@@ -160,3 +160,28 @@ go_tests() {
 	fi
 	return "$rc"
 }
+
+# npm_tool NAME DIR installs the npm packages pinned by DIR/package.json and
+# DIR/package-lock.json once into $GAMEDAY_CACHE/tools/NAME/<hash of the
+# lock file>/ (`npm ci`: exactly the lock file; browsers are never
+# downloaded, Debian's Chromium is used) and prints that folder. Node and npm
+# come from Debian when missing.
+npm_tool() {
+	local name="$1" src="$2"
+	command -v npm >/dev/null 2>&1 || ensure_apt nodejs npm
+	local hash
+	hash="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -c1-16)"
+	local dir="$GAMEDAY_CACHE/tools/$name/$hash"
+	if [ -d "$dir/node_modules" ]; then
+		log "npm: $name $hash cached"
+	else
+		log "npm: installing $name ($src/package-lock.json) into $dir"
+		local start=$SECONDS
+		rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
+		cp "$src/package.json" "$src/package-lock.json" "$dir.tmp/"
+		(cd "$dir.tmp" && PUPPETEER_SKIP_DOWNLOAD=1 nice -n 10 npm ci --no-audit --no-fund --loglevel=error) >&2
+		rm -rf "$dir" && mv "$dir.tmp" "$dir"
+		log "npm: installed $name in $((SECONDS - start))s"
+	fi
+	printf '%s\n' "$dir"
+}

@@ -35,7 +35,7 @@ step "tools"
 # run: make image and make check wait for them.
 scripts/tools.sh apt
 go_tools_log="$(mktemp)"
-scripts/tools.sh actionlint crane gosec sloth >"$go_tools_log" 2>&1 &
+scripts/tools.sh actionlint crane gosec sloth mermaid-cli >"$go_tools_log" 2>&1 &
 go_tools_pid=$!
 
 services=(scripts/services/mariadb.sh scripts/services/redis.sh)
@@ -130,7 +130,7 @@ run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_test
 run "go test helm/validate" run_in helm/validate go_tests ""
 # make check's scripts need not repeat Go tests that have just run.
 export GAMEDAY_GO_TESTS_DONE=1
-step "waiting for the pinned Go tools (actionlint, crane, gosec, sloth)"
+step "waiting for the pinned Go tools (actionlint, crane, gosec, sloth) and mermaid-cli"
 if ! wait "$go_tools_pid"; then
 	cat "$go_tools_log" >&2
 	failed+=("go tools")

@@ -2,7 +2,9 @@
 # Installs what the build and the tests need, idempotently:
 #   - Debian packages (services, browser, linters) through apt;
 #   - pinned Go tools built with `go install` into $GAMEDAY_CACHE/tools/<name>/<version>/
-#     and linked from $GAMEDAY_CACHE/bin. A version already built is never rebuilt.
+#     and linked from $GAMEDAY_CACHE/bin. A version already built is never rebuilt;
+#   - pinned npm tools (mermaid-cli, for make check-docs): `npm ci` of the lock file in
+#     scripts/<dir>/ into $GAMEDAY_CACHE/tools/<name>/<hash of the lock file>/.
 #
 # Usage: scripts/tools.sh            everything
 #        scripts/tools.sh apt        Debian packages only
@@ -35,6 +37,24 @@ GO_TOOLS=(
 	"sloth github.com/slok/sloth/cmd/sloth v0.16.0" # the SLO rules' oracle in make check-slo
 )
 
+# npm tools: name and the folder of its package.json and package-lock.json.
+NPM_TOOLS=(
+	"mermaid-cli scripts/mermaid" # make check-docs renders the docs' Mermaid diagrams (~1 min, 500 MB cold)
+)
+
+install_npm_tools() {
+	local want=("$@") entry name src found
+	for entry in "${NPM_TOOLS[@]}"; do
+		read -r name src <<<"$entry"
+		if [ "${#want[@]}" -gt 0 ]; then
+			found=0
+			for w in "${want[@]}"; do [ "$w" = "$name" ] && found=1; done
+			[ "$found" -eq 1 ] || continue
+		fi
+		npm_tool "$name" "$GAMEDAY_ROOT/$src" >/dev/null
+	done
+}
+
 install_go_tools() {
 	local want=("$@") entry name pkg version found
 	for entry in "${GO_TOOLS[@]}"; do
@@ -50,7 +70,7 @@ install_go_tools() {
 
 known_tool() {
 	local entry
-	for entry in "${GO_TOOLS[@]}"; do
+	for entry in "${GO_TOOLS[@]}" "${NPM_TOOLS[@]}"; do
 		[ "${entry%% *}" = "$1" ] && return 0
 	done
 	return 1
@@ -62,6 +82,7 @@ main() {
 	all)
 		ensure_apt "${APT_PACKAGES[@]}"
 		install_go_tools
+		install_npm_tools
 		;;
 	apt)
 		ensure_apt "${APT_PACKAGES[@]}"
@@ -74,6 +95,7 @@ main() {
 		local t
 		for t in "$@"; do known_tool "$t" || die "unknown tool $t"; done
 		install_go_tools "$@"
+		install_npm_tools "$@"
 		;;
 	esac
 	log "tools ready in $GAMEDAY_BIN"
