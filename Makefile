@@ -26,6 +26,10 @@ help: ## list the targets
 demo: ## the main command: a local game day (sandbox up, pod-kill under load, verdict, HTML report)
 	@scripts/demo.sh
 
+.PHONY: demo-record
+demo-record: ## record make demo and a tour of the history, reports and web UI into docs/demo/ (asciicast + screenshots; a few minutes)
+	@scripts/demo-record.sh
+
 .PHONY: demo-down
 demo-down: ## remove the sandbox that make demo left up
 	@[ -x bin/gameday ] || (cd harness && go build -trimpath -o ../bin/gameday ./cmd/gameday)
