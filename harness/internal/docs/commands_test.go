@@ -94,6 +94,7 @@ func TestResolve(t *testing.T) {
 		"an elided value of a string flag":                     {"kill-switch engage --context ...", ""},
 		"alternatives in the path, each resolving":             {"kill-switch engage|release", ""},
 		"help is never run":                                    {"run --help", ""},
+		"a placeholder for any command":                        {"<command> --help", ""},
 		"a mention of a command group":                         {"history", ""},
 		"a misspelt flag":                                      {"run --taget kubernetes x.yaml", "flag provided but not defined: -taget (see gameday run --help)"},
 		"a removed command":                                    {"publsh --dry-run x", `unknown command "publsh" (gameday --help lists them)`},

@@ -39,6 +39,9 @@ func Resolve(args []string) error {
 	if len(path) == len(args) {
 		return nil // a mention of a command ("gameday history"), not a command line
 	}
+	if anyCommand.MatchString(args[len(path)]) {
+		return nil // "gameday <command> --help": any command, nothing to check
+	}
 	args = placeholders(app, path, args)
 
 	var ran *ucli.Context
@@ -84,6 +87,9 @@ func disarm(cmds []*ucli.Command, record ucli.ActionFunc) {
 }
 
 var pathWord = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// anyCommand is a placeholder where a command's name goes: <command>.
+var anyCommand = regexp.MustCompile(`^<(sub)?command>$`)
 
 // alternatives expands the first word of the command path written as
 // alternatives ("engage|release") into one argument list per alternative.
