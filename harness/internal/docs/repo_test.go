@@ -70,3 +70,51 @@ func TestEveryCommandLineOfTheDocsResolves(t *testing.T) {
 		t.Errorf("found only %d command lines: is the extraction broken?", n)
 	}
 }
+
+// TestEveryLinkOfTheDocsResolves follows every local link of every Markdown
+// file: the file or folder must exist and an anchor into a Markdown file
+// must be one of its headings (as GitHub makes them).
+func TestEveryLinkOfTheDocsResolves(t *testing.T) {
+	root := repotest.Root(t)
+	anchors := map[string]map[string]bool{}
+	anchorsOf := func(path string) map[string]bool {
+		if a, ok := anchors[path]; ok {
+			return a
+		}
+		md, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		anchors[path] = docs.Anchors(md)
+		return anchors[path]
+	}
+	n := 0
+	for _, f := range markdownFiles(t, root) {
+		md, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range docs.FenceProblems(md) {
+			t.Errorf("%s:%d: this code fence does not close its block (text after it, or never closed): the rest of the page renders as code", f, line)
+		}
+		for _, l := range docs.Links(f, md) {
+			n++
+			target := filepath.Join(root, f)
+			if l.Target != "" {
+				target = filepath.Join(root, filepath.Dir(f), filepath.FromSlash(l.Target))
+			}
+			fi, err := os.Stat(target)
+			if err != nil {
+				t.Errorf("%s:%d: link to %s: no such file or folder", l.File, l.Line, l.Target)
+				continue
+			}
+			if l.Anchor == "" || fi.IsDir() || filepath.Ext(target) != ".md" {
+				continue
+			}
+			if !anchorsOf(target)[l.Anchor] {
+				t.Errorf("%s:%d: link to %s#%s: no such heading", l.File, l.Line, l.Target, l.Anchor)
+			}
+		}
+	}
+	t.Logf("%d local links", n)
+}
