@@ -633,11 +633,12 @@ func budgetStatus(b *Budget, f *Forecast) *BudgetStatus {
 }
 
 // Money formats dollars: cents above a dollar, four significant digits
-// below.
+// below; below a nanodollar it is the residue of a difference of equal
+// costs (floating point), shown as zero.
 func Money(v float64) string {
 	a := math.Abs(v)
 	switch {
-	case a == 0:
+	case a < 1e-9:
 		return "$0.00"
 	case a >= 1:
 		return "$" + commas(fmt.Sprintf("%.2f", v))
