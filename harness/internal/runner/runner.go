@@ -181,8 +181,8 @@ func newRun(c Config) (*run, slo.Clients, error) {
 	invalid := func(err error) (*run, slo.Clients, error) {
 		return nil, slo.Clients{}, exitcode.Wrap(exitcode.Invalid, fmt.Errorf("experiment %s: %w", e.Metadata.Name, err))
 	}
-	if err := c.Engine.Validate(e); err != nil {
-		return invalid(err)
+	if err := c.Engine.Validate(e); err != nil { // it names the experiment, fault and field
+		return nil, slo.Clients{}, exitcode.Wrap(exitcode.Invalid, err)
 	}
 	dir, err := report.Dir(c.ReportsDir, c.Suite, c.RunID)
 	if err != nil {
