@@ -4,8 +4,9 @@
 #      pinned by scripts/mermaid/package-lock.json, in Debian's Chromium);
 #      a canary diagram with a syntax error must fail first;
 #   2. every gameday command line of the docs resolves against the CLI's
-#      real commands and flags, and the demo recording in docs/demo/ is
-#      well-formed (go test ./internal/docs of the harness; skipped when
+#      real commands and flags, every local link resolves, the messages of
+#      docs/troubleshooting.md are the harness's, and the demo recording in
+#      docs/demo/ is well-formed (go test ./internal/docs of the harness; skipped when
 #      GAMEDAY_GO_TESTS_DONE=1: make test has just run it).
 #
 # Usage: scripts/docs-check.sh [--out DIR]   (--out keeps the rendered SVGs)
@@ -31,7 +32,7 @@ CHROMIUM="$(command -v chromium)" node "$mermaid/render.mjs" "${out[@]}" "${file
 if [ "${GAMEDAY_GO_TESTS_DONE:-}" = 1 ]; then
 	log "2/2 go test ./internal/docs: done by make test"
 else
-	log "2/2 go test ./internal/docs (command lines of the docs, the demo recording)"
+	log "2/2 go test ./internal/docs (command lines, links, troubleshooting messages, the demo recording)"
 	(cd harness && go test -count=1 ./internal/docs)
 fi
 log "docs: all checks passed"
