@@ -204,6 +204,8 @@ var troubleSources = []struct {
 		[]string{`"interrupted: "`}},
 	{"- probe front-door failed: 9 samples breached during a fault (first at +5s: ...)", "harness/internal/verdict/verdict.go",
 		[]string{" samples breached during a fault (first at "}},
+	{"warning: no Loki configured (--loki-url or spec.target.lokiURL): ...; the verdict does not cover them", "harness/internal/runner/guard.go",
+		[]string{"no Loki configured (--loki-url or spec.target.lokiURL): ", "; the verdict does not cover them"}},
 	{"no loki configured: logql probe skipped", "harness/internal/probe/logql.go", nil},
 	{"recover fault X: ... (run gameday cleanup --run-id RUN-ID)", "harness/internal/runner/timeline.go",
 		[]string{"recover fault ", " (run gameday cleanup --run-id "}},
