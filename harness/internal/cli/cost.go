@@ -450,14 +450,14 @@ func costGenerate(c *ucli.Context, check bool) error {
 // run's Prometheus through the same PromQL as `gameday cost` (the sandbox
 // exports OpenCost's metric names). The load generator's cost is this
 // process's CPU time from now to the end of the run.
-func costSections(c *ucli.Context, rc runner.Config, e *spec.Experiment) []func(context.Context, *report.Report) {
+func costSections(o runOptions, rc runner.Config, e *spec.Experiment) []func(context.Context, *report.Report) {
 	if rc.PrometheusURL == "" {
 		return nil
 	}
 	start := processCPUSeconds()
-	ns, workload := cmp.Or(c.String(flagNamespace), "petclinic"), cmp.Or(c.String(flagDeployment), "petclinic")
+	ns, workload := cmp.Or(o.Kube.Namespace, "petclinic"), cmp.Or(o.Kube.Deployment, "petclinic")
 	if k := e.Spec.Target.Kubernetes; k != nil {
-		ns, workload = cmp.Or(c.String(flagNamespace), k.Namespace, ns), cmp.Or(c.String(flagDeployment), k.Deployment, workload)
+		ns, workload = cmp.Or(o.Kube.Namespace, k.Namespace, ns), cmp.Or(o.Kube.Deployment, k.Deployment, workload)
 	}
 	return []func(context.Context, *report.Report){func(ctx context.Context, rep *report.Report) {
 		cat, err := catalog.Default()

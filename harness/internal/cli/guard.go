@@ -24,21 +24,3 @@ func guardFlags() []ucli.Flag {
 		&ucli.BoolFlag{Name: flagNoGuard, Usage: "no error-budget guard (the report records that it was off)"},
 	}
 }
-
-// guard is the error-budget guard of the flags (docs/slo.md); the runner
-// asks it before every run of the suite.
-func guard(c *ucli.Context) (*slo.Guard, error) {
-	return slo.NewGuard(slo.GuardConfig{
-		Dir: c.String(flagSLODir), Required: c.IsSet(flagSLODir), Off: c.Bool(flagNoGuard),
-		Policy: slo.Policy{MinRemaining: c.Float64(flagBudgetMin), BurnRateCap: c.Float64(flagBurnRateCap), Strict: guardStrict(c)},
-	})
-}
-
-// guardStrict is --budget-guard-strict, whose default is true for gate: a
-// CI gate does not pass without budget data.
-func guardStrict(c *ucli.Context) bool {
-	if c.IsSet(flagGuardStrict) {
-		return c.Bool(flagGuardStrict)
-	}
-	return c.Command != nil && c.Command.Name == "gate"
-}

@@ -19,9 +19,14 @@ func admitAs(t *testing.T, cmd, promURL string, args ...string) (slo.Ruling, err
 	var gerr error
 	app := &ucli.App{Name: "gameday", Commands: []*ucli.Command{{
 		Name:  cmd,
-		Flags: append(runFlags(), guardFlags()...),
+		Flags: runCommandFlags(),
 		Action: func(c *ucli.Context) error {
-			g, err := guard(c)
+			o, err := runOptionsOf(c, cmd == "gate")
+			if err != nil {
+				gerr = err
+				return nil
+			}
+			g, err := slo.NewGuard(o.Guard)
 			if err != nil {
 				gerr = err
 				return nil

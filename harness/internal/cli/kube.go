@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -15,8 +13,6 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/load"
-	"github.com/gamedayhq/gameday/harness/internal/probe"
-	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -72,119 +68,14 @@ func kubeFlags() []ucli.Flag {
 	}, clusterFlags()...)
 }
 
-// isKube reports whether e runs on Kubernetes: --target, else its target.
-func isKube(c *ucli.Context, e *spec.Experiment) (bool, error) {
-	switch t := c.String(flagTarget); t {
-	case "":
-		return e.Spec.Target.Kind == spec.TargetKubernetes, nil
-	case string(spec.TargetKubernetes):
-		return true, nil
-	case string(spec.TargetSandbox):
-		return false, nil
-	default:
-		return false, exitcode.Invalidf("--target %q: use sandbox or kubernetes", t)
-	}
-}
-
-// kubeTarget makes e a kubernetes experiment (flags over the file) and
-// builds its engine, the kill switch's watch and, with --load-workers, the
-// load Job.
-func kubeTarget(c *ucli.Context, e *spec.Experiment, rc runner.Config) (runner.Config, error) {
-	tg := e.Spec.Target
-	k := spec.KubernetesTarget{Namespace: spec.DefaultNamespace, Deployment: spec.DefaultDeployment, Selector: spec.DefaultSelector()}
-	if tg.Kubernetes != nil {
-		k = *tg.Kubernetes
-	}
-	old := k.Namespace
-	k.Namespace = cmp.Or(c.String(flagNamespace), k.Namespace)
-	k.Deployment = cmp.Or(c.String(flagDeployment), k.Deployment)
-	k.URL = cmp.Or(rc.TargetURL, k.URL)
-	if old != k.Namespace { // selectors defaulted to the file's namespace follow the flag
-		for _, f := range e.Spec.Faults {
-			if ps := f.Spec.PodSelector(); ps != nil && slices.Equal(ps.Selector.Namespaces, []string{old}) {
-				ps.Selector.Namespaces = []string{k.Namespace}
-			}
-		}
-	}
-	tg.Kind, tg.Kubernetes = spec.TargetKubernetes, &k
-	rc.TargetURL = k.URL
-	if rc.TargetURL == "" {
-		return rc, exitcode.Invalidf("experiment %s: the kubernetes target needs PetClinic's URL: --target-url https://... (an Ingress, or a kubectl port-forward)", e.Metadata.Name)
-	}
-	if rc.PrometheusURL == "" && probe.UsesPrometheus(e) {
-		return rc, exitcode.Invalidf("experiment %s has promql probes: set --prometheus-url (the cluster's Prometheus, e.g. kubectl -n monitoring port-forward svc/prometheus 9090) or target.prometheusURL", e.Metadata.Name)
-	}
-	if n := c.Int(flagLoadWorkers); n > 0 && c.String(flagLoadImage) == "" {
-		return rc, exitcode.Invalidf("--load-workers %d needs --load-image (the gameday image the workers run)", n)
-	}
-	en, err := kubeEngine(c, k.Namespace, k.Deployment, k.Selector)
-	if err != nil {
-		return rc, err
-	}
-	rc.Engine = en
-	rc.Watches = append(rc.Watches, en.KillSwitchWatch(0))
-	if n := c.Int(flagLoadWorkers); n > 0 {
-		jl := &kube.JobLoad{Engine: en, Lead: c.Duration(flagLoadLead), Job: kube.JobConfig{
-			Namespace: k.Namespace, Experiment: e.Metadata.Name, Image: c.String(flagLoadImage), Workers: n,
-			Target: cmp.Or(c.String(flagLoadTarget), rc.TargetURL), Load: e.Spec.Load,
-			CPU: c.String(flagLoadCPU), Memory: c.String(flagLoadMemory),
-		}}
-		if _, err := kube.LoadJob(jl.Job); err != nil { // a bad quantity is the invocation's fault
-			return rc, exitcode.Invalidf("--%s/--%s: %w", flagLoadCPU, flagLoadMemory, err)
-		}
-		rc.StartLoad = jl.Start
-	}
-	return rc, nil
-}
-
-// kubeEngine connects to the cluster of the flags.
-func kubeEngine(c *ucli.Context, namespace, deployment string, selector map[string]string) (*kube.Engine, error) {
-	zm, err := parseZoneMap(c.String(flagZoneMap))
+// clusterEngine is the Chaos Mesh engine of cleanup and kill-switch: the
+// cluster of their flags, PetClinic's default namespace and Deployment.
+func clusterEngine(c *ucli.Context) (*kube.Engine, error) {
+	ko, err := kubeOptionsOf(c)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := kube.RESTConfig(c.String(flagKubeconfig), c.String(flagContext))
-	if err != nil {
-		return nil, exitcode.Invalidf("%w: check --kubeconfig and --context", err)
-	}
-	cl, err := kube.NewClient(cfg)
-	if err != nil {
-		return nil, exitcode.Infraf("%w", err)
-	}
-	var allowed []string
-	for _, a := range c.StringSlice(flagAllowNamespace) {
-		for _, p := range strings.Split(a, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				allowed = append(allowed, p)
-			}
-		}
-	}
-	en, err := kube.New(kube.Config{
-		Client: cl, RESTConfig: cfg, Namespace: cmp.Or(c.String(flagNamespace), namespace), Deployment: deployment, Selector: selector,
-		Allowed: allowed, AllowProd: c.Bool(flagAllowProd), ProdLabel: c.String(flagProdLabel), ZoneMap: zm,
-		KillSwitch: c.String(flagKillSwitch), InjectTimeout: c.Duration(flagInjectTimeout),
-		NoFilterNamespace: c.IsSet(flagFilterNS) && !c.Bool(flagFilterNS), Log: c.App.ErrWriter,
-	})
-	if err != nil {
-		return nil, exitcode.Invalidf("%w", err)
-	}
-	return en, nil
-}
-
-// parseZoneMap reads zone-a=eu-west-1a,zone-b=eu-west-1b.
-func parseZoneMap(s string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, kv := range strings.Split(s, ",") {
-		if kv = strings.TrimSpace(kv); kv == "" {
-			continue
-		}
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok || k == "" || v == "" {
-			return nil, exitcode.Invalidf("--zone-map %q: want zone=cluster-zone pairs separated by commas, e.g. zone-a=eu-west-1a", s)
-		}
-		m[k] = v
-	}
-	return m, nil
+	return ko.engine(spec.DefaultNamespace, spec.DefaultDeployment, nil, c.App.ErrWriter)
 }
 
 const flagAllNamespaces = "all-namespaces"
@@ -201,7 +92,7 @@ func cleanupFlags() []ucli.Flag {
 // in the namespace of the flags, or in every namespace of the allowlist
 // with --all-namespaces (of run --run-id only, when set).
 func kubeCleanup(c *ucli.Context) error {
-	en, err := kubeEngine(c, spec.DefaultNamespace, spec.DefaultDeployment, nil)
+	en, err := clusterEngine(c)
 	if err != nil {
 		return err
 	}
@@ -236,7 +127,7 @@ func kubeCleanup(c *ucli.Context) error {
 func killSwitchCommand() *ucli.Command {
 	action := func(engage bool) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
-			en, err := kubeEngine(c, spec.DefaultNamespace, spec.DefaultDeployment, nil)
+			en, err := clusterEngine(c)
 			if err != nil {
 				return err
 			}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -16,6 +15,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/slo"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -55,7 +55,7 @@ EXAMPLES:
    gameday run --target kubernetes --context staging --namespace petclinic --allow-namespace petclinic \
        --target-url https://petclinic.staging.example.com --prometheus-url http://127.0.0.1:9090 \
        experiments/zone-outage.yaml   (Chaos Mesh; docs/kubernetes.md)`,
-		Flags:  append(runFlags(), guardFlags()...),
+		Flags:  runCommandFlags(),
 		Action: func(c *ucli.Context) error { return runAction(c, false) },
 	}
 	if gate {
@@ -101,26 +101,22 @@ func runAction(c *ucli.Context, gate bool) error {
 	if c.NArg() != 1 {
 		return exitcode.Invalidf("%s: want one EXPERIMENT.yaml or SUITE.yaml, got %d arguments", c.Command.Name, c.NArg())
 	}
+	opts, err := runOptionsOf(c, gate)
+	if err != nil {
+		return err
+	}
 	suite, err := runner.LoadSuite(c.Args().First(), c.String(flagSuite))
 	if err != nil {
 		return err
 	}
-	g, err := guard(c)
+	g, err := slo.NewGuard(opts.Guard)
 	if err != nil {
 		return err
 	}
 	stderr := c.App.ErrWriter
-	tty := isTTY(stderr)
 	outcomes, err := runner.RunSuite(c.Context, suite, runner.SuiteOptions{
 		RunID: c.String(flagRunID), ReportsDir: c.String(flagReportsDir),
-		Config: func(_ context.Context, e *spec.Experiment) (runner.Config, error) {
-			rc, err := resolveTarget(c, e)
-			rc.Guard, rc.Progress, rc.TTY, rc.Color = g, stderr, tty, tty && !c.Bool(flagNoColor)
-			if err == nil {
-				rc.Sections = costSections(c, rc, e)
-			}
-			return rc, err
-		},
+		Config: opts.runConfig(g, stderr, stderr),
 		Done: func(out runner.Outcome) error {
 			recordRun(stderr, c.String(flagReportsDir), out.Result)
 			if o == "text" {
@@ -146,39 +142,6 @@ func runAction(c *ucli.Context, gate bool) error {
 		}
 	}
 	return err
-}
-
-// resolveTarget is the target part of e's run configuration: its engine
-// and URLs; flags win over the experiment, which wins over the sandbox's
-// own.
-func resolveTarget(c *ucli.Context, e *spec.Experiment) (runner.Config, error) {
-	tg := e.Spec.Target
-	rc := runner.Config{
-		TargetURL:     c.String(flagTargetURL),
-		PrometheusURL: cmp.Or(c.String(flagPrometheusURL), tg.PrometheusURL),
-		LokiURL:       cmp.Or(c.String(flagLokiURL), tg.LokiURL),
-	}
-	onKube, err := isKube(c, e)
-	switch {
-	case err != nil:
-		return rc, err
-	case onKube:
-		return kubeTarget(c, e, rc)
-	}
-	dir, err := sandboxDir(c)
-	if err != nil {
-		return rc, err
-	}
-	st, err := sandbox.Status(c.Context, dir)
-	if err != nil || !st.Running {
-		return rc, exitcode.Infraf("experiment %s targets the sandbox, but no sandbox runs in %s: start it with gameday sandbox up", e.Metadata.Name, dir)
-	}
-	rc.TargetURL = cmp.Or(rc.TargetURL, st.URL)
-	rc.PrometheusURL = cmp.Or(rc.PrometheusURL, st.Prometheus.URL)
-	if rc.Engine, err = sandboxEngine(dir, st); err != nil {
-		return rc, exitcode.Infraf("sandbox engine: %w", err)
-	}
-	return rc, nil
 }
 
 func summarize(out runner.Outcome) runSummary {

@@ -18,14 +18,7 @@ import (
 
 // sandboxDir is --sandbox-dir or the default directory.
 func sandboxDir(c *ucli.Context) (string, error) {
-	if d := c.String(flagSandboxDir); d != "" {
-		return d, nil
-	}
-	d, err := sandbox.DefaultDir()
-	if err != nil {
-		return "", exitcode.Infraf("sandbox directory: %w (set --sandbox-dir or GAMEDAY_HOME)", err)
-	}
-	return d, nil
+	return runOptions{SandboxDir: c.String(flagSandboxDir)}.sandboxDir()
 }
 
 func sandboxCommand() *ucli.Command {

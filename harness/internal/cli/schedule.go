@@ -1,21 +1,16 @@
 package cli
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime/debug"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -24,7 +19,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/load"
-	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 	"github.com/gamedayhq/gameday/harness/internal/schedule"
 	"github.com/gamedayhq/gameday/harness/internal/serve"
@@ -44,12 +39,8 @@ const (
 // loadSchedules reads a schedules file with the run command's flags and
 // every suite or experiment it names validated.
 func loadSchedules(path string) (*schedule.File, error) {
-	var names []string
-	for _, f := range append(runFlags(), guardFlags()...) {
-		names = append(names, f.Names()[0])
-	}
 	opts := spec.ValidateOptions{Journeys: load.JourneyNames()}
-	f, err := schedule.Load(path, schedule.Options{RunFlags: names, LoadRunnable: func(p string) error {
+	f, err := schedule.Load(path, schedule.Options{CheckFlags: checkScheduleFlags, LoadRunnable: func(p string) error {
 		_, err := opts.LoadPath(p)
 		return err
 	}})
@@ -130,7 +121,7 @@ func scheduleAction(c *ucli.Context) error {
 		return err
 	}
 	cfg := schedule.Config{File: f, History: store, Metrics: metrics, Log: log, Instance: c.String(flagIdentity), KillSwitch: ks,
-		Run: runThroughCLI(c.App.ErrWriter, reports, c.String(flagSandboxDir)), Budget: budgetReader(c, sdir)}
+		Run: fires(c, reports).Run, Budget: budgetReader(c, sdir)}
 	ctx := c.Context
 	if c.Bool(flagLeaderElect) {
 		ns := c.String(flagLeaseNS)
@@ -339,65 +330,25 @@ func sloReader(c *ucli.Context, sdir string) func(context.Context) (*slo.Report,
 	}
 }
 
-// runThroughCLI runs a fire as `gameday run` does, in this process:
-// runner.LoadSuite and runner.RunSuite with the run command's target
-// resolution and error-budget guard, so a schedule's flags mean what they
-// mean to gameday run. The outcomes come back as its --output json.
-func runThroughCLI(progress io.Writer, reports, sandboxDir string) schedule.RunFunc {
-	var mu sync.Mutex // one run at a time (the scheduler never overlaps them)
-	return func(ctx context.Context, r schedule.Request) schedule.Outcome {
-		mu.Lock()
-		defer mu.Unlock()
-		args := []string{"gameday", "run", "--output=json", "--no-color", "--reports-dir=" + reports, "--run-id=" + r.RunID,
-			"--target=" + r.Schedule.Target}
-		if r.Schedule.Experiment != "" {
-			args = append(args, "--suite="+r.Schedule.Name)
-		}
-		if sandboxDir != "" {
-			args = append(args, "--sandbox-dir="+sandboxDir)
-		}
-		keys := make([]string, 0, len(r.Schedule.Flags))
-		for k := range r.Schedule.Flags {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			args = append(args, "--"+k+"="+r.Schedule.Flags[k])
-		}
-		args = append(args, r.Path)
-		var out bytes.Buffer
-		err := Run(ctx, args, nil, &out, progress)
-		return outcome(out.Bytes(), err)
+// fires runs the scheduler's fires with runner.RunSuite: each run's
+// options are the schedule's target and flags read as gameday run reads
+// its own (fireOptions), its live progress goes to stderr beside the
+// scheduler's log. Suites.Done is the place for what follows each run.
+func fires(c *ucli.Context, reports string) schedule.Suites {
+	progress := c.App.ErrWriter
+	sandboxDir := c.String(flagSandboxDir)
+	return schedule.Suites{
+		ReportsDir: reports,
+		Config: func(s *schedule.Schedule) (func(context.Context, *spec.Experiment) (runner.Config, error), error) {
+			o, err := fireOptions(s, sandboxDir)
+			if err != nil {
+				return nil, err
+			}
+			g, err := slo.NewGuard(o.Guard)
+			if err != nil {
+				return nil, err
+			}
+			return o.runConfig(g, progress, progress), nil
+		},
 	}
-}
-
-// outcome reads the --output json summaries of gameday run.
-func outcome(out []byte, err error) schedule.Outcome {
-	o := schedule.Outcome{ExitCode: exitcode.Of(err), Status: exitcode.Name(exitcode.Of(err))}
-	var sums []runSummary
-	var one runSummary
-	if json.Unmarshal(out, &sums) != nil {
-		if json.Unmarshal(out, &one) == nil && one.Experiment != "" {
-			sums = []runSummary{one}
-		}
-	}
-	worst := -1
-	for _, s := range sums {
-		res := schedule.Result{RunID: s.RunID, Experiment: s.Experiment, Status: s.Status, ExitCode: s.ExitCode}
-		if p := s.Reports[report.FileJSON]; p != "" {
-			res.Dir = filepath.Dir(p)
-		}
-		o.Results = append(o.Results, res)
-		if rank(s.ExitCode) > worst {
-			worst, o.Status = rank(s.ExitCode), s.Status
-		}
-	}
-	if err != nil && len(o.Results) == 0 {
-		o.Err = err
-	}
-	return o
-}
-
-func rank(code int) int {
-	return map[int]int{exitcode.OK: 0, exitcode.Failed: 1, exitcode.Invalid: 2, exitcode.Infra: 3, exitcode.Aborted: 4}[code]
 }

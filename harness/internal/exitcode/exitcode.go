@@ -131,3 +131,29 @@ func Of(err error) int {
 	}
 	return Infra
 }
+
+// Precedence orders the codes of a suite's runs, which exits with the
+// highest: aborted > infra > invalid > failed > ok (a code outside the
+// API ranks with infra, as Of reads an unexplained error).
+func Precedence(code int) int {
+	switch code {
+	case OK:
+		return 0
+	case Failed:
+		return 1
+	case Invalid:
+		return 2
+	case Aborted:
+		return 4
+	}
+	return 3
+}
+
+// Worse is the error of a and b with the code of higher Precedence (a
+// when they tie).
+func Worse(a, b error) error {
+	if Precedence(Of(b)) > Precedence(Of(a)) {
+		return b
+	}
+	return a
+}

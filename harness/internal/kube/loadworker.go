@@ -107,6 +107,23 @@ func SplitLoad(l spec.Load, n int) spec.Load {
 	return out
 }
 
+// CheckWorkerResources refuses a load worker's CPU or memory request that is
+// not a Kubernetes quantity ("" is the default).
+func CheckWorkerResources(cpu, memory string) error {
+	_, _, err := workerResources(cpu, memory)
+	return err
+}
+
+func workerResources(cpu, memory string) (c, m resource.Quantity, err error) {
+	if c, err = resource.ParseQuantity(cmp.Or(cpu, DefaultWorkerCPU)); err != nil {
+		return c, m, fmt.Errorf("load job: worker cpu %q: %w", cpu, err)
+	}
+	if m, err = resource.ParseQuantity(cmp.Or(memory, DefaultWorkerMemory)); err != nil {
+		return c, m, fmt.Errorf("load job: worker memory %q: %w", memory, err)
+	}
+	return c, m, nil
+}
+
 // LoadJob is the indexed Job of c's workers.
 func LoadJob(c JobConfig) (*batchv1.Job, error) {
 	if c.Workers < 1 || c.Workers > MaxLoadWorkers {
@@ -116,13 +133,9 @@ func LoadJob(c JobConfig) (*batchv1.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	cpu, err := resource.ParseQuantity(cmp.Or(c.CPU, DefaultWorkerCPU))
+	cpu, mem, err := workerResources(c.CPU, c.Memory)
 	if err != nil {
-		return nil, fmt.Errorf("load job: worker cpu %q: %w", c.CPU, err)
-	}
-	mem, err := resource.ParseQuantity(cmp.Or(c.Memory, DefaultWorkerMemory))
-	if err != nil {
-		return nil, fmt.Errorf("load job: worker memory %q: %w", c.Memory, err)
+		return nil, err
 	}
 	n := int32(c.Workers) // #nosec G115 -- bounded by MaxLoadWorkers above
 	deadline := int64(time.Until(c.StartAt).Seconds() + c.Load.Duration.D().Seconds() + c.Load.Timeout.D().Seconds() + 60)

@@ -90,15 +90,15 @@ func RunSuite(ctx context.Context, s Suite, o SuiteOptions) ([]Outcome, error) {
 			}
 		}
 		if ctx.Err() != nil {
-			worst = worse(worst, exitcode.Abortedf("suite %s interrupted before experiment %s: %w", s.Name, e.Metadata.Name, context.Cause(ctx)))
+			worst = exitcode.Worse(worst, exitcode.Abortedf("suite %s interrupted before experiment %s: %w", s.Name, e.Metadata.Name, context.Cause(ctx)))
 			break
 		}
 		out := Outcome{Suite: s.Name, Experiment: e}
 		out.Result, out.Err = runIn(ctx, s, o, e)
 		outcomes = append(outcomes, out)
-		worst = worse(worst, out.Err)
+		worst = exitcode.Worse(worst, out.Err)
 		if o.Done != nil {
-			worst = worse(worst, o.Done(out))
+			worst = exitcode.Worse(worst, o.Done(out))
 		}
 		if out.Err != nil && s.FailFast {
 			break
@@ -118,14 +118,4 @@ func runIn(ctx context.Context, s Suite, o SuiteOptions, e *spec.Experiment) (*R
 		c.RunID = o.RunID + "-" + e.Metadata.Name
 	}
 	return Run(ctx, c)
-}
-
-// worse keeps the error of the higher precedence: aborted, then
-// infrastructure, then invalid, then failed (then none).
-func worse(a, b error) error {
-	rank := map[int]int{exitcode.OK: 0, exitcode.Failed: 1, exitcode.Invalid: 2, exitcode.Infra: 3, exitcode.Aborted: 4}
-	if rank[exitcode.Of(b)] > rank[exitcode.Of(a)] {
-		return b
-	}
-	return a
 }

@@ -162,12 +162,19 @@ type Window struct {
 
 // Options are what the loader cannot know by itself.
 type Options struct {
-	// RunFlags are the flag names of `gameday run`; a schedule's flags must
-	// be among them (nil: not checked).
-	RunFlags []string
+	// CheckFlags checks a schedule's flags as `gameday run` reads its own:
+	// names, values and how they go together (nil: not checked).
+	CheckFlags func(flags map[string]string) []FlagError
 	// LoadRunnable reads a suite or experiment file and returns its errors
 	// (nil: the file must only exist).
 	LoadRunnable func(path string) error
+}
+
+// A FlagError is what is wrong with a schedule's flags: about the flag
+// Flag, or about them as a whole when Flag is "".
+type FlagError struct {
+	Flag string
+	Err  error
 }
 
 // ReservedFlags are set by the scheduler for every run.
@@ -339,12 +346,20 @@ func (f *File) compileSchedule(d *spec.Document, at func(...any) []any, s *Sched
 	default:
 		fail(at("target"), "%q: use sandbox or kubernetes", s.Target)
 	}
+	reserved := false
 	for _, k := range sortedKeys(s.Flags) {
-		switch {
-		case slices.Contains(ReservedFlags, k):
+		if slices.Contains(ReservedFlags, k) {
 			fail(at("flags", k), "set by the scheduler for every run: leave it out")
-		case o.RunFlags != nil && !slices.Contains(o.RunFlags, k):
-			fail(at("flags", k), "unknown flag of gameday run (see gameday run --help; names without the leading --)")
+			reserved = true
+		}
+	}
+	if o.CheckFlags != nil && !reserved {
+		for _, fe := range o.CheckFlags(s.Flags) {
+			if _, ok := s.Flags[fe.Flag]; ok {
+				fail(at("flags", fe.Flag), "%s", fe.Err)
+			} else {
+				fail(at("flags"), "%s", fe.Err)
+			}
 		}
 	}
 	if j := s.Jitter.D(); j < 0 || j > MaxJitter {

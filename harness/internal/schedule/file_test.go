@@ -1,8 +1,10 @@
 package schedule
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,7 +13,7 @@ import (
 )
 
 func TestLoadGood(t *testing.T) {
-	f, err := Load("testdata/schedules.yaml", Options{RunFlags: []string{"namespace", "target-url"}})
+	f, err := Load("testdata/schedules.yaml", Options{CheckFlags: knownFlags("namespace", "target-url")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +72,13 @@ func TestLoadBad(t *testing.T) {
 			`F:11:17: spec.schedules[0].flags.run-id: set by the scheduler for every run: leave it out`},
 		"an unknown flag": {
 			one("      flags:\n        nope: x\n"),
-			`F:11:15: spec.schedules[0].flags.nope: unknown flag of gameday run (see gameday run --help; names without the leading --)`},
+			`F:11:15: spec.schedules[0].flags.nope: unknown flag of gameday run`},
+		"a flag value the check refuses": {
+			one("      flags:\n        namespace: \"\"\n"),
+			`F:11:20: spec.schedules[0].flags.namespace: empty`},
+		"flags refused together": {
+			one("      flags:\n        namespace: a\n        target-url: b\n"),
+			`F:11:9: spec.schedules[0].flags: namespace with target-url`},
 		"an unknown field": {
 			one("      jiter: 5m\n"),
 			`F:10:7: spec.schedules[0].jiter: unknown field "jiter"`},
@@ -94,7 +102,7 @@ func TestLoadBad(t *testing.T) {
 			if err := os.WriteFile(path, []byte(c.yaml), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Load(path, Options{RunFlags: []string{"namespace"}})
+			_, err := Load(path, Options{CheckFlags: knownFlags("namespace")})
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -106,6 +114,27 @@ func TestLoadBad(t *testing.T) {
 				t.Errorf("exit code %d, want %d", exitcode.Of(err), exitcode.Invalid)
 			}
 		})
+	}
+}
+
+// knownFlags stands in for gameday run's check of a schedule's flags (the
+// real one, with every flag's parser, is tested in internal/cli): it knows
+// names, refuses an empty value, and refuses two flags together.
+func knownFlags(names ...string) func(map[string]string) []FlagError {
+	return func(flags map[string]string) []FlagError {
+		var errs []FlagError
+		for _, k := range sortedKeys(flags) {
+			switch {
+			case !slices.Contains(names, k):
+				errs = append(errs, FlagError{Flag: k, Err: errors.New("unknown flag of gameday run")})
+			case flags[k] == "":
+				errs = append(errs, FlagError{Flag: k, Err: errors.New("empty")})
+			}
+		}
+		if len(flags) > 1 {
+			errs = append(errs, FlagError{Err: errors.New("namespace with target-url")})
+		}
+		return errs
 	}
 }
 

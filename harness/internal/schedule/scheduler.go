@@ -47,6 +47,8 @@ type Result struct {
 	ExitCode                  int
 	// Dir is the report directory ("" when none was written).
 	Dir string
+	// Err is why the run wrote no report (nil when it did).
+	Err error
 }
 
 // Outcome is what a fire's run produced.

@@ -35,6 +35,15 @@ type Policy struct {
 	MinEvents  float64
 }
 
+// Check refuses a share of budget outside [0, 1) or a negative burn-rate
+// cap (exit code Invalid).
+func (p Policy) Check() error {
+	if p.MinRemaining < 0 || p.MinRemaining >= 1 || p.BurnRateCap < 0 || math.IsNaN(p.MinRemaining) || math.IsNaN(p.BurnRateCap) {
+		return exitcode.Invalidf("--budget-policy-min %g and --burn-rate-cap %g: want a share in [0, 1) and a cap of at least 0", p.MinRemaining, p.BurnRateCap)
+	}
+	return nil
+}
+
 // Defaults of a Policy.
 const (
 	DefaultMinRemaining = 0.25
@@ -272,9 +281,8 @@ func NewGuard(c GuardConfig) (*Guard, error) {
 		g.skip = "error-budget guard off (--no-budget-guard)"
 		return g, nil
 	}
-	p := c.Policy
-	if p.MinRemaining < 0 || p.MinRemaining >= 1 || p.BurnRateCap < 0 || math.IsNaN(p.MinRemaining) || math.IsNaN(p.BurnRateCap) {
-		return nil, exitcode.Invalidf("--budget-policy-min %g and --burn-rate-cap %g: want a share in [0, 1) and a cap of at least 0", p.MinRemaining, p.BurnRateCap)
+	if err := c.Policy.Check(); err != nil {
+		return nil, err
 	}
 	if _, err := os.Stat(g.dir); err != nil && !c.Required {
 		g.skip = fmt.Sprintf("no SLO specs in %s/ (run from the repository root, or set --slo-dir)", g.dir)
