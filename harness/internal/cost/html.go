@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // chart is a horizontal bar chart in SVG user units.
@@ -215,46 +216,49 @@ func (r *Report) HTML() ([]byte, error) {
 		"Generated": stamp(r.GeneratedAt),
 	}
 	var b bytes.Buffer
-	err := page.Execute(&b, data)
+	err := page().Execute(&b, data)
 	return b.Bytes(), err
 }
 
-var page = template.Must(template.New("cost").Funcs(template.FuncMap{
-	"money":     Money,
-	"pct":       pct,
-	"pctFine":   pctFine,
-	"optPct":    optPct,
-	"human":     human,
-	"humanSecs": func(s float64) string { return human(s / 3600) },
-	"stamp":     stamp,
-	"upper":     strings.ToUpper,
-	"quantity":  quantity,
-	"count":     count,
-	"verdicts":  verdicts,
-	"add":       func(a, b float64) float64 { return a + b },
-	"sub":       func(a, b float64) float64 { return a - b },
-	"optFine":   optPctFine,
-	"optPct2":   optPct2,
-	"nines":     ninesOf,
-	"derefMoney": func(p *float64) string {
-		if p == nil {
-			return "-"
-		}
-		return Money(*p)
-	},
-	"qty": func(l Line) string {
-		if l.Quantity <= 0 {
-			return "-"
-		}
-		return fmt.Sprintf("%.4g %s", l.Quantity, l.Unit)
-	},
-	"unitPrice": func(l Line) string {
-		if l.UnitPrice <= 0 {
-			return "-"
-		}
-		return Money(l.UnitPrice)
-	},
-}).Parse(`<!DOCTYPE html>
+// page is parsed at its first use, not at start-up (every gameday process
+// links it; few write this report).
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("cost").Funcs(template.FuncMap{
+		"money":     Money,
+		"pct":       pct,
+		"pctFine":   pctFine,
+		"optPct":    optPct,
+		"human":     human,
+		"humanSecs": func(s float64) string { return human(s / 3600) },
+		"stamp":     stamp,
+		"upper":     strings.ToUpper,
+		"quantity":  quantity,
+		"count":     count,
+		"verdicts":  verdicts,
+		"add":       func(a, b float64) float64 { return a + b },
+		"sub":       func(a, b float64) float64 { return a - b },
+		"optFine":   optPctFine,
+		"optPct2":   optPct2,
+		"nines":     ninesOf,
+		"derefMoney": func(p *float64) string {
+			if p == nil {
+				return "-"
+			}
+			return Money(*p)
+		},
+		"qty": func(l Line) string {
+			if l.Quantity <= 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.4g %s", l.Quantity, l.Unit)
+		},
+		"unitPrice": func(l Line) string {
+			if l.UnitPrice <= 0 {
+				return "-"
+			}
+			return Money(l.UnitPrice)
+		},
+	}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -390,3 +394,4 @@ blockquote{margin:6px 0;padding:2px 10px;border-left:3px solid #d0d7de;color:#59
 </body>
 </html>
 `))
+})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sync"
 )
 
 // chart is one trend: a bar per week, an empty slot ("no deployments" or
@@ -101,11 +102,14 @@ func (r *Report) HTML() ([]byte, error) {
 		views = append(views, v)
 	}
 	var b bytes.Buffer
-	err := page.Execute(&b, map[string]any{"R": r, "Views": views, "From": day(r.Window.From), "To": day(r.Window.To), "Prom": promText(r.Sources)})
+	err := page().Execute(&b, map[string]any{"R": r, "Views": views, "From": day(r.Window.From), "To": day(r.Window.To), "Prom": promText(r.Sources)})
 	return b.Bytes(), err
 }
 
-var page = template.Must(template.New("dora").Parse(`<!DOCTYPE html>
+// page is parsed at its first use, not at start-up (every gameday process
+// links it; few write this report).
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("dora").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>DORA report {{.From}} to {{.To}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -144,3 +148,4 @@ small{color:#555}
 {{end}}{{range .R.Warnings}}<p><small>Warning: {{.}}</small></p>{{end}}
 </body></html>
 `))
+})

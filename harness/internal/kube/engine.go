@@ -554,7 +554,7 @@ func FromRef(ref string) (client.Object, error) {
 
 // kindOf is the Chaos Mesh kind of obj, from the scheme.
 func kindOf(obj client.Object) spec.FaultKind {
-	gvk, err := apiutil.GVKForObject(obj, scheme)
+	gvk, err := apiutil.GVKForObject(obj, scheme())
 	if err != nil {
 		return spec.FaultKind(fmt.Sprintf("%T", obj))
 	}

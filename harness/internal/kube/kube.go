@@ -37,6 +37,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
@@ -170,8 +171,9 @@ func (c *Config) defaults() error {
 	return nil
 }
 
-// scheme is Scheme(), for the kinds of typed objects.
-var scheme = Scheme()
+// scheme is Scheme(), for the kinds of typed objects, built at its first
+// use rather than at start-up (every gameday process links this package).
+var scheme = sync.OnceValue(Scheme)
 
 // Scheme knows the core, apps, batch and policy types and Chaos Mesh's.
 func Scheme() *runtime.Scheme {

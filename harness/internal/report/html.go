@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/verdict"
@@ -166,7 +167,7 @@ func HTML(r *Report) ([]byte, error) {
 		l.Profile, l.Total.Requests, l.Total.Successes, pct(100*l.Total.SuccessRatio()), l.AchievedRate, l.PeakRate,
 		ms(l.Total.P50), ms(l.Total.P95), ms(l.Total.P99), ms(l.Total.Max))
 	var b bytes.Buffer
-	if err := page.Execute(&b, v); err != nil {
+	if err := page().Execute(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -200,20 +201,23 @@ func trimFloat(f float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", f), "0"), ".")
 }
 
-var page = template.Must(template.New("report").Funcs(template.FuncMap{
-	"upper":       func(s any) string { return strings.ToUpper(fmt.Sprint(s)) },
-	"join":        func(ss []string) string { return strings.Join(ss, "; ") },
-	"pct":         pct,
-	"stamp":       stamp,
-	"secs":        secs,
-	"add":         func(a, b float64) float64 { return a + b },
-	"sub":         func(a, b float64) float64 { return a - b },
-	"resultClass": func(r verdict.Result) string { return string(r) },
-	"dur":         func(d time.Duration) string { return d.String() },
-	"mulf":        func(f float64) float64 { return 100 * f },
-	"objf":        func(o float64) string { return fmt.Sprintf("%g%%", 100*o) },
-	"money":       costMoney,
-}).Parse(`<!DOCTYPE html>
+// page is parsed at its first use, not at start-up (every gameday process
+// links it; few write this report).
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("report").Funcs(template.FuncMap{
+		"upper":       func(s any) string { return strings.ToUpper(fmt.Sprint(s)) },
+		"join":        func(ss []string) string { return strings.Join(ss, "; ") },
+		"pct":         pct,
+		"stamp":       stamp,
+		"secs":        secs,
+		"add":         func(a, b float64) float64 { return a + b },
+		"sub":         func(a, b float64) float64 { return a - b },
+		"resultClass": func(r verdict.Result) string { return string(r) },
+		"dur":         func(d time.Duration) string { return d.String() },
+		"mulf":        func(f float64) float64 { return 100 * f },
+		"objf":        func(o float64) string { return fmt.Sprintf("%g%%", 100*o) },
+		"money":       costMoney,
+	}).Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -355,3 +359,4 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 </body>
 </html>
 `))
+})

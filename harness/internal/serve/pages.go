@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -150,7 +151,9 @@ var pages = map[string]string{
 	"error":   `{{define "body"}}<p class="warn">{{.Message}}</p><p><a href="/runs">Back to the runs</a></p>{{end}}`,
 }
 
-var templates = func() map[string]*template.Template {
+// templates are parsed at the first page served, not at start-up (every
+// gameday process links them).
+var templates = sync.OnceValue(func() map[string]*template.Template {
 	f := template.FuncMap{
 		"hasPrefix": strings.HasPrefix,
 		"list":      func(s ...string) []string { return s },
@@ -162,11 +165,11 @@ var templates = func() map[string]*template.Template {
 		out[name] = template.Must(t.Parse(body))
 	}
 	return out
-}()
+})
 
 // page renders the template name inside the layout.
 func page(name, title, path string, data any) ([]byte, error) {
-	t, ok := templates[name]
+	t, ok := templates()[name]
 	if !ok {
 		return nil, fmt.Errorf("no template %q", name)
 	}

@@ -360,7 +360,7 @@ func (s *SLO) testSeries() (numS, totalS testSeries, numIsBad bool, err error) {
 
 // onlySelector is the label matchers of the one selector of q.
 func onlySelector(q string) ([]*labels.Matcher, error) {
-	e, err := promql.ParseExpr(q)
+	e, err := promql().ParseExpr(q)
 	if err != nil {
 		return nil, err
 	}

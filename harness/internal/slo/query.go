@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/parser/posrange"
@@ -12,14 +13,14 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/logql"
 )
 
-var promql = parser.NewParser(parser.Options{})
+var promql = sync.OnceValue(func() parser.Parser { return parser.NewParser(parser.Options{}) })
 
 // checkCounterQuery checks a Prometheus query of an indicator: valid
 // PromQL returning a vector, over counters (bare selectors, which gameday
 // wraps in rate(...[window])), without ranges, subqueries, offsets or @.
 // The offset is where in q the error is, or -1.
 func checkCounterQuery(q string) (int, error) {
-	expr, err := promql.ParseExpr(q)
+	expr, err := promql().ParseExpr(q)
 	if err != nil {
 		var perrs parser.ParseErrors
 		if errors.As(err, &perrs) && len(perrs) > 0 {
@@ -62,7 +63,7 @@ func checkCounterQuery(q string) (int, error) {
 // rateOver rewrites a counter query: every selector s becomes
 // rate(s[w]). The result is PromQL in Prometheus' canonical form.
 func rateOver(q, w string) string {
-	expr, err := promql.ParseExpr(q)
+	expr, err := promql().ParseExpr(q)
 	if err != nil {
 		panic(fmt.Sprintf("slo: rateOver on an unchecked query %q: %v", q, err))
 	}
@@ -79,7 +80,7 @@ func rateOver(q, w string) string {
 		r := sels[i]
 		out = out[:r.Start] + "rate(" + out[r.Start:r.End] + "[" + w + "])" + out[r.End:]
 	}
-	e, err := promql.ParseExpr(out)
+	e, err := promql().ParseExpr(out)
 	if err != nil {
 		panic(fmt.Sprintf("slo: rewrote %q into invalid PromQL %q: %v", q, out, err))
 	}
@@ -89,7 +90,7 @@ func rateOver(q, w string) string {
 // byLabel rewrites q so that its result keeps label l: every aggregation
 // by (...) gets l, every without (...) loses it; the whole is summed by l.
 func byLabel(q, l string) string {
-	expr, err := promql.ParseExpr(q)
+	expr, err := promql().ParseExpr(q)
 	if err != nil {
 		panic(fmt.Sprintf("slo: byLabel on invalid PromQL %q: %v", q, err))
 	}

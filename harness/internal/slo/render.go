@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -171,7 +172,7 @@ func (r *Report) HTML() ([]byte, error) {
 		"Pct": Pct,
 	}
 	var b bytes.Buffer
-	err := page.Execute(&b, data)
+	err := page().Execute(&b, data)
 	return b.Bytes(), err
 }
 
@@ -213,7 +214,10 @@ func (r *Report) lines() []line {
 	return out
 }
 
-var page = template.Must(template.New("slo").Parse(`<!DOCTYPE html>
+// page is parsed at its first use, not at start-up (every gameday process
+// links it; few write this report).
+var page = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("slo").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>SLO burn report {{.At}}</title>
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -258,3 +262,4 @@ code{background:#f4f4f4;padding:1px 3px}
 {{end}}</table>{{end}}{{end}}
 </body></html>
 `))
+})

@@ -174,7 +174,7 @@ func (s *SLO) annotations(a BurnAlert, o Options) map[string]string {
 // pretty formats PromQL as Prometheus' prettifier does (lines of at most
 // 100 characters), so that rule files stay readable.
 func pretty(q string) string {
-	e, err := promql.ParseExpr(q)
+	e, err := promql().ParseExpr(q)
 	if err != nil {
 		panic(fmt.Sprintf("slo: generated invalid PromQL %q: %v", q, err))
 	}
