@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/history"
+	"github.com/gamedayhq/gameday/harness/internal/idle"
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
@@ -120,8 +120,12 @@ func scheduleAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
+	runs := fires(c, reports)
 	cfg := schedule.Config{File: f, History: store, Metrics: metrics, Log: log, Instance: c.String(flagIdentity), KillSwitch: ks,
-		Run: fires(c, reports).Run, Budget: budgetReader(c, sdir)}
+		Run: func(ctx context.Context, r schedule.Request) schedule.Outcome {
+			defer releaseIdle(log) // what the game day touched, until the next fire
+			return runs.Run(ctx, r)
+		}, Budget: budgetReader(c, sdir)}
 	ctx := c.Context
 	if c.Bool(flagLeaderElect) {
 		ns := c.String(flagLeaseNS)
@@ -167,9 +171,9 @@ func scheduleAction(c *ucli.Context) error {
 	if _, err := store.Sync(ctx); err != nil {
 		log.Error("history sync", "err", err)
 	}
-	// Indexing a large tree leaves garbage the scheduler, idle for hours
-	// between fires, would keep mapped: give it back now.
-	debug.FreeOSMemory()
+	// Idle for hours between fires: give back the garbage of indexing a
+	// large tree and the binary's pages that start-up touched once.
+	releaseIdle(log)
 	serveErr := make(chan error, 1)
 	sctx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServe()
@@ -188,6 +192,13 @@ func scheduleAction(c *ucli.Context) error {
 	}
 	log.Info("scheduler stopped")
 	return nil
+}
+
+// releaseIdle gives memory back before a long wait (package idle).
+func releaseIdle(log *slog.Logger) {
+	if _, err := idle.Release(); err != nil {
+		log.Warn("giving back memory before idling", "err", err)
+	}
 }
 
 func hostname() string {

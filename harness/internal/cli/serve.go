@@ -78,6 +78,7 @@ func serveAction(c *ucli.Context) error {
 	if err != nil {
 		return exitcode.Infraf("%w", err)
 	}
+	releaseIdle(log) // a server that mostly waits
 	err = srv.ListenAndServe(c.Context, c.String(flagAddr), func(a net.Addr) {
 		log.Info("serving the run history", "url", "http://"+a.String()+"/", "reports", store.Root())
 	})
