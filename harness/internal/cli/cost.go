@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/cost"
 	"github.com/gamedayhq/gameday/harness/internal/cost/catalog"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/prom"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
@@ -321,7 +323,12 @@ func costReport(c *ucli.Context) error {
 		return err
 	}
 	o.Sources = sources
-	if o.History, err = cost.ReadHistory(c.String(flagReportsDir), w); err != nil {
+	store, err := history.Open(c.String(flagReportsDir), history.Options{Reader: true, Warn: io.Discard})
+	if err != nil {
+		return exitcode.Infraf("cost: %w", err)
+	}
+	defer store.Close()
+	if o.History, err = cost.ReadHistory(c.Context, store, w); err != nil {
 		return exitcode.Infraf("cost: %w", err)
 	}
 	for _, s := range o.History.Skipped {

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/cost/catalog"
+	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
@@ -211,8 +213,7 @@ func TestReadHistory(t *testing.T) {
 		r := &report.Report{SchemaVersion: report.SchemaVersion, RunID: id, Suite: suite, Experiment: report.Experiment{Name: exp},
 			Target:  report.Target{Kind: "sandbox"},
 			Timings: report.Timings{Start: at, End: at.Add(10 * time.Second), ActualSeconds: 10},
-			Verdict: verdict.Verdict{Status: status},
-			Faults:  []report.Fault{{Name: "f", Result: &verdict.FaultResult{Injected: at.Add(4 * time.Second), Recovered: at.Add(6 * time.Second)}}},
+			Verdict: verdict.Verdict{Status: status, Faults: []verdict.FaultResult{{Name: "f", Injected: at.Add(4 * time.Second), Recovered: at.Add(6 * time.Second)}}},
 			Load:    report.Load{Total: load.Summary{Requests: 100}},
 		}
 		for s := 0; s < 10; s++ {
@@ -241,7 +242,13 @@ func TestReadHistory(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "weekly", "notes.json"), []byte("{}"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ReadHistory(dir, Window{Start: start.AddDate(0, 0, -1), End: start.AddDate(0, 0, 1)})
+	if err := os.MkdirAll(filepath.Join(dir, "weekly", "5"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "weekly", "5", report.FileJSON), []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHistory(t.Context(), openHistory(t, dir), Window{Start: start.AddDate(0, 0, -1), End: start.AddDate(0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +262,25 @@ func TestReadHistory(t *testing.T) {
 	if r := h.Experiments[0].FaultErrorRatio; r == nil || math.Abs(*r-0.1) > 1e-12 || h.Experiments[0].FaultSeconds != 4 {
 		t.Errorf("zone-outage error ratio during faults %v over %v s, want 0.1 over 4 s", r, h.Experiments[0].FaultSeconds)
 	}
-	if h, err := ReadHistory(filepath.Join(dir, "none"), month730); err != nil || len(h.Runs) != 0 {
+	if len(h.Skipped) != 1 || !strings.Contains(h.Skipped[0], filepath.Join(dir, "weekly", "5", report.FileJSON)) {
+		t.Errorf("skipped %v, want weekly/5's report.json", h.Skipped)
+	}
+	none := filepath.Join(dir, "none")
+	if h, err := ReadHistory(t.Context(), openHistory(t, none), month730); err != nil || len(h.Runs) != 0 {
 		t.Errorf("a missing directory: %v %v, want an empty history", h, err)
 	}
+	if _, err := os.Stat(none); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("reading a missing history created %s (%v)", none, err)
+	}
+}
+
+// openHistory opens the history of the reports tree at dir to read it.
+func openHistory(t *testing.T, dir string) *history.Store {
+	t.Helper()
+	s, err := history.Open(dir, history.Options{Reader: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

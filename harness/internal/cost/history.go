@@ -1,16 +1,13 @@
 package cost
 
 import (
-	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 )
 
@@ -33,7 +30,8 @@ type GameDayCost struct {
 	File             string   `json:"file"`
 }
 
-// History is what the game-day reports under a reports directory say.
+// History is what the run history of a reports tree (package history)
+// says of the game days.
 type History struct {
 	Runs []GameDayCost
 	// Experiments counts the resilience experiments (zone-outage,
@@ -43,53 +41,31 @@ type History struct {
 	Skipped []string
 }
 
-// ReadHistory reads every <dir>/<suite>/<run-id>/report.json and keeps the
-// runs that started in w for Runs; Experiments count every run found. A
-// missing directory is an empty history.
-func ReadHistory(dir string, w Window) (*History, error) {
-	h := &History{}
+// ReadHistory reads the run history of store (synced first): the runs
+// that started in w, with the cost section of their report.json, for
+// Runs; every run for Experiments. The report.json files the history
+// skipped are listed in Skipped.
+func ReadHistory(ctx context.Context, store *history.Store, w Window) (*History, error) {
+	all, skipped, err := store.All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("game-day history %s: %w", store.Root(), err)
+	}
+	h := &History{Skipped: skipped}
 	recs := map[string]*ExperimentRecord{}
 	faultFailed, faultTotal := map[string]float64{}, map[string]float64{}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) && path == dir {
-				return fs.SkipAll
-			}
-			return err
-		}
-		if d.IsDir() {
-			if strings.HasPrefix(d.Name(), ".") && path != dir {
-				return fs.SkipDir // a report being assembled
-			}
-			return nil
-		}
-		if d.Name() != report.FileJSON {
-			return nil
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		var r report.Report
-		if err := json.Unmarshal(b, &r); err != nil || r.SchemaVersion == "" {
-			h.Skipped = append(h.Skipped, fmt.Sprintf("%s: not a game-day report (%v)", path, err))
-			return nil
-		}
-		status := string(r.Verdict.Status)
-		if !r.Timings.Start.Before(w.Start) && r.Timings.Start.Before(w.End) {
-			g := GameDayCost{RunID: r.RunID, Suite: r.Suite, Experiment: r.Experiment.Name, Start: r.Timings.Start, Seconds: r.Timings.ActualSeconds,
-				Verdict: status, Environment: r.Target.Kind, File: path}
-			if c := r.Cost; c != nil && c.Error == "" {
-				usd := c.GameDayUSD
-				g.GameDayUSD, g.LoadGeneratorUSD, g.ExtraCapacityUSD, g.PlatformUSD, g.Source = &usd, c.LoadGeneratorUSD, c.ExtraCapacityUSD, c.PlatformUSD, SourceReports+" ("+c.Source+")"
+	for i := range all {
+		r := &all[i]
+		if !r.Start.Before(w.Start) && r.Start.Before(w.End) {
+			g, err := gameDay(store, r)
+			if err != nil {
+				h.Skipped = append(h.Skipped, err.Error())
 			} else {
-				g.Source = "no cost section in the report"
+				h.Runs = append(h.Runs, g)
 			}
-			h.Runs = append(h.Runs, g)
 		}
-		name := baseExperiment(r.Experiment.Name)
+		name := baseExperiment(r.Experiment)
 		if name == "" {
-			return nil
+			continue
 		}
 		rec := recs[name]
 		if rec == nil {
@@ -97,18 +73,13 @@ func ReadHistory(dir string, w Window) (*History, error) {
 			recs[name] = rec
 		}
 		rec.Runs++
-		rec.Verdicts[status]++
-		if r.Timings.Start.After(rec.Last) {
-			rec.Last, rec.LastVerdict = r.Timings.Start, status
+		rec.Verdicts[r.Status]++
+		if r.Start.After(rec.Last) {
+			rec.Last, rec.LastVerdict = r.Start, r.Status
 		}
-		failed, total, secs := faultRequests(&r)
-		faultFailed[name] += failed
-		faultTotal[name] += total
-		rec.FaultSeconds += secs
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("game-day history %s: %w", dir, err)
+		faultFailed[name] += float64(r.FaultFailed)
+		faultTotal[name] += float64(r.FaultRequests)
+		rec.FaultSeconds += r.FaultSeconds
 	}
 	for name, rec := range recs {
 		if faultTotal[name] > 0 {
@@ -122,6 +93,22 @@ func ReadHistory(dir string, w Window) (*History, error) {
 	return h, nil
 }
 
+// gameDay is a run of the window with the cost section of its report.
+func gameDay(store *history.Store, r *history.Run) (GameDayCost, error) {
+	path := store.Path(r, report.FileJSON)
+	g := GameDayCost{RunID: r.RunID, Suite: r.Suite, Experiment: r.Experiment, Start: r.Start, Seconds: r.DurationSeconds,
+		Verdict: r.Status, Environment: r.Target, File: path, Source: "no cost section in the report"}
+	rep, err := store.Report(r)
+	if err != nil {
+		return g, fmt.Errorf("%s: %w", path, err)
+	}
+	if c := rep.Cost; c != nil && c.Error == "" {
+		usd := c.GameDayUSD
+		g.GameDayUSD, g.LoadGeneratorUSD, g.ExtraCapacityUSD, g.PlatformUSD, g.Source = &usd, c.LoadGeneratorUSD, c.ExtraCapacityUSD, c.PlatformUSD, SourceReports+" ("+c.Source+")"
+	}
+	return g, nil
+}
+
 // baseExperiment is the resilience experiment a run belongs to ("" for
 // the others).
 func baseExperiment(name string) string {
@@ -131,33 +118,4 @@ func baseExperiment(name string) string {
 		}
 	}
 	return ""
-}
-
-// faultRequests counts the load's requests while a fault was active.
-func faultRequests(r *report.Report) (failed, total, seconds float64) {
-	type span struct{ from, to float64 }
-	var spans []span
-	for _, f := range r.Faults {
-		if f.Result == nil || f.Result.Injected.IsZero() {
-			continue
-		}
-		from := f.Result.Injected.Sub(r.Timings.Start).Seconds()
-		to := r.Timings.ActualSeconds
-		if !f.Result.Recovered.IsZero() {
-			to = f.Result.Recovered.Sub(r.Timings.Start).Seconds()
-		}
-		spans = append(spans, span{from, to})
-		seconds += to - from
-	}
-	for _, p := range r.Timeline {
-		at := float64(p.Offset) + 0.5
-		for _, s := range spans {
-			if at >= s.from && at < s.to {
-				total += float64(p.Requests)
-				failed += float64(p.Requests - p.Successes)
-				break
-			}
-		}
-	}
-	return failed, total, seconds
 }

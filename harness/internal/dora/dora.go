@@ -10,8 +10,8 @@
 // adapter named after its dependency: the git repository (Repository;
 // dora/git, go-git), Argo CD's Application status (Application; dora/argocd,
 // the Kubernetes API), Prometheus' ALERTS series and the SLOs' error budget
-// (dora/prom), and the game-day run history (RunSource; dora/runs reads the
-// report.json files of the reports tree). Analyze and Summarize are
+// (dora/prom), and the game-day run history (RunSource; dora/runs reads it
+// through the history's index, internal/history). Analyze and Summarize are
 // deterministic functions of what those return; docs/dora.md defines every
 // metric exactly as computed here.
 package dora
@@ -140,9 +140,8 @@ func (w Window) Contains(t time.Time) bool { return !t.Before(w.From) && t.Befor
 // Days is the window's length in days.
 func (w Window) Days() float64 { return w.To.Sub(w.From).Hours() / 24 }
 
-// RunSource lists the game days of the run history. dora/runs reads the
-// report.json files of the reports tree directly; the run history index
-// (internal/history, another package) can implement it instead.
+// RunSource lists the game days of the run history (dora/runs: the index
+// of internal/history over the reports tree).
 type RunSource interface {
 	// Runs returns the runs, and a warning per record it could not read.
 	Runs(ctx context.Context) ([]Run, []string, error)

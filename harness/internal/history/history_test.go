@@ -86,7 +86,8 @@ func TestFigures(t *testing.T) {
 	}
 	// The fixture: 60 s at 100 req/s; the fault from +20 s to +30 s where
 	// 10 of 100 requests fail each second and p99 is 250 ms (50 ms elsewhere).
-	want := map[string]any{"faultErrorRatio": 0.1, "faultP99Ms": 250.0, "detectSeconds": 2.0, "recoverSeconds": 4.0, "score": 87.5, "requests": 6000.0}
+	want := map[string]any{"faultErrorRatio": 0.1, "faultP99Ms": 250.0, "detectSeconds": 2.0, "recoverSeconds": 4.0, "score": 87.5, "requests": 6000.0,
+		"faultRequests": 1000.0, "faultFailed": 100.0, "faultSeconds": 10.0}
 	b, _ := json.Marshal(r)
 	var got map[string]any
 	_ = json.Unmarshal(b, &got)

@@ -44,6 +44,12 @@ type Run struct {
 	// per-second p99 latency.
 	FaultErrorRatio *float64 `json:"faultErrorRatio,omitempty"`
 	FaultP99Ms      *float64 `json:"faultP99Ms,omitempty"`
+	// FaultRequests and FaultFailed count the requests of those seconds,
+	// and the failed ones (so that runs add up); FaultSeconds adds up how
+	// long each fault was active (from injection to recovery, or the end).
+	FaultRequests uint64  `json:"faultRequests,omitempty"`
+	FaultFailed   uint64  `json:"faultFailed,omitempty"`
+	FaultSeconds  float64 `json:"faultSeconds,omitempty"`
 	// DetectSeconds is the longest time to detect over the faults (nil:
 	// no probe noticed any); RecoverSeconds the longest time to recover.
 	DetectSeconds  *float64 `json:"detectSeconds,omitempty"`
@@ -94,6 +100,7 @@ func fromReport(dir string, data []byte) (*Run, error) {
 		}
 		if !f.Injected.IsZero() {
 			windows = append(windows, [2]time.Time{f.Injected, end})
+			run.FaultSeconds += end.Sub(f.Injected).Seconds()
 		}
 	}
 	if len(windows) > 0 {
@@ -112,6 +119,7 @@ func fromReport(dir string, data []byte) (*Run, error) {
 		}
 		if seen {
 			run.FaultP99Ms = &p99
+			run.FaultRequests, run.FaultFailed = req, req-ok
 			if req > 0 {
 				er := 1 - float64(ok)/float64(req)
 				run.FaultErrorRatio = &er

@@ -23,7 +23,7 @@ import (
 )
 
 // schemaVersion of the index: another version is dropped and rebuilt.
-const schemaVersion = "3"
+const schemaVersion = "4"
 
 // MetaDir is the folder of the index and the ledger inside the reports
 // root; report scans skip it (and every folder starting with a dot).
@@ -52,6 +52,10 @@ type Options struct {
 	// Warn receives warnings: a corrupt report.json skipped, an index that
 	// could not be written (default io.Discard).
 	Warn io.Writer
+	// Reader opens the history only to read it (gameday cost, dora): a
+	// root that does not exist is an empty history, and nothing is created
+	// there (the index lives in memory).
+	Reader bool
 }
 
 // Open opens the history of the reports tree at root. An index that
@@ -61,6 +65,9 @@ type Options struct {
 func Open(root string, o Options) (*Store, error) {
 	s := &Store{root: root, warn: cmp.Or[io.Writer](o.Warn, io.Discard)}
 	s.index = cmp.Or(o.Index, filepath.Join(root, MetaDir, "index.db"))
+	if _, err := os.Stat(root); o.Reader && errors.Is(err, fs.ErrNotExist) {
+		s.index = ":memory:"
+	}
 	db, err := s.openIndex(s.index)
 	if err != nil {
 		fmt.Fprintf(s.warn, "history: index %s: %v: using an index in memory\n", s.index, err)
@@ -122,7 +129,8 @@ func migrate(db *sql.DB) error {
 			target TEXT NOT NULL, engine TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
 			duration REAL NOT NULL, status TEXT NOT NULL, exit_code INTEGER NOT NULL, score REAL NOT NULL,
 			budget REAL NOT NULL, requests INTEGER NOT NULL, error_ratio REAL NOT NULL,
-			fault_error_ratio REAL, fault_p99 REAL, detect REAL, recover REAL, faults INTEGER NOT NULL,
+			fault_error_ratio REAL, fault_p99 REAL, fault_requests INTEGER NOT NULL, fault_failed INTEGER NOT NULL,
+			fault_seconds REAL NOT NULL, detect REAL, recover REAL, faults INTEGER NOT NULL,
 			stop_reason TEXT NOT NULL, reasons TEXT NOT NULL, mtime INTEGER NOT NULL, size INTEGER NOT NULL)`,
 		`CREATE INDEX runs_start ON runs (start DESC)`,
 		`CREATE INDEX runs_experiment ON runs (experiment, start DESC)`,
@@ -318,11 +326,13 @@ func (s *Store) index1(ctx context.Context, tx *sql.Tx, f file) error {
 	}
 	reasons, _ := json.Marshal(run.Reasons)
 	_, err = tx.ExecContext(ctx, `INSERT INTO runs (dir, run_id, suite, experiment, target, engine, start, end_, duration,
-		status, exit_code, score, budget, requests, error_ratio, fault_error_ratio, fault_p99, detect, recover, faults,
-		stop_reason, reasons, mtime, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, exit_code, score, budget, requests, error_ratio, fault_error_ratio, fault_p99, fault_requests, fault_failed,
+		fault_seconds, detect, recover, faults, stop_reason, reasons, mtime, size)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		run.Dir, run.RunID, run.Suite, run.Experiment, run.Target, run.Engine, run.Start.UnixMilli(), run.End.UnixMilli(),
 		run.DurationSeconds, run.Status, run.ExitCode, run.Score, run.BudgetConsumed, int64(run.Requests), run.ErrorRatio,
-		run.FaultErrorRatio, run.FaultP99Ms, run.DetectSeconds, run.RecoverSeconds, run.Faults, run.StopReason, string(reasons),
+		run.FaultErrorRatio, run.FaultP99Ms, int64(run.FaultRequests), int64(run.FaultFailed), run.FaultSeconds,
+		run.DetectSeconds, run.RecoverSeconds, run.Faults, run.StopReason, string(reasons),
 		f.mtime, f.size)
 	return err
 }
@@ -366,7 +376,8 @@ type Filter struct {
 }
 
 const runColumns = `r.dir, r.run_id, r.suite, r.experiment, r.target, r.engine, r.start, r.end_, r.duration, r.status,
-	r.exit_code, r.score, r.budget, r.requests, r.error_ratio, r.fault_error_ratio, r.fault_p99, r.detect, r.recover,
+	r.exit_code, r.score, r.budget, r.requests, r.error_ratio, r.fault_error_ratio, r.fault_p99, r.fault_requests,
+	r.fault_failed, r.fault_seconds, r.detect, r.recover,
 	r.faults, r.stop_reason, r.reasons, COALESCE(s.schedule, '')`
 
 func (f Filter) where() (string, []any) {
@@ -425,15 +436,16 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Run, error)
 	var out []Run
 	for rows.Next() {
 		var r Run
-		var start, end, requests int64
+		var start, end, requests, faultRequests, faultFailed int64
 		var reasons string
 		var fer, fp, det, rec sql.NullFloat64
 		if err := rows.Scan(&r.Dir, &r.RunID, &r.Suite, &r.Experiment, &r.Target, &r.Engine, &start, &end,
 			&r.DurationSeconds, &r.Status, &r.ExitCode, &r.Score, &r.BudgetConsumed, &requests, &r.ErrorRatio,
-			&fer, &fp, &det, &rec, &r.Faults, &r.StopReason, &reasons, &r.Schedule); err != nil {
+			&fer, &fp, &faultRequests, &faultFailed, &r.FaultSeconds, &det, &rec, &r.Faults, &r.StopReason, &reasons, &r.Schedule); err != nil {
 			return nil, fmt.Errorf("history: %w", err)
 		}
 		r.Start, r.End, r.Requests = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC(), uint64(requests)
+		r.FaultRequests, r.FaultFailed = uint64(faultRequests), uint64(faultFailed)
 		r.FaultErrorRatio, r.FaultP99Ms, r.DetectSeconds, r.RecoverSeconds = ptr(fer), ptr(fp), ptr(det), ptr(rec)
 		_ = json.Unmarshal([]byte(reasons), &r.Reasons)
 		out = append(out, r)
@@ -520,6 +532,30 @@ func (s *Store) Bad(ctx context.Context) (map[string]string, error) {
 		out[d] = e
 	}
 	return out, rows.Err()
+}
+
+// All brings the index in line with the tree (Sync) and returns every
+// run, newest first, and a line per report.json the history skips
+// ("path: why"), sorted: what a reader of the whole history (the cost and
+// DORA reports) needs.
+func (s *Store) All(ctx context.Context) ([]Run, []string, error) {
+	if _, err := s.Sync(ctx); err != nil {
+		return nil, nil, err
+	}
+	runs, _, err := s.List(ctx, Filter{})
+	if err != nil {
+		return nil, nil, err
+	}
+	bad, err := s.Bad(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	skipped := make([]string, 0, len(bad))
+	for dir, why := range bad {
+		skipped = append(skipped, fmt.Sprintf("%s: %s", filepath.Join(s.root, filepath.FromSlash(dir), report.FileJSON), why))
+	}
+	slices.Sort(skipped)
+	return runs, skipped, nil
 }
 
 // Retention bounds the reports tree.
