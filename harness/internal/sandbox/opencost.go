@@ -1,13 +1,11 @@
 package sandbox
 
 import (
-	"bytes"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -63,50 +61,6 @@ var podRequests = map[string]podRequest{
 func PetclinicRequests() (cpu, mem float64) {
 	r := podRequests[AppPetclinic]
 	return r.cpu, r.mem
-}
-
-// clockTicks is USER_HZ, the unit of /proc/PID/stat's utime and stime (100
-// on every Linux architecture Go supports).
-const clockTicks = 100
-
-// ProcCPUSeconds reads the user + system CPU time of pid from /proc.
-func ProcCPUSeconds(pid int) (float64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3: utime is field 14 (f[11]), stime field 15 (f[12]).
-	if len(f) < 13 {
-		return 0, false
-	}
-	u, err1 := strconv.ParseFloat(f[11], 64)
-	s, err2 := strconv.ParseFloat(f[12], 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
-	}
-	return (u + s) / clockTicks, true
-}
-
-// ProcRSS reads the resident memory of pid, in bytes.
-func ProcRSS(pid int) (float64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
-	if err != nil {
-		return 0, false
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 2 {
-		return 0, false
-	}
-	pages, err := strconv.ParseFloat(f[1], 64)
-	if err != nil {
-		return 0, false
-	}
-	return pages * float64(os.Getpagesize()), true
 }
 
 // nodePrices are a simulated node's prices.

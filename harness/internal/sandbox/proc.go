@@ -13,28 +13,34 @@ import (
 	"time"
 )
 
+// procStat reads /proc/PID/stat from its third field (the state) on:
+// comm, the second, may hold spaces and parentheses, so the fields start
+// after the last ')'. f[0] is field 3, so field N is f[N-3].
+func procStat(pid int) (f []string, ok bool) {
+	if pid <= 0 {
+		return nil, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return nil, false
+	}
+	f = strings.Fields(string(b[i+1:]))
+	return f, len(f) > 0
+}
+
 // ProcStart reads the start time of pid (clock ticks since boot, field 22 of
 // /proc/PID/stat); ok is false when the process does not exist or is a
 // zombie.
 func ProcStart(pid int) (start uint64, ok bool) {
-	if pid <= 0 {
+	f, ok := procStat(pid)
+	if !ok || len(f) < 20 || f[0] == "Z" || f[0] == "X" {
 		return 0, false
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// comm may hold spaces and parentheses: fields start after the last ')'.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0, false
-	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state), so field 22 is f[19].
-	if len(f) < 20 || f[0] == "Z" || f[0] == "X" {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(f[19], 10, 64)
+	v, err := strconv.ParseUint(f[22-3], 10, 64)
 	if err != nil {
 		return 0, false
 	}
@@ -44,15 +50,47 @@ func ProcStart(pid int) (start uint64, ok bool) {
 // ProcState is the state letter of pid (R, S, T for stopped ...), "" when it
 // is gone.
 func ProcState(pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, ok := procStat(pid)
+	if !ok {
+		return ""
+	}
+	return f[0]
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's utime and stime (100
+// on every Linux architecture Go supports).
+const clockTicks = 100
+
+// ProcCPUSeconds reads the user + system CPU time of pid from /proc (utime
+// and stime, fields 14 and 15 of /proc/PID/stat).
+func ProcCPUSeconds(pid int) (float64, bool) {
+	f, ok := procStat(pid)
+	if !ok || len(f) < 13 {
+		return 0, false
+	}
+	u, err1 := strconv.ParseFloat(f[14-3], 64)
+	s, err2 := strconv.ParseFloat(f[15-3], 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return (u + s) / clockTicks, true
+}
+
+// ProcRSS reads the resident memory of pid, in bytes.
+func ProcRSS(pid int) (float64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid))
 	if err != nil {
-		return ""
+		return 0, false
 	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return ""
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, false
 	}
-	return string(b[i+2])
+	pages, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		return 0, false
+	}
+	return pages * float64(os.Getpagesize()), true
 }
 
 // ProcOf returns the Proc of a running pid.

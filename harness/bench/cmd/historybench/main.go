@@ -18,7 +18,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/gamedayhq/gameday/harness/internal/idle"
 	"io"
 	"net/http"
 	"os"
@@ -33,7 +32,9 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/historytest"
+	"github.com/gamedayhq/gameday/harness/internal/idle"
 	"github.com/gamedayhq/gameday/harness/internal/report"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox"
 )
 
 // Targets (issue 12).
@@ -339,9 +340,9 @@ func measureIdle(ctx context.Context, bin, work, reports, exp string, watch time
 	}
 	time.Sleep(5 * time.Second)
 	pid := cmd.Process.Pid
-	cpu0, err := cpuTime(pid)
-	if err != nil {
-		return
+	cpu0, ok := sandbox.ProcCPUSeconds(pid)
+	if !ok {
+		return 0, 0, 0, 0, 0, fmt.Errorf("no CPU time for pid %d", pid)
 	}
 	t0 := time.Now()
 	select {
@@ -349,11 +350,11 @@ func measureIdle(ctx context.Context, bin, work, reports, exp string, watch time
 		return 0, 0, 0, 0, 0, ctx.Err()
 	case <-time.After(watch):
 	}
-	cpu1, err := cpuTime(pid)
-	if err != nil {
-		return
+	cpu1, ok := sandbox.ProcCPUSeconds(pid)
+	if !ok {
+		return 0, 0, 0, 0, 0, fmt.Errorf("no CPU time for pid %d", pid)
 	}
-	cores = (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds()
+	cores = (cpu1 - cpu0) / time.Since(t0).Seconds()
 	rss, err = status(pid, "VmRSS:")
 	if err != nil {
 		return
@@ -363,19 +364,6 @@ func measureIdle(ctx context.Context, bin, work, reports, exp string, watch time
 	}
 	res, err := idle.Resident(pid)
 	return rss, anon, res["r-xp"], res["r--p"], cores, err
-}
-
-// cpuTime is utime + stime of pid (/proc/pid/stat, clock ticks of 1/100 s).
-func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, err
-	}
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	u, _ := strconv.ParseInt(fields[11], 10, 64)
-	k, _ := strconv.ParseInt(fields[12], 10, 64)
-	return time.Duration(u+k) * 10 * time.Millisecond, nil
 }
 
 // status is a kB field of /proc/pid/status (VmRSS:, RssAnon:), in bytes.
