@@ -15,10 +15,14 @@ type mapping struct {
 	lo, hi uintptr
 	perms  string // r-xp, r--p, rw-p ...
 	rss    int64  // resident bytes
+	anon   int64  // resident bytes copied on write (no longer the file's)
 }
 
-// readOnly is a private mapping the process cannot write: text, rodata.
-func (m mapping) readOnly() bool { return m.perms[1] != 'w' && m.perms[3] == 'p' }
+// readOnly is a private mapping the process cannot write and never wrote:
+// text, rodata. A read-only mapping with copied pages (a PIE binary's
+// RELRO, relocated by the loader then made read-only) is not one: dropping
+// its pages would bring back the file's unrelocated bytes.
+func (m mapping) readOnly() bool { return m.perms[1] != 'w' && m.perms[3] == 'p' && m.anon == 0 }
 
 func releaseBinary() (Stats, error) {
 	maps, err := binaryMappings("self")
@@ -100,9 +104,15 @@ func parseSmaps(b []byte, ino uint64) []mapping {
 			cur = &out[len(out)-1]
 			continue
 		}
-		if cur != nil && len(f) == 3 && f[0] == "Rss:" && f[2] == "kB" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
+		if cur == nil || len(f) != 3 || f[2] != "kB" {
+			continue
+		}
+		kb, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "Rss:":
 			cur.rss = kb << 10
+		case "Anonymous:":
+			cur.anon = kb << 10
 		}
 	}
 	return out

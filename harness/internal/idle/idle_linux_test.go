@@ -20,6 +20,9 @@ Rss:               17632 kB
 Rss:                 748 kB
 04445000-04500000 r--s 00000000 fe:00 42                           /usr/bin/gameday
 Rss:                   4 kB
+04500000-04501000 r--p 04100000 fe:00 42                           /usr/bin/gameday
+Rss:                   4 kB
+Anonymous:             4 kB
 3865fe400000-3865ff000000 rw-p 00000000 00:00 0
 Rss:                5016 kB
 7fc026dc6000-7fc026f1c000 r-xp 00026000 fe:00 7                    /usr/lib/x86_64-linux-gnu/libc.so.6
@@ -27,7 +30,8 @@ Rss:                 808 kB
 `
 	got := parseSmaps([]byte(smaps), 42)
 	want := []mapping{{lo: 0x400000, hi: 0x2282000, perms: "r-xp", rss: 25096 << 10}, {lo: 0x2282000, hi: 0x435a000, perms: "r--p", rss: 17632 << 10},
-		{lo: 0x435a000, hi: 0x4445000, perms: "rw-p", rss: 748 << 10}, {lo: 0x4445000, hi: 0x4500000, perms: "r--s", rss: 4 << 10}}
+		{lo: 0x435a000, hi: 0x4445000, perms: "rw-p", rss: 748 << 10}, {lo: 0x4445000, hi: 0x4500000, perms: "r--s", rss: 4 << 10},
+		{lo: 0x4500000, hi: 0x4501000, perms: "r--p", rss: 4 << 10, anon: 4 << 10}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %+v\nwant %+v (the mappings of inode 42, not libc's, not anonymous memory)", got, want)
 	}
@@ -38,7 +42,7 @@ Rss:                 808 kB
 		}
 	}
 	if !reflect.DeepEqual(ro, []string{"r-xp", "r--p"}) {
-		t.Errorf("released %v, want text and rodata only (never a writable or shared mapping)", ro)
+		t.Errorf("released %v, want text and rodata only (never a writable or shared mapping, nor a read-only one with pages copied on write)", ro)
 	}
 }
 
