@@ -11,9 +11,10 @@
 // cache). Measured on the idle scheduler: 25 of the 31 MB of text and 17
 // of the 34 MB of read-only data stay resident, used once. Release drops
 // those pages from the process's page tables (madvise MADV_DONTNEED on the
-// binary's read-only mappings, text and rodata, never a writable one): the
-// pages stay in the page cache, and what the process uses again comes back
-// by a minor fault, as after the kernel's own reclaim.
+// binary's read-only mappings, text and rodata, never a writable one nor
+// a read-only one holding pages copied on write, as a PIE build's RELRO
+// does): the pages stay in the page cache, and what the process uses again
+// comes back by a minor fault, as after the kernel's own reclaim.
 package idle
 
 import "runtime/debug"

@@ -3,6 +3,7 @@ package idle
 import (
 	"bytes"
 	"encoding/json"
+	"os/exec"
 	"reflect"
 	"regexp"
 	"testing"
@@ -65,5 +66,23 @@ func TestRelease(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^after (release)+$`).MatchString("after releaserelease") {
 		t.Error("the process does not work after Release")
+	}
+}
+
+// A -buildmode=pie build (what some distributions' Go packages default
+// to) has a RELRO the loader wrote: Release must leave it, or the process
+// crashes on its next use of a relocated pointer (it did).
+func TestReleasePIE(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds this package's tests with -buildmode=pie")
+	}
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go tool on PATH")
+	}
+	cmd := exec.Command(goTool, "test", "-buildmode=pie", "-count=1", "-run", "^TestRelease$", ".")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("go test -buildmode=pie -run TestRelease: %v\n%s", err, out)
 	}
 }
