@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -63,7 +64,7 @@ type EnvInput struct {
 // unit economics. A price missing from the catalog is an error naming the
 // item and the environment.
 func Build(in EnvInput) (*Environment, error) {
-	in.Workload = cmpOr(in.Workload, "petclinic")
+	in.Workload = cmp.Or(in.Workload, "petclinic")
 	if in.Headroom <= 0 {
 		in.Headroom = DefaultHeadroom
 	}
@@ -398,7 +399,7 @@ func byNamespace(e *Environment, m *Measurement) {
 	}
 	var nodes float64
 	for _, n := range m.Nodes {
-		zone[cmpOr(n.Zone, "(no zone label)")] += n.USD
+		zone[cmp.Or(n.Zone, "(no zone label)")] += n.USD
 		nodes += n.USD
 	}
 	e.IdleUSD = nodes - alloc
@@ -500,7 +501,7 @@ func rightsizing(m *Measurement, hours, headroom, hoursPerMonth float64) []Recom
 	}
 	groups := map[string]*agg{}
 	for _, u := range m.Usage {
-		w := cmpOr(wl[u.Namespace+"/"+u.Pod], u.Pod)
+		w := cmp.Or(wl[u.Namespace+"/"+u.Pod], u.Pod)
 		k := u.Namespace + "/" + w + "/" + u.Container
 		g := groups[k]
 		if g == nil {

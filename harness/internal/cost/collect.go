@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -408,7 +409,7 @@ func (c *Collector) kubeStateMetrics(ctx context.Context, x q, w Window, m *Meas
 	var missing []error
 	for _, name := range slices.Sorted(maps.Keys(count)) {
 		l := labels[name]
-		region := cmpOr(l.region, c.Region)
+		region := cmp.Or(l.region, c.Region)
 		capacity := catalog.OnDemand
 		if l.capacity == catalog.Spot {
 			capacity = catalog.Spot
@@ -665,11 +666,4 @@ func safeDiv(a, b float64) float64 {
 func round(v float64, digits int) float64 {
 	p := math.Pow(10, float64(digits))
 	return math.Round(v*p) / p
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -2,6 +2,7 @@ package cost
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -135,7 +136,7 @@ func (r *Report) focusRow(o FOCUSOptions, e *Environment, l Line, usd float64, d
 		"PricingCategory": pricingCategory, "PricingQuantity": qty, "PricingUnit": pricingUnit, "ProviderName": "Amazon Web Services",
 		"PublisherName": "Amazon Web Services", "RegionId": e.Region, "RegionName": o.RegionNames[e.Region],
 		"ResourceId": l.ResourceID, "ResourceName": l.Item, "ResourceType": resourceTypes[l.Category],
-		"ServiceCategory": cmpOr(ServiceCategories[l.Service], "Other"), "ServiceName": l.Service, "SkuId": sku, "SkuPriceId": skuPrice,
+		"ServiceCategory": cmp.Or(ServiceCategories[l.Service], "Other"), "ServiceName": l.Service, "SkuId": sku, "SkuPriceId": skuPrice,
 		"SubAccountId": e.Name, "SubAccountName": "gameday " + e.Name, "Tags": string(tj), "x_CostSource": l.Source, "x_Environment": e.Name,
 	}
 	out := make([]string, len(FOCUSColumns))

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -44,8 +45,8 @@ func GameDaySection(ctx context.Context, in GameDayInput) *report.Cost {
 	if m.DataHours < 0.95*w.Hours() {
 		out.Notes = append(out.Notes, fmt.Sprintf("Prometheus holds %s of node data for the run's %s: the figures cover that span", human(m.DataHours), human(w.Hours())))
 	}
-	ns := cmpOr(in.Namespace, "petclinic")
-	workload := cmpOr(in.Workload, "petclinic")
+	ns := cmp.Or(in.Namespace, "petclinic")
+	workload := cmp.Or(in.Workload, "petclinic")
 
 	zones := map[string][]NodeCost{}
 	var cpuUSD, cpuHours float64
@@ -61,7 +62,7 @@ func GameDaySection(ctx context.Context, in GameDayInput) *report.Cost {
 			usd += n.USD
 			types = append(types, n.InstanceType)
 		}
-		out.Rows = append(out.Rows, report.CostRow{Item: "nodes in " + cmpOr(z, "no zone"), USD: usd, Detail: fmt.Sprintf("%d node(s): %v", len(zones[z]), types), Source: zones[z][0].Source})
+		out.Rows = append(out.Rows, report.CostRow{Item: "nodes in " + cmp.Or(z, "no zone"), USD: usd, Detail: fmt.Sprintf("%d node(s): %v", len(zones[z]), types), Source: zones[z][0].Source})
 		out.PlatformUSD += usd
 	}
 	for _, l := range m.Lines {
@@ -93,7 +94,7 @@ func GameDaySection(ctx context.Context, in GameDayInput) *report.Cost {
 		perVCPUHour := cpuUSD / cpuHours
 		out.LoadGeneratorUSD = in.LoadCPUSeconds / 3600 * perVCPUHour
 		out.Rows = append(out.Rows, report.CostRow{Item: "load generator", USD: out.LoadGeneratorUSD,
-			Detail: fmt.Sprintf("%.1f CPU-seconds of %s at %s per vCPU-hour", in.LoadCPUSeconds, cmpOr(in.LoadLabel, "the gameday process"), Money(perVCPUHour)), Source: SourceProcess})
+			Detail: fmt.Sprintf("%.1f CPU-seconds of %s at %s per vCPU-hour", in.LoadCPUSeconds, cmp.Or(in.LoadLabel, "the gameday process"), Money(perVCPUHour)), Source: SourceProcess})
 	}
 
 	// Extra capacity: the namespace's allocation rate during the faults

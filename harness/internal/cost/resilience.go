@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"sort"
@@ -150,7 +151,7 @@ func CostOfResilience(in ResilienceInput) (*Resilience, error) {
 		if m.DataHours > 0 {
 			hours = m.DataHours
 		}
-		if item, monthly, detail, ok := extraReplicas(m, hours, cmpOr(in.Workload, "petclinic"), month); ok {
+		if item, monthly, detail, ok := extraReplicas(m, hours, cmp.Or(in.Workload, "petclinic"), month); ok {
 			add(item, monthly, detail, m.Source+"; "+SourceUsage)
 		} else {
 			r.Notes = append(r.Notes, detail)
