@@ -4,8 +4,8 @@
 //
 // An Experiment is load (a rate profile over weighted PetClinic journeys)
 // against a target, faults written in Chaos Mesh's own vocabulary (the
-// kinds PodChaos, NetworkChaos, StressChaos and HTTPChaos, their spec
-// decoded into github.com/chaos-mesh/chaos-mesh/api/v1alpha1 types), a
+// kinds of the table in kinds.go, their spec decoded into
+// github.com/chaos-mesh/chaos-mesh/api/v1alpha1 types), a
 // steady-state hypothesis made of probes (http, promql, logql) with
 // tolerances, stop conditions as in AWS FIS, and a recovery expectation. A
 // Suite runs experiments in order with shared defaults.
@@ -20,11 +20,10 @@
 // and every error of every file is returned at once, as an ErrorList
 // (exit code 2, exitcode.Invalid).
 //
-// PromQL is parsed with Prometheus' own parser. LogQL is parsed by our own
-// parser of the subset gameday uses (package logql: stream selectors, line
-// filters, json/logfmt/regexp/pattern parsers, label filters, range and
-// vector aggregations, binary operators): Loki's parser is AGPL and is not
-// imported, so Loki may still refuse a query this parser accepts.
+// PromQL is parsed with Prometheus' own parser. LogQL is checked as Loki
+// checks it, by package logql (written from Loki's grammar, since Loki's
+// module is AGPL; see that package for the two constructs it refuses by
+// name), and a refusal gives Loki's reason at the query's line:col.
 //
 // The JSON Schemas in experiments/schema/ are generated from these types by
 // `go generate ./internal/spec` (a test fails while they are stale).
