@@ -1,61 +1,64 @@
 package cost
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"sort"
 
-	"github.com/goccy/go-yaml"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // DefaultBudgets is the budgets file, relative to the repository root.
 const DefaultBudgets = "monitoring/finops/budgets.yaml"
 
-// Kind of a budgets document.
-const BudgetsKind = "CostBudgets"
+// Kind and apiVersion of a budgets document.
+const (
+	BudgetsKind       = "CostBudgets"
+	BudgetsAPIVersion = "gameday.dev/v1"
+)
 
 // DefaultWarnAt is the share of the budget at which a forecast is at risk.
 const DefaultWarnAt = 0.9
 
 // Budgets is the budgets file: a monthly budget per environment.
 type Budgets struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
 	Metadata   struct {
-		Name string `yaml:"name"`
-	} `yaml:"metadata"`
-	Currency string    `yaml:"currency"`
-	Budgets  []*Budget `yaml:"budgets"`
-	File     string    `yaml:"-"`
+		Name string `json:"name,omitempty"`
+	} `json:"metadata,omitempty"`
+	Currency string    `json:"currency"`
+	Budgets  []*Budget `json:"budgets,omitempty"`
+	File     string    `json:"-"`
 }
 
 // Budget is one environment's monthly budget.
 type Budget struct {
-	Environment string  `yaml:"environment"`
-	MonthlyUSD  float64 `yaml:"monthlyUSD"`
+	Environment string  `json:"environment"`
+	MonthlyUSD  float64 `json:"monthlyUSD"`
 	// WarnAt is the share of the budget at which the forecast is "at risk"
 	// (default 0.9).
-	WarnAt float64 `yaml:"warnAt"`
+	WarnAt float64 `json:"warnAt,omitempty"`
 	// Usage are monthly usage assumptions for the items no Prometheus
 	// measures (NAT and endpoint GiB, ALB LCUs, S3, AMP): priced
 	// by the catalog, reported as assumptions.
-	Usage *Usage `yaml:"usage"`
+	Usage *Usage `json:"usage,omitempty"`
 }
 
 // Usage are monthly quantities of usage-priced items.
 type Usage struct {
-	NATGatewayGiB        *float64 `yaml:"natGatewayGiB"`
-	InterfaceEndpointGiB *float64 `yaml:"interfaceEndpointGiB"`
-	ALBLCUHours          *float64 `yaml:"albLCUHours"`
-	S3StorageGiB         *float64 `yaml:"s3StorageGiB"`
-	AMPTenMillionSamples *float64 `yaml:"ampTenMillionSamples"`
-	AMPStorageGiB        *float64 `yaml:"ampStorageGiB"`
+	NATGatewayGiB        *float64 `json:"natGatewayGiB,omitempty"`
+	InterfaceEndpointGiB *float64 `json:"interfaceEndpointGiB,omitempty"`
+	ALBLCUHours          *float64 `json:"albLCUHours,omitempty"`
+	S3StorageGiB         *float64 `json:"s3StorageGiB,omitempty"`
+	AMPTenMillionSamples *float64 `json:"ampTenMillionSamples,omitempty"`
+	AMPStorageGiB        *float64 `json:"ampStorageGiB,omitempty"`
 }
 
-// LoadBudgets reads a budgets file strictly: unknown fields, a budget
-// that is not a positive amount, an environment twice or a warnAt outside
-// (0, 1] are errors with the file, line and field.
+// LoadBudgets reads a budgets file strictly: unknown fields, a value of
+// the wrong type, a budget that is not a positive amount, an environment
+// twice or a warnAt outside (0, 1] are errors naming the file, line,
+// column and field, as every spec file's (a spec.ErrorList, exit code 2).
 func LoadBudgets(path string) (*Budgets, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -66,48 +69,61 @@ func LoadBudgets(path string) (*Budgets, error) {
 
 // ParseBudgets decodes and validates a budgets document.
 func ParseBudgets(name string, data []byte) (*Budgets, error) {
+	docs, err := spec.ParseDocuments(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, spec.ErrorList{{File: name, Msg: fmt.Sprintf("want one %s document, found %d", BudgetsKind, len(docs))}}
+	}
+	d := docs[0]
 	var bs Budgets
-	if err := yaml.UnmarshalWithOptions(data, &bs, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("budgets %s: %s", name, yaml.FormatError(err, false, false))
+	if !d.Decode(&bs) {
+		return nil, d.Errors()
 	}
 	bs.File = name
-	var errs []error
-	if bs.APIVersion != "gameday.dev/v1" || bs.Kind != BudgetsKind {
-		errs = append(errs, fmt.Errorf("apiVersion/kind %s/%s: want gameday.dev/v1/%s", bs.APIVersion, bs.Kind, BudgetsKind))
+	if bs.APIVersion != BudgetsAPIVersion {
+		d.Errorf([]any{"apiVersion"}, "must be %q, not %q", BudgetsAPIVersion, bs.APIVersion)
+	}
+	if bs.Kind != BudgetsKind {
+		d.Errorf([]any{"kind"}, "must be %q, not %q", BudgetsKind, bs.Kind)
 	}
 	if bs.Currency != "USD" {
-		errs = append(errs, fmt.Errorf("currency %q: the price catalog is in USD", bs.Currency))
+		d.Errorf([]any{"currency"}, "must be \"USD\", not %q: the price catalog is in USD", bs.Currency)
 	}
 	seen := map[string]bool{}
 	for i, b := range bs.Budgets {
-		at := fmt.Sprintf("budgets[%d]", i)
+		at := func(field ...any) []any { return append([]any{"budgets", i}, field...) }
 		switch {
-		case b == nil || b.Environment == "":
-			errs = append(errs, fmt.Errorf("%s.environment: required", at))
+		case b == nil:
+			d.Errorf(at(), "must be a mapping with environment and monthlyUSD, not null")
+			continue
+		case b.Environment == "":
+			d.Errorf(at("environment"), "required")
 			continue
 		case seen[b.Environment]:
-			errs = append(errs, fmt.Errorf("%s.environment: %s has a budget already", at, b.Environment))
+			d.Errorf(at("environment"), "%s has a budget already", b.Environment)
 		}
 		seen[b.Environment] = true
 		if b.MonthlyUSD <= 0 {
-			errs = append(errs, fmt.Errorf("%s.monthlyUSD: %g: want a positive amount (environment %s)", at, b.MonthlyUSD, b.Environment))
+			d.Errorf(at("monthlyUSD"), "%g: want a positive amount (environment %s)", b.MonthlyUSD, b.Environment)
 		}
 		if b.WarnAt == 0 {
 			b.WarnAt = DefaultWarnAt
 		}
 		if b.WarnAt < 0 || b.WarnAt > 1 {
-			errs = append(errs, fmt.Errorf("%s.warnAt: %g: want a share of the budget in (0, 1]", at, b.WarnAt))
+			d.Errorf(at("warnAt"), "%g: want a share of the budget in (0, 1]", b.WarnAt)
 		}
 		if u := b.Usage; u != nil {
 			for k, v := range u.fields() {
 				if v != nil && *v < 0 {
-					errs = append(errs, fmt.Errorf("%s.usage.%s: %g: want a quantity >= 0", at, k, *v))
+					d.Errorf(at("usage", k), "%g: want a quantity >= 0", *v)
 				}
 			}
 		}
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("budgets %s: %w", name, errors.Join(errs...))
+	if err := d.Errors(); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(bs.Budgets, func(i, j int) bool { return bs.Budgets[i].Environment < bs.Budgets[j].Environment })
 	return &bs, nil

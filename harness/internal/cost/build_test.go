@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/cost/catalog"
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/report"
@@ -174,17 +175,21 @@ func TestExtraReplicas(t *testing.T) {
 func TestParseBudgetsRefusesBadBudgets(t *testing.T) {
 	head := "apiVersion: gameday.dev/v1\nkind: CostBudgets\ncurrency: USD\nbudgets:\n"
 	for name, tt := range map[string]struct{ body, want string }{
-		"a negative budget":    {head + "  - environment: prod\n    monthlyUSD: -5\n", "budgets[0].monthlyUSD: -5: want a positive amount (environment prod)"},
-		"an environment twice": {head + "  - environment: prod\n    monthlyUSD: 5\n  - environment: prod\n    monthlyUSD: 6\n", "budgets[1].environment: prod has a budget already"},
-		"a misspelt field":     {head + "  - environment: prod\n    monthly: 5\n", `[6:5] unknown field "monthly"`},
-		"a warning above 1":    {head + "  - environment: prod\n    monthlyUSD: 5\n    warnAt: 1.5\n", "budgets[0].warnAt: 1.5: want a share of the budget in (0, 1]"},
-		"euros":                {strings.Replace(head, "USD", "EUR", 1), `currency "EUR": the price catalog is in USD`},
-		"a string amount":      {head + "  - environment: prod\n    monthlyUSD: lots\n", "b.yaml"},
-		"a negative usage":     {head + "  - environment: prod\n    monthlyUSD: 5\n    usage:\n      s3StorageGiB: -1\n", "budgets[0].usage.s3StorageGiB: -1: want a quantity >= 0"},
+		"a negative budget":    {head + "  - environment: prod\n    monthlyUSD: -5\n", "b.yaml:6:17: budgets[0].monthlyUSD: -5: want a positive amount (environment prod)"},
+		"an environment twice": {head + "  - environment: prod\n    monthlyUSD: 5\n  - environment: prod\n    monthlyUSD: 6\n", "b.yaml:7:18: budgets[1].environment: prod has a budget already"},
+		"a misspelt field":     {head + "  - environment: prod\n    monthly: 5\n", "b.yaml:6:5: budgets[0].monthly: unknown field \"monthly\""},
+		"a warning above 1":    {head + "  - environment: prod\n    monthlyUSD: 5\n    warnAt: 1.5\n", "b.yaml:7:13: budgets[0].warnAt: 1.5: want a share of the budget in (0, 1]"},
+		"euros":                {strings.Replace(head, "USD", "EUR", 1), `b.yaml:3:11: currency: must be "USD", not "EUR": the price catalog is in USD`},
+		"a string amount":      {head + "  - environment: prod\n    monthlyUSD: lots\n", "b.yaml:6:17: budgets[0].monthlyUSD: must be a finite number, not a string"},
+		"a list for a map":     {head + "  - environment: prod\n    monthlyUSD: 5\n    usage: [1]\n", "b.yaml:7:12: budgets[0].usage: must be a mapping, not a list"},
+		"a negative usage":     {head + "  - environment: prod\n    monthlyUSD: 5\n    usage:\n      s3StorageGiB: -1\n", "b.yaml:8:21: budgets[0].usage.s3StorageGiB: -1: want a quantity >= 0"},
+		"a null budget":        {head + "  - null\n", "b.yaml:5:5: budgets[0]: must be a mapping with environment and monthlyUSD, not null"},
+		"another kind":         {strings.Replace(head, "CostBudgets", "Budgets", 1), `b.yaml:2:7: kind: must be "CostBudgets", not "Budgets"`},
+		"two documents":        {head + "---\n" + head, "b.yaml: want one CostBudgets document, found 2"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseBudgets("b.yaml", []byte(tt.body))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || exitcode.Of(err) != exitcode.Invalid {
 				t.Errorf("got %v\nwant it to contain %q", err, tt.want)
 			}
 		})
