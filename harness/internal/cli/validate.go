@@ -54,7 +54,7 @@ type fileResult struct {
 }
 
 func validate(w io.Writer, out string, paths []string) error {
-	cat, err := spec.ValidateOptions{Journeys: load.JourneyNames()}.LoadPath(paths...)
+	cat, err := spec.ValidateOptions{Journeys: load.JourneyNames(), TargetKinds: true}.LoadPath(paths...)
 	var list spec.ErrorList
 	if err != nil && !errors.As(err, &list) {
 		return exitcode.Wrap(exitcode.Invalid, err)

@@ -147,6 +147,18 @@ func KindOf(k FaultKind) (*Kind, bool) {
 // Supports reports whether the engine of target t injects the kind.
 func (k *Kind) Supports(t TargetKind) bool { return slices.Contains(k.Targets, t) }
 
+// checkTargetKind refuses a kind of the table the engine of target t does
+// not inject, with the engines' own words ("kind: DNSChaos is not
+// supported by the sandbox engine; use --target kubernetes"). An unknown
+// kind is reported by the fault's own check.
+func checkTargetKind(s *source, p fieldPath, name FaultKind, t TargetKind) {
+	k, ok := KindOf(name)
+	if !ok || k.Supports(t) || len(k.Targets) == 0 {
+		return
+	}
+	s.errPath(p, "%s is not supported by the %s engine; use --target %s", k.Name, t, k.Targets[len(k.Targets)-1])
+}
+
 // New is a new, empty Chaos Mesh object of the kind, spawned by Chaos
 // Mesh's registry.
 func (k *Kind) New() Chaos {

@@ -2,11 +2,15 @@ package spec_test
 
 import (
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
 
+	"github.com/gamedayhq/gameday/harness/internal/repotest"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -130,6 +134,47 @@ func TestLabels(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := spec.NewFaultSpec(tt.spec).Label(); got != tt.want {
 				t.Errorf("got label %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestValidateRefusesAKindTheTargetsEngineCannotInject: with TargetKinds
+// (gameday validate), a kind the target's engine does not inject is
+// refused at its line and column, in the engines' words; without it (a
+// run, whose --target may still override the file's) it is left to the
+// engine.
+func TestValidateRefusesAKindTheTargetsEngineCannotInject(t *testing.T) {
+	for name, tt := range map[string]struct {
+		file string
+		kind spec.FaultKind
+	}{
+		"a DNSChaos on the sandbox":  {"dns-failure.yaml", spec.DNSChaos},
+		"a TimeChaos on the sandbox": {"clock-skew.yaml", spec.TimeChaos},
+		"an AWSChaos on the sandbox": {"az-outage.yaml", spec.AWSChaos},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(repotest.Root(t), "experiments", tt.file)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (spec.ValidateOptions{TargetKinds: true}).Parse(path, data); err != nil {
+				t.Fatalf("got %v for the committed file (target kubernetes)", err)
+			}
+			sandbox := strings.Replace(string(data), "  target:\n    kind: kubernetes\n", "  target:\n    kind: sandbox\n", 1)
+			if sandbox == string(data) {
+				t.Fatalf("%s has no target.kind kubernetes to change", tt.file)
+			}
+			_, err = spec.ValidateOptions{TargetKinds: true}.Parse(tt.file, []byte(sandbox))
+			want := "spec.faults[0].kind: " + string(tt.kind) + " is not supported by the sandbox engine; use --target kubernetes"
+			var l spec.ErrorList
+			if !errors.As(err, &l) || len(l) != 1 || l[0].Line == 0 || l[0].Field+": "+l[0].Msg != want ||
+				!strings.HasPrefix(strings.Split(sandbox, "\n")[l[0].Line-1][l[0].Column-1:], string(tt.kind)) {
+				t.Errorf("got %v\nwant one error at the fault's kind: %s", err, want)
+			}
+			if _, err := (spec.ValidateOptions{}).Parse(tt.file, []byte(sandbox)); err != nil {
+				t.Errorf("got %v without TargetKinds, want the kind left to the engine", err)
 			}
 		})
 	}

@@ -21,6 +21,12 @@ type ValidateOptions struct {
 	// Journeys are the journey names the load generator knows
 	// (load.JourneyNames()); nil skips the check of journey names.
 	Journeys []string
+	// TargetKinds refuses, at spec.faults[i].kind, a fault kind the engine
+	// of the experiment's target does not inject (the table's Targets), as
+	// gameday validate does. Off where the target may still change:
+	// gameday run's --target overrides the file's, and the engine refuses
+	// the kind then.
+	TargetKinds bool
 }
 
 var dnsLabel = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -104,6 +110,9 @@ func (e *Experiment) validate(s *source, opts ValidateOptions) {
 		}
 		names[f.Name] = true
 		f.validate(s, fp.index(i), e.Spec.Target, run)
+		if opts.TargetKinds && e.Spec.Target != nil {
+			checkTargetKind(s, fp.index(i).key("kind"), f.Kind, e.Spec.Target.Kind)
+		}
 		firstStart = min(firstStart, f.StartAfter.D())
 		lastEnd = max(lastEnd, f.End().D())
 	}
