@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/spec"
+	"github.com/gamedayhq/gameday/harness/internal/spec/spectest"
 )
 
 // baselines are a valid probe of each kind, as the spec defaults them.
@@ -123,9 +124,9 @@ func TestEverySpecFieldReachesTheRuntimeProbe(t *testing.T) {
 				if reflect.DeepEqual(before, after) {
 					t.Fatalf("setting %s to %v changed nothing in the runtime probe %+v", path, want, after.Probe)
 				}
-				have := values(reflect.ValueOf(after), map[uintptr]bool{})
-				for _, w := range values(want, map[uintptr]bool{}) {
-					if !found(have, w) {
+				have := spectest.Scalars(reflect.ValueOf(after))
+				for _, w := range spectest.Scalars(want) {
+					if !spectest.Found(have, w) {
 						t.Errorf("%s = %v does not reach the runtime probe: %+v (schedule %+v)", path, w, after.Probe, after)
 					}
 				}
@@ -225,62 +226,6 @@ func distinct(t reflect.Type, n int) reflect.Value {
 		panic(fmt.Sprintf("distinct: no value for a %s field: teach the test", t))
 	}
 	return v
-}
-
-// values are the scalar values held by v, through pointers, interfaces,
-// structs (their unexported fields too), slices and maps.
-func values(v reflect.Value, seen map[uintptr]bool) []reflect.Value {
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() || seen[v.Pointer()] {
-			return nil
-		}
-		seen[v.Pointer()] = true
-		return values(v.Elem(), seen)
-	case reflect.Interface:
-		if v.IsNil() {
-			return nil
-		}
-		return values(v.Elem(), seen)
-	case reflect.Struct:
-		var out []reflect.Value
-		for i := range v.NumField() {
-			out = append(out, values(v.Field(i), seen)...)
-		}
-		return out
-	case reflect.Slice, reflect.Array:
-		var out []reflect.Value
-		for i := range v.Len() {
-			out = append(out, values(v.Index(i), seen)...)
-		}
-		return out
-	case reflect.Map:
-		var out []reflect.Value
-		for it := v.MapRange(); it.Next(); {
-			out = append(append(out, values(it.Key(), seen)...), values(it.Value(), seen)...)
-		}
-		return out
-	case reflect.Func, reflect.Chan, reflect.UnsafePointer, reflect.Invalid:
-		return nil
-	}
-	return []reflect.Value{v}
-}
-
-// found reports whether w is among have: the same number (whatever its
-// type: a spec.Duration arrives as a time.Duration), or a string within a
-// string (a path arrives within a URL).
-func found(have []reflect.Value, w reflect.Value) bool {
-	for _, h := range have {
-		switch {
-		case w.CanInt() && h.CanInt() && w.Int() == h.Int(),
-			w.CanUint() && h.CanUint() && w.Uint() == h.Uint(),
-			w.CanFloat() && h.CanFloat() && w.Float() == h.Float(),
-			w.Kind() == reflect.Bool && h.Kind() == reflect.Bool && w.Bool() == h.Bool(),
-			w.Kind() == reflect.String && h.Kind() == reflect.String && strings.Contains(h.String(), w.String()):
-			return true
-		}
-	}
-	return false
 }
 
 func TestSchedules(t *testing.T) {

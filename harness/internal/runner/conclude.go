@@ -36,7 +36,7 @@ func (r *run) conclude(ctx context.Context, tl *load.Timeline) (*Result, error) 
 		Target: report.Target{Kind: string(e.Spec.Target.Kind), Engine: r.c.Engine.Name(), URL: r.c.TargetURL,
 			PrometheusURL: r.c.PrometheusURL, LokiURL: r.c.LokiURL},
 		Start: r.start, End: r.end, Warmup: r.windows.Before.Start.Sub(r.start), Preflight: r.preflight,
-		Profile: r.profile, Seconds: secs, Total: total, Journeys: journeys, Samples: r.samples,
+		Profile: r.plan.Profile, Seconds: secs, Total: total, Journeys: journeys, Samples: r.samples,
 		Observations: r.obs, Decisions: r.c.Decisions, Verdict: v,
 	})
 	if tl != nil {

@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -179,15 +178,13 @@ func (r *run) checkProbeStop(s probe.Sample) *verdict.Stop {
 	} else if s.Status == probe.StatusOK {
 		r.breaches[s.Probe] = 0
 	}
-	for _, sc := range r.e.Spec.StopConditions {
-		if sc.Probe != s.Probe {
+	for _, sr := range r.stops {
+		if sr.probe == "" || sr.probe != s.Probe {
 			continue
 		}
-		n := cmp.Or(sc.Breaches, 3)
-		if r.breaches[s.Probe] >= n {
-			name := cmp.Or(sc.Name, "probe-"+sc.Probe)
-			return &verdict.Stop{Kind: verdict.StopCondition, Condition: name, At: time.Now(),
-				Reason: fmt.Sprintf("stop condition %s: probe %s breached %d times in a row (last: %v)", name, sc.Probe, n, s.Err)}
+		if r.breaches[s.Probe] >= sr.breaches {
+			return &verdict.Stop{Kind: verdict.StopCondition, Condition: sr.name, At: time.Now(),
+				Reason: fmt.Sprintf("stop condition %s: probe %s breached %d times in a row (last: %v)", sr.name, sr.probe, sr.breaches, s.Err)}
 		}
 	}
 	return nil
@@ -196,16 +193,14 @@ func (r *run) checkProbeStop(s probe.Sample) *verdict.Stop {
 // checkErrorRatio trips an error-ratio stop condition: the client error
 // ratio over its trailing window above its cap.
 func (r *run) checkErrorRatio(tl *load.Timeline, now time.Time) *verdict.Stop {
-	for _, sc := range r.e.Spec.StopConditions {
-		if sc.ErrorRatioAbove == nil {
+	for _, sr := range r.stops {
+		if sr.errorRatioAbove == nil {
 			continue
 		}
-		w := cmp.Or(sc.Window.D(), 10*time.Second)
-		ratio, n := tl.ErrorRatio(w)
-		if n >= MinStopRequests && ratio > *sc.ErrorRatioAbove {
-			name := cmp.Or(sc.Name, "error-ratio")
-			return &verdict.Stop{Kind: verdict.StopCondition, Condition: name, At: now,
-				Reason: fmt.Sprintf("stop condition %s: client error ratio %.3f over %s (%d requests) is above %g", name, ratio, w, n, *sc.ErrorRatioAbove)}
+		ratio, n := tl.ErrorRatio(sr.window)
+		if n >= MinStopRequests && ratio > *sr.errorRatioAbove {
+			return &verdict.Stop{Kind: verdict.StopCondition, Condition: sr.name, At: now,
+				Reason: fmt.Sprintf("stop condition %s: client error ratio %.3f over %s (%d requests) is above %g", sr.name, ratio, sr.window, n, *sr.errorRatioAbove)}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 
@@ -24,6 +25,45 @@ func Profile(l spec.Load) (load.Profile, error) {
 		return load.Steps(steps...)
 	}
 	return load.Profile{}, fmt.Errorf("load: no rate profile (constant, ramp or steps)")
+}
+
+// LoadPlan is the translation of an experiment's load: its rate profile,
+// journey mix, request timeout and worker cap. The run adds its target and
+// run id.
+func LoadPlan(l spec.Load) (load.Plan, error) {
+	p, err := Profile(l)
+	if err != nil {
+		return load.Plan{}, err
+	}
+	return load.Plan{Profile: p, Mix: Mix(l), Timeout: l.Timeout.D(), MaxWorkers: uint64(max(l.MaxWorkers, 0))}, nil
+}
+
+// A stopRule is the translation of a stop condition: it trips on the
+// breaches-th breach in a row of probe, or, without a probe, when the
+// client error ratio over the trailing window is above errorRatioAbove.
+type stopRule struct {
+	name            string
+	probe           string
+	breaches        int
+	errorRatioAbove *float64
+	window          time.Duration
+}
+
+// stopRules are the translations of an experiment's stop conditions, with
+// the spec's defaults for a condition built in code.
+func stopRules(scs []spec.StopCondition) []stopRule {
+	out := make([]stopRule, 0, len(scs))
+	for _, sc := range scs {
+		r := stopRule{probe: sc.Probe, errorRatioAbove: sc.ErrorRatioAbove}
+		if sc.Probe != "" {
+			r.name, r.breaches = cmp.Or(sc.Name, "probe-"+sc.Probe), cmp.Or(sc.Breaches, spec.DefaultBreaches)
+		}
+		if sc.ErrorRatioAbove != nil {
+			r.name, r.window = cmp.Or(sc.Name, "error-ratio"), cmp.Or(sc.Window.D(), spec.DefaultErrorWindow)
+		}
+		out = append(out, r)
+	}
+	return out
 }
 
 // Mix is the journey mix of an experiment's load.

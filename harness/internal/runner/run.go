@@ -23,7 +23,8 @@ type run struct {
 	// prometheus judges the PromQL probes (nil: none configured).
 	prometheus probe.Querier
 	schedules  []probe.Schedule
-	profile    load.Profile
+	plan       load.Plan // the load's translation; the run adds target and run id
+	stops      []stopRule
 	preflight  engine.Preflight
 	dir        string
 	progress   *progress
@@ -63,10 +64,9 @@ func (r *run) execute(ctx context.Context) (*Result, error) {
 // and the fault timeline: the loop of the run in progress.
 func (r *run) begin(ctx context.Context) (*loop, error) {
 	runCtx, cancel := context.WithCancel(ctx)
-	ld, err := r.c.StartLoad(runCtx, load.Plan{
-		Target: r.c.TargetURL, Profile: r.profile, Mix: Mix(r.e.Spec.Load), RunID: r.c.RunID,
-		Timeout: r.e.Spec.Load.Timeout.D(), MaxWorkers: uint64(r.e.Spec.Load.MaxWorkers),
-	})
+	plan := r.plan
+	plan.Target, plan.RunID = r.c.TargetURL, r.c.RunID
+	ld, err := r.c.StartLoad(runCtx, plan)
 	if err != nil {
 		cancel()
 		return nil, exitcode.Infraf("start the load: %w", err)

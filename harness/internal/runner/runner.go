@@ -188,7 +188,7 @@ func newRun(c Config) (*run, slo.Clients, error) {
 	if err != nil {
 		return nil, slo.Clients{}, exitcode.Wrap(exitcode.Invalid, err)
 	}
-	profile, err := Profile(e.Spec.Load)
+	plan, err := LoadPlan(e.Spec.Load)
 	if err != nil {
 		return invalid(err)
 	}
@@ -201,7 +201,7 @@ func newRun(c Config) (*run, slo.Clients, error) {
 	if err != nil {
 		return invalid(err)
 	}
-	return &run{c: c, e: e, prometheus: pc.Prometheus, schedules: schedules, profile: profile, dir: dir,
+	return &run{c: c, e: e, prometheus: pc.Prometheus, schedules: schedules, plan: plan, stops: stopRules(e.Spec.StopConditions), dir: dir,
 		progress: newProgress(c.Progress, c.TTY, c.Color)}, clients, nil
 }
 

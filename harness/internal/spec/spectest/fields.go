@@ -1,6 +1,7 @@
-// Package spectest walks the Chaos Mesh spec types field by field, for
-// the tests that prove every field of every fault kind reaches an engine's
-// runtime object or is refused by name.
+// Package spectest walks spec types field by field (the Chaos Mesh spec
+// of every fault kind, gameday's own load, stop conditions, recovery and
+// suites), for the tests that prove every field reaches its runtime object
+// or is refused by name, and finds a spec value in a runtime object.
 package spectest
 
 import (
