@@ -116,6 +116,7 @@ func (p *preflight) checks() []engine.PreflightCheck {
 		{Name: "sandbox running", Run: p.running},
 		{Name: "replicas ready", Run: p.ready, Gate: true},
 		{Name: "replicas as the experiment wants", Run: p.replicas},
+		{Name: "zones as the experiment wants", Run: p.zoneNames},
 		{Name: "zones spread", Run: p.zones},
 		{Name: "prometheus ready", Run: p.prometheus},
 		{Name: "faults supported", Run: p.supported},
@@ -155,6 +156,21 @@ func (p *preflight) replicas(context.Context) (string, error) {
 		return "", errors.New(msg)
 	}
 	return msg, nil
+}
+
+// zoneNames: the experiment's target.sandbox.zones are the sandbox's, in
+// order (replica i runs in zone i mod n), so that a fault's zone selector
+// hits the replicas the file says.
+func (p *preflight) zoneNames(context.Context) (string, error) {
+	t := p.x.Spec.Target
+	if t == nil || t.Sandbox == nil || len(t.Sandbox.Zones) == 0 {
+		return "", engine.ErrSkip
+	}
+	want, have := strings.Join(t.Sandbox.Zones, ", "), strings.Join(p.st.Zones, ", ")
+	if want != have {
+		return "", fmt.Errorf("experiment wants zones %s, sandbox has %s (the sandbox's zones: write them in target.sandbox.zones, or leave it out)", want, have)
+	}
+	return "zones " + have, nil
 }
 
 func (p *preflight) zones(context.Context) (string, error) {

@@ -210,6 +210,24 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("prepare refuses an experiment whose zones the sandbox does not run", func(t *testing.T) {
+		x, err := spec.LoadFile("../../../../experiments/pod-kill.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.Spec.Target.Sandbox.Zones = []string{"zone-c", "zone-b", "zone-a"}
+		s, pf, err := eng.Prepare(ctx, "run-zones", x)
+		want := "experiment wants zones zone-c, zone-b, zone-a, sandbox has zone-a, zone-b, zone-c"
+		if !errors.Is(err, engine.ErrRefused) || !strings.Contains(err.Error(), want) || s != nil {
+			t.Fatalf("got %v, session %v; want ErrRefused with %q, no session", err, s, want)
+		}
+		for _, c := range pf.Checks {
+			if !c.OK && c.Name != "zones as the experiment wants" {
+				t.Errorf("got check %+v failed too, want only the zones", c)
+			}
+		}
+	})
+
 	t.Run("pod-kill: the balancer keeps serving and the supervisor restarts the replica", func(t *testing.T) {
 		lctx, stop := context.WithCancel(ctx)
 		ok, failed, wait := load(lctx, st.URL+"/petclinic/api/vets", 4)
