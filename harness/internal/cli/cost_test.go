@@ -110,9 +110,9 @@ func TestCostCommands(t *testing.T) {
 			args: append(append([]string{}, base...), "--no-prometheus", "--catalog", noXL), wantCode: exitcode.Invalid,
 			wantErr: []string{"environment prod: node group baseline: no price for instance type m7i.xlarge (onDemand) in region eu-west-1 of the price catalog " + noXL},
 		},
-		"a malformed budget names the file and field": {
+		"a malformed budget names the file, line, column and field": {
 			args: []string{"cost", "--no-prometheus", "--inventory", repo + "/terraform/inventory.json", "--budgets", badBudgets}, wantCode: exitcode.Invalid,
-			wantErr: []string{"budgets " + badBudgets + ": budgets[0].monthlyUSD: -1: want a positive amount (environment prod)"},
+			wantErr: []string{badBudgets + ":6:17: budgets[0].monthlyUSD: -1: want a positive amount (environment prod)"},
 		},
 		"an unknown format is invalid input": {
 			args: []string{"cost", "--format", "pdf"}, wantCode: exitcode.Invalid, wantErr: []string{`--format "pdf": use md, json, html or focus`},
