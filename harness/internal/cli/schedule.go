@@ -64,7 +64,10 @@ SIGTERM aborts the run in progress (faults recovered, report written) and exits.
 
 It serves the web UI, /metrics, /healthz and /readyz on --addr. With --leader-elect, replicas
 compete for a Lease and only its holder runs game days (the others serve the UI).
-On start it recovers every fault a crashed run left behind (gameday cleanup).
+On start, or on gaining the Lease, it recovers what a crashed game day of these schedules
+left behind before any fire: the sandbox's faults, and the Chaos Mesh objects and load
+Jobs of its runs in the kubernetes schedules' namespaces (as gameday cleanup does). While
+that fails, each fire is skipped (leftover-chaos) and retries it.
 
 EXAMPLES:
    gameday schedule experiments/schedules/sandbox.yaml
@@ -126,6 +129,9 @@ func scheduleAction(c *ucli.Context) error {
 			defer releaseIdle(log) // what the game day touched, until the next fire
 			return runs.Run(ctx, r)
 		}, Budget: budgetReader(c, sdir)}
+	// A crash may have left faults injected: the leader recovers them
+	// before its first fire (schedule_cleanup.go).
+	cfg.Recover = crashRecovery(c, f, sdir, log)
 	ctx := c.Context
 	if c.Bool(flagLeaderElect) {
 		ns := c.String(flagLeaseNS)
@@ -146,22 +152,6 @@ func scheduleAction(c *ucli.Context) error {
 	s, err := schedule.New(cfg)
 	if err != nil {
 		return exitcode.Infraf("%w", err)
-	}
-	// A crash may have left faults injected: recover them before anything
-	// runs (the sandbox's run state files; Chaos Mesh objects are bounded
-	// by their duration and removed by gameday cleanup --target kubernetes).
-	if st, err := sandbox.Status(ctx, sdir); err == nil && st.Running {
-		if en, err := sandboxEngine(sdir, st); err == nil {
-			cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			did, err := en.Cleanup(cctx, "")
-			cancel()
-			for _, d := range did {
-				log.Warn("recovered a fault a crashed run left behind", "fault", d)
-			}
-			if err != nil {
-				log.Error("cleanup of crashed runs", "err", err)
-			}
-		}
 	}
 	srv, err := serve.New(serve.Config{History: store, File: f, Schedules: s.Statuses, Registry: reg, Log: log,
 		KillSwitch: ks, SLO: sloReader(c, sdir), Ready: func() error { return nil }})

@@ -22,13 +22,16 @@ import (
 // leftovers creates, in a new namespace ns, what a killed run leaves: one
 // labelled PodChaos and one labelled load Job, plus an unlabelled PodChaos
 // that cleanup must not touch.
-func leftovers(t *testing.T, ctx context.Context, ns string) {
+func leftovers(t *testing.T, ctx context.Context, ns string) { leftoversOf(t, ctx, ns, "run-x") }
+
+// leftoversOf is leftovers of the run runID.
+func leftoversOf(t *testing.T, ctx context.Context, ns, runID string) {
 	t.Helper()
 	c := env.Client
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatal(err)
 	}
-	ours := map[string]string{kube.LabelManagedBy: kube.ManagedBy, kube.LabelRunID: "run-x", kube.LabelExperiment: "pod-kill", kube.LabelFault: "kill-one"}
+	ours := map[string]string{kube.LabelManagedBy: kube.ManagedBy, kube.LabelRunID: runID, kube.LabelExperiment: "pod-kill", kube.LabelFault: "kill-one"}
 	for name, l := range map[string]map[string]string{"ours": ours, "theirs": {"owner": "someone-else"}} {
 		pc := &v1alpha1.PodChaos{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: l},
 			Spec: v1alpha1.PodChaosSpec{Action: v1alpha1.PodKillAction, ContainerSelector: v1alpha1.ContainerSelector{

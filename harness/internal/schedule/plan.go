@@ -102,10 +102,13 @@ const (
 	ReasonMissed     Reason = "missed"
 	ReasonDeadline   Reason = "starting-deadline"
 	ReasonNotLeader  Reason = "not-leader"
+	// ReasonLeftover: what a crashed run left behind (faults, load Jobs)
+	// could not be removed, so a game day would overlap it.
+	ReasonLeftover Reason = "leftover-chaos"
 )
 
 // Reasons lists every reason (metrics are initialised with all of them).
-var Reasons = []Reason{ReasonSuspended, ReasonBlackout, ReasonFreeze, ReasonDailyCap, ReasonKillSwitch, ReasonBusy, ReasonBudget, ReasonMissed, ReasonDeadline}
+var Reasons = []Reason{ReasonSuspended, ReasonBlackout, ReasonFreeze, ReasonDailyCap, ReasonKillSwitch, ReasonBusy, ReasonBudget, ReasonMissed, ReasonDeadline, ReasonLeftover}
 
 // Action is what becomes of a fire.
 type Action string

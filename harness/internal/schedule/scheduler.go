@@ -87,6 +87,11 @@ type Config struct {
 	// Leading is closed when this replica may run game days (nil: at once);
 	// Lost when it must stop (the run in progress is aborted).
 	Leading, Lost <-chan struct{}
+	// Recover removes what a crashed run left behind (faults, load Jobs).
+	// It runs once this replica leads, before any fire; while it fails,
+	// each fire that would run retries it and is skipped (leftover-chaos)
+	// if it fails again. Nil: nothing to recover.
+	Recover func(ctx context.Context) error
 }
 
 // Scheduler runs the schedules of one file.
@@ -101,6 +106,8 @@ type Scheduler struct {
 	queue   []Fire
 	status  map[string]*Status
 	leader  bool
+	// unclean is the last error of Recover (nil once it succeeded).
+	unclean error
 }
 
 // Status is what the UI shows of a schedule.
@@ -194,6 +201,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		defer s.c.Metrics.Leader.Set(0)
 	}
 	s.restore()
+	s.recover(ctx)
 	runCtx, cancelRun := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRun()
 	finished := make(chan done, 1)
@@ -338,8 +346,42 @@ func (s *Scheduler) handle(ctx context.Context, p *Plan, f Fire, start func(Fire
 		}
 		s.record(history.Event{Schedule: p.Name, Nominal: f.Nominal, Kind: history.EventQueued, Detail: d.Detail})
 	case Run:
+		if err := s.retryRecover(ctx); err != nil {
+			s.skip(p, f, Decision{Action: Skip, Reason: ReasonLeftover,
+				Detail: fmt.Sprintf("what a crashed run left behind could not be removed: %v (gameday cleanup; the fire is retried at the next)", err)})
+			return
+		}
 		start(f)
 	}
+}
+
+// recover runs Recover and keeps its error for the fires to come.
+func (s *Scheduler) recover(ctx context.Context) {
+	if s.c.Recover == nil {
+		return
+	}
+	err := s.c.Recover(ctx)
+	if err != nil {
+		s.c.Log.Error("recovering what a crashed run left behind", "err", err)
+	}
+	s.mu.Lock()
+	s.unclean = err
+	s.mu.Unlock()
+}
+
+// retryRecover runs Recover again if its last run failed, and returns its
+// error (nil when nothing is left behind).
+func (s *Scheduler) retryRecover(ctx context.Context) error {
+	s.mu.Lock()
+	err := s.unclean
+	s.mu.Unlock()
+	if err == nil {
+		return nil
+	}
+	s.recover(ctx)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.unclean
 }
 
 func (s *Scheduler) skip(p *Plan, f Fire, d Decision) {

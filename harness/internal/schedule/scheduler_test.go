@@ -603,3 +603,57 @@ func TestWindows(t *testing.T) {
 		t.Errorf("interval of an hourly schedule: %s", got)
 	}
 }
+
+// What a crashed run left behind is removed before the first fire; while
+// it cannot be, each fire is refused and recorded, and retries it.
+func TestLeftoverChaosIsRecoveredBeforeAnyFire(t *testing.T) {
+	f := file(t, `    - name: a
+      cron: "* * * * *"
+      experiment: EXP
+`)
+	var mu sync.Mutex
+	var calls []string // "recover ok|failed" and "run HH:MM:SS", in order
+	failures := 2
+	var h *harness
+	h = start(t, f, day.Add(-time.Second), func(c *Config) {
+		run := c.Run
+		c.Run = func(ctx context.Context, r Request) Outcome {
+			mu.Lock()
+			calls = append(calls, "run "+r.Fire.Nominal.UTC().Format("15:04:05"))
+			mu.Unlock()
+			return run(ctx, r)
+		}
+		c.Recover = func(context.Context) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if failures > 0 {
+				failures--
+				calls = append(calls, "recover failed")
+				return fmt.Errorf("delete PodChaos/petclinic/x: forbidden")
+			}
+			calls = append(calls, "recover ok")
+			return nil
+		}
+	})
+	h.clock.walk(t, day.Add(90*time.Second), 5*time.Second)
+	h.idle(t)
+	h.stop()
+	mu.Lock()
+	got := strings.Join(calls, ", ")
+	mu.Unlock()
+	// On start: failed; at 10:00 retried, failed again, fire refused; at
+	// 10:01 retried, ok, the fire runs.
+	if want := "recover failed, recover failed, recover ok, run 10:01:00"; got != want {
+		t.Errorf("calls: %s\nwant:  %s", got, want)
+	}
+	skipped := h.events(t, history.EventSkipped)
+	if got := nominals(skipped); !slices.Equal(got, []string{"10:00:00 leftover-chaos"}) {
+		t.Fatalf("skipped %v", got)
+	}
+	if d := skipped[0].Detail; !strings.Contains(d, "could not be removed: delete PodChaos/petclinic/x: forbidden") {
+		t.Errorf("detail %q", d)
+	}
+	if v := testutil.ToFloat64(h.metrics.Skipped.WithLabelValues("a", "leftover-chaos")); v != 1 {
+		t.Errorf("skipped{reason=leftover-chaos} = %v, want 1", v)
+	}
+}
