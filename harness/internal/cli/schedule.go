@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -274,15 +275,18 @@ func promFor(c *ucli.Context, sdir string) (string, error) {
 }
 
 // sloSources reads the SLO specs of dir and the clients that read their
-// budgets (--prometheus-url, else the sandbox's; --loki-url).
+// budgets (--prometheus-url, else the sandbox's; --loki-url). Prometheus
+// is needed only for SLOs over Prometheus: LogQL SLOs need a Loki alone.
 func sloSources(c *ucli.Context, dir, sdir string) (*slo.Set, slo.Clients, string, error) {
 	set, err := loadSLOs(dir)
 	if err != nil {
 		return nil, slo.Clients{}, "", err
 	}
-	promURL, err := promFor(c, sdir)
-	if err != nil {
-		return nil, slo.Clients{}, "", err
+	promURL := ""
+	if slices.ContainsFunc(set.SLOs, func(s *slo.SLO) bool { return s.Source == slo.SourcePrometheus }) {
+		if promURL, err = promFor(c, sdir); err != nil {
+			return nil, slo.Clients{}, "", err
+		}
 	}
 	clients, err := slo.NewClients(promURL, c.String(flagLokiURL))
 	return set, clients, promURL, err
