@@ -2,6 +2,7 @@ package validate
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 )
@@ -54,16 +57,39 @@ func TestSchedulerMode(t *testing.T) {
 			t.Errorf("projected experiments lack %s (have %v)", want, mounted)
 		}
 	}
-	svc := typed[corev1.Service](t, objs, "Service")
-	if svc.Spec.Type != corev1.ServiceTypeClusterIP || svc.Spec.Ports[0].Port != 8089 {
-		t.Errorf("Service: %+v", svc.Spec)
+	if !slices.Contains(c.Args, "--leader-label-pod=$(POD_NAME)") {
+		t.Errorf("args %v: the pod is not labelled while it leads", c.Args)
+	}
+	// The UI Service routes to the leader's pod only; the headless metrics
+	// Service to both, ready or not, and it alone is scraped.
+	services := map[string]*corev1.Service{}
+	for _, o := range Find(objs, "Service") {
+		services[o.GetName()] = typed[corev1.Service](t, []Object{o}, "Service")
+	}
+	ui, metrics := services["gameday-scheduler"], services["gameday-scheduler-metrics"]
+	if ui == nil || metrics == nil || len(services) != 2 {
+		t.Fatalf("Services %v, want gameday-scheduler and gameday-scheduler-metrics", slices.Collect(maps.Keys(services)))
+	}
+	if ui.Spec.Type != corev1.ServiceTypeClusterIP || ui.Spec.Ports[0].Port != 8089 || ui.Spec.Selector["gameday.dev/scheduler-leader"] != "true" {
+		t.Errorf("UI Service: %+v", ui.Spec)
+	}
+	if metrics.Spec.ClusterIP != corev1.ClusterIPNone || !metrics.Spec.PublishNotReadyAddresses || metrics.Spec.Ports[0].Port != 8089 {
+		t.Errorf("metrics Service: %+v", metrics.Spec)
+	}
+	if _, ok := metrics.Spec.Selector["gameday.dev/scheduler-leader"]; ok || !subset(metrics.Spec.Selector, d.Spec.Template.Labels) {
+		t.Errorf("metrics Service selector %v: want both replicas (pod labels %v)", metrics.Spec.Selector, d.Spec.Template.Labels)
+	}
+	sm := Find(objs, "ServiceMonitor")
+	if len(sm) != 1 {
+		t.Fatalf("%d ServiceMonitors, want 1", len(sm))
+	}
+	sel, _, _ := unstructured.NestedStringMap(sm[0].Object, "spec", "selector", "matchLabels")
+	if !subset(sel, metrics.Labels) || subset(sel, ui.Labels) {
+		t.Errorf("ServiceMonitor selects %v: want the metrics Service (%v) and not the UI's (%v)", sel, metrics.Labels, ui.Labels)
 	}
 	pdb := typed[policyv1.PodDisruptionBudget](t, objs, "PodDisruptionBudget")
 	if pdb.Spec.MinAvailable == nil || pdb.Spec.MinAvailable.IntValue() != 1 {
 		t.Errorf("PDB minAvailable %v, want 1", pdb.Spec.MinAvailable)
-	}
-	if sm := Find(objs, "ServiceMonitor"); len(sm) != 1 {
-		t.Errorf("%d ServiceMonitors, want 1", len(sm))
 	}
 	// Reports (SLO, cost) stay CronJobs; the scheduler runs staging's game days.
 	for _, cj := range Find(objs, "CronJob") {
@@ -130,7 +156,19 @@ func TestSchedulerLeaseRBAC(t *testing.T) {
 	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("renew: %v", err)
 	}
+	// It labels its pod while it leads: patch, and nothing else of pods.
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "gameday-scheduler-0", Namespace: ns.Name},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "scheduler", Image: "ghcr.io/gamedayhq/gameday:test"}}}}
+	if err := cl.Create(ctx, pod); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	pods := cs.CoreV1().Pods(ns.Name)
+	if _, err := pods.Patch(ctx, pod.Name, types.MergePatchType, []byte(`{"metadata":{"labels":{"gameday.dev/scheduler-leader":"true"}}}`), metav1.PatchOptions{}); err != nil {
+		t.Errorf("label its pod: %v", err)
+	}
 	for what, err := range map[string]error{
+		"get a pod":         func() error { _, err := pods.Get(ctx, pod.Name, metav1.GetOptions{}); return err }(),
+		"delete a pod":      pods.Delete(ctx, pod.Name, metav1.DeleteOptions{}),
 		"get another Lease": func() error { _, err := leases.Get(ctx, "kube-scheduler", metav1.GetOptions{}); return err }(),
 		"delete its Lease":  leases.Delete(ctx, "gameday-scheduler", metav1.DeleteOptions{}),
 		"list the Leases":   func() error { _, err := leases.List(ctx, metav1.ListOptions{}); return err }(),
@@ -143,6 +181,16 @@ func TestSchedulerLeaseRBAC(t *testing.T) {
 			t.Errorf("%s: %v, want forbidden", what, err)
 		}
 	}
+}
+
+// subset reports whether every label of sel is in labels.
+func subset(sel, labels map[string]string) bool {
+	for k, v := range sel {
+		if labels[k] != v {
+			return false
+		}
+	}
+	return true
 }
 
 // filter keeps the objects whose name contains s.

@@ -83,6 +83,7 @@ EXAMPLES:
 			&ucli.StringFlag{Name: flagLeaseNS, Usage: "namespace of the Lease (default: the pod's, from POD_NAMESPACE)", EnvVars: []string{"POD_NAMESPACE"}},
 			&ucli.StringFlag{Name: flagLeaseName, Value: schedule.DefaultLeaseName, Usage: "name of the Lease"},
 			&ucli.StringFlag{Name: flagIdentity, Usage: "this replica's identity (default: the host name)", EnvVars: []string{"POD_NAME"}},
+			&ucli.StringFlag{Name: flagLeaderLabelPod, Usage: "with --leader-elect: this replica's pod (in --lease-namespace), labelled " + LabelLeader + "=true while it leads, for a Service that routes to the leader only"},
 			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "OpenSLO specs of the budget policies and the SLO page"},
 			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the budget policies and the SLO page (default: the sandbox's)"},
 			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of LogQL SLOs"},
@@ -149,22 +150,27 @@ func scheduleAction(c *ucli.Context) error {
 		if err != nil {
 			return exitcode.Infraf("%w", err)
 		}
+		if pod := c.String(flagLeaderLabelPod); pod != "" {
+			lctx, stopLabel := context.WithCancel(ctx)
+			wait, err := labelLeaderPod(lctx, rc, ns, pod, cfg.Leading, cfg.Lost, log)
+			if err != nil {
+				stopLabel()
+				return exitcode.Infraf("schedule: %w", err)
+			}
+			defer wait()
+			defer stopLabel()
+		}
 	}
 	s, err := schedule.New(cfg)
 	if err != nil {
 		return exitcode.Infraf("%w", err)
 	}
+	ready := &schedulerReady{store: store, sched: s}
 	srv, err := serve.New(serve.Config{History: store, File: f, Schedules: s.Statuses, Registry: reg, Log: log,
-		KillSwitch: ks, SLO: sloReader(c, sdir), Ready: func() error { return nil }})
+		KillSwitch: ks, SLO: sloReader(c, sdir), Ready: ready.check})
 	if err != nil {
 		return exitcode.Infraf("%w", err)
 	}
-	if _, err := store.Sync(ctx); err != nil {
-		log.Error("history sync", "err", err)
-	}
-	// Idle for hours between fires: give back the garbage of indexing a
-	// large tree and the binary's pages that start-up touched once.
-	releaseIdle(log)
 	serveErr := make(chan error, 1)
 	sctx, stopServe := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopServe()
@@ -173,6 +179,14 @@ func scheduleAction(c *ucli.Context) error {
 			log.Info("web UI and /metrics", "url", "http://"+a.String()+"/")
 		})
 	}()
+	// /healthz answers while a large tree is indexed; /readyz once it is.
+	if _, err := store.Sync(ctx); err != nil {
+		log.Error("history sync", "err", err)
+	}
+	ready.synced.Store(true)
+	// Idle for hours between fires: give back the garbage of indexing a
+	// large tree and the binary's pages that start-up touched once.
+	releaseIdle(log)
 	runErr := s.Run(ctx)
 	stopServe()
 	if err := <-serveErr; err != nil && !errors.Is(err, context.Canceled) {
