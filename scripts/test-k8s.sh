@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
-# The Kubernetes engine's tests (harness/internal/kube) against a real etcd
-# and kube-apiserver (controller-runtime envtest) with the upstream Chaos
-# Mesh CRDs: rendering of every experiment, inject/observe/recover,
-# abort/pause/delete, a SIGKILLed harness and cleanup, the shipped RBAC,
-# preflight refusals, the kill switch, the load Job.
+# The Kubernetes engine's tests (harness/internal/kube and its kubetest
+# control plane) against a real control plane on this machine: etcd,
+# kube-apiserver, kube-controller-manager, kube-scheduler, kwok's simulated
+# nodes in three zones and the real Chaos Mesh controller with the upstream
+# CRDs and its admission webhooks (scripts/controlplane.sh builds them once).
 #
 # Usage: scripts/test-k8s.sh [go test flags...]   (e.g. -run TestShippedRBAC -v)
 #
-# Cold: builds kube-apiserver and etcd once (~5 min, scripts/envtest.sh)
-# and compiles the test binary (~4.5 min); warm: ~35 s on 2 cores (one API
-# server, started in 5-13 s, shared by the package's parallel tests). CI=true makes the tests fail instead of skipping when
-# the API server cannot start.
+# Cold: builds the servers once (~20 min of CPU, scripts/controlplane.sh)
+# and compiles the test binaries (~4.5 min). One control plane per test
+# binary, shared by its tests. CI=true makes the tests fail instead of
+# skipping when the control plane cannot start.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-eval "$("$GAMEDAY_ROOT/scripts/envtest.sh")"
+eval "$("$GAMEDAY_ROOT/scripts/controlplane.sh")"
 export CI="${CI:-true}"
 cd "$GAMEDAY_ROOT/harness"
 start=$SECONDS

@@ -72,10 +72,11 @@ precompile_log="$(mktemp)"
 ) >"$precompile_log" 2>&1 &
 precompile_pid=$!
 
-# kube-apiserver and etcd for the envtest suites (~5 min cold, cached after)
-# build in the background too; the Kubernetes tests wait for them.
+# The Kubernetes servers (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, kwok, Chaos Mesh's controller: ~20 min of CPU cold, cached
+# after) build in the background too; the Kubernetes tests wait for them.
 envtest_log="$(mktemp)"
-scripts/envtest.sh >"$envtest_log.env" 2>"$envtest_log" &
+scripts/controlplane.sh >"$envtest_log.env" 2>"$envtest_log" &
 envtest_pid=$!
 
 step "services"
@@ -118,13 +119,13 @@ run "go test petclinic (-race: $PETCLINIC_RACE_PKGS)" run_in petclinic go_tests 
 step "waiting for the background compile of the harness and helm/validate tests"
 # A compile error shows again (and fails) in the go test steps below.
 wait "$precompile_pid" || log "background compile: exit $? (the go test steps below report it)"
-step "waiting for envtest (kube-apiserver, etcd, upstream CRDs)"
+step "waiting for the control plane's binaries (envtest, kwok, Chaos Mesh, upstream CRDs)"
 if wait "$envtest_pid"; then
 	eval "$(cat "$envtest_log.env")"
-	log "envtest: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS GAMEDAY_CRDS=$GAMEDAY_CRDS"
+	log "control plane: KUBEBUILDER_ASSETS=$KUBEBUILDER_ASSETS GAMEDAY_CRDS=$GAMEDAY_CRDS GAMEDAY_CONTROLPLANE=$GAMEDAY_CONTROLPLANE"
 else
 	cat "$envtest_log" >&2
-	failed+=("envtest assets")
+	failed+=("control plane binaries")
 fi
 run "go test harness (-race: ${HARNESS_RACE_PKGS:-none})" run_in harness go_tests "$HARNESS_RACE_PKGS"
 run "go test helm/validate" run_in helm/validate go_tests ""
