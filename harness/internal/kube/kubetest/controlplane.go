@@ -67,7 +67,9 @@ type ControlPlane struct {
 	saKey     string   // the service account signing key
 	chaosMesh chaosMeshProcess
 	kubelet   *kubelet
-	stopped   bool
+	// kubeletListener is the kubelet's, until it serves on it.
+	kubeletListener net.Listener
+	stopped         bool
 }
 
 // Step is one timed step of the start.
@@ -160,12 +162,18 @@ func StartControlPlane(ctx context.Context, cfg ControlPlaneConfig) (cp *Control
 			cp.Stop()
 		}
 	}()
-	ports, err := freePorts(9)
+	// The kubelet's listener is ours, held from now on: another process
+	// taking its port would answer for it without a word. The servers'
+	// ports are free now; one taken meanwhile fails their start loudly.
+	if cp.kubeletListener, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return cp, err
+	}
+	ports, err := freePorts(8)
 	if err != nil {
 		return cp, err
 	}
 	p := controlPlanePorts{etcd: ports[0], etcdPeer: ports[1], apiserver: ports[2], controllerManager: ports[3], scheduler: ports[4],
-		webhook: ports[5], metrics: ports[6], kubelet: ports[7], kwok: ports[8]}
+		webhook: ports[5], metrics: ports[6], kwok: ports[7], kubelet: cp.kubeletListener.Addr().(*net.TCPAddr).Port}
 	steps := []struct {
 		name string
 		run  func(context.Context, controlPlanePorts) error
@@ -493,6 +501,8 @@ func (cp *ControlPlane) Stop() {
 	cp.stopped = true
 	if cp.kubelet != nil {
 		cp.kubelet.stop()
+	} else if cp.kubeletListener != nil {
+		_ = cp.kubeletListener.Close()
 	}
 	for _, name := range slices.Backward(cp.order) {
 		grace := 5 * time.Second

@@ -2,10 +2,10 @@ package kubetest
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -43,7 +43,6 @@ type Image struct {
 // their logs are refused.
 type kubelet struct {
 	cp     *ControlPlane
-	port   int
 	srv    *http.Server
 	dir    string
 	mu     sync.Mutex
@@ -70,8 +69,8 @@ func (cp *ControlPlane) RunImage(image string, run Image) {
 	cp.kubelet.images[image] = run
 }
 
-func (cp *ControlPlane) startKubelet(ctx context.Context, port int) error {
-	k := &kubelet{cp: cp, port: port, dir: cp.path("pods"), images: map[string]Image{}, pods: map[types.UID]*podProcess{}, done: make(chan struct{})}
+func (cp *ControlPlane) startKubelet(ctx context.Context) error {
+	k := &kubelet{cp: cp, dir: cp.path("pods"), images: map[string]Image{}, pods: map[types.UID]*podProcess{}, done: make(chan struct{})}
 	if err := os.MkdirAll(k.dir, 0o700); err != nil {
 		return err
 	}
@@ -81,12 +80,10 @@ func (cp *ControlPlane) startKubelet(ctx context.Context, port int) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /containerLogs/{ns}/{pod}/{container}", k.containerLogs)
-	k.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		return err
-	}
-	go func() { _ = k.srv.ServeTLS(l, kp.CertFile, kp.KeyFile) }()
+	// HTTP/1.1 only, as the API server reaches kubelets.
+	k.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){}}
+	go func() { _ = k.srv.ServeTLS(cp.kubeletListener, kp.CertFile, kp.KeyFile) }()
 	var loopCtx context.Context
 	loopCtx, k.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	cp.kubelet = k
@@ -303,20 +300,32 @@ func setPodCondition(cs []corev1.PodCondition, t corev1.PodConditionType, reason
 	return append(cs, corev1.PodCondition{Type: t, Status: corev1.ConditionFalse, Reason: reason, LastTransitionTime: now})
 }
 
+// process is the process of a pod's container, nil if it has none.
+func (k *kubelet) process(ns, name, container string) *podProcess {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for _, p := range k.pods {
+		if p.ns == ns && p.name == name && p.container == container {
+			return p
+		}
+	}
+	return nil
+}
+
 // containerLogs serves a container's output as the kubelet does: all of it,
 // and with follow=true what comes next, until the process has ended.
 func (k *kubelet) containerLogs(w http.ResponseWriter, r *http.Request) {
 	ns, name, container := r.PathValue("ns"), r.PathValue("pod"), r.PathValue("container")
+	// kwok marks a pod Running before its process starts here (a kubelet
+	// would the other way round): wait for it a little.
 	var pp *podProcess
-	k.mu.Lock()
-	for _, p := range k.pods {
-		if p.ns == ns && p.name == name && p.container == container {
-			pp = p
+	for deadline := time.Now().Add(5 * time.Second); pp == nil && time.Now().Before(deadline); {
+		if pp = k.process(ns, name, container); pp == nil {
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	k.mu.Unlock()
 	if pp == nil {
-		http.Error(w, fmt.Sprintf("container %q in pod %s/%s is not running here (only the containers of images the test control plane runs have logs)", container, ns, name), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("container %q in pod %s/%s is not running here (only the containers of images the test control plane runs have logs)", container, ns, name), http.StatusBadRequest)
 		return
 	}
 	f, err := os.Open(pp.log)

@@ -48,7 +48,7 @@ const KwokNodeAnnotation = "kwok.x-k8s.io/node"
 func (cp *ControlPlane) startKwok(ctx context.Context, cfg ControlPlaneConfig, p controlPlanePorts) error {
 	// The nodes' kubelet port is the processes' kubelet (see kubelet), not
 	// kwok's own server.
-	if err := cp.startKubelet(ctx, p.kubelet); err != nil {
+	if err := cp.startKubelet(ctx); err != nil {
 		return err
 	}
 	var conf bytes.Buffer
