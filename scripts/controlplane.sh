@@ -39,9 +39,11 @@ KWOK_VERSION=v0.8.0
 CHAOS_MESH_VERSION=v0.9.1-0.20260902003049-47411975a8cb
 CHAOS_MESH_API_VERSION=v0.0.0-20260906172039-d70b66ad97ac
 
+CONTROLLER_GEN_VERSION=v0.23.0
+
 # Upstream CRD sources: folder, module@version, files inside the module.
+# Chaos Mesh's are generated (chaos_mesh_crds), not listed here.
 CRD_SOURCES=(
-	"chaos-mesh github.com/chaos-mesh/chaos-mesh@$CHAOS_MESH_VERSION manifests/crd.yaml"
 	"prometheus-operator github.com/prometheus-operator/prometheus-operator@v0.85.0 example/prometheus-operator-crd/*.yaml"
 	"external-secrets github.com/external-secrets/external-secrets@v1.3.2 deploy/crds/bundle.yaml"
 	"argo-cd github.com/argoproj/argo-cd/v3@v3.3.0 manifests/crds/*-crd.yaml"
@@ -238,8 +240,35 @@ $replaces
 	log "built chaos-controller-manager in $((SECONDS - start))s"
 }
 
+# chaos_mesh_crds generates Chaos Mesh's CRDs from its api module, as its
+# Makefile does (controller-gen crd:ignoreUnexportedFields=true,crdVersions=v1),
+# into one crd.yaml: the controller is built with that api module (the only
+# one the proxy serves), and the CRDs of the chaos-mesh module's
+# manifests/crd.yaml lag it (fields the api defaults, such as NetworkChaos's
+# partitionBehavior, would be pruned by the API server, and Chaos Mesh's own
+# update webhook would then refuse every update of the object).
+chaos_mesh_crds() {
+	local dir="$CRDS/chaos-mesh" source cg src
+	source="github.com/chaos-mesh/chaos-mesh/api@$CHAOS_MESH_API_VERSION controller-gen $CONTROLLER_GEN_VERSION"
+	if [ -f "$dir/.source" ] && [ "$(cat "$dir/.source")" = "$source" ]; then
+		return 0
+	fi
+	cg="$(go_tool controller-gen sigs.k8s.io/controller-tools/cmd/controller-gen "$CONTROLLER_GEN_VERSION")"
+	src="$(module_dir "github.com/chaos-mesh/chaos-mesh/api@$CHAOS_MESH_API_VERSION")"
+	rm -rf "$dir.tmp" "$dir.src" && mkdir -p "$dir.tmp"
+	cp -r "$src" "$dir.src" && chmod -R u+w "$dir.src"
+	(cd "$dir.src" && GOWORK=off GOFLAGS=-mod=mod nice -n 10 "$cg" crd:ignoreUnexportedFields=true,crdVersions=v1 \
+		paths=./... output:crd:artifacts:config="$dir.tmp/bases") >&2
+	cat "$dir.tmp/bases"/*.yaml >"$dir.tmp/crd.yaml"
+	rm -rf "$dir.tmp/bases" "$dir.src"
+	printf '%s\n' "$source" >"$dir.tmp/.source"
+	rm -rf "$dir" && mv "$dir.tmp" "$dir"
+	log "crds: chaos-mesh generated from $source ($(grep -c '^kind: CustomResourceDefinition' "$dir/crd.yaml") CRDs)"
+}
+
 crds() {
 	local entry name mod files dir src f n
+	chaos_mesh_crds
 	for entry in "${CRD_SOURCES[@]}"; do
 		read -r name mod files <<<"$entry"
 		dir="$CRDS/$name"

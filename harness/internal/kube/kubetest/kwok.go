@@ -5,11 +5,9 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -122,17 +120,15 @@ func nodeReady(n *corev1.Node) bool {
 // its nodes: ip-10-0-<zone>-<n>.<region>.compute.internal, the zone and
 // region labels, and the provider id aws:///<zone>/i-<17 hex digits>.
 func kwokNode(z string, zi, n int) *corev1.Node {
-	region := strings.TrimRightFunc(z, func(r rune) bool { return r >= 'a' && r <= 'z' })
+	region := Region(z)
 	name := fmt.Sprintf("ip-10-0-%d-%d.%s.compute.internal", zi+1, 10+n, region)
-	h := fnv.New64a()
-	_, _ = h.Write([]byte(name))
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
 			Annotations: map[string]string{KwokNodeAnnotation: "fake", "node.alpha.kubernetes.io/ttl": "0"},
 			Labels: map[string]string{
 				spec.ZoneLabel:                     z,
-				"topology.kubernetes.io/region":    region,
+				spec.RegionLabel:                   region,
 				"kubernetes.io/hostname":           name,
 				"kubernetes.io/os":                 "linux",
 				"kubernetes.io/arch":               "amd64",
@@ -140,7 +136,7 @@ func kwokNode(z string, zi, n int) *corev1.Node {
 				"type":                             "kwok",
 			},
 		},
-		Spec: corev1.NodeSpec{ProviderID: fmt.Sprintf("aws:///%s/i-%017x", z, h.Sum64())},
+		Spec: corev1.NodeSpec{ProviderID: fmt.Sprintf("aws:///%s/%s", z, Instance(name))},
 	}
 }
 
