@@ -43,7 +43,8 @@ func TestEveryKindComesFromChaosMesh(t *testing.T) {
 
 // TestShippedRBACCoversEveryKind: the Role the harness ships for the target
 // namespace lets it create, watch, pause and delete every kind the engine
-// injects (Cleanup lists them all); a kind added to the table without its
+// injects (Cleanup lists them all; a pause is a patch, which Chaos Mesh's
+// security mode admits only with update); a kind added to the table without its
 // resource in deploy/rbac fails here, before a cluster refuses it.
 func TestShippedRBACCoversEveryKind(t *testing.T) {
 	b, err := os.ReadFile(rbacDir + "/role-target.yaml")
@@ -64,7 +65,7 @@ func TestShippedRBACCoversEveryKind(t *testing.T) {
 	}
 	for _, k := range spec.Kinds() {
 		res := strings.ToLower(string(k.Name))
-		for _, v := range []string{"get", "list", "watch", "create", "patch", "delete"} {
+		for _, v := range []string{"get", "list", "watch", "create", "update", "patch", "delete"} {
 			if !slices.Contains(granted[res], v) {
 				t.Errorf("got no %s on chaos-mesh.org/%s in %s/role-target.yaml (it grants %v)", v, res, rbacDir, granted)
 			}

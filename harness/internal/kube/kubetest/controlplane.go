@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
@@ -133,6 +134,34 @@ func NeedControlPlane(t interface {
 		}
 		t.Skip(m)
 	}
+}
+
+// Main runs the tests of m with a control plane started for them in *cp
+// (left nil when it cannot start here: NeedControlPlane then skips, or
+// fails under CI) and stopped after, and returns m's exit code. A start
+// that fails ends the tests with its error.
+func Main(m *testing.M, cp **ControlPlane) int {
+	if MissingControlPlane() == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		started, err := StartControlPlane(ctx, ControlPlaneConfig{})
+		cancel()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		*cp = started
+		var steps []string
+		for _, s := range started.Steps {
+			steps = append(steps, fmt.Sprintf("%s %s", s.Name, s.Took.Round(time.Millisecond)))
+		}
+		fmt.Fprintf(os.Stderr, "control plane started in %s: %s\n", started.Started().Round(time.Millisecond), strings.Join(steps, ", "))
+		defer started.Stop()
+	}
+	code := m.Run()
+	if code != 0 && *cp != nil && os.Getenv(KeepEnv) == "" {
+		fmt.Fprintf(os.Stderr, "the servers' logs go with the control plane: %s=1 keeps them\n", KeepEnv)
+	}
+	return code
 }
 
 func bin(name string) string { return filepath.Join(os.Getenv("GAMEDAY_CONTROLPLANE"), name) }

@@ -2,7 +2,6 @@ package kubetest_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,32 +25,7 @@ import (
 // cannot start here: the tests then skip, or fail under CI).
 var cp *kubetest.ControlPlane
 
-func TestMain(m *testing.M) {
-	if kubetest.MissingControlPlane() == "" {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		var err error
-		cp, err = kubetest.StartControlPlane(ctx, kubetest.ControlPlaneConfig{})
-		cancel()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		fmt.Fprintf(os.Stderr, "control plane started in %s: %s\n", cp.Started().Round(time.Millisecond), steps(cp.Steps))
-	}
-	code := m.Run()
-	if cp != nil {
-		cp.Stop()
-	}
-	os.Exit(code)
-}
-
-func steps(ss []kubetest.Step) string {
-	var out []string
-	for _, s := range ss {
-		out = append(out, fmt.Sprintf("%s %s", s.Name, s.Took.Round(time.Millisecond)))
-	}
-	return strings.Join(out, ", ")
-}
+func TestMain(m *testing.M) { os.Exit(kubetest.Main(m, &cp)) }
 
 // TestNodesInThreeZones: kwok's nodes carry the zone and region labels and
 // the provider ids of EC2 instances, and are Ready and untainted.

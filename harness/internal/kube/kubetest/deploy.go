@@ -159,7 +159,7 @@ func ReadyPods(ctx context.Context, c client.Client, ns string, labels map[strin
 	}
 	var out []corev1.Pod
 	for _, p := range pods.Items {
-		if p.DeletionTimestamp == nil && podReady(&p) {
+		if p.DeletionTimestamp == nil && PodReady(&p) {
 			out = append(out, p)
 		}
 	}
@@ -167,7 +167,8 @@ func ReadyPods(ctx context.Context, c client.Client, ns string, labels map[strin
 	return out, nil
 }
 
-func podReady(p *corev1.Pod) bool {
+// PodReady says whether pod p's Ready condition is True.
+func PodReady(p *corev1.Pod) bool {
 	for _, c := range p.Status.Conditions {
 		if c.Type == corev1.PodReady {
 			return c.Status == corev1.ConditionTrue
