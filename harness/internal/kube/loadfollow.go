@@ -76,15 +76,19 @@ func (j *JobLoad) Start(ctx context.Context, p load.Plan) (runner.LoadRun, error
 		return nil, err
 	}
 	streamCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	// Each log is opened by its reader: the kubelet answers a follow with
+	// the container's first output, which a worker writes only once its
+	// first second is complete (the load's timeout and more after the
+	// start): waiting for it here would start the fault timeline late.
 	var streams []io.Reader
 	for _, name := range pods {
-		s, err := core.Pods(c.Namespace).GetLogs(name, &corev1.PodLogOptions{Container: WorkerContainer, Follow: true}).Stream(streamCtx)
-		if err != nil {
-			cancel()
-			remove()
-			return nil, fmt.Errorf("load job %s: follow the logs of %s: %w", job.Name, name, err)
-		}
-		streams = append(streams, s)
+		streams = append(streams, &lazyStream{open: func() (io.ReadCloser, error) {
+			s, err := core.Pods(c.Namespace).GetLogs(name, &corev1.PodLogOptions{Container: WorkerContainer, Follow: true}).Stream(streamCtx)
+			if err != nil {
+				return nil, fmt.Errorf("load job %s: follow the logs of %s: %w", job.Name, name, err)
+			}
+			return s, nil
+		}})
 	}
 	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: c.Load.Timeout.D() + 2*time.Second, Profile: &p.Profile})
 	run := &jobRun{tl: tl, done: make(chan error, 1), aborted: make(chan struct{}),
@@ -233,6 +237,9 @@ func MergeLive(tl *load.Timeline, workers ...io.Reader) error {
 				}
 				lines <- line{from: i, ws: &ws}
 			}
+			if err := sc.Err(); err != nil {
+				lines <- line{from: i, err: fmt.Errorf("worker output %d: %w", i, err)}
+			}
 			lines <- line{from: i, err: io.EOF}
 		}()
 	}
@@ -283,4 +290,21 @@ func MergeLive(tl *load.Timeline, workers ...io.Reader) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// lazyStream is a reader that opens its stream on the first Read.
+type lazyStream struct {
+	open func() (io.ReadCloser, error)
+	r    io.ReadCloser
+	err  error
+}
+
+func (l *lazyStream) Read(p []byte) (int, error) {
+	if l.r == nil && l.err == nil {
+		l.r, l.err = l.open()
+	}
+	if l.err != nil {
+		return 0, l.err
+	}
+	return l.r.Read(p)
 }

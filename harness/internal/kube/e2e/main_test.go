@@ -37,7 +37,12 @@ const (
 // cannot start here: the tests then skip, or fail under CI).
 var cp *kubetest.ControlPlane
 
-func TestMain(m *testing.M) { os.Exit(kubetest.Main(m, &cp)) }
+func TestMain(m *testing.M) {
+	if os.Getenv(envCLI) != "" {
+		os.Exit(cliMain())
+	}
+	os.Exit(kubetest.Main(m, &cp))
+}
 
 func experiment(t *testing.T, name string) *spec.Experiment {
 	t.Helper()
