@@ -238,7 +238,12 @@ func (p *preflight) render(ctx context.Context) (string, error) {
 	}
 	var errs []error
 	for i, o := range objs { // one per fault, in order
-		if err := p.e.c.Client.Create(ctx, o, client.DryRunAll); err != nil {
+		err := p.e.c.Client.Create(ctx, o, client.DryRunAll)
+		if webhookDown(err) {
+			return "", engine.Refuse(exitcode.Infra, "experiment %s: spec.faults[%d] (%s): %s: Chaos Mesh's admission webhook does not answer: check its controller (kubectl -n chaos-mesh get pods -l app.kubernetes.io/component=controller-manager): %v",
+				x.Metadata.Name, i, x.Spec.Faults[i].Name, Ref(o), err)
+		}
+		if err != nil {
 			errs = append(errs, fmt.Errorf("spec.faults[%d] (%s): %s: %w", i, x.Spec.Faults[i].Name, Ref(o), err))
 		}
 	}
@@ -355,6 +360,13 @@ func (e *Engine) selectsPods(ctx context.Context, x *spec.Experiment, objs []cli
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// webhookDown says whether err is the API server's failure to call an
+// admission webhook (Chaos Mesh's, for its kinds): the controller serving
+// it is down or unreachable, the object itself was not judged.
+func webhookDown(err error) bool {
+	return apierrors.IsInternalError(err) && strings.Contains(err.Error(), "failed calling webhook")
 }
 
 func available(d *appsv1.Deployment) bool {

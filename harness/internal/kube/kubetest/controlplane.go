@@ -170,10 +170,23 @@ func bin(name string) string { return filepath.Join(os.Getenv("GAMEDAY_CONTROLPL
 // Ready, Chaos Mesh's webhooks answering), and returns the running control
 // plane; on any error it stops what it started and removes its folder. Stop
 // it when done. About 20-40 s on 2 cores, ~700 MB of memory.
-func StartControlPlane(ctx context.Context, cfg ControlPlaneConfig) (cp *ControlPlane, err error) {
+func StartControlPlane(ctx context.Context, cfg ControlPlaneConfig) (*ControlPlane, error) {
 	if m := MissingControlPlane(); m != "" {
 		return nil, errors.New(m)
 	}
+	// The servers' ports are picked free, then bound by the servers: on a
+	// shared machine another process may take one in between. That start
+	// is stopped and cleaned up; a new one picks other ports.
+	for attempt := 1; ; attempt++ {
+		cp, err := startControlPlane(ctx, cfg)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") || ctx.Err() != nil {
+			return cp, err
+		}
+		fmt.Fprintf(os.Stderr, "kubetest: %v; starting again on other ports\n", err)
+	}
+}
+
+func startControlPlane(ctx context.Context, cfg ControlPlaneConfig) (cp *ControlPlane, err error) {
 	if len(cfg.Zones) == 0 {
 		cfg.Zones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 	}
