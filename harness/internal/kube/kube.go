@@ -41,6 +41,7 @@ import (
 	"time"
 
 	"github.com/chaos-mesh/chaos-mesh/api/v1alpha1"
+	"github.com/go-logr/logr"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +50,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -211,6 +213,12 @@ func RESTConfig(kubeconfig, context string) (*rest.Config, error) {
 	}
 	return cfg, nil
 }
+
+// controller-runtime logs through one logger per process and, when none
+// was set, prints a warning with a stack trace on stderr as soon as a
+// client is made 30 s or more after the start (a long run's cleanup,
+// gameday serve). The harness reports what went wrong itself.
+func init() { ctrllog.SetLogger(logr.Discard()) }
 
 // NewClient is a controller-runtime client for cfg with Scheme().
 func NewClient(cfg *rest.Config) (client.Client, error) {

@@ -50,7 +50,7 @@ func cliMain() int {
 // harness reads their results from pods/log. The real Chaos Mesh freezes
 // one replica and recovers it; the report holds the workers' requests,
 // the fault with the pod Chaos Mesh selected, and the ready replicas per
-// zone (one fewer while the fault is on).
+// zone (all three at the end); one replica was unready meanwhile.
 func TestRunWithLoadWorkers(t *testing.T) {
 	t.Parallel() // each test has its own namespace
 	ns := "short-run"
@@ -65,6 +65,19 @@ func TestRunWithLoadWorkers(t *testing.T) {
 	var hits atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
 	defer srv.Close()
+	// Observations come every 5 s, the fault lasts 4 s: whether one falls
+	// in it is luck. The test watches the pods itself.
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	frozen := make(chan bool, 1)
+	go func() {
+		saw := false
+		for watchCtx.Err() == nil && !saw {
+			pods, _ := kubetest.ReadyPods(watchCtx, cp.Client, ns, kubetest.AppLabels())
+			saw = len(pods) == 2
+			time.Sleep(50 * time.Millisecond)
+		}
+		frozen <- saw
+	}()
 	dir := t.TempDir()
 	var out, errOut bytes.Buffer
 	err = cli.Run(ctx, []string{"gameday", "run", "--kubeconfig", kubeconfig(t), "--namespace", ns, "--allow-namespace", ns,
@@ -74,6 +87,7 @@ func TestRunWithLoadWorkers(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: exit %d: %v\n%s%s", exitcode.Of(err), err, errOut.String(), out.String())
 	}
+	stopWatch()
 	t.Logf("%s%s", errOut.String(), out.String())
 	b, err := os.ReadFile(filepath.Join(dir, "adhoc", "e2e-1", "report.json"))
 	if err != nil {
@@ -95,14 +109,8 @@ func TestRunWithLoadWorkers(t *testing.T) {
 	if d := f.Recovered.Sub(f.Injected); d < 2*time.Second || d > 8*time.Second {
 		t.Errorf("fault %s injected %s, recovered %s later: want about 4s", f.Name, f.Injected, d)
 	}
-	down := 0
-	for _, o := range r.Observations {
-		if sum(o.ReadyByZone) == 2 && o.At.After(f.Injected) && o.At.Before(f.Recovered) {
-			down++
-		}
-	}
-	if down == 0 {
-		t.Errorf("no observation while the fault was on has 2 ready replicas: %+v", r.Observations)
+	if !<-frozen {
+		t.Errorf("no PetClinic pod was frozen (pause image, unready) during the run")
 	}
 	last := r.Observations[len(r.Observations)-1]
 	if sum(last.ReadyByZone) != 3 {
