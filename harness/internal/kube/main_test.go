@@ -18,9 +18,6 @@ import (
 var env *kubetest.Env
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envChild) != "" {
-		os.Exit(childMain())
-	}
 	if kubetest.Missing() == "" {
 		var err error
 		if env, err = kubetest.Start(); err != nil {
