@@ -80,7 +80,7 @@ check-docs: ## every Mermaid diagram of the docs renders (mermaid-cli, Chromium)
 	@scripts/docs-check.sh
 
 .PHONY: test-k8s
-test-k8s: ## the Kubernetes engine's tests against a real etcd + kube-apiserver (envtest, upstream Chaos Mesh CRDs)
+test-k8s: ## the Kubernetes engine's tests against the real Chaos Mesh on a local control plane (kwok nodes), and on envtest
 	@scripts/test-k8s.sh
 
 .PHONY: check-tools
