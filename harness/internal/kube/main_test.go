@@ -61,20 +61,5 @@ func build(t *testing.T, cl kubetest.Cluster) {
 // newEngine is an engine on namespace ns as the admin.
 func newEngine(t *testing.T, ns string, mod ...func(*kube.Config)) *kube.Engine {
 	t.Helper()
-	// A client of its own: the tests run in parallel, and a shared
-	// client's rate limiter would make one test's polls another's delay.
-	cl, err := kube.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := kube.Config{Client: cl, RESTConfig: env.Config, Namespace: ns, Allowed: []string{ns}, Poll: 20 * time.Millisecond,
-		KillSwitch: ns + "/gameday-kill-switch"}
-	for _, m := range mod {
-		m(&c)
-	}
-	e, err := kube.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return kubetest.Engine(t, env.Config, ns, 20*time.Millisecond, mod...)
 }

@@ -68,20 +68,7 @@ func minAvailable(n int32) *intstr.IntOrString { v := intstr.FromInt32(n); retur
 // newEngine is an engine on namespace ns as the cluster admin.
 func newEngine(t *testing.T, ns string, mod ...func(*kube.Config)) *kube.Engine {
 	t.Helper()
-	cl, err := kube.NewClient(cp.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := kube.Config{Client: cl, RESTConfig: cp.Config, Namespace: ns, Allowed: []string{ns}, Poll: 100 * time.Millisecond,
-		KillSwitch: ns + "/gameday-kill-switch"}
-	for _, m := range mod {
-		m(&c)
-	}
-	e, err := kube.New(c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
+	return kubetest.Engine(t, cp.Config, ns, 100*time.Millisecond, mod...)
 }
 
 // harnessSelects is what the harness's own selection (package selector,

@@ -127,6 +127,29 @@ func (e *Env) ServiceAccount(ns, name string) (*rest.Config, error) {
 	return e.User("system:serviceaccount:"+ns+":"+name, "system:serviceaccounts", "system:serviceaccounts:"+ns, "system:authenticated")
 }
 
+// Engine is an engine on namespace ns as the identity of cfg, allowed ns
+// only, polling every poll, with the kill switch ns/gameday-kill-switch;
+// mod changes its configuration. It has a client of its own: the tests run
+// in parallel, and a shared client's rate limiter would make one test's
+// polls another's delay.
+func Engine(t testing.TB, cfg *rest.Config, ns string, poll time.Duration, mod ...func(*kube.Config)) *kube.Engine {
+	t.Helper()
+	cl, err := kube.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := kube.Config{Client: cl, RESTConfig: cfg, Namespace: ns, Allowed: []string{ns}, Poll: poll,
+		KillSwitch: ns + "/gameday-kill-switch"}
+	for _, m := range mod {
+		m(&c)
+	}
+	e, err := kube.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
 // WriteKubeconfig writes a kubeconfig for cfg (context name ctxName) to
 // path.
 func WriteKubeconfig(cfg *rest.Config, ctxName, path string) error {
