@@ -119,6 +119,8 @@ func TestNodeOutageRendersOneObjectPerNode(t *testing.T) {
 // waits for all (Chaos Mesh's record id of each is its AWS selector);
 // Recover deletes them together; Abort pauses both first. A secretName that
 // names no Secret is refused (exit 2); once the Secret exists it passes.
+// Stand-in (kubetest.Controller): Chaos Mesh's AWSChaos would stop EC2
+// instances, and nothing here reaches AWS.
 func TestNodeOutage(t *testing.T) {
 	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)

@@ -27,7 +27,9 @@ const rbacDir = "../../deploy/rbac"
 // name and groups; the API server authorizes with RBAC): a whole fault
 // lifecycle and cleanup succeed in petclinic, and the same engine is
 // denied in a namespace the Role does not cover, as are writes outside
-// its purpose.
+// its purpose. Stand-in (kubetest.Controller): the rights are the point
+// here; the real controller's run as this account, its security mode
+// checking them, is e2e's TestZoneOutageAsTheShippedServiceAccount.
 func TestShippedRBAC(t *testing.T) {
 	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)

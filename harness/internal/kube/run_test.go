@@ -122,6 +122,7 @@ func TestRunOnKubernetes(t *testing.T) {
 // the indexed Job and waits --load-lead for its pods; on envtest no pod
 // ever runs (no Job controller, no kubelet), so the run stops before any
 // fault as inconclusive (exit 3), says what to check, and deletes the Job.
+// The stand-in only stands by: no fault may be injected without load.
 func TestLoadJobWorkersThatNeverStart(t *testing.T) {
 	t.Parallel() // each test has its own namespace
 	kubetest.Need(t)
