@@ -23,10 +23,12 @@
 # the real Chaos Mesh controller. Both share the one kube-apiserver build.
 # Like every service script, stdout carries only `export VAR=...` lines.
 #
-# Cold cost on 2 idle cores (every build niced, so it yields to tests running
-# beside it): etcd ~1 min, kube-apiserver ~6 min, kube-controller-manager and
-# kube-scheduler ~3 min more (sharing the apiserver's compiled packages),
-# kwok ~2.5 min, chaos-controller-manager ~7 min (3.3 GB peak), CRDs seconds.
+# Cold cost (every build niced, so it yields to tests running beside it),
+# measured with an empty Go build cache on 2 cores at load average 10-17:
+# etcd 100 s, kube-apiserver 435 s, controller-gen 268 s (Chaos Mesh's
+# CRDs), kube-controller-manager and kube-scheduler 280 s (sharing the
+# apiserver's compiled packages), kwok 337 s, chaos-controller-manager 538 s
+# (3.5 GB peak): 32.7 min of wall time, 852 s of CPU. Warm: seconds.
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
