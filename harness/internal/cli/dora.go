@@ -120,7 +120,7 @@ func doraOptions(c *ucli.Context) (gather.Options, string, error) {
 		return o, "", exitcode.Invalidf("--window %q: want a duration like 28d or 4w", c.String("window"))
 	}
 	if o.Levels, err = dora.LoadLevels(c.String("levels")); err != nil {
-		return o, "", exitcode.Invalidf("--levels: %w", err)
+		return o, "", exitcode.Wrap(exitcode.Invalid, err) // names the file, line and field
 	}
 	cfg, err := kube.RESTConfig(c.String(flagKubeconfig), c.String(flagContext))
 	if err != nil {

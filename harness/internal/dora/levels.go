@@ -4,13 +4,15 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/goccy/go-yaml"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // The metrics, as named in a levels file, the JSON report and the gauges.
@@ -131,7 +133,8 @@ func (l *Levels) Rate(metric string, v *float64) Rating {
 
 // LoadLevels reads a levels file: path "" is DefaultLevels, an embedded
 // file by its name (levels/dora-2024.yaml), anything else a file on disk.
-// Errors name the file, line and field.
+// Errors name the file, line, column and field (a spec.ErrorList, exit
+// code 2), as every spec file's.
 func LoadLevels(path string) (*Levels, error) {
 	if path == "" {
 		path = DefaultLevels
@@ -145,135 +148,153 @@ func LoadLevels(path string) (*Levels, error) {
 	if err != nil {
 		return nil, fmt.Errorf("levels: %w", err)
 	}
-	l, err := ParseLevels(b)
-	if err != nil {
-		return nil, fmt.Errorf("levels %s: %w", path, err)
-	}
-	l.File = path
-	return l, nil
+	return ParseLevels(path, b)
 }
 
 type levelsFile struct {
-	Report    string                           `yaml:"report"`
-	Year      int                              `yaml:"year"`
-	Publisher string                           `yaml:"publisher"`
-	URL       string                           `yaml:"url"`
-	Table     string                           `yaml:"table"`
-	Levels    []string                         `yaml:"levels"`
-	Metrics   map[string]map[string]boundInput `yaml:"metrics"`
+	Report    string                           `json:"report"`
+	Year      int                              `json:"year"`
+	Publisher string                           `json:"publisher"`
+	URL       string                           `json:"url"`
+	Table     string                           `json:"table"`
+	Levels    []string                         `json:"levels"`
+	Metrics   map[string]map[string]boundInput `json:"metrics"`
 }
 
+// boundInput is one cell of the table as written: the report's text and
+// at most one bound, read in the metric's unit ("1/7d", "1d", 0.05).
 type boundInput struct {
-	Text     string `yaml:"text"`
-	MoreThan string `yaml:"moreThan"`
-	AtLeast  string `yaml:"atLeast"`
-	LessThan string `yaml:"lessThan"`
-	AtMost   string `yaml:"atMost"`
+	Text     string      `json:"text"`
+	MoreThan spec.Scalar `json:"moreThan,omitempty"`
+	AtLeast  spec.Scalar `json:"atLeast,omitempty"`
+	LessThan spec.Scalar `json:"lessThan,omitempty"`
+	AtMost   spec.Scalar `json:"atMost,omitempty"`
 }
 
-// ParseLevels decodes and checks a levels file.
-func ParseLevels(b []byte) (*Levels, error) {
-	var f levelsFile
-	if err := yaml.UnmarshalWithOptions(b, &f, yaml.Strict()); err != nil {
-		return nil, errors.New(yaml.FormatError(err, false, true))
+// ParseLevels decodes and checks a levels file strictly: unknown fields,
+// a value of the wrong type, an unknown metric or level, a bound in the
+// wrong direction or unit are errors at their file:line:col and field.
+func ParseLevels(name string, b []byte) (*Levels, error) {
+	docs, err := spec.ParseDocuments(name, b)
+	if err != nil {
+		return nil, err
 	}
-	var errs []string
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Sprintf(format, a...)) }
-	for k, v := range map[string]string{"report": f.Report, "publisher": f.Publisher, "url": f.URL, "table": f.Table} {
-		if strings.TrimSpace(v) == "" {
-			bad("%s: missing: the output cites it", k)
+	if len(docs) != 1 {
+		return nil, spec.ErrorList{{File: name, Msg: fmt.Sprintf("want one levels document, found %d", len(docs))}}
+	}
+	d := docs[0]
+	var f levelsFile
+	if !d.Decode(&f) {
+		return nil, d.Errors()
+	}
+	for _, k := range []struct{ key, v string }{{"report", f.Report}, {"publisher", f.Publisher}, {"url", f.URL}, {"table", f.Table}} {
+		if strings.TrimSpace(k.v) == "" {
+			d.Errorf([]any{k.key}, "must not be empty: the output cites it")
 		}
 	}
 	if f.Year < 2014 {
-		bad("year: %d: the year of the report (DORA's first was 2014)", f.Year)
+		d.Errorf([]any{"year"}, "%d: the year of the report (DORA's first was 2014)", f.Year)
 	}
-	if len(f.Levels) < 2 {
-		bad("levels: want at least two level names, best first")
+	badLevels := len(f.Levels) < 2
+	if badLevels {
+		d.Errorf([]any{"levels"}, "want at least two level names, best first")
 	}
-	l := &Levels{Report: f.Report, Year: f.Year, Publisher: f.Publisher, URL: f.URL, Table: f.Table, Order: f.Levels, Metrics: map[string]map[string]Bound{}}
-	for name := range f.Metrics {
-		if _, ok := lowerIsBetter[name]; !ok {
-			bad("metrics.%s: unknown metric: one of %s", name, strings.Join(Metrics, ", "))
+	for i, lv := range f.Levels {
+		switch {
+		case strings.TrimSpace(lv) == "":
+			d.Errorf([]any{"levels", i}, "must not be empty")
+			badLevels = true
+		case slices.Index(f.Levels, lv) < i:
+			d.Errorf([]any{"levels", i}, "%s is listed twice", lv)
+			badLevels = true
+		}
+	}
+	if badLevels { // the cells are checked against the levels
+		return nil, d.Errors()
+	}
+	l := &Levels{Report: f.Report, Year: f.Year, Publisher: f.Publisher, URL: f.URL, Table: f.Table, Order: f.Levels, Metrics: map[string]map[string]Bound{}, File: name}
+	for _, m := range slices.Sorted(maps.Keys(f.Metrics)) {
+		if _, ok := lowerIsBetter[m]; !ok {
+			d.Errorf([]any{"metrics", m}, "unknown metric: one of %s", strings.Join(Metrics, ", "))
 		}
 	}
 	for _, m := range Metrics {
 		cells, ok := f.Metrics[m]
 		if !ok {
-			bad("metrics.%s: missing (write %s: {} when the report has no levels for it)", m, m)
+			d.Errorf([]any{"metrics", m}, "missing (write %s: {} when the report has no levels for it)", m)
 			continue
 		}
 		if len(cells) == 0 {
 			continue
 		}
 		l.Metrics[m] = map[string]Bound{}
-		for name := range cells {
-			if !contains(f.Levels, name) {
-				bad("metrics.%s.%s: not a level of levels: %v", m, name, f.Levels)
+		for _, name := range slices.Sorted(maps.Keys(cells)) {
+			if !slices.Contains(f.Levels, name) {
+				d.Errorf([]any{"metrics", m, name}, "not a level of levels: %s", strings.Join(f.Levels, ", "))
 			}
 		}
 		for i, name := range f.Levels {
+			at := []any{"metrics", m, name}
 			c, ok := cells[name]
-			field := "metrics." + m + "." + name
 			if !ok {
-				bad("%s: missing", field)
+				d.Errorf(at, "missing: every level of levels needs a cell")
 				continue
 			}
-			b, err := c.bound(m, i == len(f.Levels)-1)
+			b, field, err := c.bound(m, i == len(f.Levels)-1)
 			if err != nil {
-				bad("%s: %v", field, err)
+				if field != "" {
+					at = append(at, field)
+				}
+				d.Errorf(at, "%v", err)
 				continue
 			}
 			l.Metrics[m][name] = b
 		}
 	}
-	if len(errs) > 0 {
-		return nil, errors.New(strings.Join(errs, "; "))
+	if err := d.Errors(); err != nil {
+		return nil, err
 	}
 	return l, nil
 }
 
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func (c boundInput) bound(metric string, last bool) (Bound, error) {
-	b := Bound{Text: c.Text}
+// bound reads a cell; on error, field is the key of the cell at fault
+// ("" for the cell itself).
+func (c boundInput) bound(metric string, last bool) (b Bound, field string, err error) {
+	b = Bound{Text: c.Text}
 	if strings.TrimSpace(c.Text) == "" {
-		return b, errors.New("text: missing: the report's words for this cell")
+		return b, "text", errors.New("must not be empty: the report's words for this cell")
 	}
 	set := 0
-	for op, raw := range map[string]string{">": c.MoreThan, ">=": c.AtLeast, "<": c.LessThan, "<=": c.AtMost} {
-		if raw != "" {
-			b.Op, b.Raw = op, raw
+	for _, x := range []struct {
+		op, key string
+		raw     spec.Scalar
+	}{{">", "moreThan", c.MoreThan}, {">=", "atLeast", c.AtLeast}, {"<", "lessThan", c.LessThan}, {"<=", "atMost", c.AtMost}} {
+		if x.raw != "" {
+			b.Op, b.Raw, field = x.op, string(x.raw), x.key
 			set++
 		}
 	}
 	switch {
 	case last && set > 0:
-		return b, errors.New("the last level takes everything the others do not: no bound")
+		return b, field, errors.New("the last level takes everything the others do not: no bound")
 	case last:
-		return b, nil
+		return b, "", nil
 	case set != 1:
-		return b, errors.New("want exactly one of moreThan, atLeast (higher is better) or lessThan, atMost (lower is better)")
+		return b, "", errors.New("want exactly one of moreThan, atLeast (higher is better) or lessThan, atMost (lower is better)")
 	}
 	if lower := b.Op[0] == '<'; lower != lowerIsBetter[metric] {
 		want := "moreThan or atLeast (higher is better)"
 		if lowerIsBetter[metric] {
 			want = "lessThan or atMost (lower is better)"
 		}
-		return b, fmt.Errorf("%s: use %s", b.Raw, want)
+		return b, field, fmt.Errorf("%s: use %s", b.Raw, want)
 	}
 	v, err := parseValue(metric, b.Raw)
 	if err != nil {
-		return b, err
+		return b, field, err
 	}
 	b.Value = v
-	return b, nil
+	return b, "", nil
 }
 
 // parseValue reads a bound in the metric's unit: deployments per day from

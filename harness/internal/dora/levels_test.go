@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 )
 
 // The embedded file is the 2024 report's table, cited.
@@ -46,28 +48,64 @@ func TestDefaultLevels(t *testing.T) {
 	}
 }
 
-func TestBadLevels(t *testing.T) {
+// A bad levels file is refused with every error at its file:line:col and
+// field, as a spec file's.
+func TestBadLevelsAreRefusedAtTheirLineAndColumn(t *testing.T) {
 	good := string(levelsYAML())
-	cases := map[string]struct {
-		edit func(string) string
-		want string
+	tests := map[string]struct {
+		old, new string
+		want     string
 	}{
-		"unknown field": {func(s string) string { return strings.Replace(s, "year: 2024", "year: 2024\nyaer: 2025", 1) }, `unknown field "yaer"`},
-		"no year":       {func(s string) string { return strings.Replace(s, "year: 2024", "year: 0", 1) }, "year: 0"},
-		"wrong direction": {func(s string) string {
-			return strings.Replace(s, `lessThan: 1d}`, `moreThan: 1d}`, 1)
-		}, "metrics.changeLeadTime.elite: 1d: use lessThan or atMost"},
-		"bound on the last level": {func(s string) string {
-			return strings.Replace(s, `low: {text: "40%"}`, `low: {text: "40%", atMost: 0.4}`, 1)
-		}, "metrics.changeFailureRate.low: the last level takes everything"},
-		"bad frequency":  {func(s string) string { return strings.Replace(s, "atLeast: 1/7d", "atLeast: weekly", 1) }, `"weekly": want deployments per period`},
-		"missing metric": {func(s string) string { return strings.Replace(s, "  reworkRate: {}\n", "", 1) }, "metrics.reworkRate: missing"},
+		"a misspelt field": {"year: 2024", "year: 2024\nyaer: 2025",
+			`l.yaml:22:1: yaer: unknown field "yaer"`},
+		"a year before DORA's first report": {"year: 2024", "year: 0",
+			"l.yaml:21:7: year: 0: the year of the report (DORA's first was 2014)"},
+		"a year that is not a number": {"year: 2024", "year: twenty",
+			"l.yaml:21:7: year: must be an integer, not a string"},
+		"an empty citation": {"report: Accelerate State of DevOps Report", `report: ""`,
+			"l.yaml:20:9: report: must not be empty: the output cites it"},
+		"a level listed twice": {"levels: [elite, high, medium, low]", "levels: [elite, high, medium, high]",
+			"l.yaml:25:31: levels[3]: high is listed twice"},
+		"a bound in the wrong direction": {"lessThan: 1d}", "moreThan: 1d}",
+			"l.yaml:33:50: metrics.changeLeadTime.elite.moreThan: 1d: use lessThan or atMost (lower is better)"},
+		"a bound on the last level": {`low: {text: "40%"}`, `low: {text: "40%", atMost: 0.4}`,
+			"l.yaml:41:32: metrics.changeFailureRate.low.atMost: the last level takes everything the others do not: no bound"},
+		"a frequency that is not per period": {"atLeast: 1/7d", "atLeast: weekly",
+			`l.yaml:29:69: metrics.deploymentFrequency.high.atLeast: "weekly": want deployments per period, like 1/7d`},
+		"a duration with a space": {"lessThan: 1h}", "lessThan: 1 hour}",
+			`l.yaml:43:51: metrics.failedDeploymentRecoveryTime.elite.lessThan: "1 hour": not a duration like 1h or 7d`},
+		"a rate above one": {"atMost: 0.05}", "atMost: 1.5}",
+			`l.yaml:38:33: metrics.changeFailureRate.elite.atMost: "1.5": want a fraction between 0 and 1`},
+		"a list for a bound": {"atMost: 0.05}", "atMost: [1]}",
+			"l.yaml:38:33: metrics.changeFailureRate.elite.atMost: must be a string or a number, not a list"},
+		"a cell without a bound": {`elite: {text: "5%", atMost: 0.05}`, `elite: {text: "5%"}`,
+			"l.yaml:38:12: metrics.changeFailureRate.elite: want exactly one of moreThan, atLeast (higher is better) or lessThan, atMost (lower is better)"},
+		"a cell without the report's words": {`elite: {text: "5%", atMost: 0.05}`, `elite: {text: "", atMost: 0.05}`,
+			"l.yaml:38:19: metrics.changeFailureRate.elite.text: must not be empty: the report's words for this cell"},
+		"a cell of an unknown level": {`    medium: {text: "10%", atMost: 0.10}`, `    middling: {text: "10%", atMost: 0.10}`,
+			"l.yaml:38:5: metrics.changeFailureRate.medium: missing: every level of levels needs a cell\n" +
+				"l.yaml:40:15: metrics.changeFailureRate.middling: not a level of levels: elite, high, medium, low"},
+		"a missing metric": {"  reworkRate: {}\n", "",
+			"l.yaml:27:3: metrics.reworkRate: missing (write reworkRate: {} when the report has no levels for it)"},
+		"an unknown metric": {"  reworkRate: {}\n", "  reworkRate: {}\n  leadTime: {}\n",
+			"l.yaml:50:13: metrics.leadTime: unknown metric: one of deploymentFrequency, changeLeadTime, changeFailureRate, failedDeploymentRecoveryTime, reworkRate"},
+		"two documents": {"report: Accelerate", "report: x\n---\nreport: Accelerate",
+			"l.yaml: want one levels document, found 2"},
 	}
-	for name, c := range cases {
-		_, err := ParseLevels([]byte(c.edit(good)))
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: got %v, want an error containing %q", name, err, c.want)
-		}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			src := strings.Replace(good, tt.old, tt.new, 1)
+			if src == good {
+				t.Fatalf("%q is not in the file", tt.old)
+			}
+			_, err := ParseLevels("l.yaml", []byte(src))
+			if err == nil || err.Error() != tt.want {
+				t.Errorf("got %v\nwant %s", err, tt.want)
+			}
+			if code := exitcode.Of(err); code != exitcode.Invalid {
+				t.Errorf("exit code %d, want %d (invalid input)", code, exitcode.Invalid)
+			}
+		})
 	}
 }
 
@@ -98,7 +136,7 @@ func FuzzParseLevels(f *testing.F) {
 	f.Add([]byte("report: x\nyear: 2030\n"))
 	f.Add([]byte("metrics: {deploymentFrequency: {elite: {text: a, moreThan: 1/0d}}}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		lv, err := ParseLevels(b)
+		lv, err := ParseLevels("fuzz.yaml", b)
 		if err != nil {
 			return
 		}
