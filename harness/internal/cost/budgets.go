@@ -69,14 +69,10 @@ func LoadBudgets(path string) (*Budgets, error) {
 
 // ParseBudgets decodes and validates a budgets document.
 func ParseBudgets(name string, data []byte) (*Budgets, error) {
-	docs, err := spec.ParseDocuments(name, data)
+	d, err := spec.ParseDocument(name, data, BudgetsKind)
 	if err != nil {
 		return nil, err
 	}
-	if len(docs) != 1 {
-		return nil, spec.ErrorList{{File: name, Msg: fmt.Sprintf("want one %s document, found %d", BudgetsKind, len(docs))}}
-	}
-	d := docs[0]
 	var bs Budgets
 	if !d.Decode(&bs) {
 		return nil, d.Errors()

@@ -175,14 +175,10 @@ type boundInput struct {
 // a value of the wrong type, an unknown metric or level, a bound in the
 // wrong direction or unit are errors at their file:line:col and field.
 func ParseLevels(name string, b []byte) (*Levels, error) {
-	docs, err := spec.ParseDocuments(name, b)
+	d, err := spec.ParseDocument(name, b, "levels")
 	if err != nil {
 		return nil, err
 	}
-	if len(docs) != 1 {
-		return nil, spec.ErrorList{{File: name, Msg: fmt.Sprintf("want one levels document, found %d", len(docs))}}
-	}
-	d := docs[0]
 	var f levelsFile
 	if !d.Decode(&f) {
 		return nil, d.Errors()

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -22,6 +23,19 @@ type Document struct {
 // documents are left out. A YAML syntax error is returned as an ErrorList.
 func ParseDocuments(file string, data []byte) ([]*Document, error) {
 	return parseDocuments(file, data)
+}
+
+// ParseDocument is ParseDocuments for a file of exactly one document;
+// what names it in the error ("want one CostBudgets document, found 2").
+func ParseDocument(file string, data []byte, what string) (*Document, error) {
+	docs, err := parseDocuments(file, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, ErrorList{{File: file, Msg: fmt.Sprintf("want one %s document, found %d", what, len(docs))}}
+	}
+	return docs[0], nil
 }
 
 func parseDocuments(file string, data []byte) ([]*Document, error) {

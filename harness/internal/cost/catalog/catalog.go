@@ -12,7 +12,6 @@ package catalog
 import (
 	"bytes"
 	_ "embed"
-	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -21,10 +20,12 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 //go:embed aws.yaml
@@ -44,16 +45,16 @@ func Default() (*Catalog, error) { return Parse(DefaultName, awsYAML) }
 
 // Catalog is a price catalog.
 type Catalog struct {
-	APIVersion    string             `yaml:"apiVersion"`
-	Kind          string             `yaml:"kind"`
-	Metadata      Metadata           `yaml:"metadata"`
-	Currency      string             `yaml:"currency"`
-	HoursPerMonth float64            `yaml:"hoursPerMonth"`
-	Sources       map[string]Source  `yaml:"sources"`
-	Regions       map[string]*Region `yaml:"regions"`
+	APIVersion    string             `json:"apiVersion"`
+	Kind          string             `json:"kind"`
+	Metadata      Metadata           `json:"metadata"`
+	Currency      string             `json:"currency"`
+	HoursPerMonth float64            `json:"hoursPerMonth"`
+	Sources       map[string]Source  `json:"sources"`
+	Regions       map[string]*Region `json:"regions"`
 
 	// File is where the catalog was read from.
-	File string `yaml:"-"`
+	File string `json:"-"`
 	// sources maps a price's path (regions.eu-west-1.instances.m7i.large.onDemand)
 	// to its source id.
 	sources map[string]string
@@ -61,69 +62,69 @@ type Catalog struct {
 
 // Metadata identifies a catalog version.
 type Metadata struct {
-	Name    string `yaml:"name"`
-	Version string `yaml:"version"`
+	Name    string `json:"name"`
+	Version string `json:"version"`
 	// Date is when the prices were written down (YYYY-MM-DD).
-	Date string `yaml:"date"`
+	Date string `json:"date"`
 }
 
 // Source is where prices come from.
 type Source struct {
-	URL  string `yaml:"url"`
-	Note string `yaml:"note"`
+	URL  string `json:"url"`
+	Note string `json:"note,omitempty"`
 }
 
 // Region holds the prices of one cloud region.
 type Region struct {
-	Name            string               `yaml:"name"`
-	Instances       map[string]*Instance `yaml:"instances"`
-	Databases       map[string]*Database `yaml:"databases"`
-	DatabaseStorage *DatabaseStorage     `yaml:"databaseStorage"`
-	Caches          map[string]*Cache    `yaml:"caches"`
-	Services        *Services            `yaml:"services"`
+	Name            string               `json:"name,omitempty"`
+	Instances       map[string]*Instance `json:"instances,omitempty"`
+	Databases       map[string]*Database `json:"databases,omitempty"`
+	DatabaseStorage *DatabaseStorage     `json:"databaseStorage"`
+	Caches          map[string]*Cache    `json:"caches,omitempty"`
+	Services        *Services            `json:"services"`
 }
 
 // Instance is an EC2 instance type: its size and hourly prices.
 type Instance struct {
-	VCPU      float64  `yaml:"vcpu"`
-	MemoryGiB float64  `yaml:"memoryGiB"`
-	OnDemand  *float64 `yaml:"onDemand"`
-	Spot      *float64 `yaml:"spot"`
+	VCPU      float64  `json:"vcpu"`
+	MemoryGiB float64  `json:"memoryGiB"`
+	OnDemand  *float64 `json:"onDemand"`
+	Spot      *float64 `json:"spot"`
 }
 
 // Database is an RDS instance class: hourly prices per deployment.
 type Database struct {
-	SingleAZ *float64 `yaml:"singleAZ"`
-	MultiAZ  *float64 `yaml:"multiAZ"`
+	SingleAZ *float64 `json:"singleAZ"`
+	MultiAZ  *float64 `json:"multiAZ"`
 }
 
 // DatabaseStorage is RDS storage per GB-month.
 type DatabaseStorage struct {
-	GP3SingleAZPerGiBMonth *float64 `yaml:"gp3SingleAZPerGiBMonth"`
-	GP3MultiAZPerGiBMonth  *float64 `yaml:"gp3MultiAZPerGiBMonth"`
+	GP3SingleAZPerGiBMonth *float64 `json:"gp3SingleAZPerGiBMonth"`
+	GP3MultiAZPerGiBMonth  *float64 `json:"gp3MultiAZPerGiBMonth"`
 }
 
 // Cache is an ElastiCache node type: hourly price per node.
 type Cache struct {
-	Node *float64 `yaml:"node"`
+	Node *float64 `json:"node"`
 }
 
 // Services are the prices of everything else the platform is billed for.
 type Services struct {
-	EKSClusterHourly           *float64 `yaml:"eksClusterHourly"`
-	NATGatewayHourly           *float64 `yaml:"natGatewayHourly"`
-	NATGatewayPerGiB           *float64 `yaml:"natGatewayPerGiB"`
-	InterfaceEndpointPerAZHour *float64 `yaml:"interfaceEndpointPerAZHour"`
-	InterfaceEndpointPerGiB    *float64 `yaml:"interfaceEndpointPerGiB"`
-	ALBHourly                  *float64 `yaml:"albHourly"`
-	ALBPerLCUHour              *float64 `yaml:"albPerLCUHour"`
-	EBSGp3PerGiBMonth          *float64 `yaml:"ebsGp3PerGiBMonth"`
-	CrossAZPerGiBEachWay       *float64 `yaml:"crossAZPerGiBEachWay"`
-	InterRegionPerGiB          *float64 `yaml:"interRegionPerGiB"`
-	InternetEgressPerGiB       *float64 `yaml:"internetEgressPerGiB"`
-	S3StandardPerGiBMonth      *float64 `yaml:"s3StandardPerGiBMonth"`
-	AMPPerTenMillionSamples    *float64 `yaml:"ampPerTenMillionSamples"`
-	AMPStoragePerGiBMonth      *float64 `yaml:"ampStoragePerGiBMonth"`
+	EKSClusterHourly           *float64 `json:"eksClusterHourly"`
+	NATGatewayHourly           *float64 `json:"natGatewayHourly"`
+	NATGatewayPerGiB           *float64 `json:"natGatewayPerGiB"`
+	InterfaceEndpointPerAZHour *float64 `json:"interfaceEndpointPerAZHour"`
+	InterfaceEndpointPerGiB    *float64 `json:"interfaceEndpointPerGiB"`
+	ALBHourly                  *float64 `json:"albHourly"`
+	ALBPerLCUHour              *float64 `json:"albPerLCUHour"`
+	EBSGp3PerGiBMonth          *float64 `json:"ebsGp3PerGiBMonth"`
+	CrossAZPerGiBEachWay       *float64 `json:"crossAZPerGiBEachWay"`
+	InterRegionPerGiB          *float64 `json:"interRegionPerGiB"`
+	InternetEgressPerGiB       *float64 `json:"internetEgressPerGiB"`
+	S3StandardPerGiBMonth      *float64 `json:"s3StandardPerGiBMonth"`
+	AMPPerTenMillionSamples    *float64 `json:"ampPerTenMillionSamples"`
+	AMPStoragePerGiBMonth      *float64 `json:"ampStoragePerGiBMonth"`
 }
 
 // The named services, by their YAML key, for lookups and messages.
@@ -200,47 +201,80 @@ func Load(path string) (*Catalog, error) {
 
 var srcComment = regexp.MustCompile(`^#\s*src\s+([A-Za-z0-9._-]+)\s*$`)
 
-// Parse decodes a catalog strictly (unknown fields are errors, with their
-// file:line:col), validates it, and checks that every price names a
-// declared source in its `# src <id>` comment.
+// Parse decodes a catalog strictly and validates it, as every spec file
+// (a spec.ErrorList, exit code 2): unknown fields, values of the wrong
+// type, missing prices, bad sizes and dates, and a price whose line does
+// not end with `# src <id>` naming a declared source are errors at their
+// file:line:col and field.
 func Parse(name string, b []byte) (*Catalog, error) {
+	d, err := spec.ParseDocument(name, b, Kind)
+	if err != nil {
+		return nil, err
+	}
 	var c Catalog
-	if err := yaml.UnmarshalWithOptions(b, &c, yaml.Strict()); err != nil {
-		return nil, fmt.Errorf("price catalog %s: %s", name, yaml.FormatError(err, false, false))
+	if !d.Decode(&c) {
+		return nil, d.Errors()
 	}
 	c.File = name
-	file, err := parser.ParseBytes(b, parser.ParseComments)
-	if err != nil {
-		return nil, fmt.Errorf("price catalog %s: %w", name, err)
+	c.checkSources(d, b)
+	c.validate(d)
+	if err := d.Errors(); err != nil {
+		return nil, err
 	}
-	var errs []error
+	return &c, nil
+}
+
+// checkSources checks the `# src <id>` comment of every price and records
+// the source of each.
+func (c *Catalog) checkSources(d *spec.Document, b []byte) {
+	ids := strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")
+	for id, src := range c.Sources {
+		if strings.TrimSpace(src.URL) == "" {
+			d.Errorf([]any{"sources", id, "url"}, "must not be empty: where the prices come from")
+		}
+	}
+	file, err := parser.ParseBytes(b, parser.ParseComments)
+	if err != nil { // ParseDocuments read it: not expected
+		d.Errorf(nil, "invalid YAML: %v", err)
+		return
+	}
 	c.sources = map[string]string{}
 	for _, doc := range file.Docs {
-		walkPrices(doc.Body, "", func(path string, line int, comment string) {
+		walkPrices(doc.Body, nil, func(path []any, comment string) {
 			m := srcComment.FindStringSubmatch(strings.TrimSpace(comment))
 			switch {
 			case m == nil:
-				errs = append(errs, fmt.Errorf("%s:%d: %s: no source: end the line with '# src <id>' (ids under sources: %s)", name, line, path, strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")))
-			case c.Sources[m[1]] == (Source{}):
-				errs = append(errs, fmt.Errorf("%s:%d: %s: source %q is not declared under sources (%s)", name, line, path, m[1], strings.Join(slices.Sorted(maps.Keys(c.Sources)), ", ")))
+				d.Errorf(path, "no source: end the line with '# src <id>' (ids under sources: %s)", ids)
+			case !hasKey(c.Sources, m[1]):
+				d.Errorf(path, "source %q is not declared under sources (%s)", m[1], ids)
 			default:
-				c.sources[path] = m[1]
+				c.sources[dotted(path)] = m[1]
 			}
 		})
 	}
-	errs = append(errs, c.validate()...)
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("price catalog %s:\n%w", name, errors.Join(errs...))
+}
+
+func hasKey[V any](m map[string]V, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// dotted is a price's path as the lookups name it:
+// regions.eu-west-1.instances.m7i.large.onDemand.
+func dotted(path []any) string {
+	s := make([]string, len(path))
+	for i, k := range path {
+		s[i] = fmt.Sprint(k)
 	}
-	return &c, nil
+	return strings.Join(s, ".")
 }
 
 // sizeKeys are numbers of a catalog that are not prices.
 var sizeKeys = []string{"vcpu", "memoryGiB", "hoursPerMonth"}
 
-// walkPrices calls f for every numeric leaf that is a price, with its path,
-// line and inline comment.
-func walkPrices(n ast.Node, path string, f func(path string, line int, comment string)) {
+// walkPrices calls f for every numeric leaf of a mapping that is a price,
+// with its path and inline comment.
+func walkPrices(n ast.Node, path []any, f func(path []any, comment string)) {
 	switch n := n.(type) {
 	case *ast.MappingNode:
 		for _, v := range n.Values {
@@ -248,10 +282,10 @@ func walkPrices(n ast.Node, path string, f func(path string, line int, comment s
 		}
 	case *ast.MappingValueNode:
 		key := n.Key.String()
-		p := key
-		if path != "" {
-			p = path + "." + key
+		if k, ok := n.Key.(*ast.StringNode); ok {
+			key = k.Value
 		}
+		p := append(path[:len(path):len(path)], key)
 		switch n.Value.Type() {
 		case ast.FloatType, ast.IntegerType:
 			if slices.Contains(sizeKeys, key) {
@@ -261,97 +295,104 @@ func walkPrices(n ast.Node, path string, f func(path string, line int, comment s
 			if cg := n.Value.GetComment(); cg != nil {
 				comment = cg.String()
 			}
-			f(p, n.Value.GetToken().Position.Line, comment)
+			f(p, comment)
 		default:
 			walkPrices(n.Value, p, f)
 		}
 	}
 }
 
-func (c *Catalog) validate() []error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(c.File+": "+format, args...)) }
-	if c.APIVersion != APIVersion || c.Kind != Kind {
-		bad("apiVersion/kind %s/%s: want %s/%s", c.APIVersion, c.Kind, APIVersion, Kind)
+func (c *Catalog) validate(d *spec.Document) {
+	if c.APIVersion != APIVersion {
+		d.Errorf([]any{"apiVersion"}, "must be %q, not %q", APIVersion, c.APIVersion)
 	}
-	if c.Metadata.Name == "" || c.Metadata.Version == "" {
-		bad("metadata.name and metadata.version are required")
+	if c.Kind != Kind {
+		d.Errorf([]any{"kind"}, "must be %q, not %q", Kind, c.Kind)
 	}
-	if !regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`).MatchString(c.Metadata.Date) {
-		bad("metadata.date %q: want the date the prices were written down, YYYY-MM-DD", c.Metadata.Date)
+	if strings.TrimSpace(c.Metadata.Name) == "" {
+		d.Errorf([]any{"metadata", "name"}, "must not be empty: reports cite it")
 	}
-	if c.Currency == "" {
-		bad("currency is required (ISO 4217, e.g. USD)")
+	if strings.TrimSpace(c.Metadata.Version) == "" {
+		d.Errorf([]any{"metadata", "version"}, "must not be empty: reports cite it")
+	}
+	if _, err := time.Parse(time.DateOnly, c.Metadata.Date); err != nil {
+		d.Errorf([]any{"metadata", "date"}, "%q: want the date the prices were written down, YYYY-MM-DD", c.Metadata.Date)
+	}
+	if strings.TrimSpace(c.Currency) == "" {
+		d.Errorf([]any{"currency"}, "must not be empty: ISO 4217, e.g. USD")
 	}
 	if c.HoursPerMonth < 672 || c.HoursPerMonth > 744 {
-		bad("hoursPerMonth %g: want the hours of a month (730 is AWS's convention)", c.HoursPerMonth)
+		d.Errorf([]any{"hoursPerMonth"}, "%g: want the hours of a month, 672 to 744 (730 is AWS's convention)", c.HoursPerMonth)
 	}
 	if len(c.Regions) == 0 {
-		bad("regions: none")
+		d.Errorf([]any{"regions"}, "want at least one region")
 	}
 	for _, rn := range slices.Sorted(maps.Keys(c.Regions)) {
 		r := c.Regions[rn]
+		at := func(field ...any) []any { return append([]any{"regions", rn}, field...) }
 		if r == nil {
-			bad("regions.%s: empty", rn)
+			d.Errorf(at(), "must be a mapping with the region's prices, not null")
 			continue
 		}
 		for _, name := range slices.Sorted(maps.Keys(r.Instances)) {
 			in := r.Instances[name]
-			p := fmt.Sprintf("regions.%s.instances.%s", rn, name)
-			if in == nil || in.VCPU <= 0 || in.MemoryGiB <= 0 {
-				bad("%s: vcpu and memoryGiB must be positive (they split the price between CPU and RAM)", p)
+			if in == nil {
+				d.Errorf(at("instances", name), "must be a mapping with vcpu, memoryGiB, onDemand and spot, not null")
 				continue
 			}
-			errs = append(errs, c.price(p+".onDemand", in.OnDemand)...)
-			errs = append(errs, c.price(p+".spot", in.Spot)...)
+			if in.VCPU <= 0 {
+				d.Errorf(at("instances", name, "vcpu"), "%g: want a positive number (it splits the price between CPU and RAM)", in.VCPU)
+			}
+			if in.MemoryGiB <= 0 {
+				d.Errorf(at("instances", name, "memoryGiB"), "%g: want a positive number (it splits the price between CPU and RAM)", in.MemoryGiB)
+			}
+			price(d, at("instances", name, "onDemand"), in.OnDemand)
+			price(d, at("instances", name, "spot"), in.Spot)
 			if in.OnDemand != nil && in.Spot != nil && *in.Spot > *in.OnDemand {
-				bad("%s: spot %g is above on-demand %g", p, *in.Spot, *in.OnDemand)
+				d.Errorf(at("instances", name, "spot"), "%g is above on-demand %g", *in.Spot, *in.OnDemand)
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(r.Databases)) {
-			d := r.Databases[name]
-			p := fmt.Sprintf("regions.%s.databases.%s", rn, name)
-			if d == nil {
-				bad("%s: empty", p)
+			db := r.Databases[name]
+			if db == nil {
+				d.Errorf(at("databases", name), "must be a mapping with singleAZ and multiAZ, not null")
 				continue
 			}
-			errs = append(errs, c.price(p+".singleAZ", d.SingleAZ)...)
-			errs = append(errs, c.price(p+".multiAZ", d.MultiAZ)...)
+			price(d, at("databases", name, "singleAZ"), db.SingleAZ)
+			price(d, at("databases", name, "multiAZ"), db.MultiAZ)
 		}
-		if r.DatabaseStorage == nil {
-			bad("regions.%s.databaseStorage: missing", rn)
+		if r.DatabaseStorage != nil {
+			price(d, at("databaseStorage", "gp3SingleAZPerGiBMonth"), r.DatabaseStorage.GP3SingleAZPerGiBMonth)
+			price(d, at("databaseStorage", "gp3MultiAZPerGiBMonth"), r.DatabaseStorage.GP3MultiAZPerGiBMonth)
 		} else {
-			errs = append(errs, c.price(fmt.Sprintf("regions.%s.databaseStorage.gp3SingleAZPerGiBMonth", rn), r.DatabaseStorage.GP3SingleAZPerGiBMonth)...)
-			errs = append(errs, c.price(fmt.Sprintf("regions.%s.databaseStorage.gp3MultiAZPerGiBMonth", rn), r.DatabaseStorage.GP3MultiAZPerGiBMonth)...)
+			d.Errorf(at("databaseStorage"), "required")
 		}
 		for _, name := range slices.Sorted(maps.Keys(r.Caches)) {
 			ch := r.Caches[name]
-			p := fmt.Sprintf("regions.%s.caches.%s", rn, name)
 			if ch == nil {
-				bad("%s: empty", p)
+				d.Errorf(at("caches", name), "must be a mapping with node, not null")
 				continue
 			}
-			errs = append(errs, c.price(p+".node", ch.Node)...)
+			price(d, at("caches", name, "node"), ch.Node)
 		}
 		if r.Services == nil {
-			bad("regions.%s.services: missing", rn)
+			d.Errorf(at("services"), "required")
 			continue
 		}
 		for _, k := range ServiceKeys() {
-			errs = append(errs, c.price(fmt.Sprintf("regions.%s.services.%s", rn, k), serviceFields[k](r.Services))...)
+			price(d, at("services", k), serviceFields[k](r.Services))
 		}
 	}
-	return errs
 }
 
-func (c *Catalog) price(path string, p *float64) []error {
+// price checks one price: present, a finite amount >= 0.
+func price(d *spec.Document, path []any, p *float64) {
 	switch {
 	case p == nil:
-		return []error{fmt.Errorf("%s: %s: missing", c.File, path)}
+		d.Errorf(path, "required")
 	case *p < 0 || math.IsNaN(*p) || math.IsInf(*p, 0):
-		return []error{fmt.Errorf("%s: %s: %g is not a price", c.File, path, *p)}
+		d.Errorf(path, "%g is not a price", *p)
 	}
-	return nil
 }
 
 // Price is one price with where it comes from.

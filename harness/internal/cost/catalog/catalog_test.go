@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 )
 
 func TestDefaultCatalogLoads(t *testing.T) {
@@ -42,70 +44,78 @@ func TestDefaultCatalogLoads(t *testing.T) {
 	}
 }
 
-// Bad catalogs are refused with the file, line and what to do.
-func TestParseRefusesBadCatalogs(t *testing.T) {
+// Bad catalogs are refused as every spec file: each error at its
+// file:line:col and field, exit code 2. POS in want is the line and column
+// of the first occurrence of at in the edited catalog.
+func TestParseRefusesBadCatalogsAtTheirLineAndColumn(t *testing.T) {
 	good, err := os.ReadFile("aws.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const ids = "aws-amp, aws-data-transfer, aws-ebs-xcheck, aws-ec2, aws-ec2-derived, aws-ec2-xcheck, aws-eks, aws-elasticache, aws-elb, aws-privatelink, aws-rds-mysql, aws-rds-storage, aws-s3, aws-vpc, spot-estimate"
 	tests := map[string]struct {
-		edit func(string) string
-		want string
+		old, new, at string
+		want         string
 	}{
-		"a price without a source comment": {
-			edit: func(s string) string {
-				return strings.Replace(s, "onDemand: 0.0912 # src aws-ec2", "onDemand: 0.0912", 1)
-			},
-			want: "bad.yaml:LINE: regions.eu-west-1.instances.t3.large.onDemand: no source: end the line with '# src <id>'",
-		},
-		"a source that is not declared": {
-			edit: func(s string) string { return strings.Replace(s, "0.0912 # src aws-ec2", "0.0912 # src my-guess", 1) },
-			want: `bad.yaml:LINE: regions.eu-west-1.instances.t3.large.onDemand: source "my-guess" is not declared under sources`,
-		},
-		"an instance type without its spot price": {
-			edit: func(s string) string { return strings.Replace(s, "        spot: 0.0365 # src spot-estimate\n", "", 1) },
-			want: "bad.yaml: regions.eu-west-1.instances.t3.large.spot: missing",
-		},
-		"a misspelt field": {
-			edit: func(s string) string { return strings.Replace(s, "onDemand: 0.0912", "ondemand: 0.0912", 1) },
-			want: `unknown field "ondemand"`,
-		},
-		"a negative price": {
-			edit: func(s string) string {
-				return strings.Replace(s, "eksClusterHourly: 0.10", "eksClusterHourly: -0.10", 1)
-			},
-			want: "bad.yaml: regions.eu-west-1.services.eksClusterHourly: -0.1 is not a price",
-		},
-		"an undated catalog": {
-			edit: func(s string) string { return strings.Replace(s, `date: "2026-12-06"`, `date: "December"`, 1) },
-			want: `bad.yaml: metadata.date "December": want the date the prices were written down, YYYY-MM-DD`,
-		},
-		"spot above on-demand": {
-			edit: func(s string) string { return strings.Replace(s, "spot: 0.0365 # src", "spot: 0.5 # src", 1) },
-			want: "bad.yaml: regions.eu-west-1.instances.t3.large: spot 0.5 is above on-demand 0.0912",
-		},
+		"a price without a source comment": {"onDemand: 0.0912 # src aws-ec2", "onDemand: 0.0912", "0.0912",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].onDemand: no source: end the line with '# src <id>' (ids under sources: ` + ids + ")"},
+		"a source that is not declared": {"0.0912 # src aws-ec2", "0.0912 # src my-guess", "0.0912",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].onDemand: source "my-guess" is not declared under sources (` + ids + ")"},
+		"a source without its URL": {"    url: https://aws.amazon.com/s3/pricing/\n", "    url: \"\"\n", `""`,
+			"bad.yaml:POS: sources.aws-s3.url: must not be empty: where the prices come from"},
+		"an instance type without its spot price": {"        spot: 0.0365 # src spot-estimate\n", "", "vcpu: 2",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].spot: required`},
+		"a service without its price": {"      ampStoragePerGiBMonth: 0.03 # src aws-amp\n", "", "eksClusterHourly",
+			"bad.yaml:POS: regions.eu-west-1.services.ampStoragePerGiBMonth: required"},
+		"a cache node type without a price": {"      cache.t4g.small:\n        node: 0.036 # src aws-elasticache\n", "      cache.t4g.small:\n", "cache.t4g.small",
+			`bad.yaml:POS: regions.eu-west-1.caches["cache.t4g.small"]: must be a mapping with node, not null`},
+		"a misspelt field": {"    name: EU (Ireland)", "    Name: EU (Ireland)", "Name",
+			`bad.yaml:POS: regions.eu-west-1.Name: unknown field "Name" (did you mean "name"?)`},
+		"a price that is not a number": {"spot: 0.0365 # src", "spot: cheap # src", "cheap",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].spot: must be a finite number, not a string`},
+		"a negative price": {"eksClusterHourly: 0.10", "eksClusterHourly: -0.10", "-0.10",
+			"bad.yaml:POS: regions.eu-west-1.services.eksClusterHourly: -0.1 is not a price"},
+		"spot above on-demand": {"spot: 0.0365 # src", "spot: 0.5 # src", "0.5 #",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].spot: 0.5 is above on-demand 0.0912`},
+		"an instance type with negative vCPUs": {"        vcpu: 2\n", "        vcpu: -2\n", "-2",
+			`bad.yaml:POS: regions.eu-west-1.instances["t3.large"].vcpu: -2: want a positive number (it splits the price between CPU and RAM)`},
+		"an undated catalog": {`date: "2026-12-06"`, `date: "December"`, `"December"`,
+			`bad.yaml:POS: metadata.date: "December": want the date the prices were written down, YYYY-MM-DD`},
+		"a month of 30 hours": {"hoursPerMonth: 730", "hoursPerMonth: 30", "30\n",
+			"bad.yaml:POS: hoursPerMonth: 30: want the hours of a month, 672 to 744 (730 is AWS's convention)"},
+		"another kind": {"kind: PriceCatalog", "kind: Prices", "Prices",
+			`bad.yaml:POS: kind: must be "PriceCatalog", not "Prices"`},
+		"two documents": {"apiVersion: gameday.dev/v1", "apiVersion: gameday.dev/v1\n---\napiVersion: gameday.dev/v1", "",
+			"bad.yaml: want one PriceCatalog document, found 2"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			src := tt.edit(string(good))
+			src := strings.Replace(string(good), tt.old, tt.new, 1)
 			if src == string(good) {
-				t.Fatal("the edit changed nothing")
+				t.Fatalf("%q is not in the catalog", tt.old)
 			}
-			want := tt.want
-			if strings.Contains(want, "LINE") {
-				want = strings.Replace(want, "LINE", lineOf(src, "0.0912"), 1)
-			}
+			want := strings.Replace(tt.want, "POS", position(t, src, tt.at), 1)
 			_, err := Parse("bad.yaml", []byte(src))
-			if err == nil || !strings.Contains(err.Error(), want) {
-				t.Errorf("got %v\nwant it to contain %q", err, want)
+			if err == nil || err.Error() != want {
+				t.Errorf("got %v\nwant %s", err, want)
+			}
+			if code := exitcode.Of(err); code != exitcode.Invalid {
+				t.Errorf("exit code %d, want %d (invalid input)", code, exitcode.Invalid)
 			}
 		})
 	}
 }
 
-func lineOf(s, sub string) string {
+// position is "line:col" of the first occurrence of sub in s.
+func position(t *testing.T, s, sub string) string {
+	t.Helper()
 	i := strings.Index(s, sub)
-	return strconv.Itoa(strings.Count(s[:i], "\n") + 1)
+	if i < 0 {
+		t.Fatalf("%q is not in the edited catalog", sub)
+	}
+	line := strings.Count(s[:i], "\n") + 1
+	col := i - strings.LastIndex(s[:i], "\n")
+	return strconv.Itoa(line) + ":" + strconv.Itoa(col)
 }
 
 func TestMissingPricesNameTheItem(t *testing.T) {
