@@ -96,6 +96,7 @@ routes=(
 	"slack-petclinic-tickets      alertname=PetclinicAPIAvailabilityBudgetBurn severity=ticket slo_service=petclinic slo_id=petclinic-api-availability"
 	"pager,slack-platform         alertname=ProbeFailing severity=critical team=platform instance=https://petclinic.gameday.example.com/"
 	"slack-platform               alertname=TLSCertificateExpiringSoon severity=warning team=platform"
+	"slack-platform               alertname=GamedayFailed severity=warning team=platform experiment=pod-kill suite=k8s-preprod-gate target=kubernetes environment=staging"
 	"deadmans-switch              alertname=Watchdog severity=none"
 	"blackhole                    alertname=InfoInhibitor severity=none"
 	"pager,slack-default          alertname=KubeAPIDown severity=critical"

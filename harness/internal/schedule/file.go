@@ -189,21 +189,8 @@ var (
 // schedules file at path. The error is a spec.ErrorList naming
 // file:line:col and the field of every problem (exit code 2).
 func Load(path string, o Options) (*File, error) {
-	docs, err := spec.ParseFileDocuments(path)
+	d, err := spec.ParseFileKind(path, Kind)
 	if err != nil {
-		return nil, err
-	}
-	if len(docs) != 1 {
-		return nil, spec.ErrorList{{File: path, Msg: fmt.Sprintf("want one %s document, found %d", Kind, len(docs))}}
-	}
-	d := docs[0]
-	if v := d.Str("apiVersion"); v != spec.APIVersion {
-		d.Errorf([]any{"apiVersion"}, "must be %q, not %q", spec.APIVersion, v)
-	}
-	if k := d.Str("kind"); k != Kind {
-		d.Errorf([]any{"kind"}, "must be %q, not %q", Kind, k)
-	}
-	if err := d.Errors(); err != nil {
 		return nil, err
 	}
 	f := &File{Path: path}

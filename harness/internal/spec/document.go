@@ -118,3 +118,27 @@ func (d *Document) Errors() error { return d.s.errs.err() }
 
 // File is the name of the document's file, as given.
 func (d *Document) File() string { return d.s.file }
+
+// ParseFileKind reads the file at path, which must hold exactly one
+// document of apiVersion APIVersion and the given kind (a schedules file,
+// a notifications file); decode it with Decode.
+func ParseFileKind(path, kind string) (*Document, error) {
+	docs, err := ParseFileDocuments(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) != 1 {
+		return nil, ErrorList{{File: path, Msg: fmt.Sprintf("want one %s document, found %d", kind, len(docs))}}
+	}
+	d := docs[0]
+	if v := d.Str("apiVersion"); v != APIVersion {
+		d.Errorf([]any{"apiVersion"}, "must be %q, not %q", APIVersion, v)
+	}
+	if k := d.Str("kind"); k != kind {
+		d.Errorf([]any{"kind"}, "must be %q, not %q", kind, k)
+	}
+	if err := d.Errors(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

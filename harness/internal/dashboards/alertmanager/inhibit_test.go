@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -15,12 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/alertmanagertest"
 	"github.com/gamedayhq/gameday/harness/internal/repotest"
 )
-
-// binary is Debian's Alertmanager (the package prometheus-alertmanager,
-// which scripts/tools.sh installs for amtool).
-const binary = "prometheus-alertmanager"
 
 type alert struct {
 	Labels map[string]string `json:"labels"`
@@ -47,44 +41,10 @@ func key(l map[string]string) string {
 
 // Every inhibition rule suppresses what it should, and only that.
 func TestAlertmanagerInhibitions(t *testing.T) {
-	bin, err := exec.LookPath(binary)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s: %v (scripts/tools.sh apt installs prometheus-alertmanager)", binary, err)
-		}
-		t.Skipf("%s not installed: run scripts/tools.sh apt", binary)
-	}
 	cfg := filepath.Join(repotest.Root(t), "monitoring", "alertmanager", "alertmanager.yml")
-
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	base := alertmanagertest.Start(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var logs bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfg, "--storage.path="+t.TempDir(),
-		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	base := "http://" + addr + "/api/v2"
-	for {
-		if r, err := http.Get(base + "/status"); err == nil {
-			r.Body.Close()
-			if r.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("alertmanager not ready: %s", logs.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 
 	alerts := []alert{
 		// A zone down inhibits its replicas down, not another zone's, and
