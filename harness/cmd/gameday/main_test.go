@@ -210,15 +210,18 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		return append(append([]string{cmd}, base...), "--run-id", runID, "testdata/"+file)
 	}
 	path := func(runID, name string) string { return filepath.Join(reports, "adhoc", runID, name) }
+	pub := newPublishWorld(t)
 
 	t.Run("killing one of three replicas holds the hypothesis", func(t *testing.T) {
 		waitReady(t, dir, time.Minute)
 		// With the repository's SLOs: the error-budget guard admits the run
-		// and its decisions land in the report.
-		g, code := run(t, append([]string{"run", "--slo-dir", "../../../slo"}, args("", "kill-one", "pod-kill-one.yaml")[1:]...)...)
+		// and its decisions land in the report. Published to a git server,
+		// notified to Slack and Alertmanager.
+		g, code := run(t, append(append([]string{"run", "--slo-dir", "../../../slo"}, pub.args(pub.repo)...), args("", "kill-one", "pod-kill-one.yaml")[1:]...)...)
 		if code != exitcode.OK {
 			t.Fatalf("exit %d, want 0\n%s", code, g)
 		}
+		pub.checkPublished(t, g, "adhoc/kill-one", "held")
 		m := readJSON(t, path("kill-one", report.FileJSON))
 		if s := status(m); s != "held" {
 			t.Errorf("report status %v, want held", s)
@@ -236,10 +239,13 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 
 	t.Run("killing every replica fails and the report names the failing probe", func(t *testing.T) {
 		waitReady(t, dir, time.Minute)
-		g, code := run(t, args("run", "kill-all", "pod-kill-all.yaml")...)
+		// Its repository unreachable: the verdict and the exit code stand,
+		// the error is reported; the notifications go out all the same.
+		g, code := run(t, append(append([]string{"run"}, pub.args(pub.dead)...), args("", "kill-all", "pod-kill-all.yaml")[1:]...)...)
 		if code != exitcode.Failed {
 			t.Fatalf("exit %d, want 1\n%s", code, g)
 		}
+		pub.checkUnpublishedFailure(t, g)
 		if !strings.Contains(g.err.String(), "probe front-door failed") {
 			t.Errorf("stderr does not name the failing probe:\n%s", g)
 		}
@@ -355,6 +361,10 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		if !strings.Contains(g.out.String(), "junit: "+filepath.Join(suiteDir, "s1-pod-failure-stop", report.FileJUnit)) {
 			t.Errorf("gate does not print the junit path:\n%s", g)
 		}
+	})
+
+	t.Run("publishing again makes no commit, racing publishers lose nothing, the token shows nowhere", func(t *testing.T) {
+		pub.publishAgainAndRace(t, reports)
 	})
 
 	t.Run("kill -9 mid-fault, then cleanup restores every replica", func(t *testing.T) {

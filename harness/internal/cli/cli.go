@@ -90,6 +90,7 @@ EXAMPLES:
 			doraCommand(),
 			scheduleCommand(), historyCommand(), serveCommand(),
 			costCommand(),
+			publishCommand(), notifyCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

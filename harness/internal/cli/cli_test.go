@@ -113,6 +113,8 @@ func TestHelpHasExamples(t *testing.T) {
 		"sandbox status": {"sandbox", "status", "--help"},
 		"cleanup":        {"cleanup", "--help"},
 		"version":        {"version", "--help"},
+		"publish":        {"publish", "--help"},
+		"notify":         {"notify", "--help"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -123,7 +125,8 @@ func TestHelpHasExamples(t *testing.T) {
 		})
 	}
 	out, _, _ := gameday(t, "run", "--help")
-	for _, want := range []string{"--reports-dir", "--run-id", "--prometheus-url", "--loki-url", "--no-color", "--sandbox-dir", "--output", "4  aborted"} {
+	for _, want := range []string{"--reports-dir", "--run-id", "--prometheus-url", "--loki-url", "--no-color", "--sandbox-dir", "--output", "4  aborted",
+		"--publish", "--publish-repo", "--git-credentials", "--notify", "--notify-label"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("run --help does not mention %q", want)
 		}

@@ -52,10 +52,12 @@ EXAMPLES:
    gameday sandbox up && gameday run experiments/pod-kill.yaml
    gameday run --run-id try-1 --reports-dir /tmp/reports experiments/zone-outage.yaml
    gameday run --output json experiments/suites/weekly-gameday.yaml
+   gameday run --publish --publish-repo https://github.com/gamedayhq/gameday-reports.git \
+       --notify notifications.yaml experiments/pod-kill.yaml   (docs/publishing.md, docs/notifications.md)
    gameday run --target kubernetes --context staging --namespace petclinic --allow-namespace petclinic \
        --target-url https://petclinic.staging.example.com --prometheus-url http://127.0.0.1:9090 \
        experiments/zone-outage.yaml   (Chaos Mesh; docs/kubernetes.md)`,
-		Flags:  runCommandFlags(),
+		Flags:  append(runCommandFlags(), deliveryFlags()...),
 		Action: func(c *ucli.Context) error { return runAction(c, false) },
 	}
 	if gate {
@@ -63,12 +65,16 @@ EXAMPLES:
 		cmd.Usage = "run for CI: also append the Markdown summary to $GITHUB_STEP_SUMMARY"
 		cmd.Description = `Same as run, for a CI gate: the JUnit file of every run is printed for the CI to
 collect, and the Markdown report is appended to $GITHUB_STEP_SUMMARY when it is set
-(the GitHub Actions job summary). The exit code is the gate.
+(the GitHub Actions job summary). The exit code is the gate. With --publish, a run that
+held but whose report could not be published exits 3: a gate is not green without its
+evidence (a failed notification never changes the exit code).
 
 ` + exitCodeTable() + `
 EXAMPLES:
    gameday gate experiments/suites/preprod-gate.yaml
-   GITHUB_STEP_SUMMARY=/tmp/summary.md gameday gate --reports-dir out experiments/pod-kill.yaml`
+   GITHUB_STEP_SUMMARY=/tmp/summary.md gameday gate --reports-dir out experiments/pod-kill.yaml
+   gameday gate --target kubernetes --publish --publish-repo https://github.com/gamedayhq/gameday-reports.git \
+       --notify .github/gameday/notifications.yaml --notify-label environment=staging ... experiments/suites/k8s-preprod-gate.yaml`
 		cmd.Action = func(c *ucli.Context) error { return runAction(c, true) }
 	}
 	return cmd
@@ -91,6 +97,7 @@ type runSummary struct {
 	Reports  map[string]string `json:"reports,omitempty"`
 	// Cost summarises the report's cost section.
 	Cost string `json:"cost,omitempty"`
+	delivered
 }
 
 func runAction(c *ucli.Context, gate bool) error {
@@ -113,25 +120,41 @@ func runAction(c *ucli.Context, gate bool) error {
 	if err != nil {
 		return err
 	}
+	d, err := newDelivery(c, c.String(flagReportsDir))
+	if err != nil {
+		return err
+	}
 	stderr := c.App.ErrWriter
+	var dels []delivered
 	outcomes, err := runner.RunSuite(c.Context, suite, runner.SuiteOptions{
 		RunID: c.String(flagRunID), ReportsDir: c.String(flagReportsDir),
 		Config: opts.runConfig(g, stderr, stderr),
 		Done: func(out runner.Outcome) error {
 			recordRun(stderr, c.String(flagReportsDir), out.Result)
+			dl, perr := d.after(c.Context, out)
+			dels = append(dels, dl)
 			if o == "text" {
 				printSummary(c.App.Writer, summarize(out))
+				dl.print(c.App.Writer)
+			} else if perr != nil {
+				fmt.Fprintf(stderr, "gameday: publish: %v\n", perr)
 			}
 			if gate && out.Result != nil && out.Result.Paths != nil {
-				return gateOutputs(c.App.Writer, out.Result)
+				if err := gateOutputs(c.App.Writer, out.Result, dl); err != nil {
+					return err
+				}
 			}
-			return nil
+			return publishFailed(out, perr)
 		},
 	})
 	if o == "json" {
 		summaries := make([]runSummary, 0, len(outcomes))
-		for _, out := range outcomes {
-			summaries = append(summaries, summarize(out))
+		for i, out := range outcomes {
+			s := summarize(out)
+			if i < len(dels) {
+				s.delivered = dels[i]
+			}
+			summaries = append(summaries, s)
 		}
 		var v any = summaries
 		if len(summaries) == 1 {
@@ -184,9 +207,9 @@ func printSummary(w io.Writer, s runSummary) {
 	}
 }
 
-// gateOutputs prints the JUnit path and appends report.md to the GitHub
-// step summary when $GITHUB_STEP_SUMMARY is set.
-func gateOutputs(w io.Writer, res *runner.Result) error {
+// gateOutputs prints the JUnit path and appends report.md (and where it was
+// published) to the GitHub step summary when $GITHUB_STEP_SUMMARY is set.
+func gateOutputs(w io.Writer, res *runner.Result, dl delivered) error {
 	fmt.Fprintf(w, "  junit: %s\n", res.Paths[report.FileJUnit])
 	path := os.Getenv(EnvStepSummary)
 	if path == "" {
@@ -199,6 +222,9 @@ func gateOutputs(w io.Writer, res *runner.Result) error {
 	f, err := os.OpenFile(filepath.Clean(path), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 	if err != nil {
 		return exitcode.Infraf("step summary %s: %w", path, err)
+	}
+	if p := dl.Published; p != nil {
+		md = fmt.Appendf(md, "\nPublished to `%s` of %s at `%s`.\n", p.Path, p.Repository, shortHash(p.Commit))
 	}
 	_, err = f.Write(append(md, '\n'))
 	if cerr := f.Close(); err == nil {

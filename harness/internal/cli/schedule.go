@@ -63,6 +63,9 @@ in the ledger of the reports tree. Fires missed while the scheduler was down run
 are skipped) within their starting deadline; a clock set back never runs a fire twice.
 SIGTERM aborts the run in progress (faults recovered, report written) and exits.
 
+--publish and --notify (and their flags) apply to every run it starts: after each run its
+reports are committed to the GitOps repository and its verdict notified, as gameday run does.
+
 It serves the web UI, /metrics, /healthz and /readyz on --addr. With --leader-elect, replicas
 compete for a Lease and only its holder runs game days (the others serve the UI).
 On start, or on gaining the Lease, it recovers what a crashed game day of these schedules
@@ -73,7 +76,9 @@ that fails, each fire is skipped (leftover-chaos) and retries it.
 EXAMPLES:
    gameday schedule experiments/schedules/sandbox.yaml
    gameday schedule --next 5 experiments/schedules/sandbox.yaml     (print the next fires, then exit)
-   gameday schedule --leader-elect --lease-namespace gameday --addr :8089 /etc/gameday/experiments/schedules/k8s-staging.yaml`,
+   gameday schedule --leader-elect --lease-namespace gameday --addr :8089 /etc/gameday/experiments/schedules/k8s-staging.yaml
+   gameday schedule --publish --publish-repo https://github.com/gamedayhq/gameday-reports.git --notify notifications.yaml \
+       experiments/schedules/sandbox.yaml   (every run published and notified, as gameday run --publish --notify does)`,
 		Flags: append([]ucli.Flag{
 			sandboxDirFlag(),
 			&ucli.StringFlag{Name: flagReportsDir, Value: "reports", Usage: "reports tree: every run's report, the history index and the ledger"},
@@ -87,7 +92,7 @@ EXAMPLES:
 			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "OpenSLO specs of the budget policies and the SLO page"},
 			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the budget policies and the SLO page (default: the sandbox's)"},
 			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of LogQL SLOs"},
-		}, clusterConnFlags()...),
+		}, append(clusterConnFlags(), deliveryFlags()...)...),
 		Action: scheduleAction,
 	}
 }
@@ -125,7 +130,13 @@ func scheduleAction(c *ucli.Context) error {
 	if err != nil {
 		return err
 	}
-	runs := fires(c, reports)
+	// The delivery flags are checked now (a bad notifications file stops
+	// the scheduler, not each fire), then applied after every run.
+	d, err := newDelivery(c, reports)
+	if err != nil {
+		return err
+	}
+	runs := fires(c, reports, d)
 	cfg := schedule.Config{File: f, History: store, Metrics: metrics, Log: log, Instance: c.String(flagIdentity), KillSwitch: ks,
 		Run: func(ctx context.Context, r schedule.Request) schedule.Outcome {
 			defer releaseIdle(log) // what the game day touched, until the next fire
@@ -352,12 +363,20 @@ func sloReader(c *ucli.Context, sdir string) func(context.Context) (*slo.Report,
 // fires runs the scheduler's fires with runner.RunSuite: each run's
 // options are the schedule's target and flags read as gameday run reads
 // its own (fireOptions), its live progress goes to stderr beside the
-// scheduler's log. Suites.Done is the place for what follows each run.
-func fires(c *ucli.Context, reports string) schedule.Suites {
+// scheduler's log. After each run, d publishes its reports and notifies
+// its verdict (--publish, --notify), as after gameday run's: what became
+// of them goes to the log, and a run that held but could not be published
+// counts as infrastructure in the fire's outcome.
+func fires(c *ucli.Context, reports string, d *delivery) schedule.Suites {
 	progress := c.App.ErrWriter
 	sandboxDir := c.String(flagSandboxDir)
 	return schedule.Suites{
 		ReportsDir: reports,
+		Done: func(out runner.Outcome) error {
+			dl, perr := d.after(c.Context, out)
+			dl.print(progress)
+			return publishFailed(out, perr)
+		},
 		Config: func(s *schedule.Schedule) (func(context.Context, *spec.Experiment) (runner.Config, error), error) {
 			o, err := fireOptions(s, sandboxDir)
 			if err != nil {

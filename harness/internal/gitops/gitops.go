@@ -43,9 +43,9 @@ const (
 	DefaultTimeout = 5 * time.Minute
 )
 
-// ErrRejected is returned when every attempt lost its race (or the remote
-// refused the push for another reason): the change is not committed.
-var ErrRejected = errors.New("push rejected")
+// ErrNotCommitted is returned when every attempt failed (lost its race, or
+// could not reach the remote): the change is not committed.
+var ErrNotCommitted = errors.New("not committed")
 
 // Remote is a branch of a repository that changes are committed to.
 type Remote struct {
@@ -134,7 +134,7 @@ func (r Remote) Commit(ctx context.Context, change Change) (Result, error) {
 		}
 		wait = min(2*wait, maxBackoff)
 	}
-	return res, fmt.Errorf("%s %s: %w %d times, the last: %v", r.URL, r.Branch, ErrRejected, res.Attempts, red.Error(err))
+	return res, fmt.Errorf("%s %s: %w after %d attempts, the last: %v", r.URL, r.Branch, ErrNotCommitted, res.Attempts, red.Error(err))
 }
 
 func (r Remote) logf(format string, a ...any) {

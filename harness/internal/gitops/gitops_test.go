@@ -173,8 +173,8 @@ func TestUnreachableRemoteFailsWithinItsAttempts(t *testing.T) {
 	r := gitops.Remote{URL: "http://" + addr + "/r.git", Attempts: 3, Backoff: 10 * time.Millisecond}
 	start := time.Now()
 	res, err := r.Commit(context.Background(), write(map[string]string{"f": "x"}))
-	if err == nil || !errors.Is(err, gitops.ErrRejected) || !strings.Contains(err.Error(), "connection refused") {
-		t.Fatalf("err = %v, want rejected after 3 attempts naming the refused connection", err)
+	if err == nil || !errors.Is(err, gitops.ErrNotCommitted) || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("err = %v, want not committed after 3 attempts naming the refused connection", err)
 	}
 	if res.Attempts != 3 || res.Changed {
 		t.Errorf("result %+v, want 3 attempts, nothing changed", res)

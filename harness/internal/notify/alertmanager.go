@@ -96,7 +96,7 @@ func alert(a *Alertmanager, ev Event, link string, now time.Time) PostableAlert 
 		labels[k] = v
 	}
 	labels["alertname"], labels["experiment"], labels["suite"], labels["target"] = AlertName, ev.Experiment, ev.Suite, ev.Target
-	summary := fmt.Sprintf("Game day %s of suite %s: %s", ev.Experiment, ev.Suite, strings.ToUpper(ev.Status))
+	summary := fmt.Sprintf("%s %s of suite %s: %s", cmp.Or(ev.Subject, "Game day"), ev.Experiment, ev.Suite, strings.ToUpper(ev.Status))
 	desc := strings.Join(ev.Reasons, "; ")
 	if desc == "" {
 		desc = fmt.Sprintf("exit code %d", ev.ExitCode)

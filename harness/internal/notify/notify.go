@@ -29,10 +29,14 @@ import (
 
 // Event is a verdict to tell about.
 type Event struct {
+	// Subject is what the message is about (default "Game day"; a CI job
+	// that sends its own outcome says "Pipeline").
+	Subject                          string
 	Experiment, Suite, RunID, Target string
 	// Status is the verdict (held, failed, aborted, inconclusive) or, for a
 	// run that wrote no report, the exit code's name (invalid ...).
-	Status   string
+	Status string
+	// ExitCode is gameday's (-1: not a gameday run).
 	ExitCode int
 	// Score is the resilience score in percent; BudgetConsumed the share
 	// of the error budget the run's failed requests used (1 = all).

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -57,17 +58,21 @@ type slackField struct {
 var colours = map[string]string{"held": "#2da44e", "failed": "#cf222e", "aborted": "#bc4c00", "inconclusive": "#6e7781"}
 
 var slackText = template.Must(template.New("slack").Parse(
-	`Game day *{{.Experiment}}*{{with .Suite}} (suite {{.}}){{end}}: *{{.Upper}}*` +
+	`{{.Subj}} *{{.Experiment}}*{{with .Suite}} (suite {{.}}){{end}}: *{{.Upper}}*` +
 		`{{if .Previous}}{{if ne .Previous.Status .Status}}, was {{.Previous.Status}}{{else}}, again{{end}}{{end}}`))
 
 func slackMessage(s *Slack, ev Event, link string) slackPayload {
 	text := render(slackText, struct {
 		Event
-		Upper string
-	}{ev, strings.ToUpper(ev.Status)})
+		Subj, Upper string
+	}{ev, cmp.Or(ev.Subject, "Game day"), strings.ToUpper(ev.Status)})
+	title := fmt.Sprintf("%s: %s", cmp.Or(ev.RunID, ev.Experiment), strings.ToUpper(ev.Status))
+	if ev.ExitCode >= 0 {
+		title += fmt.Sprintf(" (exit %d)", ev.ExitCode)
+	}
 	a := slackAttachment{
 		Color:  cmpColour(ev.Status),
-		Title:  fmt.Sprintf("%s: %s (exit %d)", ev.RunID, strings.ToUpper(ev.Status), ev.ExitCode),
+		Title:  title,
 		Text:   strings.Join(bullets(ev.Reasons), "\n"),
 		Footer: "gameday",
 		Fields: []slackField{
