@@ -23,6 +23,8 @@ func gameday(t *testing.T, args ...string) (string, string, int) {
 }
 
 func TestValidate(t *testing.T) {
+	t.Setenv("GAMEDAY_TEST_SLACK_URL", "https://hooks.slack.com/services/T/B/x")
+	t.Setenv("SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/y")
 	tests := map[string]struct {
 		args     []string
 		wantCode int
@@ -54,6 +56,17 @@ func TestValidate(t *testing.T) {
 		"a missing file is invalid input": {
 			args: []string{"validate", "testdata/nope.yaml"}, wantCode: exitcode.Invalid,
 			wantOut: []string{"testdata/nope.yaml"},
+		},
+		"notifications files: their secrets readable here, their fields": {
+			args: []string{"validate", "testdata/notify/good.yaml", "testdata/notify/bad.yaml", "../../../.github/gameday/notifications.yaml"}, wantCode: exitcode.Invalid,
+			wantOut: []string{
+				"ok       testdata/notify/good.yaml (Notifications good)",
+				"ok       ../../../.github/gameday/notifications.yaml (Notifications github-actions)",
+				"invalid  testdata/notify/bad.yaml",
+				`testdata/notify/bad.yaml:6:7: spec.on: "always": use every or change`,
+				"testdata/notify/bad.yaml:10:14: spec.receivers[0].slack.url: secret: open /nonexistent/slack-webhook-url: no such file or directory",
+			},
+			wantErr: "1 of 3 files invalid",
 		},
 		"no path is invalid input that says what to do": {
 			args: []string{"validate"}, wantCode: exitcode.Invalid, wantErr: "try gameday validate experiments/",

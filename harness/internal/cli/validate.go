@@ -11,6 +11,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/notify"
 	"github.com/gamedayhq/gameday/harness/internal/schedule"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -18,12 +19,14 @@ import (
 func validateCommand() *ucli.Command {
 	return &ucli.Command{
 		Name:      "validate",
-		Usage:     "check experiment and suite files offline",
+		Usage:     "check experiment, suite, schedules and notifications files offline",
 		ArgsUsage: "PATH...",
 		Description: `Checks every experiment and suite in PATH (files, or directories walked for *.yaml
 and *.yml) without touching any target: strict decoding, defaults, cross-field rules,
 journey names, PromQL syntax with Prometheus' own parser, and whether the engine of
-each experiment's target can honour every field of its faults. Every problem is printed
+each experiment's target can honour every field of its faults; schedules files and the
+files they name; notifications files and whether the secrets they name can be read here
+(set the variables, or mount the files, as where they will run). Every problem is printed
 as file:line:col: field: message. Exit 0 when all are valid, 2 otherwise.
 
 EXAMPLES:
@@ -59,11 +62,26 @@ func validate(w io.Writer, out string, paths []string) error {
 	if err != nil && !errors.As(err, &list) {
 		return exitcode.Wrap(exitcode.Invalid, err)
 	}
-	// Schedules files: their own strict decoding, and the files they name.
+	// Schedules files: their own strict decoding, and the files they name;
+	// notifications files: theirs, and their secrets readable here.
 	var schedules []*schedule.File
+	var notifications []*notify.File
 	for _, p := range paths {
 		files, _ := spec.YAMLFiles(p) // a bad path is reported by LoadPath
 		for _, f := range files {
+			if notify.IsNotifications(f) {
+				nf, err := notify.Load(f)
+				var l spec.ErrorList
+				switch {
+				case errors.As(err, &l):
+					list = append(list, l...)
+				case err != nil:
+					list = append(list, &spec.Error{File: f, Msg: err.Error()})
+				default:
+					notifications = append(notifications, nf)
+				}
+				continue
+			}
 			if !schedule.IsSchedules(f) {
 				continue
 			}
@@ -112,6 +130,9 @@ func validate(w io.Writer, out string, paths []string) error {
 	}
 	for _, sf := range schedules {
 		add(sf.Path, schedule.Kind, sf.Metadata.Name)
+	}
+	for _, nf := range notifications {
+		add(nf.Path, notify.Kind, nf.Metadata.Name)
 	}
 	var loose []string // errors that name no file
 	for _, e := range list {

@@ -13,7 +13,7 @@ import (
 )
 
 // Kind is the kind of a notifications file; its apiVersion is spec.APIVersion.
-const Kind = "Notifications"
+const Kind = spec.KindNotifications
 
 // When a receiver is sent a verdict.
 const (
@@ -155,11 +155,19 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
+// IsNotifications reports whether the YAML file at path is a notifications
+// file (its kind), without validating it.
+func IsNotifications(path string) bool {
+	docs, err := spec.ParseFileDocuments(path)
+	return err == nil && len(docs) == 1 && docs[0].Str("kind") == Kind
+}
+
 func (f *File) check(d *spec.Document) {
 	s := &f.Spec
 	s.On = cmp.Or(s.On, OnChange)
 	if s.On != OnEvery && s.On != OnChange {
 		d.Errorf([]any{"spec", "on"}, "%q: use every or change", s.On)
+		s.On = OnChange // said once, not again for every receiver
 	}
 	r := &s.Retry
 	r.Attempts = cmp.Or(r.Attempts, DefaultAttempts)

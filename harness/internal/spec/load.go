@@ -98,7 +98,7 @@ func (o ValidateOptions) LoadPath(paths ...string) (*Catalog, error) {
 					c.Experiments = append(c.Experiments, e)
 				}
 			default:
-				if kind == KindSchedules {
+				if kind == KindSchedules || kind == KindNotifications {
 					continue
 				}
 				s, err := parse(f, data, kind)

@@ -19,6 +19,9 @@ const (
 	// KindSchedules is a schedules file (package schedule reads it):
 	// LoadPath leaves such files out of experiments/ instead of refusing them.
 	KindSchedules = "Schedules"
+	// KindNotifications is a notifications file (package notify reads it),
+	// left out of a walk likewise.
+	KindNotifications = "Notifications"
 )
 
 // Bounds that keep a game day sane on a laptop and in CI.
