@@ -85,7 +85,7 @@ kind: Notifications
 metadata:
   name: e2e
 spec:
-  on: every
+  when: every
   retry: {attempts: 4, backoff: 100ms}
   receivers:
     - name: sre-slack

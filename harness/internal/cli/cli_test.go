@@ -63,7 +63,7 @@ func TestValidate(t *testing.T) {
 				"ok       testdata/notify/good.yaml (Notifications good)",
 				"ok       ../../../.github/gameday/notifications.yaml (Notifications github-actions)",
 				"invalid  testdata/notify/bad.yaml",
-				`testdata/notify/bad.yaml:6:7: spec.on: "always": use every or change`,
+				`testdata/notify/bad.yaml:6:9: spec.when: "always": use every or change`,
 				"testdata/notify/bad.yaml:10:14: spec.receivers[0].slack.url: secret: open /nonexistent/slack-webhook-url: no such file or directory",
 			},
 			wantErr: "1 of 3 files invalid",

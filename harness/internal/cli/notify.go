@@ -29,7 +29,7 @@ func notifyCommand() *ucli.Command {
 		ArgsUsage: "[RUN-DIR]",
 		Description: `Sends what run, gate and schedule send after each run with --notify (docs/notifications.md):
 with RUN-DIR (a <suite>/<run-id> folder of the reports tree), that run's verdict, with the
-previous run's from the history of its reports tree (receivers with on: change skip an
+previous run's from the history of its reports tree (receivers with when: change skip an
 unchanged verdict); without it, an event of the flags: --status, --name and --reason, e.g.
 a CI job that failed. It prints what became of the event at each receiver. A receiver that
 fails is retried with back-off; the exit code is 3 only when a receiver could not be

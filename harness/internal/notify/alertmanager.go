@@ -24,8 +24,8 @@ var alertmanagerKind = kind{
 	// An alert is state, not a message: posted after every run it stays
 	// firing while runs fail (Alertmanager deduplicates the repeats) and
 	// its endsAt keeps ahead; a held run resolves it.
-	on:  OnEvery,
-	set: func(r *Receiver) bool { return r.Alertmanager != nil },
+	when: OnEvery,
+	set:  func(r *Receiver) bool { return r.Alertmanager != nil },
 	check: func(d *spec.Document, at func(...any) []any, r *Receiver) {
 		a := r.Alertmanager
 		if len(a.URLs) == 0 {

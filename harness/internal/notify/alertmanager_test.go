@@ -69,7 +69,7 @@ func waitFor(t *testing.T, base, what string, ok func([]gotAlert) bool) []gotAle
 func TestGamedayFailedOnARealAlertmanager(t *testing.T) {
 	base := alertmanagertest.Start(t, filepath.Join(repotest.Root(t), "monitoring", "alertmanager", "alertmanager.yml"))
 	f := file(t, `spec:
-  on: change
+  when: change
   retry: {attempts: 3, backoff: 50ms}
   receivers:
     - name: alertmanager
@@ -129,7 +129,7 @@ func TestGamedayFailedOnARealAlertmanager(t *testing.T) {
 	}
 	next := failed
 	next.RunID, next.End, next.Previous = "20261208-070000-pod-kill", failed.End.Add(24*time.Hour), &notify.Previous{RunID: failed.RunID, Status: "failed"}
-	send(next) // on: every by default for Alertmanager, although spec.on says change
+	send(next) // when: every by default for Alertmanager, although spec.when says change
 	waitFor(t, base, "silenced", func(a []gotAlert) bool {
 		return len(a) == 1 && a[0].Status.State == "suppressed" && len(a[0].Status.SilencedBy) == 1 && a[0].Annotations["run_id"] == next.RunID
 	})

@@ -54,8 +54,8 @@ type Metadata struct {
 
 // Spec is where verdicts go.
 type Spec struct {
-	// On is every or change (default change), for receivers that say none.
-	On string `json:"on,omitempty"`
+	// When is every or change (default change), for receivers that say none.
+	When string `json:"when,omitempty"`
 	// Retry is how a receiver that does not answer 2xx is retried.
 	Retry Retry `json:"retry,omitempty"`
 	// ReportURL is a Go template of the link to a run's report in the
@@ -81,8 +81,8 @@ type Retry struct {
 type Receiver struct {
 	// Name is a DNS label, unique in the file.
 	Name string `json:"name"`
-	// On overrides spec.on for this receiver.
-	On           string        `json:"on,omitempty"`
+	// When overrides spec.when for this receiver.
+	When         string        `json:"when,omitempty"`
 	Slack        *Slack        `json:"slack,omitempty"`
 	Webhook      *Webhook      `json:"webhook,omitempty"`
 	Alertmanager *Alertmanager `json:"alertmanager,omitempty"`
@@ -164,10 +164,10 @@ func IsNotifications(path string) bool {
 
 func (f *File) check(d *spec.Document) {
 	s := &f.Spec
-	s.On = cmp.Or(s.On, OnChange)
-	if s.On != OnEvery && s.On != OnChange {
-		d.Errorf([]any{"spec", "on"}, "%q: use every or change", s.On)
-		s.On = OnChange // said once, not again for every receiver
+	s.When = cmp.Or(s.When, OnChange)
+	if s.When != OnEvery && s.When != OnChange {
+		d.Errorf([]any{"spec", "when"}, "%q: use every or change", s.When)
+		s.When = OnChange // said once, not again for every receiver
 	}
 	r := &s.Retry
 	r.Attempts = cmp.Or(r.Attempts, DefaultAttempts)
@@ -218,9 +218,9 @@ func (f *File) check(d *spec.Document) {
 			continue
 		}
 		k := kindOf(rc)
-		rc.On = cmp.Or(rc.On, k.on, s.On)
-		if rc.On != OnEvery && rc.On != OnChange {
-			d.Errorf(at("on"), "%q: use every or change", rc.On)
+		rc.When = cmp.Or(rc.When, k.when, s.When)
+		if rc.When != OnEvery && rc.When != OnChange {
+			d.Errorf(at("when"), "%q: use every or change", rc.When)
 		}
 		k.check(d, at, rc)
 	}

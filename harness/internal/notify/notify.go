@@ -97,8 +97,8 @@ func (d Delivery) String() string {
 // build the request of an event.
 type kind struct {
 	name string
-	// on is the kind's own default of Receiver.On ("": spec.on's).
-	on    string
+	// when is the kind's own default of Receiver.When ("": spec.when's).
+	when  string
 	set   func(*Receiver) bool
 	check func(d *spec.Document, at func(...any) []any, r *Receiver)
 	// requests are the HTTP requests of ev (an Alertmanager: one per URL).
@@ -190,7 +190,7 @@ func (n *Notifier) ReportLink(ev Event) string {
 	return b.String()
 }
 
-// Notify sends ev to every receiver whose "on" wants it, one after the
+// Notify sends ev to every receiver whose "when" wants it, one after the
 // other, and says what became of it at each. It never fails: a receiver's
 // error is in its Delivery.
 func (n *Notifier) Notify(ctx context.Context, ev Event) []Delivery {
@@ -199,7 +199,7 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) []Delivery {
 		r := &n.f.Spec.Receivers[i]
 		k := kindOf(r)
 		d := Delivery{Receiver: r.Name, Kind: k.name}
-		if r.On == OnChange && !ev.Changed() {
+		if r.When == OnChange && !ev.Changed() {
 			d.Skipped = "verdict unchanged (" + ev.Status + ")"
 			out = append(out, d)
 			continue
