@@ -62,7 +62,7 @@ func TestDoraReport(t *testing.T) {
 				t.Errorf("RoleBinding %s/%s: %+v → %+v, want the Role bound to gameday/gameday-harness", rb.Namespace, rb.Name, rb.RoleRef, rb.Subjects)
 			}
 			pod := jobs[0].Spec.JobTemplate.Spec.Template.Spec
-			c := pod.Containers[0]
+			c := reportContainer(t, pod, true, "/reports/dora/latest")
 			if c.Args[0] != "dora" {
 				t.Fatalf("args %v: want gameday dora", c.Args)
 			}
@@ -85,9 +85,6 @@ func TestDoraReport(t *testing.T) {
 			}
 			if !mounts["/etc/gameday/slo"] || !mounts["/reports"] || !mounts["/tmp"] {
 				t.Errorf("mounts %v: want /etc/gameday/slo, /reports and /tmp", mounts)
-			}
-			if len(pod.Containers) != 2 || pod.Containers[1].Name != "publish" {
-				t.Errorf("containers %d: want the publisher beside", len(pod.Containers))
 			}
 			if s := jobs[0].Spec.Schedule; s != "0 7 * * 1" {
 				t.Errorf("schedule %q: want weekly, Monday 07:00", s)

@@ -18,6 +18,9 @@ var shared struct {
 // TestMain stops the API server the tests shared, if one was started.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if cliDir != "" {
+		os.RemoveAll(cliDir) // the gameday binary TestGamedayArgsAreTheCLIs built
+	}
 	if shared.s != nil {
 		if err := shared.s.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "stop envtest: %v\n", err)

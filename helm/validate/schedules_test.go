@@ -119,7 +119,11 @@ func schedulesOf(t *testing.T, env, extra string) []scheduled {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &cj); err != nil {
 			t.Fatalf("%s: %v", o.Source, err)
 		}
-		args := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+		pod := cj.Spec.JobTemplate.Spec.Template.Spec
+		args := pod.Containers[0].Args
+		if len(pod.InitContainers) > 0 {
+			args = pod.InitContainers[0].Args // a report, written before gameday publish commits it
+		}
 		if cj.Labels["gameday.dev/report"] == "slo" {
 			if !slices.Equal(args[:2], []string{"slo", "report"}) {
 				t.Fatalf("%s: the SLO report's CronJob runs %v", o.Ref(), args)
@@ -347,7 +351,8 @@ func TestProdSuspendedByDefault(t *testing.T) {
 
 // TestSLOReportCronJob: in every environment a CronJob writes the SLO report
 // as HTML under /reports, reads the mounted OpenSLO specs, and, where reports
-// are published, runs the publisher beside it.
+// are published, writes it in an init container that `gameday publish` then
+// commits (docs/publishing.md).
 func TestSLOReportCronJob(t *testing.T) {
 	for _, env := range []string{"dev", "staging", "prod"} {
 		t.Run(env, func(t *testing.T) {
@@ -366,7 +371,8 @@ func TestSLOReportCronJob(t *testing.T) {
 				t.Fatalf("%d SLO report CronJobs, want 1", len(found))
 			}
 			pod := found[0].Spec.JobTemplate.Spec.Template.Spec
-			c := pod.Containers[0]
+			publish := env != "dev" // ci/dev-values.yaml: publish.enabled false
+			c := reportContainer(t, pod, publish, "/reports/slo/latest")
 			for _, want := range []string{"--format=html", "--out=/reports/slo/latest/report.html", "--slo-dir=/etc/gameday/slo"} {
 				if !slices.Contains(c.Args, want) {
 					t.Errorf("args %v lack %s", c.Args, want)
@@ -379,11 +385,37 @@ func TestSLOReportCronJob(t *testing.T) {
 			if mounts["/etc/gameday/slo"] == "" || mounts["/reports"] == "" {
 				t.Errorf("mounts %v: want /etc/gameday/slo and /reports", mounts)
 			}
-			publish := env != "dev" // ci/dev-values.yaml: publish.enabled false
-			got := len(pod.Containers) == 2 && pod.Containers[1].Name == "publish"
-			if got != publish || (pod.ShareProcessNamespace != nil && *pod.ShareProcessNamespace) != publish {
-				t.Errorf("publisher beside the SLO report = %v (shareProcessNamespace %v), want %v", got, pod.ShareProcessNamespace, publish)
-			}
 		})
 	}
+}
+
+// reportContainer returns the container writing a report (SLO, DORA) of
+// pod: where it is published, an init container, and the pod's one
+// container commits folder with gameday publish and the git credentials;
+// otherwise the pod's one container.
+func reportContainer(t *testing.T, pod corev1.PodSpec, publish bool, folder string) corev1.Container {
+	t.Helper()
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers, want 1", len(pod.Containers))
+	}
+	if !publish {
+		if len(pod.InitContainers) != 0 {
+			t.Errorf("init containers %v without publishing", pod.InitContainers)
+		}
+		return pod.Containers[0]
+	}
+	if len(pod.InitContainers) != 1 {
+		t.Fatalf("%d init containers, want the report's", len(pod.InitContainers))
+	}
+	p := pod.Containers[0]
+	if p.Name != "publish" || len(p.Args) == 0 || p.Args[0] != "publish" || p.Args[len(p.Args)-1] != folder || !slices.Contains(p.Args, "--reports-dir=/reports") {
+		t.Errorf("publisher %s %v: want gameday publish ... %s", p.Name, p.Args, folder)
+	}
+	if len(p.EnvFrom) != 1 || p.EnvFrom[0].SecretRef == nil || !strings.HasSuffix(p.EnvFrom[0].SecretRef.Name, "-git") {
+		t.Errorf("publisher envFrom %+v: want the git credentials", p.EnvFrom)
+	}
+	if pod.ShareProcessNamespace != nil && *pod.ShareProcessNamespace {
+		t.Error("shareProcessNamespace: nothing waits for another process any more")
+	}
+	return pod.InitContainers[0]
 }

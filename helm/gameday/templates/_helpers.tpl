@@ -99,3 +99,43 @@ is JSON: include it with fromJsonArray. */}}
 {{- fail "externalSecret.enabled: needs publish.enabled (the git credentials are only for publishing)" }}
 {{- end }}
 {{- end }}
+
+{{/* The flags of gameday run (and schedule) that publish each run's reports
+and notify its verdict, from publish.* and notifications.* (docs/publishing.md,
+docs/notifications.md). */}}
+{{- define "gameday.deliveryArgs" -}}
+{{- if .Values.publish.enabled }}
+- --publish
+- --publish-repo={{ .Values.publish.repo }}
+- --publish-branch={{ .Values.publish.branch }}
+- --publish-path={{ .Values.publish.path }}
+{{- end }}
+{{- if .Values.notifications.enabled }}
+- --notify=/etc/gameday/notify/notifications.yaml
+{{- range $k, $v := .Values.notifications.labels }}
+- --notify-label={{ $k }}={{ $v }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* envFrom of a container that writes to git: the git credentials
+(GIT_USERNAME, GIT_TOKEN) of the ExternalSecret. */}}
+{{- define "gameday.gitEnvFrom" -}}
+{{- if .Values.externalSecret.enabled }}
+envFrom:
+  - secretRef:
+      name: {{ include "gameday.fullname" . }}-git
+{{- end }}
+{{- end }}
+
+{{/* env entries of a container that notifies: the Slack webhook URL the
+notifications file names ({env: GAMEDAY_SLACK_WEBHOOK_URL}). */}}
+{{- define "gameday.notifyEnv" -}}
+{{- if and .Values.notifications.enabled .Values.notifications.slack.enabled }}
+- name: GAMEDAY_SLACK_WEBHOOK_URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "gameday.fullname" . }}-notifications
+      key: slack-webhook-url
+{{- end }}
+{{- end }}

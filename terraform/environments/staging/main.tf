@@ -38,8 +38,8 @@ module "secrets" {
   }
   secrets = {
     "grafana/admin"           = { description = "Grafana admin user and password" }
-    "harness/api-token"       = { description = "Token the gameday harness uses against the PetClinic admin API" }
-    "harness/git-credentials" = { description = "Username and token with which the gameday chart pushes reports to the GitOps reports repository" }
+    "harness/notifications"   = { description = "Slack incoming-webhook URL (slack-webhook-url) the gameday chart notifies verdicts to" }
+    "harness/git-credentials" = { description = "Username and token with which gameday publishes reports to the GitOps reports repository (gameday run --publish)" }
   }
   recovery_window_in_days = local.protect ? 30 : 7
 
