@@ -90,7 +90,7 @@ EXAMPLES:
 			doraCommand(),
 			scheduleCommand(), historyCommand(), serveCommand(),
 			costCommand(),
-			publishCommand(), notifyCommand(),
+			publishCommand(), notifyCommand(), deployCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)

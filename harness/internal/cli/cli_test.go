@@ -128,6 +128,10 @@ func TestHelpHasExamples(t *testing.T) {
 		"version":        {"version", "--help"},
 		"publish":        {"publish", "--help"},
 		"notify":         {"notify", "--help"},
+		"deploy":         {"deploy", "--help"},
+		"deploy show":    {"deploy", "show", "--help"},
+		"deploy promote": {"deploy", "promote", "--help"},
+		"deploy wait":    {"deploy", "wait", "--help"},
 	}
 	for name, args := range tests {
 		t.Run(name, func(t *testing.T) {

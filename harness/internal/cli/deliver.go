@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -37,21 +38,37 @@ const (
 	notifyTimeout  = 3 * time.Minute
 )
 
-// gitFlags name the repository a command writes to (publish, promote).
-func gitFlags(prefix, defaultPath, what string) []ucli.Flag {
+// gitFlags name the repository a command writes to (publish, deploy
+// promote): PREFIXrepo, PREFIXbranch and --git-credentials.
+func gitFlags(prefix, what string) []ucli.Flag {
 	return []ucli.Flag{
 		&ucli.StringFlag{Name: prefix + "repo", Usage: "the repository " + what + " (https://, file:// or a path; never a token in it)"},
 		&ucli.StringFlag{Name: prefix + "branch", Value: gitops.DefaultBranch, Usage: "the branch committed to"},
-		&ucli.StringFlag{Name: prefix + "path", Value: defaultPath, Usage: "the folder of the repository"},
 		&ucli.StringFlag{Name: flagGitCredentials, Usage: "file with the git token (or JSON {\"username\":...,\"token\":...}); default $GIT_USERNAME and $GIT_TOKEN"},
 	}
+}
+
+// pathFlag is the folder of the repository reports are published under.
+func pathFlag(name string) ucli.Flag {
+	return &ucli.StringFlag{Name: name, Value: publish.DefaultPath, Usage: "the folder of the repository the reports go under"}
+}
+
+// gitError is err of a commit to a repository, with its exit code: a
+// change that cannot be made is invalid input (2), the repository out of
+// reach or refusing is infrastructure (3).
+func gitError(what string, err error) error {
+	var ce *gitops.ChangeError
+	if errors.As(err, &ce) {
+		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("%s: %w", what, err))
+	}
+	return exitcode.Infraf("%s: %w", what, err)
 }
 
 // deliveryFlags are run's and gate's publish and notify flags.
 func deliveryFlags() []ucli.Flag {
 	return append(append([]ucli.Flag{
 		&ucli.BoolFlag{Name: flagPublish, Usage: "commit each run's reports to --publish-repo (the Argo CD reports application's repository)"},
-	}, gitFlags("publish-", publish.DefaultPath, "the reports are published to")...),
+	}, append(gitFlags("publish-", "the reports are published to"), pathFlag(flagPublishPath))...),
 		&ucli.StringFlag{Name: flagNotify, Usage: "notifications file: where each verdict goes (Slack, a webhook, Alertmanager; docs/notifications.md)"},
 		&ucli.StringSliceFlag{Name: flagNotifyLabel, Usage: "NAME=VALUE describing where the run happened, in every notification (environment=staging); repeatable"},
 	)

@@ -36,7 +36,7 @@ EXAMPLES:
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: flagReportsDir, Value: "reports", Usage: "root of the reports tree: each folder is published at its path relative to it"},
 			outputFlag(),
-		}, gitFlags("", publish.DefaultPath, "the reports are published to")...),
+		}, append(gitFlags("", "the reports are published to"), pathFlag("path"))...),
 		Action: publishAction,
 	}
 }
@@ -64,10 +64,10 @@ func publishAction(c *ucli.Context) error {
 	}
 	res, err := publish.Publish(c.Context, publish.Options{Remote: *remote, Path: c.String("path"), ReportsDir: root, Dirs: dirs})
 	if err != nil {
-		if res.Attempts == 0 {
+		if res.Attempts == 0 { // a folder that cannot be published
 			return exitcode.Wrap(exitcode.Invalid, err)
 		}
-		return exitcode.Infraf("%w", err)
+		return gitError("publish", err)
 	}
 	if o == "json" {
 		return writeJSON(c.App.Writer, map[string]any{"repository": remote.URL, "branch": remote.Branch, "path": c.String("path"),

@@ -47,6 +47,13 @@ const (
 // could not reach the remote): the change is not committed.
 var ErrNotCommitted = errors.New("not committed")
 
+// ChangeError is an error the Change returned: the change cannot be made
+// on this tree, and no other attempt was made.
+type ChangeError struct{ Err error }
+
+func (e *ChangeError) Error() string { return e.Err.Error() }
+func (e *ChangeError) Unwrap() error { return e.Err }
+
 // Remote is a branch of a repository that changes are committed to.
 type Remote struct {
 	// URL is https://, http://, git://, file:// or a local path. It must
@@ -191,7 +198,7 @@ func (r Remote) attempt(ctx context.Context, repo *gogit.Repository, change Chan
 	t := newTree(baseTree)
 	msg, err := change(t)
 	if err != nil {
-		return res, false, err
+		return res, false, &ChangeError{err}
 	}
 	treeHash, err := t.build(repo.Storer)
 	if err != nil {

@@ -87,6 +87,11 @@ type Application struct {
 			Status             string       `json:"status,omitempty"`
 			LastTransitionTime *metav1.Time `json:"lastTransitionTime,omitempty"`
 		} `json:"health"`
+		// Summary.Images are the images of the Application's live
+		// resources (gameday deploy wait looks for the promoted one).
+		Summary struct {
+			Images []string `json:"images,omitempty"`
+		} `json:"summary"`
 		OperationState *struct {
 			Phase      string       `json:"phase"`
 			Message    string       `json:"message,omitempty"`
@@ -148,6 +153,28 @@ func (c *Client) List(ctx context.Context) ([]Application, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
+}
+
+// Get reads the Application name of the namespace.
+func (c *Client) Get(ctx context.Context, name string) (*Application, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(schema.GroupVersionKind{Group: "argoproj.io", Version: "v1alpha1", Kind: "Application"})
+	err := c.c.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, u)
+	switch {
+	case apierrors.IsForbidden(err):
+		return nil, c.noAccess(ctx, err)
+	case meta.IsNoMatchError(err):
+		return nil, fmt.Errorf("argocd: the API server %s does not serve applications.argoproj.io: is Argo CD installed in this cluster? (--context the hub cluster Argo CD runs in)", c.Server)
+	case apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("argocd: no Application %s in %s: %w", name, c.Namespace, err)
+	case err != nil:
+		return nil, fmt.Errorf("argocd: get application %s/%s: %w", c.Namespace, name, err)
+	}
+	var a Application
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &a); err != nil {
+		return nil, fmt.Errorf("argocd: application %s/%s: %w", c.Namespace, name, err)
+	}
+	return &a, nil
 }
 
 // noAccess names the verbs the identity lacks (SelfSubjectAccessReview,
