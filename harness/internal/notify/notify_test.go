@@ -254,7 +254,7 @@ func TestBadFiles(t *testing.T) {
 		"two kinds": {"spec:\n  receivers:\n    - name: x\n      slack: {url: {env: HOME}}\n      webhook: {url: http://a/}\n",
 			":7:7: spec.receivers[0]: set exactly one of slack, webhook, alertmanager (found 2)"},
 		"unknown field": {"spec:\n  receivers:\n    - name: x\n      slak: {}\n", ":8:7: spec.receivers[0].slak: unknown field"},
-		"bad when":        {"spec:\n  when: sometimes\n  receivers:\n    - name: x\n      slack: {url: {env: HOME}}\n", ":6:9: spec.when: \"sometimes\": use every or change"},
+		"bad when":      {"spec:\n  when: sometimes\n  receivers:\n    - name: x\n      slack: {url: {env: HOME}}\n", ":6:9: spec.when: \"sometimes\": use every or change"},
 		"an empty secret": {"spec:\n  receivers:\n    - name: x\n      slack: {url: {env: TEST_EMPTY}}\n",
 			":8:20: spec.receivers[0].slack.url: secret: $TEST_EMPTY: empty"},
 		"a missing secret file": {"spec:\n  receivers:\n    - name: x\n      slack: {url: {file: /nonexistent/slack-url}}\n",
