@@ -62,13 +62,13 @@ func TestDoraReport(t *testing.T) {
 				t.Errorf("RoleBinding %s/%s: %+v → %+v, want the Role bound to gameday/gameday-harness", rb.Namespace, rb.Name, rb.RoleRef, rb.Subjects)
 			}
 			pod := jobs[0].Spec.JobTemplate.Spec.Template.Spec
-			c := reportContainer(t, pod, true, "/reports/dora/latest")
+			c := reportContainer(t, pod, true, "/reports/dora/prod")
 			if c.Args[0] != "dora" {
 				t.Fatalf("args %v: want gameday dora", c.Args)
 			}
 			for _, w := range []string{"--environment=prod", "--argocd-namespace=argocd", "--git=https://github.com/gamedayhq/gameday.git", "--service=petclinic=petclinic/,helm/petclinic/",
 				"--slo-dir=/etc/gameday/slo", "--reports-git=https://github.com/gamedayhq/gameday-reports.git", "--run-environment=k8s-prod-weekly=prod",
-				"--format=html", "--out=/reports/dora/latest/report.html", "--window=28d"} {
+				"--format=html", "--out=/reports/dora/prod/report.html", "--window=28d"} {
 				if !slices.Contains(c.Args, w) {
 					t.Errorf("args %v lack %s", c.Args, w)
 				}

@@ -372,8 +372,8 @@ func TestSLOReportCronJob(t *testing.T) {
 			}
 			pod := found[0].Spec.JobTemplate.Spec.Template.Spec
 			publish := env != "dev" // ci/dev-values.yaml: publish.enabled false
-			c := reportContainer(t, pod, publish, "/reports/slo/latest")
-			for _, want := range []string{"--format=html", "--out=/reports/slo/latest/report.html", "--slo-dir=/etc/gameday/slo"} {
+			c := reportContainer(t, pod, publish, "/reports/slo/"+env)
+			for _, want := range []string{"--format=html", "--out=/reports/slo/" + env + "/report.html", "--slo-dir=/etc/gameday/slo"} {
 				if !slices.Contains(c.Args, want) {
 					t.Errorf("args %v lack %s", c.Args, want)
 				}

@@ -31,7 +31,7 @@ could not be reached or refused the push.
 
 EXAMPLES:
    gameday publish --repo https://github.com/gamedayhq/gameday-reports.git reports/adhoc/20261207-070000-pod-kill
-   GIT_TOKEN=$(cat token) gameday publish --repo https://github.com/gamedayhq/gameday-reports.git --reports-dir /reports /reports/slo/latest
+   GIT_TOKEN=$(cat token) gameday publish --repo https://github.com/gamedayhq/gameday-reports.git --reports-dir /reports /reports/slo/staging
    gameday publish --repo file:///srv/git/reports.git --reports-dir reports          (every folder of reports/)`,
 		Flags: append([]ucli.Flag{
 			&ucli.StringFlag{Name: flagReportsDir, Value: "reports", Usage: "root of the reports tree: each folder is published at its path relative to it"},

@@ -112,6 +112,9 @@ docs/notifications.md). */}}
 {{- end }}
 {{- if .Values.notifications.enabled }}
 - --notify=/etc/gameday/notify/notifications.yaml
+{{- if and .Values.environment (not (hasKey .Values.notifications.labels "environment")) }}
+- --notify-label=environment={{ .Values.environment }}
+{{- end }}
 {{- range $k, $v := .Values.notifications.labels }}
 - --notify-label={{ $k }}={{ $v }}
 {{- end }}
@@ -138,4 +141,10 @@ notifications file names ({env: GAMEDAY_SLACK_WEBHOOK_URL}). */}}
       name: {{ include "gameday.fullname" . }}-notifications
       key: slack-webhook-url
 {{- end }}
+{{- end }}
+
+{{/* The folder of this environment's SLO and DORA reports under the
+published reports: environment, else "latest". */}}
+{{- define "gameday.environment" -}}
+{{- .Values.environment | default "latest" }}
 {{- end }}
