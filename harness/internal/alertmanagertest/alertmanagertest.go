@@ -35,21 +35,22 @@ func Start(t testing.TB, config string) string {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	l.Close()
+	_ = l.Close() // free for Alertmanager
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var logs bytes.Buffer
+	// #nosec G204 -- Debian's Alertmanager with a test's configuration file
 	cmd := exec.Command(bin, "--config.file="+config, "--storage.path="+t.TempDir(),
 		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	base := "http://" + addr + "/api/v2"
 	for {
 		if r, err := http.Get(base + "/status"); err == nil {
-			r.Body.Close()
+			_ = r.Body.Close()
 			if r.StatusCode == http.StatusOK {
 				return base
 			}

@@ -110,7 +110,7 @@ func notifyAction(c *ucli.Context) error {
 
 // runEvent is the event of the run in dir, as run would have sent it.
 func runEvent(c *ucli.Context, dir string, labels map[string]string) (notify.Event, error) {
-	b, err := os.ReadFile(filepath.Join(dir, report.FileJSON))
+	b, err := os.ReadFile(filepath.Join(dir, report.FileJSON)) // #nosec G304 -- the run folder the user names
 	if err != nil {
 		return notify.Event{}, exitcode.Invalidf("notify: %v (RUN-DIR is a <suite>/<run-id> folder of the reports tree)", err)
 	}

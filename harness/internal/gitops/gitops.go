@@ -132,7 +132,8 @@ func (r Remote) Commit(ctx context.Context, change Change) (Result, error) {
 		if res.Attempts == r.Attempts {
 			break
 		}
-		d := wait/2 + rand.N(wait) // jitter: two racers drift apart
+		// #nosec G404 -- jitter that makes two racers drift apart, not a secret
+		d := wait/2 + rand.N(wait)
 		r.logf("%s: attempt %d: %v; fetching the new tip in %s", r.Branch, res.Attempts, red.Error(err), d.Round(time.Millisecond))
 		select {
 		case <-ctx.Done():

@@ -162,12 +162,19 @@ func readFolder(root, dir string) (folder, error) {
 		return folder{}, fmt.Errorf("%s: not a folder <suite>/<run-id> (or <kind>/<name>) of the reports tree %s", dir, root)
 	}
 	f := folder{rel: rel, files: map[string][]byte{}}
+	// Read through an os.Root of the folder: a link swapped in while it is
+	// walked cannot lead outside it.
+	fsRoot, err := os.OpenRoot(abs)
+	if err != nil {
+		return folder{}, err
+	}
+	defer fsRoot.Close()
 	total := 0
-	err = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(fsRoot.FS(), ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		name, _ := filepath.Rel(abs, p)
+		p := filepath.Join(dir, name)
 		switch {
 		case d.IsDir():
 			return nil
@@ -183,14 +190,14 @@ func readFolder(root, dir string) (folder, error) {
 		if fi.Size() > maxFile {
 			return fmt.Errorf("%s: %d bytes, over the %d MiB a report file may have", p, fi.Size(), maxFile>>20)
 		}
-		b, err := os.ReadFile(p)
+		b, err := fsRoot.ReadFile(name)
 		if err != nil {
 			return err
 		}
 		if total += len(b); total > maxFolder {
 			return fmt.Errorf("%s: over %d MiB", dir, maxFolder>>20)
 		}
-		f.files[filepath.ToSlash(name)] = b
+		f.files[name] = b
 		return nil
 	})
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"crypto/subtle"
 	"io"
 	"net/http"
+	// #nosec G504 -- httpoxy (CVE-2016-5386) was fixed in Go 1.6.3; the CGI
+	// program is git's own, serving a test's repositories on loopback.
 	"net/http/cgi"
 	"net/http/httptest"
 	"os"
@@ -53,7 +55,7 @@ func Git(t testing.TB) string {
 func Start(t testing.TB, o Options) *Server {
 	t.Helper()
 	git := Git(t)
-	out, err := exec.Command(git, "--exec-path").Output()
+	out, err := exec.Command(git, "--exec-path").Output() // #nosec G204 -- the git binary on PATH, in a test
 	if err != nil {
 		t.Fatalf("git --exec-path: %v", err)
 	}
@@ -114,7 +116,7 @@ func (s *Server) Path(name string) string { return filepath.Join(s.Root, name+".
 // Run runs git with args in dir and returns its stdout; it fails t on error.
 func (s *Server) Run(dir string, args ...string) string {
 	s.t.Helper()
-	cmd := exec.Command(Git(s.t), args...)
+	cmd := exec.Command(Git(s.t), args...) // #nosec G204 -- git with a test's own arguments
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+s.Root,
 		"GIT_AUTHOR_NAME=test", "GIT_AUTHOR_EMAIL=test@example.com", "GIT_COMMITTER_NAME=test", "GIT_COMMITTER_EMAIL=test@example.com")
@@ -130,7 +132,7 @@ func (s *Server) Run(dir string, args ...string) string {
 // Show is the file at path in rev of the repository name ("" when absent).
 func (s *Server) Show(name, rev, path string) string {
 	s.t.Helper()
-	cmd := exec.Command(Git(s.t), "show", rev+":"+path)
+	cmd := exec.Command(Git(s.t), "show", rev+":"+path) // #nosec G204 -- git with a test's own arguments
 	cmd.Dir = s.Path(name)
 	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+s.Root)
 	out, err := cmd.Output()
