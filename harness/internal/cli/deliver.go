@@ -57,11 +57,14 @@ func pathFlag(name string) ucli.Flag {
 // change that cannot be made is invalid input (2), the repository out of
 // reach or refusing is infrastructure (3).
 func gitError(what string, err error) error {
+	if what != "" {
+		err = fmt.Errorf("%s: %w", what, err)
+	}
 	var ce *gitops.ChangeError
 	if errors.As(err, &ce) {
-		return exitcode.Wrap(exitcode.Invalid, fmt.Errorf("%s: %w", what, err))
+		return exitcode.Wrap(exitcode.Invalid, err)
 	}
-	return exitcode.Infraf("%s: %w", what, err)
+	return exitcode.Wrap(exitcode.Infra, err)
 }
 
 // deliveryFlags are run's and gate's publish and notify flags.
@@ -273,6 +276,8 @@ func (dl delivered) print(w io.Writer) {
 			fmt.Fprintf(w, "  notify %s: skipped, %s\n", n.Receiver, n.Skipped)
 		case n.Error != "":
 			fmt.Fprintf(w, "  notify %s: FAILED after %d attempt(s): %s\n", n.Receiver, n.Attempts, n.Error)
+		case n.Attempts > 1:
+			fmt.Fprintf(w, "  notify %s: sent after %d attempts\n", n.Receiver, n.Attempts)
 		default:
 			fmt.Fprintf(w, "  notify %s: sent\n", n.Receiver)
 		}

@@ -67,7 +67,7 @@ func publishAction(c *ucli.Context) error {
 		if res.Attempts == 0 { // a folder that cannot be published
 			return exitcode.Wrap(exitcode.Invalid, err)
 		}
-		return gitError("publish", err)
+		return gitError("", err) // publish's errors name it
 	}
 	if o == "json" {
 		return writeJSON(c.App.Writer, map[string]any{"repository": remote.URL, "branch": remote.Branch, "path": c.String("path"),

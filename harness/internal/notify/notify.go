@@ -90,7 +90,10 @@ func (d Delivery) String() string {
 	case d.Err != nil:
 		return fmt.Sprintf("%s (%s): FAILED after %d attempt(s): %v", d.Receiver, d.Kind, d.Attempts, d.Err)
 	}
-	return fmt.Sprintf("%s (%s): sent (%d attempt(s))", d.Receiver, d.Kind, d.Attempts)
+	if d.Attempts > 1 {
+		return fmt.Sprintf("%s (%s): sent after %d attempts", d.Receiver, d.Kind, d.Attempts)
+	}
+	return fmt.Sprintf("%s (%s): sent", d.Receiver, d.Kind)
 }
 
 // A kind of receiver: how to tell it is set, check its configuration and
@@ -201,6 +204,9 @@ func (n *Notifier) Notify(ctx context.Context, ev Event) []Delivery {
 		d := Delivery{Receiver: r.Name, Kind: k.name}
 		if r.When == OnChange && !ev.Changed() {
 			d.Skipped = "verdict unchanged (" + ev.Status + ")"
+			if ev.Previous == nil {
+				d.Skipped = "a first run that held: no news"
+			}
 			out = append(out, d)
 			continue
 		}
