@@ -11,8 +11,9 @@ import (
 
 // TestCostReportCronJob: in every environment a weekly CronJob writes the
 // FinOps report of that environment (gameday cost --format html) under
-// /reports/cost/latest, with the budgets and inventory of files/cost/, and
-// the publisher beside it where reports are published.
+// /reports/cost/<environment>, with the budgets and inventory of files/cost/;
+// where reports are published, as an init container that gameday publish
+// follows (every cluster publishes to one repository: one folder each).
 func TestCostReportCronJob(t *testing.T) {
 	for _, env := range []string{"dev", "staging", "prod"} {
 		t.Run(env, func(t *testing.T) {
@@ -35,8 +36,8 @@ func TestCostReportCronJob(t *testing.T) {
 				t.Errorf("schedule %q, want Monday 07:00", cj.Spec.Schedule)
 			}
 			pod := cj.Spec.JobTemplate.Spec.Template.Spec
-			c := pod.Containers[0]
-			for _, want := range []string{"cost", "--environment=" + env, "--format=html", "--out=/reports/cost/latest/report.html",
+			c := reportContainer(t, pod, env != "dev", "/reports/cost/"+env)
+			for _, want := range []string{"cost", "--environment=" + env, "--format=html", "--out=/reports/cost/" + env + "/report.html",
 				"--budgets=/etc/gameday/cost/budgets.yaml", "--inventory=/etc/gameday/cost/inventory.json", "--slo-dir=/etc/gameday/slo"} {
 				if !slices.Contains(c.Args, want) {
 					t.Errorf("args %v lack %s", c.Args, want)
@@ -44,10 +45,6 @@ func TestCostReportCronJob(t *testing.T) {
 			}
 			if !slices.ContainsFunc(c.Args, func(a string) bool { return strings.HasPrefix(a, "--prometheus-url=http") }) {
 				t.Errorf("args %v: no --prometheus-url", c.Args)
-			}
-			publish := env != "dev"
-			if got := len(pod.Containers) == 2 && pod.Containers[1].Name == "publish"; got != publish {
-				t.Errorf("publisher beside the cost report = %v, want %v", got, publish)
 			}
 			var cm bool
 			for _, o := range Find(objs, "ConfigMap") {

@@ -15,7 +15,6 @@ import (
 )
 
 const (
-	flagEnvironment = "environment"
 	flagFrom        = "from"
 	flagImageTag    = "image-tag"
 	flagImageDigest = "image-digest"

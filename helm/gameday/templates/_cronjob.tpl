@@ -95,3 +95,39 @@ container; gameday publish then commits what it wrote. */}}
       readOnly: true
     {{- end }}
 {{- end }}
+
+{{/* The container that commits what a report's init container wrote to
+the GitOps repository (gameday publish; docs/publishing.md): dict "root"
+(the chart's context) and "dir" (the report's folder under /reports,
+slo/<environment> ...). */}}
+{{- define "gameday.publishContainer" -}}
+{{- $root := .root }}
+- name: publish
+  image: {{ include "gameday.image" $root }}
+  imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+  args:
+    - publish
+    - --repo={{ $root.Values.publish.repo }}
+    - --branch={{ $root.Values.publish.branch }}
+    - --path={{ $root.Values.publish.path }}
+    - --reports-dir=/reports
+    - /reports/{{ .dir }}
+  env:
+    - name: HOME
+      value: /tmp
+  {{- include "gameday.gitEnvFrom" $root | nindent 2 }}
+  resources:
+    {{- toYaml $root.Values.publish.resources | nindent 4 }}
+  securityContext:
+    allowPrivilegeEscalation: false
+    readOnlyRootFilesystem: true
+    runAsNonRoot: true
+    capabilities:
+      drop: [ALL]
+  volumeMounts:
+    - name: reports
+      mountPath: /reports
+      readOnly: true
+    - name: tmp
+      mountPath: /tmp
+{{- end }}
