@@ -19,7 +19,7 @@ func publishCommand() *ucli.Command {
 		ArgsUsage: "[DIR...]",
 		Description: `Commits folders of the reports tree to --repo, under --path, in one commit: a game day's
 <suite>/<run-id>/ (its reports and a run.yaml ConfigMap that Argo CD applies), the SLO,
-cost and DORA reports' <kind>/latest/, with index.json and README.md listing everything
+cost and DORA reports' <kind>/<environment>/, with index.json and README.md listing everything
 published. Without DIR, every folder of --reports-dir. Publishing the same reports again
 makes no commit; a publisher that loses a race with another fetches the new tip and
 commits again on top of it (5 attempts), so no report is lost. The token comes from

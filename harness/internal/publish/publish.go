@@ -1,7 +1,7 @@
 // Package publish commits reports to the GitOps repository that the Argo CD
 // `reports` Application syncs (argocd/platform/apps/reports.yaml): each
 // folder of the reports tree (a game day's <suite>/<run-id>/, the SLO
-// report's slo/latest/, DORA's and cost's) is copied under Path with its
+// report's slo/<environment>/, DORA's and cost's) is copied under Path with its
 // files, a run gets a run.yaml ConfigMap (what Argo CD applies: kubectl -n
 // gameday-reports get cm -l gameday.dev/report=true lists the game days),
 // and Path/index.json plus Path/README.md index everything published.
@@ -145,7 +145,7 @@ func message(folders []folder) string {
 }
 
 // readFolder reads dir, which must be a folder of the reports tree two
-// levels below root (<suite>/<run-id>, slo/latest ...), holding regular
+// levels below root (<suite>/<run-id>, slo/staging ...), holding regular
 // files only (a symbolic link could publish anything on the machine).
 func readFolder(root, dir string) (folder, error) {
 	absRoot, err := filepath.Abs(cmp.Or(root, "."))
