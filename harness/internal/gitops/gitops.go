@@ -179,7 +179,7 @@ func (r Remote) attempt(ctx context.Context, repo *gogit.Repository, change Chan
 			return res, false, err
 		}
 	case err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate):
-		return res, retryable(err), fmt.Errorf("fetch %s: %w", r.Branch, err)
+		return res, retryable(err), fmt.Errorf("fetch %s: %w", r.Branch, oneLine{err})
 	default:
 		ref, err := repo.Reference(tipRef, true)
 		if err != nil {
@@ -234,11 +234,18 @@ func (r Remote) attempt(ctx context.Context, repo *gogit.Repository, change Chan
 		Auth:       r.Auth.auth(),
 	})
 	if err != nil {
-		return res, retryable(err), fmt.Errorf("push %s: %w", r.Branch, err)
+		return res, retryable(err), fmt.Errorf("push %s: %w", r.Branch, oneLine{err})
 	}
 	res.Commit, res.Changed = h.String(), true
 	return res, false, nil
 }
+
+// oneLine is an error of the remote on one line: go-git appends the body
+// of an HTTP error answer as the server sent it ("unauthorized\n").
+type oneLine struct{ err error }
+
+func (e oneLine) Error() string { return strings.Join(strings.Fields(e.err.Error()), " ") }
+func (e oneLine) Unwrap() error { return e.err }
 
 // retryable: anything but a refusal that another round would meet again.
 func retryable(err error) bool {

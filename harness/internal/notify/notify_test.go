@@ -76,6 +76,39 @@ var (
 		Commit: "abc123", Labels: map[string]string{"environment": "staging"}}
 )
 
+// TestSlackPipelineEvent: a CI job's outcome (gameday notify --status,
+// no run behind it) shows its reason and link, not a game day's score,
+// budget and target it does not have.
+func TestSlackPipelineEvent(t *testing.T) {
+	slack := newReceiver(t)
+	t.Setenv("TEST_SLACK_URL", slack.URL+"/services/T000/B000/XXXXsecretXXXX")
+	f := file(t, "spec:\n  receivers:\n    - name: delivery\n      slack: {url: {env: TEST_SLACK_URL}}\n")
+	ev := notify.Event{Subject: "Pipeline", Experiment: "delivery/promote-prod", Suite: "ci", Status: "failed", ExitCode: -1,
+		Reasons: []string{"the resilience gate did not hold"}, Report: "https://github.com/gamedayhq/gameday/actions/runs/42"}
+	for _, d := range notify.New(f).Notify(context.Background(), ev) {
+		if d.Err != nil || d.Skipped != "" {
+			t.Fatalf("%s", d)
+		}
+	}
+	var msg struct {
+		Text        string `json:"text"`
+		Attachments []struct {
+			Title     string `json:"title"`
+			TitleLink string `json:"title_link"`
+			Text      string `json:"text"`
+			Fields    []struct{ Title, Value string }
+		} `json:"attachments"`
+	}
+	if err := json.Unmarshal(slack.bodies[0], &msg); err != nil {
+		t.Fatal(err)
+	}
+	a := msg.Attachments[0]
+	if msg.Text != "Pipeline *delivery/promote-prod* (suite ci): *FAILED*" || a.Title != "delivery/promote-prod: FAILED" ||
+		a.TitleLink != ev.Report || a.Text != "• the resilience gate did not hold" || len(a.Fields) != 0 {
+		t.Errorf("slack message %s", slack.bodies[0])
+	}
+}
+
 func TestSlackAndWebhookReceivers(t *testing.T) {
 	slack, hook := newReceiver(t), newReceiver(t)
 	t.Setenv("TEST_SLACK_URL", slack.URL+"/services/T000/B000/XXXXsecretXXXX")

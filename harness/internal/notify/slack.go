@@ -43,7 +43,7 @@ type slackAttachment struct {
 	Title     string       `json:"title"`
 	TitleLink string       `json:"title_link,omitempty"`
 	Text      string       `json:"text,omitempty"`
-	Fields    []slackField `json:"fields"`
+	Fields    []slackField `json:"fields,omitempty"`
 	Footer    string       `json:"footer"`
 	TS        int64        `json:"ts,omitempty"`
 }
@@ -75,11 +75,13 @@ func slackMessage(s *Slack, ev Event, link string) slackPayload {
 		Title:  title,
 		Text:   strings.Join(bullets(ev.Reasons), "\n"),
 		Footer: "gameday",
-		Fields: []slackField{
+	}
+	if ev.ExitCode >= 0 { // a game day's figures; a CI job's event has none
+		a.Fields = []slackField{
 			{Title: "Score", Value: fmt.Sprintf("%.1f%%", ev.Score), Short: true},
 			{Title: "Error budget consumed", Value: fmt.Sprintf("%.1f%%", 100*ev.BudgetConsumed), Short: true},
 			{Title: "Target", Value: ev.Target, Short: true},
-		},
+		}
 	}
 	if strings.HasPrefix(link, "http://") || strings.HasPrefix(link, "https://") {
 		a.TitleLink = link
