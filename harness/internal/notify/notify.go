@@ -180,10 +180,11 @@ type linkData struct {
 	Path, Suite, RunID, Experiment, Commit string
 }
 
-// ReportLink is the link to ev's report: spec.reportURL filled in, else
-// the report's path.
+// ReportLink is the link to ev's report: spec.reportURL filled in for a
+// run that was published (its commit known), else the report's path: a
+// run whose publish failed has no report behind the link.
 func (n *Notifier) ReportLink(ev Event) string {
-	if n.f.reportURL == nil || ev.Dir == "" {
+	if n.f.reportURL == nil || ev.Dir == "" || ev.Commit == "" {
 		return ev.Report
 	}
 	var b strings.Builder

@@ -138,6 +138,11 @@ func TestSlackAndWebhookReceivers(t *testing.T) {
 	if got := n.ReportLink(failed); got != link {
 		t.Errorf("link %s, want %s", got, link)
 	}
+	unpublished := failed
+	unpublished.Commit = ""
+	if got := n.ReportLink(unpublished); got != failed.Report {
+		t.Errorf("link of an unpublished run %s, want its report's path %s", got, failed.Report)
+	}
 
 	var msg struct {
 		Text        string `json:"text"`
