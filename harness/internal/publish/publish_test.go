@@ -90,7 +90,8 @@ func TestPublishOneRunThenTheSameRunAgain(t *testing.T) {
 		t.Errorf("index %v", got)
 	}
 	checkRunManifest(t, w.srv.Show("reports", "main", run+"run.yaml"))
-	golden(t, "README.md", w.srv.Show("reports", "main", "reports/README.md"))
+	golden(t, "README.md.golden", // not .md: its links are the reports repository's
+		w.srv.Show("reports", "main", "reports/README.md"))
 	golden(t, "run.yaml", w.srv.Show("reports", "main", run+"run.yaml"))
 
 	again, err := w.publish(t, dir)
