@@ -1,6 +1,7 @@
 package load
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -9,14 +10,11 @@ import (
 	"math"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
 // A Plan describes one load attack.
@@ -29,19 +27,36 @@ type Plan struct {
 	Header   http.Header   // added to every request (e.g. Authorization)
 	Seed     uint64        // seeds the journey picks
 
-	Workers    uint64        // initial vegeta workers, default 10
-	MaxWorkers uint64        // cap on workers, default max(1000, peak rate × timeout + Workers)
+	// Workers are started at once (default 10); more are started when every
+	// one is busy, up to MaxWorkers.
+	Workers uint64
+	// LatencyBudget is the latency up to which the generator holds the
+	// peak rate (default Timeout): it keeps up to peak × LatencyBudget
+	// requests in flight. A target slower than that holds every worker,
+	// and the generator sends late (the corrected latencies show it)
+	// instead of piling requests up.
+	LatencyBudget time.Duration
+	// MaxWorkers caps the workers, and so the requests in flight; default
+	// ceil(peak × LatencyBudget) + Workers, at most DefaultMaxInFlight.
+	MaxWorkers uint64
 	Timeout    time.Duration // per request, default 5 s
 	// DisableKeepAlive opens a connection per request (keep-alive is on by
 	// default, as browsers and load balancers do).
 	DisableKeepAlive bool
+	// LiveWindow is the longest trailing window read live from the
+	// timeline (Timeline.Window, by the load probes): its seconds keep
+	// their histograms that long.
+	LiveWindow time.Duration
 
 	// Timeline, when set, receives the results (for live Snapshots);
-	// otherwise Start makes one.
+	// otherwise Start makes one. The attack starts at its Start.
 	Timeline *Timeline
 	// OnRecord, when set, also receives each result as the timeline
 	// ingests it (the Kubernetes load workers stream them to the harness).
 	OnRecord func(Record)
+	// OnGenerator, when set, also receives the generator's figures of each
+	// second as the timeline does.
+	OnGenerator func(second int, g GeneratorSecond)
 }
 
 // ErrAborted is returned by Wait when the attack's context ended before the
@@ -50,25 +65,22 @@ var ErrAborted = errors.New("load: attack aborted")
 
 // Defaults of a Plan.
 const (
-	DefaultWorkers    = 10
-	DefaultMaxWorkers = 1000 // the least MaxWorkers defaults to
-	DefaultTimeout    = 5 * time.Second
-	// abortGrace bounds how long Wait waits for vegeta's workers to return
+	DefaultWorkers = 10
+	DefaultTimeout = 5 * time.Second
+	// abortGrace bounds how long Wait waits for the workers to return
 	// after an abort has canceled every request in flight.
 	abortGrace = time.Second
+	// endGrace is how long after the profile's end a generator that is
+	// behind keeps sending; what it has not sent by then is Unsent.
+	endGrace = time.Second
 )
 
 // A Run is an attack in progress.
 type Run struct {
-	timeline  *Timeline
-	attacker  *vegeta.Attacker
-	transport *transport
-	done      chan struct{} // closed when every result has been ingested
-	aborted   chan struct{} // closed when the context ended first
-	cause     error
-	// detached is set when Wait returns: stragglers of an abort are then
-	// drained but no longer recorded.
-	detached atomic.Bool
+	a       *attacker
+	done    chan struct{} // closed when every worker has returned
+	aborted chan struct{} // closed when the context ended first
+	cause   error
 }
 
 // Attack runs plan until its profile ends or ctx is done, and returns the
@@ -82,6 +94,17 @@ func Attack(ctx context.Context, plan Plan) (*Timeline, error) {
 	return run.Wait()
 }
 
+// Cap is the cap on workers (requests in flight) for a peak rate: enough to
+// hold the rate while every request takes the latency budget, at most
+// DefaultMaxInFlight; clipped says the bound cut it.
+func Cap(peak float64, budget time.Duration, workers uint64) (limit uint64, clipped bool) {
+	want := uint64(math.Ceil(peak*budget.Seconds())) + workers
+	if want > DefaultMaxInFlight {
+		return DefaultMaxInFlight, true
+	}
+	return want, false
+}
+
 // Start checks plan and starts the attack in the background.
 func Start(ctx context.Context, plan Plan) (*Run, error) {
 	if plan.Profile.Duration() == 0 {
@@ -93,74 +116,68 @@ func Start(ctx context.Context, plan Plan) (*Run, error) {
 	}
 	plan.Workers = cmp.Or(plan.Workers, DefaultWorkers)
 	plan.Timeout = cmp.Or(plan.Timeout, DefaultTimeout)
-	if plan.MaxWorkers == 0 {
-		plan.MaxWorkers = openModelWorkers(profile.MaxRate(), plan.Timeout, plan.Workers)
+	plan.LatencyBudget = cmp.Or(plan.LatencyBudget, plan.Timeout)
+	limit, clipped := Cap(profile.MaxRate(), plan.LatencyBudget, plan.Workers)
+	if plan.MaxWorkers != 0 {
+		limit, clipped = plan.MaxWorkers, plan.MaxWorkers < limit
 	}
-	plan.MaxWorkers = max(plan.MaxWorkers, plan.Workers)
+	plan.Workers = min(plan.Workers, limit)
 
 	targeter, err := NewTargeter(TargeterConfig{Base: plan.Target, Mix: plan.Mix, RunID: plan.RunID, Header: plan.Header, Seed: plan.Seed})
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
-
-	tr := newTransport(ctx, plan.DisableKeepAlive)
-	attacker := vegeta.NewAttacker(
-		vegeta.Client(&http.Client{Transport: tr}),
-		vegeta.Redirects(vegeta.NoFollow),
-		vegeta.Timeout(plan.Timeout),
-		vegeta.Workers(plan.Workers),
-		vegeta.MaxWorkers(plan.MaxWorkers),
-		vegeta.MaxBody(0), // read and discard bodies: only status and latency matter
-	)
-
 	tl := plan.Timeline
 	if tl == nil {
-		tl = NewTimeline(TimelineConfig{Start: time.Now(), SealAfter: plan.Timeout + 2*time.Second, Profile: &profile})
+		tl = NewTimeline(TimelineConfig{Start: time.Now(), SealAfter: max(plan.Timeout+2*time.Second, plan.LiveWindow+time.Second), Profile: &profile})
 	}
-	run := &Run{timeline: tl, attacker: attacker, transport: tr, done: make(chan struct{}), aborted: make(chan struct{})}
-	// No duration for vegeta: the profile stops after its last hit, even a
-	// late one (vegeta's own cut-off would drop hits delayed by the
-	// scheduler).
-	results := attacker.Attack(targeter.Targeter(), profile, 0, "gameday")
+	tl.describe(Generator{MaxInFlight: limit, LatencyBudget: plan.LatencyBudget, Clipped: clipped, Cores: cores()})
 
-	var abortOnce sync.Once
+	actx, cancel := context.WithCancelCause(ctx)
+	a := &attacker{
+		plan: plan, profile: profile, tl: tl, targeter: targeter, ctx: actx,
+		start: tl.Start(), limit: limit, clipped: clipped,
+		ticks: make(chan time.Time), stop: make(chan struct{}),
+		transport: newTransport(plan.DisableKeepAlive, int(limit)),
+	}
+	run := &Run{a: a, done: make(chan struct{}), aborted: make(chan struct{})}
+	for range plan.Workers {
+		a.spawn()
+	}
+	paced := make(chan struct{})
+	go func() {
+		defer close(paced)
+		a.pace()
+	}()
+	monitored := make(chan struct{})
+	go func() {
+		defer close(monitored)
+		a.monitor(paced)
+	}()
 	stopWatch := context.AfterFunc(ctx, func() {
-		abortOnce.Do(func() {
-			run.cause = context.Cause(ctx)
-			close(run.aborted)
-		})
-		attacker.Stop()
+		run.cause = context.Cause(ctx)
+		close(run.aborted)
+		a.halt()
 	})
 	go func() {
-		defer close(run.done)
-		defer stopWatch()
-		for res := range results {
-			rec := tr.record(res)
-			if !run.detached.Load() {
-				tl.Add(rec)
-				if plan.OnRecord != nil {
-					plan.OnRecord(rec)
-				}
-			}
-		}
+		<-paced
+		close(a.ticks)
+		a.workers.Wait()
+		<-monitored
+		stopWatch()
+		cancel(nil)
+		close(run.done)
 	}()
 	return run, nil
 }
 
-// openModelWorkers is enough workers to hold rate while every request
-// takes the whole timeout: the load stays an open model, so a slow or
-// failing target does not slow the load down (and hide the outage).
-func openModelWorkers(rate float64, timeout time.Duration, workers uint64) uint64 {
-	return max(uint64(math.Ceil(rate*timeout.Seconds()))+workers, DefaultMaxWorkers)
-}
-
 // Timeline is the live timeline of the attack.
-func (r *Run) Timeline() *Timeline { return r.timeline }
+func (r *Run) Timeline() *Timeline { return r.a.tl }
 
 // Stop stops sending requests; Wait then returns once those in flight are
 // done, without error. To abort (cancel in-flight requests, ErrAborted),
 // cancel the context given to Start.
-func (r *Run) Stop() { r.attacker.Stop() }
+func (r *Run) Stop() { r.a.halt() }
 
 // Wait blocks until the attack ends and every result is in, then seals
 // and returns the timeline. After an abort it waits at most abortGrace for
@@ -174,140 +191,314 @@ func (r *Run) Wait() (*Timeline, error) {
 		case <-time.After(abortGrace):
 		}
 	}
-	r.detached.Store(true)
-	r.transport.base.CloseIdleConnections()
-	r.timeline.Seal()
+	r.a.detached.Store(true)
+	r.a.transport.CloseIdleConnections()
+	r.a.tl.Seal()
 	select {
 	case <-r.aborted:
-		return r.timeline, fmt.Errorf("%w: %w", ErrAborted, r.cause)
+		return r.a.tl, fmt.Errorf("%w: %w", ErrAborted, r.cause)
 	default:
-		return r.timeline, nil
+		return r.a.tl, nil
 	}
 }
 
-// transport wraps an http.Transport to learn, for each request vegeta
-// sends, its journey and how it failed: vegeta's Result only carries an
-// error string. It also cancels requests in flight when the attack's
-// context ends, so an abort does not wait for slow responses.
-type transport struct {
-	base     *http.Transport
-	ctx      context.Context
-	inflight sync.Map // vegeta sequence number → *requestMeta
+// attacker is one attack: a pacer that hands each hit, at its intended
+// time, to an idle worker (starting one while fewer than limit run), and
+// a monitor that measures how far behind the pacer is and why.
+//
+// The pacer never queues: when every worker is busy it waits, and the
+// hits due meanwhile are sent late, as soon as a worker frees up, each
+// with its intended time (so its corrected latency counts the wait).
+// Memory is the workers and their connections, at most limit of each.
+type attacker struct {
+	plan      Plan
+	profile   Profile
+	tl        *Timeline
+	targeter  *Targeter
+	transport *http.Transport
+	ctx       context.Context // canceled when the attack is aborted
+	start     time.Time
+	limit     uint64
+	clipped   bool
+
+	ticks    chan time.Time // intended send times, to idle workers
+	stop     chan struct{}  // closed by halt
+	stopOnce sync.Once
+	workers  sync.WaitGroup
+	// The pacer's alone: workers started, and the gate on starting more.
+	nworkers         uint64
+	gate             schedWaits
+	gateAt, windowAt time.Duration // last read of the gate, start of the spawn window
+	boundUntil       time.Duration
+	spawnedInWindow  uint64
+	detached         atomic.Bool
+
+	// Published by the pacer for the monitor (nanoseconds from start).
+	due        atomic.Int64 // intended time of the hit being dispatched
+	idle       atomic.Bool  // waiting for a hit that is not yet due, or done
+	debt       atomic.Int64 // lateness owed to the target (it held every worker)
+	blockedAt  atomic.Int64 // when the pacer began to wait for a worker, 0: not waiting
+	targetHeld atomic.Bool  // that wait is the target's doing
+	// Kept by the workers.
+	inflight   atomic.Int64
+	doneCount  atomic.Int64 // completions and their summed latency, for the
+	doneNanos  atomic.Int64 // monitor's recent mean
+	recentMean atomic.Int64 // mean latency of the last sample's completions
 }
 
-type requestMeta struct {
-	journey string
-	expect  int        // the step's expected status, 0: any success
-	class   ErrorClass // set when the round trip failed
+func (a *attacker) halt() { a.stopOnce.Do(func() { close(a.stop) }) }
+
+func (a *attacker) since() time.Duration { return time.Since(a.start) }
+
+func (a *attacker) spawn() {
+	a.nworkers++
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		for intended := range a.ticks {
+			a.hit(intended)
+		}
+	}()
 }
 
-func newTransport(ctx context.Context, disableKeepAlive bool) *transport {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
-	return &transport{
-		ctx: ctx,
-		base: &http.Transport{
-			Proxy:               nil, // load goes to the target, never through a proxy
-			DialContext:         dialer.DialContext,
-			MaxIdleConnsPerHost: vegeta.DefaultConnections,
-			DisableKeepAlives:   disableKeepAlive,
-			IdleConnTimeout:     90 * time.Second,
-		},
+// pace dispatches every hit of the profile.
+func (a *attacker) pace() {
+	defer a.idle.Store(true)
+	total := uint64(math.Ceil(a.profile.Hits(a.profile.Duration()) - 1e-9))
+	end := a.profile.Duration() + endGrace
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for n := uint64(0); ; n++ {
+		due, ok := a.profile.at(float64(n))
+		if !ok {
+			return
+		}
+		a.due.Store(int64(due))
+		now := a.since()
+		if now > end {
+			a.tl.setUnsent(total - n)
+			return
+		}
+		if late := now - due; late < time.Duration(a.debt.Load()) {
+			a.debt.Store(int64(max(late, 0))) // caught up: what the target owed is paid
+		}
+		if wait := due - now; wait > 0 {
+			a.idle.Store(true)
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-a.stop:
+				return
+			case <-a.ctx.Done():
+				return
+			}
+			a.idle.Store(false)
+		}
+		intended := a.start.Add(due)
+		select {
+		case a.ticks <- intended:
+			continue
+		case <-a.stop:
+			return
+		case <-a.ctx.Done():
+			return
+		default: // every worker is busy
+		}
+		switch {
+		case a.nworkers < a.limit && a.maySpawn():
+			a.spawn()
+		case a.nworkers < a.limit:
+			// Goroutines already wait to run: another worker would add
+			// contention, not throughput. The wait is the generator's.
+			a.targetHeld.Store(false)
+			a.blockedAt.Store(int64(max(a.since(), 1)))
+		default:
+			// Held: the target is to blame when the cap is the budget's
+			// (every worker waits on a request slower than the budget) or
+			// recent requests took the budget; else the cap is too low.
+			a.targetHeld.Store(!a.clipped || time.Duration(a.recentMean.Load()) >= a.plan.LatencyBudget)
+			a.blockedAt.Store(int64(max(a.since(), 1)))
+		}
+		select {
+		case a.ticks <- intended:
+		case <-a.stop:
+			return
+		case <-a.ctx.Done():
+			return
+		}
+		if b := a.blockedAt.Swap(0); b != 0 && a.targetHeld.Load() {
+			a.debt.Add(int64(a.since()) - b)
+		}
 	}
 }
 
-func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	meta := &requestMeta{journey: req.Header.Get(HeaderJourney)}
-	if seq, err := strconv.ParseUint(req.Header.Get("X-Vegeta-Seq"), 10, 64); err == nil {
-		t.inflight.Store(seq, meta)
+// maySpawn reports whether the pacer may start one more worker now: not
+// when the goroutines it has already wait to run (the CPU, not the
+// target, is the limit: another worker would add contention, not
+// throughput; once seen, for sampleEvery), and at most twice the workers
+// every gateEvery, so that the gate is read during a burst of starts.
+func (a *attacker) maySpawn() bool {
+	now := a.since()
+	if now-a.gateAt >= 10*time.Millisecond {
+		a.gateAt = now
+		if w, ok := a.gate.p90(); ok && w > CPUBoundWait {
+			a.boundUntil = now + sampleEvery // a busy CPU stays busy a while
+		}
 	}
-	ctx, cancel := context.WithCancel(req.Context())
-	stop := context.AfterFunc(t.ctx, cancel)
-	out := req.WithContext(ctx)
-	if e := req.Header.Get(headerExpect); e != "" {
-		meta.expect, _ = strconv.Atoi(e)
-		out.Header = req.Header.Clone() // a RoundTripper must not modify the request
-		out.Header.Del(headerExpect)
+	if now < a.boundUntil {
+		return false
 	}
-	resp, err := t.base.RoundTrip(out)
+	if now-a.windowAt >= gateEvery {
+		a.windowAt, a.spawnedInWindow = now, 0
+	}
+	if a.spawnedInWindow >= max(a.nworkers, DefaultWorkers) {
+		return false
+	}
+	a.spawnedInWindow++
+	return true
+}
+
+// lag is how far behind the pacer is now, and how much of it is its own
+// fault (not the target's holding every worker).
+func (a *attacker) lag() (behind, own time.Duration, held bool) {
+	if a.idle.Load() {
+		return 0, 0, false
+	}
+	now := a.since()
+	behind = max(now-time.Duration(a.due.Load()), 0)
+	owed := time.Duration(a.debt.Load())
+	if b := a.blockedAt.Load(); b != 0 && a.targetHeld.Load() {
+		owed += now - time.Duration(b)
+		held = true
+	}
+	return behind, max(behind-owed, 0), held
+}
+
+// monitor samples the generator every sampleEvery and writes its figures
+// for each second into the timeline, until the pacer is done. More often,
+// it reads how long runnable goroutines waited to run: when most waited
+// long, the CPU (the process's or the machine's) is the limit.
+func (a *attacker) monitor(paced <-chan struct{}) {
+	tick := time.NewTicker(gateEvery)
+	defer tick.Stop()
+	var g GeneratorSecond
+	var sched schedWaits
+	sec, ticks := 0, 0
+	cpu0, wall0 := cpuTime(), time.Now()
+	flush := func(now time.Time) {
+		cpu := cpuTime()
+		if wall := now.Sub(wall0); wall > 0 {
+			g.CPU = (cpu - cpu0).Seconds() / wall.Seconds()
+		}
+		cpu0, wall0 = cpu, now
+		g.Saturated = g.Lag > SaturationLag
+		a.tl.AddGenerator(sec, g)
+		if a.plan.OnGenerator != nil {
+			a.plan.OnGenerator(sec, g)
+		}
+		g = GeneratorSecond{}
+	}
+	for {
+		select {
+		case <-paced:
+			flush(time.Now())
+			return
+		case now := <-tick.C:
+			if w, ok := sched.p90(); ok {
+				g.SchedWait = max(g.SchedWait, w)
+			}
+			if ticks++; ticks%int(sampleEvery/gateEvery) != 0 {
+				continue
+			}
+			if n, d := a.doneCount.Swap(0), a.doneNanos.Swap(0); n > 0 {
+				a.recentMean.Store(d / n)
+			}
+			behind, own, held := a.lag()
+			if s := int(now.Sub(a.start) / time.Second); s > sec {
+				flush(now)
+				sec = s
+			}
+			g.Behind, g.Lag = max(g.Behind, behind), max(g.Lag, own)
+			g.InFlight = max(g.InFlight, uint64(max(a.inflight.Load(), 0)))
+			g.HeldBack = g.HeldBack || held
+		}
+	}
+}
+
+// hit sends one request and records it.
+func (a *attacker) hit(intended time.Time) {
+	h := a.targeter.next()
+	a.inflight.Add(1)
+	sent := time.Now()
+	code, class := a.do(h)
+	lat := time.Since(sent)
+	a.inflight.Add(-1)
+	a.doneCount.Add(1)
+	a.doneNanos.Add(int64(lat))
+	if a.detached.Load() {
+		return
+	}
+	rec := Record{At: sent, Intended: intended, Latency: lat, Code: code, Class: class, Journey: h.journey}
+	a.tl.Add(rec)
+	if a.plan.OnRecord != nil {
+		a.plan.OnRecord(rec)
+	}
+}
+
+// do makes the request and reads the response to its end.
+func (a *attacker) do(h hit) (int, ErrorClass) {
+	ctx, cancel := context.WithTimeout(a.ctx, a.plan.Timeout)
+	defer cancel()
+	var body io.Reader
+	if h.body != nil {
+		body = bytes.NewReader(h.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, h.method, h.url, body)
 	if err != nil {
-		stop()
-		cancel()
-		meta.class = t.classify(err, req.Context())
-		return nil, err
+		return 0, ClassOther
 	}
-	resp.Body = &releasingBody{ReadCloser: resp.Body, release: func() { stop(); cancel() }}
-	return resp, nil
+	req.Header = h.header
+	resp, err := a.transport.RoundTrip(req)
+	if err != nil {
+		return 0, a.classify(err, ctx)
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil:
+		return resp.StatusCode, a.classify(err, ctx)
+	case !Succeeded(resp.StatusCode):
+		return resp.StatusCode, StatusClass(resp.StatusCode)
+	case h.expect != 0 && resp.StatusCode != h.expect:
+		return resp.StatusCode, StatusClass(resp.StatusCode) // e.g. a form POST re-rendered with its errors
+	}
+	return resp.StatusCode, ""
 }
 
-// releasingBody releases the request's context once vegeta closed it.
-type releasingBody struct {
-	io.ReadCloser
-	once    sync.Once
-	release func()
+func newTransport(disableKeepAlive bool, conns int) *http.Transport {
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:               nil, // load goes to the target, never through a proxy
+		DialContext:         dialer.DialContext,
+		MaxIdleConnsPerHost: conns, // at most one per worker
+		MaxIdleConns:        conns,
+		DisableKeepAlives:   disableKeepAlive,
+		IdleConnTimeout:     90 * time.Second,
+	}
 }
 
-func (b *releasingBody) Close() error {
-	err := b.ReadCloser.Close()
-	b.once.Do(b.release)
-	return err
-}
-
-// classify names a transport error of a request sent with reqCtx.
-func (t *transport) classify(err error, reqCtx context.Context) ErrorClass {
-	if t.ctx.Err() != nil {
+// classify names the transport error of a request made with reqCtx.
+func (a *attacker) classify(err error, reqCtx context.Context) ErrorClass {
+	if a.ctx.Err() != nil {
 		return ClassCanceled
 	}
 	var netErr net.Error
 	switch {
-	// Only the client's timeout cancels a request when the attack was not
-	// aborted; its timer may fire a hair before the context's deadline,
-	// and the transport then says "request canceled".
-	case reqCtx.Err() != nil, pastDeadline(reqCtx), errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+	case reqCtx.Err() != nil, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		return ClassTimeout
 	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
-		return ClassConnection
-	default:
-		return ClassOther
-	}
-}
-
-func pastDeadline(ctx context.Context) bool {
-	dl, ok := ctx.Deadline()
-	return ok && time.Until(dl) < time.Millisecond
-}
-
-// record turns a vegeta result into a Record, with the journey and error
-// class the transport saw.
-func (t *transport) record(res *vegeta.Result) Record {
-	var m requestMeta
-	if v, ok := t.inflight.LoadAndDelete(res.Seq); ok {
-		m = *v.(*requestMeta)
-	}
-	r := Record{At: res.Timestamp, Latency: res.Latency, Code: int(res.Code), Journey: m.journey, Class: m.class}
-	if r.Class == "" {
-		r.Class = classifyResult(res, t.ctx.Err() != nil)
-	}
-	if r.Class == "" && m.expect != 0 && r.Code != m.expect {
-		r.Class = StatusClass(r.Code) // e.g. a form POST re-rendered with its errors
-	}
-	return r
-}
-
-// classifyResult classifies a result whose round trip succeeded (or never
-// ran): by status, or by vegeta's error text for errors while reading the
-// body.
-func classifyResult(res *vegeta.Result, aborted bool) ErrorClass {
-	switch {
-	case res.Code != 0 && Succeeded(int(res.Code)) && res.Error == "":
-		return ""
-	case res.Code != 0:
-		return StatusClass(int(res.Code))
-	case aborted && strings.Contains(res.Error, "context canceled"):
-		return ClassCanceled
-	case strings.Contains(res.Error, "Client.Timeout"), strings.Contains(res.Error, "deadline exceeded"), strings.Contains(res.Error, "timeout"):
-		return ClassTimeout
-	case strings.Contains(res.Error, "connection"), strings.Contains(res.Error, "EOF"), strings.Contains(res.Error, "broken pipe"):
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed),
+		strings.Contains(err.Error(), "connection"):
 		return ClassConnection
 	default:
 		return ClassOther

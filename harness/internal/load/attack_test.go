@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -327,18 +326,21 @@ func TestARunShowsLiveProgressAndStopsEarly(t *testing.T) {
 	}
 }
 
-func TestWorkersCoverTheRateTimesTheTimeout(t *testing.T) {
+func TestTheCapCoversTheRateTimesTheBudgetWithinABound(t *testing.T) {
 	for name, tc := range map[string]struct {
-		rate    float64
-		timeout time.Duration
-		want    uint64
+		rate        float64
+		budget      time.Duration
+		want        uint64
+		wantClipped bool
 	}{
-		"2000/s with 5 s timeouts keeps 10000 requests in flight": {2000, 5 * time.Second, 10010},
-		"a low rate keeps the floor":                              {10, time.Second, DefaultMaxWorkers},
+		"100/s with a 5 s budget keeps 500 requests in flight, plus the first workers": {100, 5 * time.Second, 510, false},
+		"2000/s with a 200 ms budget keeps 400":                                        {2000, 200 * time.Millisecond, 410, false},
+		"2000/s with 5 s would be 10010: the bound keeps memory flat":                  {2000, 5 * time.Second, DefaultMaxInFlight, true},
+		"any rate at all stays at the bound":                                           {1e9, time.Second, DefaultMaxInFlight, true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if got := openModelWorkers(tc.rate, tc.timeout, 10); got != tc.want {
-				t.Errorf("openModelWorkers = %d, want %d", got, tc.want)
+			if got, clipped := Cap(tc.rate, tc.budget, 10); got != tc.want || clipped != tc.wantClipped {
+				t.Errorf("Cap = %d (clipped %t), want %d (clipped %t)", got, clipped, tc.want, tc.wantClipped)
 			}
 		})
 	}
@@ -384,9 +386,9 @@ func benchAttack(b *testing.B, target string) {
 	var achieved, success, cores float64
 	var p99 time.Duration
 	for b.Loop() {
-		cpu0, wall0 := cpuTime(b), time.Now()
+		cpu0, wall0 := cpuTime(), time.Now()
 		tl, err := Attack(b.Context(), Plan{Target: target, Profile: p})
-		cores = (cpuTime(b) - cpu0).Seconds() / time.Since(wall0).Seconds()
+		cores = (cpuTime() - cpu0).Seconds() / time.Since(wall0).Seconds()
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -404,15 +406,6 @@ func benchAttack(b *testing.B, target string) {
 	b.ReportMetric(success, "success-ratio")
 	b.ReportMetric(float64(p99.Microseconds()), "p99-µs")
 	b.ReportMetric(cores, "cpu-cores") // of this process: harness (+ the hello server when in-process)
-}
-
-// cpuTime is the user + system CPU time this process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // EnvPetClinicBin names a petclinic binary to run every journey against

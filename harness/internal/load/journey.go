@@ -23,8 +23,8 @@ const (
 	HeaderRun = "X-Gameday-Run"
 	// HeaderJourney names the journey the request belongs to.
 	HeaderJourney = "X-Gameday-Journey"
-	// headerExpect carries a step's expected status from the targeter to
-	// the transport, which removes it before the request leaves.
+	// headerExpect carries a step's expected status in the targets Next
+	// hands to vegeta's own attacker (never sent by ours).
 	headerExpect = "X-Gameday-Expect"
 )
 
@@ -282,8 +282,18 @@ func NewTargeter(c TargeterConfig) (*Targeter, error) {
 	return t, nil
 }
 
-// Next fills tgt with the next request.
-func (t *Targeter) Next(tgt *vegeta.Target) error {
+// A hit is one request as the attacker sends it: its header is shared
+// read-only between requests (a RoundTripper never modifies a request).
+type hit struct {
+	method, url string
+	body        []byte
+	header      http.Header
+	expect      int // the step's expected status, 0: any success
+	journey     string
+}
+
+// next draws the next request.
+func (t *Targeter) next() hit {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	x := t.rng.Float64() * t.cum[len(t.cum)-1]
@@ -296,17 +306,25 @@ func (t *Targeter) Next(tgt *vegeta.Target) error {
 	}
 	req := p.journey.steps[p.next](s)
 	h := t.headers[i][p.next]
-	if req.contentType != "" || req.expect != 0 {
-		h = h.Clone()
-		if req.contentType != "" {
-			h.Set("Content-Type", req.contentType)
-		}
-		if req.expect != 0 {
-			h.Set(headerExpect, strconv.Itoa(req.expect))
-		}
+	if req.contentType != "" && h.Get("Content-Type") != req.contentType {
+		h = h.Clone() // built once per step: a step's content type never changes
+		h.Set("Content-Type", req.contentType)
+		t.headers[i][p.next] = h
 	}
 	p.next = (p.next + 1) % len(p.journey.steps)
-	*tgt = vegeta.Target{Method: req.method, URL: t.base + req.path, Body: req.body, Header: h}
+	return hit{method: req.method, url: t.base + req.path, body: req.body, header: h, expect: req.expect, journey: p.journey.Name}
+}
+
+// Next fills tgt with the next request, for vegeta's own attacker; a
+// step's expected status travels in the X-Gameday-Expect header.
+func (t *Targeter) Next(tgt *vegeta.Target) error {
+	h := t.next()
+	header := h.header
+	if h.expect != 0 {
+		header = header.Clone()
+		header.Set(headerExpect, strconv.Itoa(h.expect))
+	}
+	*tgt = vegeta.Target{Method: h.method, URL: h.url, Body: h.body, Header: header}
 	return nil
 }
 

@@ -34,12 +34,29 @@ func Succeeded(code int) bool { return code >= 200 && code < 400 }
 
 // A Record is the outcome of one request, as the timeline ingests it.
 type Record struct {
-	At      time.Time     // when the request was sent
-	Latency time.Duration // until the response was read or the error occurred
-	Code    int           // HTTP status, 0 when no response arrived
-	Class   ErrorClass    // "" for a success
-	Journey string
+	At time.Time // when the request was sent
+	// Intended is when the rate profile scheduled it (zero: At). A request
+	// sent late, because every worker was busy or the generator was
+	// starved, keeps its intended time (coordinated omission).
+	Intended time.Time
+	Latency  time.Duration // from At until the response was read or the error occurred
+	Code     int           // HTTP status, 0 when no response arrived
+	Class    ErrorClass    // "" for a success
+	Journey  string
 }
+
+// Late is how long after its intended time the request was sent.
+func (r Record) Late() time.Duration {
+	if r.Intended.IsZero() {
+		return 0
+	}
+	return max(r.At.Sub(r.Intended), 0)
+}
+
+// Corrected is the latency from the intended send time: what a user who
+// arrived on schedule waited (Late + Latency), corrected for coordinated
+// omission as wrk2 and HdrHistogram do.
+func (r Record) Corrected() time.Duration { return r.Late() + max(r.Latency, 0) }
 
 // An ErrorCount is how many requests failed with one class.
 type ErrorCount struct {
@@ -56,13 +73,21 @@ type Second struct {
 	Successes uint64        `json:"successes"`
 	Canceled  uint64        `json:"canceled,omitempty"`
 	Errors    []ErrorCount  `json:"errors,omitempty"` // sorted by class
-	P50       time.Duration `json:"p50"`
-	P95       time.Duration `json:"p95"`
-	P99       time.Duration `json:"p99"`
-	Max       time.Duration `json:"max"`
+	// Latency from the actual send time (service time).
+	P50 time.Duration `json:"p50"`
+	P95 time.Duration `json:"p95"`
+	P99 time.Duration `json:"p99"`
+	Max time.Duration `json:"max"`
+	// Latency from the intended send time (Record.Corrected).
+	CorrectedP50 time.Duration `json:"correctedP50"`
+	CorrectedP95 time.Duration `json:"correctedP95"`
+	CorrectedP99 time.Duration `json:"correctedP99"`
+	CorrectedMax time.Duration `json:"correctedMax"`
 	// Late counts results that completed after the second was sealed:
 	// they are in the counts and Max but not in the quantiles.
 	Late uint64 `json:"late,omitempty"`
+	// GeneratorSecond is what the generator measured of itself.
+	GeneratorSecond
 }
 
 // SuccessRatio is Successes/Requests, 0 when nothing completed.
@@ -83,6 +108,12 @@ type Summary struct {
 	P95       time.Duration `json:"p95"`
 	P99       time.Duration `json:"p99"`
 	Max       time.Duration `json:"max"`
+	// Latency from the intended send time (Record.Corrected).
+	CorrectedMean time.Duration `json:"correctedMean"`
+	CorrectedP50  time.Duration `json:"correctedP50"`
+	CorrectedP95  time.Duration `json:"correctedP95"`
+	CorrectedP99  time.Duration `json:"correctedP99"`
+	CorrectedMax  time.Duration `json:"correctedMax"`
 }
 
 // SuccessRatio is Successes/Requests, 0 when nothing completed.
@@ -96,7 +127,11 @@ type Snapshot struct {
 	Window       time.Duration // span of Rate, SuccessRatio and P99
 	Rate         float64       // achieved requests per second over Window
 	SuccessRatio float64       // over Window
-	P99          time.Duration // over Window
+	P99          time.Duration // over Window, from the actual send time
+	CorrectedP99 time.Duration // over Window, from the intended send time
+	// Generator is the generator's own state in the last complete second
+	// (its lag, requests in flight, CPU, saturation).
+	Generator GeneratorSecond
 }
 
 func ratio(a, b uint64) float64 {
@@ -133,7 +168,7 @@ func (c *counts) failed() uint64 { return c.requests - c.successes }
 
 type aggregate struct {
 	counts
-	hist histogram
+	hist, corr histogram
 }
 
 func (a *aggregate) summary(name string) Summary {
@@ -141,23 +176,27 @@ func (a *aggregate) summary(name string) Summary {
 		Name: name, Requests: a.requests, Successes: a.successes, Canceled: a.canceled,
 		Errors: slices.Clone(a.errors), Mean: a.hist.mean(),
 		P50: a.hist.quantile(0.50), P95: a.hist.quantile(0.95), P99: a.hist.quantile(0.99), Max: a.hist.max,
+		CorrectedMean: a.corr.mean(), CorrectedP50: a.corr.quantile(0.50), CorrectedP95: a.corr.quantile(0.95),
+		CorrectedP99: a.corr.quantile(0.99), CorrectedMax: a.corr.max,
 	}
 }
 
 type second struct {
 	counts
-	hist *histogram // nil once sealed (or before the first latency)
-	late uint64
-	max  time.Duration
-	p    [3]time.Duration // p50, p95, p99 once sealed
+	hist, corr   *histogram // nil once sealed (or before the first latency)
+	late         uint64
+	max, corrMax time.Duration
+	p, pc        [3]time.Duration // p50, p95, p99 (service, corrected) once sealed
+	gen          GeneratorSecond
 }
 
 // A Timeline aggregates request outcomes per second of an attack in bounded
-// memory: no per-request data is kept. Each second keeps a fixed-size
-// latency histogram (8 KiB) while results may still land in it; once no
-// result can arrive any more (SealAfter past its end, measured on the
-// latest completion seen), its quantiles are computed and the histogram is
-// recycled, leaving about 200 bytes per second of run. Totals and
+// memory: no per-request data is kept. Each second keeps two fixed-size
+// latency histograms (8 KiB each: from the actual and from the intended
+// send time) while results may still land in it; once no result can
+// arrive any more (SealAfter past its end, measured on the latest
+// completion seen), its quantiles are computed and the histograms are
+// recycled, leaving about 300 bytes per second of run. Totals and
 // per-journey aggregates keep full histograms. Safe for concurrent use.
 type Timeline struct {
 	mu        sync.Mutex
@@ -171,6 +210,8 @@ type Timeline struct {
 	total    aggregate
 	journeys map[string]*aggregate
 	pool     []*histogram
+	genSecs  int       // seconds whose generator figures were written
+	gen      Generator // the generator's description, set by the attack
 }
 
 // TimelineConfig configures a Timeline.
@@ -178,7 +219,8 @@ type TimelineConfig struct {
 	// Start is the origin of the per-second buckets.
 	Start time.Time
 	// SealAfter is how long after its end a second can still receive
-	// results: the attack's timeout plus slack. Default and minimum 8 s.
+	// results: the attack's timeout plus slack, and at least the longest
+	// trailing window a live reader asks of Window. Default and minimum 8 s.
 	SealAfter time.Duration
 	// Profile, when set, fills each Second's Target.
 	Profile *Profile
@@ -222,19 +264,22 @@ func (t *Timeline) Add(r Record) {
 	}
 	j.add(r.Class)
 	if r.Class != ClassCanceled {
-		lat := max(r.Latency, 0)
+		lat, corr := max(r.Latency, 0), r.Corrected()
 		switch {
 		case i < t.sealed:
 			s.late++
 		case s.hist == nil:
-			s.hist = t.newHistogram()
+			s.hist, s.corr = t.newHistogram(), t.newHistogram()
 			fallthrough
 		default:
 			s.hist.record(lat)
+			s.corr.record(corr)
 		}
-		s.max = max(s.max, lat)
+		s.max, s.corrMax = max(s.max, lat), max(s.corrMax, corr)
 		t.total.hist.record(lat)
+		t.total.corr.record(corr)
 		j.hist.record(lat)
+		j.corr.record(corr)
 	}
 	t.latest = max(t.latest, off+max(r.Latency, 0))
 	t.sealUntil(t.latest - t.sealAfter)
@@ -254,13 +299,18 @@ func (t *Timeline) sealUntil(off time.Duration) {
 	for t.sealed < len(t.secs) && time.Duration(t.sealed+1)*time.Second <= off {
 		s := &t.secs[t.sealed]
 		if s.hist != nil {
-			s.p = [3]time.Duration{s.hist.quantile(0.50), s.hist.quantile(0.95), s.hist.quantile(0.99)}
+			s.p, s.pc = quantiles(s.hist), quantiles(s.corr)
 			s.hist.reset()
-			t.pool = append(t.pool, s.hist)
-			s.hist = nil
+			s.corr.reset()
+			t.pool = append(t.pool, s.hist, s.corr)
+			s.hist, s.corr = nil, nil
 		}
 		t.sealed++
 	}
+}
+
+func quantiles(h *histogram) [3]time.Duration {
+	return [3]time.Duration{h.quantile(0.50), h.quantile(0.95), h.quantile(0.99)}
 }
 
 // Seal seals every second: call it once no result can arrive any more.
@@ -274,13 +324,16 @@ func (t *Timeline) Seal() {
 func (t *Timeline) view(i int) Second {
 	s := &t.secs[i]
 	off := time.Duration(i) * time.Second
+	p, pc := s.p, s.pc
+	if s.hist != nil {
+		p, pc = quantiles(s.hist), quantiles(s.corr)
+	}
 	out := Second{
 		Start: t.start.Add(off), Offset: off, Requests: s.requests, Successes: s.successes,
 		Canceled: s.canceled, Errors: slices.Clone(s.errors), Max: s.max, Late: s.late,
-		P50: s.p[0], P95: s.p[1], P99: s.p[2],
-	}
-	if s.hist != nil {
-		out.P50, out.P95, out.P99 = s.hist.quantile(0.50), s.hist.quantile(0.95), s.hist.quantile(0.99)
+		P50: p[0], P95: p[1], P99: p[2],
+		CorrectedP50: pc[0], CorrectedP95: pc[1], CorrectedP99: pc[2], CorrectedMax: s.corrMax,
+		GeneratorSecond: s.gen,
 	}
 	if t.target != nil {
 		out.Target = t.target(off, off+time.Second)
@@ -352,7 +405,7 @@ func (t *Timeline) Snapshot() Snapshot {
 	n := int(snapshotWindow / time.Second)
 	snap := Snapshot{Elapsed: t.latest, Requests: t.total.requests, Errors: t.total.failed()}
 	var sent, done, ok uint64
-	var h histogram
+	var h, c histogram
 	secs := t.window(last-n, last)
 	for _, s := range secs {
 		sent += s.requests + s.canceled
@@ -360,13 +413,56 @@ func (t *Timeline) Snapshot() Snapshot {
 		ok += s.successes
 		if s.hist != nil {
 			h.merge(s.hist)
+			c.merge(s.corr)
 		}
 	}
 	if len(secs) > 0 {
 		snap.Window = time.Duration(len(secs)) * time.Second
 		snap.Rate = float64(sent) / float64(len(secs))
 		snap.SuccessRatio = ratio(ok, done)
-		snap.P99 = h.quantile(0.99)
+		snap.P99, snap.CorrectedP99 = h.quantile(0.99), c.quantile(0.99)
+	}
+	// The generator writes a second's figures when it ends: the last
+	// complete second is the one before the newest it wrote.
+	if g := t.genSecs; g > 0 {
+		snap.Generator = t.secs[g-1].gen
 	}
 	return snap
+}
+
+// A WindowSummary is what the requests sent during a trailing window
+// measured; latencies are from the intended send time.
+type WindowSummary struct {
+	Requests, Successes uint64
+	P50, P95, P99       time.Duration // corrected (Record.Corrected)
+	// Sealed counts seconds of the window whose histograms were already
+	// recycled (SealAfter shorter than the window): their requests are
+	// counted but not in the quantiles.
+	Sealed int
+}
+
+// ErrorRatio is the share of failed requests, 0 when none completed.
+func (w WindowSummary) ErrorRatio() float64 { return ratio(w.Requests-w.Successes, w.Requests) }
+
+// Window summarises the requests sent in [from, to) (whole seconds of the
+// timeline, clamped to it): the load probes read it.
+func (t *Timeline) Window(from, to time.Time) WindowSummary {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	lo := int(max(from.Sub(t.start), 0) / time.Second)
+	hi := int(max(to.Sub(t.start), 0) / time.Second)
+	var w WindowSummary
+	var c histogram
+	for _, s := range t.window(lo, hi) {
+		w.Requests += s.requests
+		w.Successes += s.successes
+		switch {
+		case s.corr != nil:
+			c.merge(s.corr)
+		case s.requests > 0:
+			w.Sealed++
+		}
+	}
+	w.P50, w.P95, w.P99 = c.quantile(0.50), c.quantile(0.95), c.quantile(0.99)
+	return w
 }

@@ -42,12 +42,15 @@ func TestTimelineAggregatesEachSecond(t *testing.T) {
 	for i := range want {
 		g, w := got[i], want[i]
 		// quantiles are bucket midpoints: compare within 1 %
-		for _, q := range [][2]time.Duration{{g.P50, w.P50}, {g.P95, w.P95}, {g.P99, w.P99}} {
+		// no intended time: the corrected latencies are the latencies
+		w.CorrectedP50, w.CorrectedP95, w.CorrectedP99, w.CorrectedMax = w.P50, w.P95, w.P99, w.Max
+		for _, q := range [][2]time.Duration{{g.P50, w.P50}, {g.P95, w.P95}, {g.P99, w.P99}, {g.CorrectedP50, w.P50}, {g.CorrectedP95, w.P95}, {g.CorrectedP99, w.P99}} {
 			if math.Abs(float64(q[0]-q[1])) > 0.01*float64(q[1]) {
 				t.Errorf("second %d: quantile %s, want %s", i, q[0], q[1])
 			}
 		}
 		g.P50, g.P95, g.P99 = w.P50, w.P95, w.P99
+		g.CorrectedP50, g.CorrectedP95, g.CorrectedP99 = w.P50, w.P95, w.P99
 		if fmt.Sprint(g) != fmt.Sprint(w) {
 			t.Errorf("second %d:\n got %+v\nwant %+v", i, g, w)
 		}
@@ -69,6 +72,31 @@ func TestTimelineAggregatesEachSecond(t *testing.T) {
 	}
 	if want := []string{"api-vets:0/2", "home:2/4"}; !slices.Equal(names, want) {
 		t.Errorf("journeys = %v, want %v", names, want)
+	}
+}
+
+func TestCorrectedLatencyCountsFromTheIntendedSendTime(t *testing.T) {
+	tl := NewTimeline(TimelineConfig{Start: t0})
+	// scheduled at 0.1 s, sent 400 ms late, answered in 10 ms: a user who
+	// came on time waited 410 ms; one sent on time waited 10 ms
+	tl.Add(Record{At: at(0.5), Intended: at(0.1), Latency: ms(10), Code: 200})
+	tl.Add(Record{At: at(0.6), Intended: at(0.6), Latency: ms(10), Code: 200})
+	// a record whose send time precedes its intended time is not early
+	tl.Add(Record{At: at(0.7), Intended: at(0.8), Latency: ms(10), Code: 200})
+	s := tl.Seconds()[0]
+	if s.Max != ms(10) || s.P99 > ms(10.1) || s.P99 < ms(9.9) {
+		t.Errorf("service latency: p99 %s max %s, want 10ms", s.P99, s.Max)
+	}
+	if s.CorrectedMax != ms(410) || s.CorrectedP99 < ms(406) || s.CorrectedP99 > ms(410) || s.CorrectedP50 > ms(10.1) {
+		t.Errorf("corrected latency: p50 %s p99 %s max %s, want 10ms, 410ms, 410ms", s.CorrectedP50, s.CorrectedP99, s.CorrectedMax)
+	}
+	total := tl.Total()
+	if total.CorrectedMax != ms(410) || total.Max != ms(10) {
+		t.Errorf("total: max %s, corrected max %s, want 10ms and 410ms", total.Max, total.CorrectedMax)
+	}
+	w := tl.Window(at(0), at(1))
+	if w.Requests != 3 || w.Successes != 3 || w.P99 < ms(406) || w.Sealed != 0 {
+		t.Errorf("window = %+v, want 3 requests with a corrected p99 of 410ms", w)
 	}
 }
 
@@ -103,12 +131,13 @@ func TestTimelineKeepsFewHistogramsWhateverTheRunLength(t *testing.T) {
 	live := len(tl.pool)
 	for _, s := range tl.secs {
 		if s.hist != nil {
-			live++
+			live += 2 // and its corrected twin
 		}
 	}
-	// 10 s of sealing delay + the current second + one that just sealed
-	if live > 12 {
-		t.Errorf("%d histograms alive after 600 s, want at most 12", live)
+	// two per second: 10 s of sealing delay + the current second + one
+	// that just sealed
+	if live > 2*12 {
+		t.Errorf("%d histograms alive after 600 s, want at most 24", live)
 	}
 }
 
