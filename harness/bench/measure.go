@@ -36,6 +36,8 @@ type AttackFigures struct {
 	P99      time.Duration `json:"p99"`
 	Errors   []string      `json:"errors,omitempty"`
 	Process  ProcFigures   `json:"process"`
+	// Generator is how the generator kept up (cap, workers, lag, saturation).
+	Generator load.Generator `json:"generator"`
 }
 
 // ProcFigures is the harness process's own cost.
@@ -113,6 +115,7 @@ func MeasureAttack(ctx context.Context, target string, rate float64, d time.Dura
 		return AttackFigures{}, fmt.Errorf("attack %s: %w", target, err)
 	}
 	f := Figures(rate, d, tl.Seconds(), tl.Total())
+	f.Generator = tl.Generator()
 	if f.Process, err = m.stop(tl); err != nil {
 		return f, err
 	}

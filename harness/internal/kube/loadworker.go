@@ -103,7 +103,9 @@ func SplitLoad(l spec.Load, n int) spec.Load {
 		}
 		out.Profile = spec.RateProfile{Steps: steps}
 	}
-	out.MaxWorkers = max(l.MaxWorkers/n, 1)
+	if l.MaxWorkers > 0 { // else each worker derives its own from its rate
+		out.MaxWorkers = max(l.MaxWorkers/n, 1)
+	}
 	return out
 }
 
@@ -179,6 +181,9 @@ type WorkerSecond struct {
 	Worker   int                       `json:"worker"`
 	Second   int                       `json:"second"`
 	Journeys map[string]*WorkerJourney `json:"journeys"`
+	// Generator is what the worker's load generator measured of itself in
+	// that second (its lag, CPU, saturation).
+	Generator *load.GeneratorSecond `json:"generator,omitempty"`
 }
 
 // WorkerJourney is one journey's requests in one second. Latency counts
@@ -189,6 +194,9 @@ type WorkerJourney struct {
 	Canceled  uint64            `json:"canceled,omitempty"`
 	Errors    map[string]uint64 `json:"errors,omitempty"`
 	Latency   map[int]uint64    `json:"latency,omitempty"`
+	// Corrected counts the same requests by their latency from the
+	// intended send time.
+	Corrected map[int]uint64 `json:"corrected,omitempty"`
 }
 
 const bucketBase = 1.02
@@ -242,18 +250,28 @@ func RunWorker(ctx context.Context, c WorkerConfig, w io.Writer) error {
 		return nil
 	}
 	start := time.Now()
+	second := func(s int) *WorkerSecond { // with mu held
+		ws := secs[s]
+		if ws == nil {
+			ws = &WorkerSecond{Worker: c.Index, Second: s, Journeys: map[string]*WorkerJourney{}}
+			secs[s] = ws
+		}
+		return ws
+	}
 	run, err := load.Start(ctx, load.Plan{
 		Target: c.Target, Profile: profile, Mix: runner.Mix(c.Load), RunID: c.RunID, Seed: uint64(max(c.Index, 0)) + 1, // #nosec G115 -- not negative
-		Timeout: timeout, MaxWorkers: uint64(max(c.Load.MaxWorkers, 1)), // #nosec G115 -- positive
+		Timeout: timeout, LatencyBudget: c.Load.LatencyBudget.D(), MaxWorkers: uint64(max(c.Load.MaxWorkers, 0)), // #nosec G115 -- not negative
+		Timeline: load.NewTimeline(load.TimelineConfig{Start: start, SealAfter: timeout + 2*time.Second, Profile: &profile}),
+		OnGenerator: func(s int, g load.GeneratorSecond) {
+			mu.Lock()
+			defer mu.Unlock()
+			second(s).Generator = &g
+		},
 		OnRecord: func(r load.Record) {
 			s := int(max(r.At.Sub(start), 0) / time.Second)
 			mu.Lock()
 			defer mu.Unlock()
-			ws := secs[s]
-			if ws == nil {
-				ws = &WorkerSecond{Worker: c.Index, Second: s, Journeys: map[string]*WorkerJourney{}}
-				secs[s] = ws
-			}
+			ws := second(s)
 			j := ws.Journeys[r.Journey]
 			if j == nil {
 				j = &WorkerJourney{}
@@ -272,9 +290,10 @@ func RunWorker(ctx context.Context, c WorkerConfig, w io.Writer) error {
 				j.Errors[string(r.Class)]++
 			}
 			if j.Latency == nil {
-				j.Latency = map[int]uint64{}
+				j.Latency, j.Corrected = map[int]uint64{}, map[int]uint64{}
 			}
 			j.Latency[latencyBucket(r.Latency)]++
+			j.Corrected[latencyBucket(r.Corrected())]++
 		},
 	})
 	if err != nil {
@@ -337,7 +356,17 @@ func Merge(tl *load.Timeline, workers ...io.Reader) (int, error) {
 	return len(all), nil
 }
 
+// maxWorkerSecond bounds the second a worker's line may name: the longest
+// load, plus its timeout and the Job's slack.
+const maxWorkerSecond = int(spec.MaxRunDuration/time.Second) + int(spec.MaxRequestTimeout/time.Second) + 60
+
 func addSecond(tl *load.Timeline, ws WorkerSecond) error {
+	if ws.Second < 0 || ws.Second > maxWorkerSecond {
+		return fmt.Errorf("worker %d second %d: outside a load (0 to %d): not a worker's output", ws.Worker, ws.Second, maxWorkerSecond)
+	}
+	if ws.Generator != nil {
+		tl.AddGenerator(ws.Second, *ws.Generator)
+	}
 	sec := tl.Start().Add(time.Duration(ws.Second) * time.Second)
 	for _, name := range slices.Sorted(maps.Keys(ws.Journeys)) {
 		j := ws.Journeys[name]
@@ -379,10 +408,22 @@ func addSecond(tl *load.Timeline, ws WorkerSecond) error {
 		if len(lats) != len(classes) {
 			return fmt.Errorf("worker %d second %d journey %s: %d latencies for %d requests", ws.Worker, ws.Second, name, len(lats), len(classes))
 		}
+		// The corrected latencies, sorted like lats: the i-th smallest of
+		// each makes one request (each histogram gets its own exactly).
+		var corr []time.Duration
+		for _, b := range slices.Sorted(maps.Keys(j.Corrected)) {
+			for c := j.Corrected[b]; c > 0 && len(corr) < len(lats); c-- {
+				corr = append(corr, bucketLatency(b))
+			}
+		}
+		if len(corr) != len(lats) {
+			corr = lats // an older worker: no corrected latencies
+		}
 		canceled := int(j.Canceled) // #nosec G115 -- bounded by maxLineRequests
 		total := time.Duration(len(classes) + canceled)
 		for i, c := range classes {
-			tl.Add(load.Record{At: sec.Add(time.Duration(i) * time.Second / total), Latency: lats[i], Class: c, Journey: name, Code: codeOf(c)})
+			at := sec.Add(time.Duration(i) * time.Second / total)
+			tl.Add(load.Record{At: at, Intended: at.Add(-max(corr[i]-lats[i], 0)), Latency: lats[i], Class: c, Journey: name, Code: codeOf(c)})
 		}
 		for i := range canceled {
 			tl.Add(load.Record{At: sec.Add(time.Duration(len(classes)+i) * time.Second / total), Class: load.ClassCanceled, Journey: name})

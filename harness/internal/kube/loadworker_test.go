@@ -212,6 +212,23 @@ func TestMergeLive(t *testing.T) {
 	if late := tl.Seconds(); slices.ContainsFunc(late, func(s load.Second) bool { return s.Late > 0 }) {
 		t.Errorf("seconds with late results: the merge was out of order")
 	}
+	// The workers' own figures come along: the generators' CPU and
+	// requests in flight per second (summed over the workers), and the
+	// latency from the intended send time, never below the service time.
+	if !slices.ContainsFunc(tl.Seconds(), func(s load.Second) bool { return s.CPU > 0 }) {
+		t.Errorf("no second carries the workers' generator figures: %+v", tl.Seconds())
+	}
+	if total := tl.Total(); total.CorrectedP99 < total.P99 || total.CorrectedMax < total.Max {
+		t.Errorf("corrected p99 %s / max %s below the service time's %s / %s", total.CorrectedP99, total.CorrectedMax, total.P99, total.Max)
+	}
+	if g := tl.Generator(); g.Saturation != nil {
+		t.Errorf("two workers at 20/s each saturated: %v", g.Saturation.Message())
+	}
+	// A line naming a second no load reaches is refused, not allocated.
+	if _, err := kube.Merge(load.NewTimeline(load.TimelineConfig{Start: start}), strings.NewReader(`{"worker":0,"second":999999999,"journeys":{}}`)); err == nil ||
+		!strings.Contains(err.Error(), "outside a load") {
+		t.Errorf("Merge of second 999999999: %v, want it refused", err)
+	}
 }
 
 // FuzzMerge: worker output from anywhere (a pod's log) never panics the

@@ -239,11 +239,10 @@ type attacker struct {
 	debt       atomic.Int64 // lateness owed to the target (it held every worker)
 	blockedAt  atomic.Int64 // when the pacer began to wait for a worker, 0: not waiting
 	targetHeld atomic.Bool  // that wait is the target's doing
-	// Kept by the workers.
-	inflight   atomic.Int64
-	doneCount  atomic.Int64 // completions and their summed latency, for the
-	doneNanos  atomic.Int64 // monitor's recent mean
-	recentMean atomic.Int64 // mean latency of the last sample's completions
+	// Kept by the workers: requests in flight, and the sum of their send
+	// times (nanoseconds from start), for their mean age.
+	inflight     atomic.Int64
+	inflightSent atomic.Int64
 }
 
 func (a *attacker) halt() { a.stopOnce.Do(func() { close(a.stop) }) }
@@ -263,7 +262,10 @@ func (a *attacker) spawn() {
 
 // pace dispatches every hit of the profile.
 func (a *attacker) pace() {
-	defer a.idle.Store(true)
+	defer func() {
+		a.idle.Store(true)
+		a.tl.setWorkers(a.nworkers)
+	}()
 	total := uint64(math.Ceil(a.profile.Hits(a.profile.Duration()) - 1e-9))
 	end := a.profile.Duration() + endGrace
 	timer := time.NewTimer(time.Hour)
@@ -304,19 +306,10 @@ func (a *attacker) pace() {
 			return
 		default: // every worker is busy
 		}
-		switch {
-		case a.nworkers < a.limit && a.maySpawn():
+		if a.nworkers < a.limit && a.maySpawn() {
 			a.spawn()
-		case a.nworkers < a.limit:
-			// Goroutines already wait to run: another worker would add
-			// contention, not throughput. The wait is the generator's.
-			a.targetHeld.Store(false)
-			a.blockedAt.Store(int64(max(a.since(), 1)))
-		default:
-			// Held: the target is to blame when the cap is the budget's
-			// (every worker waits on a request slower than the budget) or
-			// recent requests took the budget; else the cap is too low.
-			a.targetHeld.Store(!a.clipped || time.Duration(a.recentMean.Load()) >= a.plan.LatencyBudget)
+		} else {
+			a.targetHeld.Store(a.heldByTarget())
 			a.blockedAt.Store(int64(max(a.since(), 1)))
 		}
 		select {
@@ -356,6 +349,29 @@ func (a *attacker) maySpawn() bool {
 	}
 	a.spawnedInWindow++
 	return true
+}
+
+// heldByTarget says whose doing it is that no worker is free. The
+// generator's when it could start another (the CPU gate or the growth
+// limit said no) or the CPU is busy; the target's when every worker of
+// the budget's cap waits on it; with a cap the generator's bound cut
+// (Clipped), the target's only when its requests take the latency budget
+// (their mean age in flight is about half their latency), else the bound
+// is too low for the rate.
+func (a *attacker) heldByTarget() bool {
+	now := a.since()
+	switch {
+	case a.nworkers < a.limit, now < a.boundUntil:
+		return false
+	case !a.clipped:
+		return true
+	}
+	n := a.inflight.Load()
+	if n <= 0 {
+		return false
+	}
+	age := now - time.Duration(a.inflightSent.Load()/n)
+	return 2*age >= a.plan.LatencyBudget
 }
 
 // lag is how far behind the pacer is now, and how much of it is its own
@@ -410,9 +426,6 @@ func (a *attacker) monitor(paced <-chan struct{}) {
 			if ticks++; ticks%int(sampleEvery/gateEvery) != 0 {
 				continue
 			}
-			if n, d := a.doneCount.Swap(0), a.doneNanos.Swap(0); n > 0 {
-				a.recentMean.Store(d / n)
-			}
 			behind, own, held := a.lag()
 			if s := int(now.Sub(a.start) / time.Second); s > sec {
 				flush(now)
@@ -428,13 +441,14 @@ func (a *attacker) monitor(paced <-chan struct{}) {
 // hit sends one request and records it.
 func (a *attacker) hit(intended time.Time) {
 	h := a.targeter.next()
-	a.inflight.Add(1)
 	sent := time.Now()
+	at := int64(sent.Sub(a.start))
+	a.inflightSent.Add(at)
+	a.inflight.Add(1)
 	code, class := a.do(h)
 	lat := time.Since(sent)
 	a.inflight.Add(-1)
-	a.doneCount.Add(1)
-	a.doneNanos.Add(int64(lat))
+	a.inflightSent.Add(-at)
 	if a.detached.Load() {
 		return
 	}

@@ -53,22 +53,25 @@ type svgXTick struct {
 }
 
 type htmlView struct {
-	R        *Report
-	Status   string
-	Panels   []svgPanel
-	Faults   []svgFault
-	XTicks   []svgXTick
-	Height   float64
-	PlotW    float64
-	MarginL  float64
-	PanelH   float64
-	AxisY    float64
-	LabelY   float64
-	Rows     []htmlFault
-	Reasons  []string
-	LoadLine string
-	Zones    []string
-	ZoneRows []ZoneRow
+	R      *Report
+	Status string
+	Panels []svgPanel
+	Faults []svgFault
+	// Saturated are the spans of seconds in which the load generator was
+	// saturated (shaded in every panel).
+	Saturated []svgFault
+	XTicks    []svgXTick
+	Height    float64
+	PlotW     float64
+	MarginL   float64
+	PanelH    float64
+	AxisY     float64
+	LabelY    float64
+	Rows      []htmlFault
+	Reasons   []string
+	LoadLines []string
+	Zones     []string
+	ZoneRows  []ZoneRow
 }
 
 type htmlFault struct {
@@ -91,12 +94,12 @@ func HTML(r *Report) ([]byte, error) {
 	var peakRate, peakP99 float64
 	for _, p := range r.Timeline {
 		peakRate = max(peakRate, float64(p.Requests), p.Target)
-		peakP99 = max(peakP99, p.P99)
+		peakP99 = max(peakP99, p.P99, p.CorrectedP99)
 	}
 	rateMax, p99Max := niceMax(peakRate), niceMax(peakP99)
 	panel := func(title string, top float64, ymax float64, unit string, series map[string]func(Point) (float64, bool)) svgPanel {
 		pn := svgPanel{Title: title, Top: top}
-		for _, class := range []string{"target", "achieved", "ratio", "p99"} {
+		for _, class := range []string{"target", "achieved", "ratio", "cp99", "p99"} {
 			f, ok := series[class]
 			if !ok {
 				continue
@@ -126,8 +129,9 @@ func HTML(r *Report) ([]byte, error) {
 		panel("success ratio", marginTop+panelH+panelGap, 1, "", map[string]func(Point) (float64, bool){
 			"ratio": func(p Point) (float64, bool) { return p.SuccessRatio, p.Requests > 0 },
 		}),
-		panel("p99 latency (ms)", marginTop+2*(panelH+panelGap), p99Max, "", map[string]func(Point) (float64, bool){
-			"p99": func(p Point) (float64, bool) { return p.P99, p.Requests > 0 },
+		panel("p99 latency (ms); dashed: from the intended send time", marginTop+2*(panelH+panelGap), p99Max, "", map[string]func(Point) (float64, bool){
+			"p99":  func(p Point) (float64, bool) { return p.P99, p.Requests > 0 },
+			"cp99": func(p Point) (float64, bool) { return p.CorrectedP99, p.Requests > 0 },
 		}),
 	}
 	step := max(1, niceStep(n))
@@ -161,11 +165,20 @@ func HTML(r *Report) ([]byte, error) {
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	for i := 0; i < len(r.Timeline); i++ {
+		if !r.Timeline[i].Saturated {
+			continue
+		}
+		j := i
+		for j+1 < len(r.Timeline) && r.Timeline[j+1].Saturated {
+			j++
+		}
+		from, to := float64(r.Timeline[i].Offset), float64(r.Timeline[j].Offset+1)
+		v.Saturated = append(v.Saturated, svgFault{X: x(from), W: x(to) - x(from), Label: "load generator saturated"})
+		i = j
+	}
 	v.Zones, v.ZoneRows = ReadyByZone(r)
-	l := r.Load
-	v.LoadLine = fmt.Sprintf("%s: %d requests, %d succeeded (%s), %.1f req/s achieved of %g peak; latency p50 %s, p95 %s, p99 %s, max %s.",
-		l.Profile, l.Total.Requests, l.Total.Successes, pct(100*l.Total.SuccessRatio()), l.AchievedRate, l.PeakRate,
-		ms(l.Total.P50), ms(l.Total.P95), ms(l.Total.P99), ms(l.Total.Max))
+	v.LoadLines = LoadLines(r.Load)
 	var b bytes.Buffer
 	if err := page().Execute(&b, v); err != nil {
 		return nil, err
@@ -247,6 +260,9 @@ svg .target{stroke:#8c959f;stroke-dasharray:5 3}
 svg .achieved{stroke:#0969da}
 svg .ratio{stroke:#1a7f37}
 svg .p99{stroke:#8250df}
+svg .cp99{stroke:#8250df;stroke-opacity:.6;stroke-dasharray:4 3}
+svg .saturated{fill:#9a6700;fill-opacity:.18}
+svg .slabel{fill:#7d4e00;font-weight:600}
 ul.reasons{margin:6px 0 0 18px;padding:0}
 </style>
 </head>
@@ -280,6 +296,9 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 {{- range $root.Faults}}
 <rect class="fault" x="{{.X}}" y="{{$p.Top}}" width="{{.W}}" height="{{$root.PanelH}}"/>
 {{- end}}
+{{- range $root.Saturated}}
+<rect class="saturated" x="{{.X}}" y="{{$p.Top}}" width="{{.W}}" height="{{$root.PanelH}}"/>
+{{- end}}
 {{- range .Lines}}
 <polyline class="{{.Class}}" points="{{.Points}}"/>
 {{- end}}
@@ -287,6 +306,9 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 {{- end}}
 {{- range .Faults}}
 <text class="flabel" x="{{add .X 4}}" y="{{$root.LabelY}}">{{.Label}}</text>
+{{- end}}
+{{- range .Saturated}}
+<text class="slabel" x="{{add .X 4}}" y="{{add $root.LabelY 14}}">{{.Label}}</text>
 {{- end}}
 {{- range .XTicks}}
 <text x="{{.X}}" y="{{$root.AxisY}}" text-anchor="middle">{{.Label}}</text>
@@ -325,7 +347,9 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 {{- end}}
 
 <h2>Load</h2>
-<p>{{.LoadLine}}</p>
+{{- range .LoadLines}}
+<p>{{.}}</p>
+{{- end}}
 {{- with .R.Cost}}
 <h2>Cost</h2>
 {{- if .Error}}

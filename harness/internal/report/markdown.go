@@ -67,16 +67,9 @@ func Markdown(r *Report) ([]byte, error) {
 			fmt.Fprintf(&b, "| +%s | %s | %d |\n", row.At, strings.Join(row.cells(), " | "), row.Desired)
 		}
 	}
-	l := r.Load
-	fmt.Fprintf(&b, "\n### Load\n\n%s: %d requests, %d succeeded (%s), %.1f req/s achieved of %g peak; latency p50 %s, p95 %s, p99 %s, max %s.\n",
-		l.Profile, l.Total.Requests, l.Total.Successes, pct(100*l.Total.SuccessRatio()), l.AchievedRate, l.PeakRate,
-		ms(l.Total.P50), ms(l.Total.P95), ms(l.Total.P99), ms(l.Total.Max))
-	if len(l.Total.Errors) > 0 {
-		var es []string
-		for _, e := range l.Total.Errors {
-			es = append(es, fmt.Sprintf("%s %d", e.Class, e.Count))
-		}
-		fmt.Fprintf(&b, "Errors: %s.\n", strings.Join(es, ", "))
+	b.WriteString("\n### Load\n\n")
+	for _, line := range LoadLines(r.Load) {
+		fmt.Fprintf(&b, "%s\n", mdCell(line))
 	}
 	b.WriteString(costMarkdown(r.Cost))
 	return b.Bytes(), nil
@@ -192,6 +185,16 @@ func JUnit(r *Report) ([]byte, error) {
 		tc := testcase{Name: "decision " + d.Name, Classname: class, Time: "0", SystemOut: d.Outcome + ": " + d.Detail}
 		if d.Outcome == "refused" {
 			tc.Error = &failure{Message: d.Outcome, Type: "refused", Text: d.Detail}
+			ts.Errors++
+		}
+		ts.Cases = append(ts.Cases, tc)
+	}
+	// The load generator: an error when it could not hold the rate.
+	if g := r.Load.Generator; g.MaxInFlight > 0 {
+		lines := GeneratorLines(g)
+		tc := testcase{Name: "load generator", Classname: class, Time: "0", SystemOut: strings.Join(lines, "\n")}
+		if s := g.Saturation; s != nil {
+			tc.Error = &failure{Message: s.Message(), Type: "saturated", Text: strings.Join(lines, "\n")}
 			ts.Errors++
 		}
 		ts.Cases = append(ts.Cases, tc)

@@ -8,6 +8,9 @@
 package report
 
 import (
+	"fmt"
+	"math"
+	"strings"
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
@@ -77,6 +80,7 @@ type Run struct {
 	Seconds      []load.Second
 	Total        load.Summary
 	Journeys     []load.Summary
+	Generator    load.Generator
 	Samples      []probe.Sample
 	Observations []engine.Observation
 	Decisions    []Decision
@@ -94,7 +98,7 @@ func New(r Run) *Report {
 		Timings: Timings{Start: r.Start, End: r.End, PlannedSeconds: e.Spec.Load.Duration.D().Seconds(), ActualSeconds: actual,
 			WarmupSeconds: r.Warmup.Seconds()},
 		Preflight:    r.Preflight,
-		Load:         Load{Profile: r.Profile.String(), PeakRate: r.Profile.MaxRate(), Total: r.Total, Journeys: r.Journeys},
+		Load:         Load{Profile: r.Profile.String(), PeakRate: r.Profile.MaxRate(), Total: r.Total, Journeys: r.Journeys, Generator: r.Generator},
 		Timeline:     Points(r.Seconds),
 		Probes:       Probes(e, r.Verdict.Probes, r.Samples),
 		Faults:       Faults(e, r.Verdict.Faults),
@@ -157,19 +161,30 @@ type Load struct {
 	Journeys []load.Summary `json:"journeys,omitempty"`
 	// AchievedRate is the mean achieved rate in requests per second.
 	AchievedRate float64 `json:"achievedRate"`
+	// Generator is the load generator: its cap on requests in flight, how
+	// far behind it fell and why, its CPU, and its saturation if any.
+	Generator load.Generator `json:"generator"`
 }
 
 // Point is one second of the load (latencies in milliseconds).
 type Point struct {
-	Offset       int               `json:"offset"` // seconds from the start
-	Target       float64           `json:"target"`
-	Requests     uint64            `json:"requests"`
-	Successes    uint64            `json:"successes"`
-	SuccessRatio float64           `json:"successRatio"`
-	P50          float64           `json:"p50Ms"`
-	P95          float64           `json:"p95Ms"`
-	P99          float64           `json:"p99Ms"`
+	Offset       int     `json:"offset"` // seconds from the start
+	Target       float64 `json:"target"`
+	Requests     uint64  `json:"requests"`
+	Successes    uint64  `json:"successes"`
+	SuccessRatio float64 `json:"successRatio"`
+	P50          float64 `json:"p50Ms"`
+	P95          float64 `json:"p95Ms"`
+	P99          float64 `json:"p99Ms"`
+	// CorrectedP99 is the p99 latency from the intended send time.
+	CorrectedP99 float64           `json:"correctedP99Ms"`
 	Errors       []load.ErrorCount `json:"errors,omitempty"`
+	// The generator's own figures: its lag (ms) through its own fault, its
+	// CPU (cores), whether it was saturated or held back by the target.
+	Lag       float64 `json:"lagMs"`
+	CPU       float64 `json:"cpu"`
+	Saturated bool    `json:"saturated,omitempty"`
+	HeldBack  bool    `json:"heldBack,omitempty"`
 }
 
 // Probe is one probe: its definition, result and samples.
@@ -202,6 +217,7 @@ func Points(secs []load.Second) []Point {
 		out = append(out, Point{
 			Offset: int(s.Offset / time.Second), Target: s.Target, Requests: s.Requests, Successes: s.Successes,
 			SuccessRatio: s.SuccessRatio(), P50: ms(s.P50), P95: ms(s.P95), P99: ms(s.P99), Errors: s.Errors,
+			CorrectedP99: ms(s.CorrectedP99), Lag: ms(s.Lag), CPU: math.Round(100*s.CPU) / 100, Saturated: s.Saturated, HeldBack: s.HeldBack,
 		})
 	}
 	return out
@@ -238,4 +254,49 @@ func Probes(e *spec.Experiment, results []verdict.ProbeResult, samples []probe.S
 		out = append(out, rp)
 	}
 	return out
+}
+
+// LoadLines describe the load and its generator in sentences, for report.md
+// and report.html: what was sent and measured (latency from the actual and
+// from the intended send time), then how the generator kept up.
+func LoadLines(l Load) []string {
+	t, g := l.Total, l.Generator
+	lines := []string{
+		fmt.Sprintf("%s: %d requests, %d succeeded (%s), %.1f req/s achieved of %g peak; latency p50 %s, p95 %s, p99 %s, max %s from the send; from the intended send time (corrected for coordinated omission) p50 %s, p95 %s, p99 %s, max %s.",
+			l.Profile, t.Requests, t.Successes, pct(100*t.SuccessRatio()), l.AchievedRate, l.PeakRate,
+			ms(t.P50), ms(t.P95), ms(t.P99), ms(t.Max), ms(t.CorrectedP50), ms(t.CorrectedP95), ms(t.CorrectedP99), ms(t.CorrectedMax)),
+	}
+	if len(t.Errors) > 0 {
+		var es []string
+		for _, e := range t.Errors {
+			es = append(es, fmt.Sprintf("%s %d", e.Class, e.Count))
+		}
+		lines = append(lines, fmt.Sprintf("Errors: %s.", strings.Join(es, ", ")))
+	}
+	return append(lines, GeneratorLines(g)...)
+}
+
+// GeneratorLines describe how the load generator kept up (none when the
+// report has no generator figures).
+func GeneratorLines(g load.Generator) []string {
+	if g.MaxInFlight == 0 {
+		return nil
+	}
+	bound := "enough for the peak rate at the latency budget of " + g.LatencyBudget.String()
+	if g.Clipped {
+		bound = "fewer than the peak rate at the latency budget of " + g.LatencyBudget.String() + " would take"
+	}
+	gen := fmt.Sprintf("Generator: at most %d requests in flight (%s), %d workers started; most behind %s, of it through its own fault %s; peak CPU %.2f of %d cores.",
+		g.MaxInFlight, bound, g.Workers, g.MaxBehind.Round(time.Millisecond), g.MaxLag.Round(time.Millisecond), g.PeakCPU, g.Cores)
+	if g.HeldBackSeconds > 0 {
+		gen += fmt.Sprintf(" The target held every worker for %d s: those hits were sent late, and the corrected latencies count the wait.", g.HeldBackSeconds)
+	}
+	if g.Unsent > 0 {
+		gen += fmt.Sprintf(" %d requests the profile scheduled were never sent (the profile ended first).", g.Unsent)
+	}
+	lines := []string{gen}
+	if g.Saturation != nil {
+		lines = append(lines, "SATURATED: "+g.Saturation.Message()+".")
+	}
+	return lines
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"html"
 	"maps"
 	"os"
 	"path/filepath"
@@ -30,7 +31,11 @@ var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 // fixture is a fixed 60 s pod-kill run: one replica killed from 20 s to
 // 40 s, errors and latency rising while it is down, the front-door probe
 // breaching twice during the fault, the latency probe breaching after it.
-func fixture(t *testing.T) *report.Report {
+func fixture(t *testing.T) *report.Report { t.Helper(); return fixtureSaturated(t, 0) }
+
+// fixtureSaturated is fixture with the load generator saturated from
+// second saturatedFrom on (0: never).
+func fixtureSaturated(t *testing.T, saturatedFrom int) *report.Report {
 	t.Helper()
 	e, err := spec.LoadFile("../../../experiments/pod-kill.yaml")
 	if err != nil {
@@ -46,7 +51,8 @@ func fixture(t *testing.T) *report.Report {
 	var total load.Summary
 	for i := range 60 {
 		s := load.Second{Start: t0.Add(time.Duration(i) * time.Second), Offset: time.Duration(i) * time.Second,
-			Target: 100, Requests: 100, Successes: 100, P50: 4 * time.Millisecond, P95: 12 * time.Millisecond, P99: 30 * time.Millisecond}
+			Target: 100, Requests: 100, Successes: 100, P50: 4 * time.Millisecond, P95: 12 * time.Millisecond, P99: 30 * time.Millisecond,
+			GeneratorSecond: load.GeneratorSecond{CPU: 0.05, InFlight: 3}}
 		if i >= 20 && i < 24 { // the kill, until the balancer ejects the replica
 			s.Successes = 70
 			s.Errors = []load.ErrorCount{{Class: "connection", Count: 30}}
@@ -55,12 +61,24 @@ func fixture(t *testing.T) *report.Report {
 		if i >= 40 && i < 46 { // the restarted replica warms up
 			s.P99 = time.Duration(600-80*(i-40)) * time.Millisecond
 		}
+		s.CorrectedP99 = s.P99 + 2*time.Millisecond // the generator is a little late now and then
+		if saturatedFrom > 0 && i >= saturatedFrom {
+			s.Requests, s.Successes = 60, 60
+			s.Lag, s.Behind, s.CPU, s.Saturated = time.Duration(i-saturatedFrom+1)*400*time.Millisecond, time.Duration(i-saturatedFrom+1)*400*time.Millisecond, 1.97, true
+			s.CorrectedP99 = s.P99 + s.Lag
+		}
 		secs = append(secs, s)
 		total.Requests += s.Requests
 		total.Successes += s.Successes
 	}
 	total.Errors = []load.ErrorCount{{Class: "connection", Count: 120}}
 	total.Mean, total.P50, total.P95, total.P99, total.Max = 6*time.Millisecond, 4*time.Millisecond, 14*time.Millisecond, 80*time.Millisecond, 950*time.Millisecond
+	total.CorrectedMean, total.CorrectedP50, total.CorrectedP95, total.CorrectedP99, total.CorrectedMax = 7*time.Millisecond, 4*time.Millisecond, 15*time.Millisecond, 82*time.Millisecond, 952*time.Millisecond
+	gen := load.Generator{MaxInFlight: 510, Workers: 12, LatencyBudget: 5 * time.Second, Cores: 2, MaxLag: 3 * time.Millisecond, MaxBehind: 3 * time.Millisecond, PeakCPU: 0.05}
+	if saturatedFrom > 0 {
+		gen.Saturation = load.SaturationOf(secs, 2)
+		gen.MaxLag, gen.MaxBehind, gen.PeakCPU = gen.Saturation.MaxLag, gen.Saturation.MaxLag, 1.97
+	}
 
 	var samples []probe.Sample
 	add := func(name string, from, to, every int, value func(int) float64, tol spec.Tolerance) {
@@ -101,7 +119,7 @@ func fixture(t *testing.T) *report.Report {
 	inj := engine.Injection{RunID: "golden", Fault: "kill-one-replica", Kind: "PodChaos", Targets: []string{"petclinic-1"},
 		Injected: t0.Add(20*time.Second + 120*time.Millisecond), Recovered: t0.Add(40*time.Second + 80*time.Millisecond), Ref: "kill-one-replica"}
 	in := verdict.Input{Experiment: e, Start: t0, End: t0.Add(60 * time.Second), Windows: verdict.PlannedWindows(e, t0),
-		Seconds: secs, Total: total, Samples: samples, Injections: []engine.Injection{inj}}
+		Seconds: secs, Total: total, Samples: samples, Injections: []engine.Injection{inj}, Generator: gen}
 	prof, err := load.Constant(100, 60*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -111,7 +129,7 @@ func fixture(t *testing.T) *report.Report {
 		Target: report.Target{Kind: "sandbox", Engine: "sandbox", URL: "http://127.0.0.1:18080", PrometheusURL: "http://127.0.0.1:19090"},
 		Start:  t0, End: t0.Add(60 * time.Second), Warmup: 5 * time.Second,
 		Preflight: engine.Preflight{Checks: []engine.Check{{Name: "replicas ready", OK: true, Detail: "3 of 3 over zone-a, zone-b, zone-c"}}},
-		Profile:   prof, Seconds: secs, Total: total, Samples: samples,
+		Profile:   prof, Seconds: secs, Total: total, Generator: gen, Samples: samples,
 		Verdict: verdict.Evaluate(in),
 	})
 }
@@ -249,8 +267,8 @@ func TestJUnit(t *testing.T) {
 	if err := xml.Unmarshal(files[report.FileJUnit], &ts); err != nil {
 		t.Fatal(err)
 	}
-	if ts.Tests != 5 || len(ts.Cases) != 5 {
-		t.Errorf("%d tests (%d cases), want 4 probes + the verdict", ts.Tests, len(ts.Cases))
+	if ts.Tests != 6 || len(ts.Cases) != 6 {
+		t.Errorf("%d tests (%d cases), want 4 probes + the load generator + the verdict", ts.Tests, len(ts.Cases))
 	}
 	var failed []string
 	for _, c := range ts.Cases {
@@ -260,6 +278,54 @@ func TestJUnit(t *testing.T) {
 	}
 	if ts.Failures != 2 || len(failed) != 2 || !strings.Contains(failed[0], "probe p99-latency: 1 sample breached in the recovery grace") {
 		t.Errorf("failures %d %q, want the p99-latency probe and the verdict", ts.Failures, failed)
+	}
+}
+
+func TestASaturatedGeneratorIsShownInEveryReport(t *testing.T) {
+	// The p99-latency probe breached at +45s, before the generator saturated
+	// at +50s: the target failed first, the verdict stays failed.
+	first := fixtureSaturated(t, 50)
+	// Saturated from +10s, before any breach: inconclusive, exit 3.
+	sat := fixtureSaturated(t, 10)
+	if first.Verdict.Status != verdict.Failed || sat.Verdict.Status != verdict.Inconclusive || sat.ExitCode != 3 {
+		t.Fatalf("verdicts %s and %s (exit %d), want failed and inconclusive (exit 3)", first.Verdict.Status, sat.Verdict.Status, sat.ExitCode)
+	}
+	const msg = "load generator saturated at 60/s (requested 100/s) from +10s"
+	files, err := report.Render(sat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js struct {
+		Load struct {
+			Generator load.Generator `json:"generator"`
+		} `json:"load"`
+		Timeline []report.Point `json:"timeline"`
+	}
+	if err := json.Unmarshal(files[report.FileJSON], &js); err != nil {
+		t.Fatal(err)
+	}
+	if s := js.Load.Generator.Saturation; s == nil || s.From != 10*time.Second || !js.Timeline[10].Saturated || js.Timeline[9].Saturated {
+		t.Errorf("report.json: saturation %+v, seconds 9 and 10 saturated %t %t", s, js.Timeline[9].Saturated, js.Timeline[10].Saturated)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{report.FileMD, "**Verdict: INCONCLUSIVE** (exit 3, infra)"},
+		{report.FileMD, "- " + msg},
+		{report.FileMD, "SATURATED: " + msg},
+		{report.FileHTML, `<rect class="saturated"`},
+		{report.FileHTML, "<li>" + msg},
+		{report.FileJUnit, `<testcase name="load generator"`},
+		{report.FileJUnit, `<error message="` + msg},
+	} {
+		if !strings.Contains(html.UnescapeString(string(files[tc.file])), tc.want) {
+			t.Errorf("%s does not say %q", tc.file, tc.want)
+		}
+	}
+	files, err = report.Render(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md := string(files[report.FileMD]); !strings.Contains(md, "**Verdict: FAILED**") || !strings.Contains(md, "(after the target had failed)") {
+		t.Errorf("report.md of a target that failed first:\n%s", md)
 	}
 }
 

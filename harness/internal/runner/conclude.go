@@ -24,19 +24,20 @@ func (r *run) conclude(ctx context.Context, tl *load.Timeline) (*Result, error) 
 	var secs []load.Second
 	var total load.Summary
 	var journeys []load.Summary
+	var gen load.Generator
 	if tl != nil { // nil: refused before the load
-		secs, total, journeys = tl.Seconds(), tl.Total(), tl.Journeys()
+		secs, total, journeys, gen = tl.Seconds(), tl.Total(), tl.Journeys(), tl.Generator()
 	}
 	v := verdict.Evaluate(verdict.Input{
 		Experiment: e, Start: r.start, End: r.end, Windows: r.windows, Seconds: secs, Total: total,
-		Samples: r.samples, Injections: injs, Stop: r.stop, Objective: r.c.Objective, Errors: r.errors,
+		Samples: r.samples, Injections: injs, Stop: r.stop, Objective: r.c.Objective, Errors: r.errors, Generator: gen,
 	})
 	rep := report.New(report.Run{
 		ID: r.c.RunID, Suite: r.c.Suite, Experiment: e,
 		Target: report.Target{Kind: string(e.Spec.Target.Kind), Engine: r.c.Engine.Name(), URL: r.c.TargetURL,
 			PrometheusURL: r.c.PrometheusURL, LokiURL: r.c.LokiURL},
 		Start: r.start, End: r.end, Warmup: r.windows.Before.Start.Sub(r.start), Preflight: r.preflight,
-		Profile: r.plan.Profile, Seconds: secs, Total: total, Journeys: journeys, Samples: r.samples,
+		Profile: r.plan.Profile, Seconds: secs, Total: total, Journeys: journeys, Generator: gen, Samples: r.samples,
 		Observations: r.obs, Decisions: r.c.Decisions, Verdict: v,
 	})
 	if tl != nil {

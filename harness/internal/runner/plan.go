@@ -28,14 +28,14 @@ func Profile(l spec.Load) (load.Profile, error) {
 }
 
 // LoadPlan is the translation of an experiment's load: its rate profile,
-// journey mix, request timeout and worker cap. The run adds its target and
-// run id.
+// journey mix, request timeout, latency budget and worker cap. The run adds
+// its target and run id.
 func LoadPlan(l spec.Load) (load.Plan, error) {
 	p, err := Profile(l)
 	if err != nil {
 		return load.Plan{}, err
 	}
-	return load.Plan{Profile: p, Mix: Mix(l), Timeout: l.Timeout.D(), MaxWorkers: uint64(max(l.MaxWorkers, 0))}, nil
+	return load.Plan{Profile: p, Mix: Mix(l), Timeout: l.Timeout.D(), LatencyBudget: l.LatencyBudget.D(), MaxWorkers: uint64(max(l.MaxWorkers, 0))}, nil
 }
 
 // A stopRule is the translation of a stop condition: it trips on the

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +21,12 @@ type Status struct {
 	Rate         float64
 	SuccessRatio float64
 	P99          time.Duration
+	// CorrectedP99 is the p99 from the intended send time.
+	CorrectedP99 time.Duration
+	// Generator is the load generator's last complete second; Cores what
+	// it may use.
+	Generator    load.GeneratorSecond
+	Cores        int
 	ActiveFaults []string
 	// Probes are the last sample's status by probe name.
 	Probes map[string]probe.Status
@@ -29,6 +36,7 @@ func (r *run) status(tl *load.Timeline, phase string) Status {
 	snap := tl.Snapshot()
 	st := Status{Experiment: r.e.Metadata.Name, Phase: phase, Elapsed: time.Since(r.start).Truncate(time.Second),
 		Total: r.e.Spec.Load.Duration.D(), Rate: snap.Rate, SuccessRatio: snap.SuccessRatio, P99: snap.P99,
+		CorrectedP99: snap.CorrectedP99, Generator: snap.Generator, Cores: runtime.GOMAXPROCS(0),
 		Probes: map[string]probe.Status{}}
 	for _, in := range r.active {
 		st.ActiveFaults = append(st.ActiveFaults, in.Fault+" ("+strings.Join(in.Targets, ",")+")")
@@ -59,16 +67,40 @@ func (s Status) Lines(plain, color bool) []string {
 		}
 		probes = append(probes, n+"="+st)
 	}
+	gen, genShort := s.generator(color)
 	if plain {
-		return []string{fmt.Sprintf("[%s/%s] %s: %.0f req/s, success %.2f%%, p99 %s, faults: %s, probes: %s",
-			s.Elapsed, s.Total, s.Phase, s.Rate, 100*s.SuccessRatio, s.P99.Round(time.Millisecond), faults, strings.Join(probes, " "))}
+		return []string{fmt.Sprintf("[%s/%s] %s: %.0f req/s, success %.2f%%, p99 %s (corrected %s)%s, faults: %s, probes: %s",
+			s.Elapsed, s.Total, s.Phase, s.Rate, 100*s.SuccessRatio, s.P99.Round(time.Millisecond), s.CorrectedP99.Round(time.Millisecond),
+			genShort, faults, strings.Join(probes, " "))}
 	}
 	return []string{
 		fmt.Sprintf("gameday %s  %s  %s / %s", s.Experiment, s.Phase, s.Elapsed, s.Total),
-		fmt.Sprintf("  load    %.0f req/s  success %.2f%%  p99 %s", s.Rate, 100*s.SuccessRatio, s.P99.Round(time.Millisecond)),
-		fmt.Sprintf("  faults  %s", faults),
-		fmt.Sprintf("  probes  %s", strings.Join(probes, "  ")),
+		fmt.Sprintf("  load       %.0f req/s  success %.2f%%  p99 %s  corrected p99 %s", s.Rate, 100*s.SuccessRatio,
+			s.P99.Round(time.Millisecond), s.CorrectedP99.Round(time.Millisecond)),
+		"  generator  " + gen,
+		fmt.Sprintf("  faults     %s", faults),
+		fmt.Sprintf("  probes     %s", strings.Join(probes, "  ")),
 	}
+}
+
+// generator renders the generator's state: the TTY's line, and what the
+// plain line adds (nothing while it keeps up).
+func (s Status) generator(color bool) (line, short string) {
+	g := s.Generator
+	state := fmt.Sprintf("%d in flight  cpu %.2f of %d  behind %s", g.InFlight, g.CPU, s.Cores, g.Behind.Round(time.Millisecond))
+	switch {
+	case g.Saturated:
+		word := "SATURATED"
+		if color {
+			word = "\x1b[31m" + word + "\x1b[0m"
+		}
+		return word + fmt.Sprintf(" (%s behind through its own fault)  ", g.Lag.Round(time.Millisecond)) + state,
+			fmt.Sprintf(", load generator SATURATED (%s behind through its own fault, cpu %.2f of %d)", g.Lag.Round(time.Millisecond), g.CPU, s.Cores)
+	case g.HeldBack:
+		return "held back by the target (every worker busy)  " + state,
+			fmt.Sprintf(", generator held back by the target (%s behind)", g.Behind.Round(time.Millisecond))
+	}
+	return "on time  " + state, ""
 }
 
 func paint(st probe.Status, s string) string {

@@ -10,7 +10,6 @@ import (
 const (
 	DefaultReplicas         = 3
 	DefaultRequestTimeout   = 5 * time.Second
-	DefaultMaxWorkers       = 512
 	DefaultProbeInterval    = 5 * time.Second
 	DefaultHTTPProbeTimeout = 2 * time.Second
 	DefaultBreaches         = 3
@@ -42,8 +41,8 @@ func (e *Experiment) defaults(suiteTarget *Target) {
 	if s.Load.Timeout == 0 {
 		s.Load.Timeout = Duration(DefaultRequestTimeout)
 	}
-	if s.Load.MaxWorkers == 0 {
-		s.Load.MaxWorkers = DefaultMaxWorkers
+	if s.Load.LatencyBudget == 0 {
+		s.Load.LatencyBudget = s.Load.Timeout
 	}
 
 	for i := range s.Hypothesis.Probes {

@@ -95,7 +95,10 @@ testdata/bad/chaos-mesh-duration-differs.yaml:28:19: spec.faults[0].spec.duratio
 		"only the kinds of the table": {"unknown-kind.yaml", `
 testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of ` + kindList() + `, not "IOChaos"`},
 		"a constant rate must be positive": {"rate-zero.yaml", `
-testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000`},
+testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 1000000`},
+		"the latency budget ends at the timeout, and workers are not negative": {"latency-budget-above-timeout.yaml", `
+testdata/bad/latency-budget-above-timeout.yaml:10:20: spec.load.latencyBudget: 3s: must be positive and at most the timeout (2s): a request ends at its timeout
+testdata/bad/latency-budget-above-timeout.yaml:11:17: spec.load.maxWorkers: -1: must be between 1 and 10000 (or unset: derived from the rate and the latency budget)`},
 		"a profile has exactly one shape": {"two-profiles.yaml", `
 testdata/bad/two-profiles.yaml:10:7: spec.load.profile: set exactly one of constant, ramp and steps`},
 		"steps must add up to the load's duration": {"steps-do-not-add-up.yaml", `
@@ -122,7 +125,7 @@ testdata/bad/invalid-yaml.yaml:9:5: invalid YAML: ',' or ']' must be specified`}
 testdata/bad/two-documents.yaml:3:1: one document per file`},
 		"every error of a file is reported, in order": {"many-errors.yaml", `
 testdata/bad/many-errors.yaml:4:9: metadata.name: "Minimal" is not a DNS label (lowercase letters, digits and '-', at most 63 characters)
-testdata/bad/many-errors.yaml:10:24: spec.load.profile.constant.rate: -5 requests/s: must be above 0 and at most 10000
+testdata/bad/many-errors.yaml:10:24: spec.load.profile.constant.rate: -5 requests/s: must be above 0 and at most 1000000
 testdata/bad/many-errors.yaml:20:27: spec.hypothesis.probes[0].tolerance.threshold.op: must be one of <, <=, >, >=, ==, not "!="
 testdata/bad/many-errors.yaml:25:17: spec.faults[0].duration: must be positive`},
 	}
@@ -160,7 +163,7 @@ func TestEveryBadFixtureIsInTheTable(t *testing.T) {
 
 func TestSuiteReportsItsErrorsAndItsExperiments(t *testing.T) {
 	_, err := spec.LoadSuite("testdata/bad/suite-errors.yaml")
-	want := `testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
+	want := `testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 1000000
 testdata/bad/suite-errors.yaml:10:13: spec.experiments[2].file: testdata/bad/missing.yaml: no such file or directory`
 	if err == nil || err.Error() != want {
 		t.Errorf("LoadSuite error =\n%v\nwant\n%s", err, want)
@@ -240,7 +243,7 @@ func kindList() string {
 func TestLoadPathCollectsEveryFileAndError(t *testing.T) {
 	c, err := spec.LoadPath("testdata/good", "testdata/bad/rate-zero.yaml", "testdata/bad/unknown-kind.yaml", "testdata/bad/other-kind.yaml", "testdata/nowhere")
 	want := `testdata/bad/other-kind.yaml:2:7: kind: must be "Experiment" or "Suite", not "Schedule"
-testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 10000
+testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s: must be above 0 and at most 1000000
 testdata/bad/unknown-kind.yaml:23:13: spec.faults[0].kind: must be one of ` + kindList() + `, not "IOChaos"
 testdata/nowhere: no such file or directory`
 	if err == nil || err.Error() != want {

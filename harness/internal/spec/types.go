@@ -26,7 +26,7 @@ const (
 
 // Bounds that keep a game day sane on a laptop and in CI.
 const (
-	MaxRate           = 10000     // requests per second, any profile
+	MaxRate           = 1000000   // requests per second, any profile: the generator is bounded, so a rate above what the machine can send is said (saturated, exit 3), not a crash
 	MaxRunDuration    = time.Hour // load.duration
 	MaxDescription    = 100       // words in metadata.description
 	MaxWorkers        = 10000     // load.maxWorkers
@@ -136,7 +136,14 @@ type Load struct {
 	Journeys []Journey `json:"journeys"`
 	// Timeout of one request (default 5s).
 	Timeout Duration `json:"timeout,omitempty"`
-	// MaxWorkers caps the attacker's concurrent workers (default 512).
+	// LatencyBudget is the latency up to which the generator holds the peak
+	// rate (default: the timeout, at most the timeout): it keeps up to peak
+	// rate × latencyBudget requests in flight. A target slower than that
+	// holds every worker, and the generator sends late instead of piling
+	// requests up (the latency from the intended send time shows the wait).
+	LatencyBudget Duration `json:"latencyBudget,omitempty"`
+	// MaxWorkers caps the generator's workers, and so its requests in
+	// flight (default: peak rate × latencyBudget + 10, at most 512).
 	MaxWorkers int `json:"maxWorkers,omitempty"`
 }
 

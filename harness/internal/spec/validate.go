@@ -287,8 +287,11 @@ func (l *Load) validate(s *source, p fieldPath, opts ValidateOptions) {
 	if l.Timeout <= 0 || l.Timeout.D() > MaxRequestTimeout {
 		s.errPath(p.key("timeout"), "%s: must be positive and at most %s", l.Timeout, MaxRequestTimeout)
 	}
-	if l.MaxWorkers < 1 || l.MaxWorkers > MaxWorkers {
-		s.errPath(p.key("maxWorkers"), "%d: must be between 1 and %d", l.MaxWorkers, MaxWorkers)
+	if l.LatencyBudget <= 0 || l.LatencyBudget > l.Timeout {
+		s.errPath(p.key("latencyBudget"), "%s: must be positive and at most the timeout (%s): a request ends at its timeout", l.LatencyBudget, l.Timeout)
+	}
+	if l.MaxWorkers < 0 || l.MaxWorkers > MaxWorkers {
+		s.errPath(p.key("maxWorkers"), "%d: must be between 1 and %d (or unset: derived from the rate and the latency budget)", l.MaxWorkers, MaxWorkers)
 	}
 }
 

@@ -25,6 +25,12 @@
 // (StopError), else aborted (a stop condition or a signal ended the run),
 // else failed (a probe failed or a recovery was missed), else inconclusive
 // (a probe is in error, or the load measured nothing), else held.
+//
+// A load generator that saturated (it could not send at the requested rate
+// through its own fault: load.Saturation) is never blamed on the target:
+// the verdict is then inconclusive, unless the target failed first and
+// visibly — a failed probe breached, or a stop condition tripped, before
+// the saturation began — or a signal or watch aborted the run.
 package verdict
 
 import (
@@ -148,6 +154,9 @@ type Input struct {
 	// a recovery that failed); any makes the verdict inconclusive unless a
 	// probe failed.
 	Errors []string
+	// Generator is how the load generator kept up; its Saturation, when
+	// set, makes the verdict inconclusive unless the target failed first.
+	Generator load.Generator
 }
 
 // Verdict is what a run concluded.
@@ -349,6 +358,11 @@ func conclude(in Input, v Verdict) (Status, []string) {
 			errored = append(errored, fmt.Sprintf("probe %s could not be measured: %s", p.Name, strings.Join(p.Reasons, "; ")))
 		}
 	}
+	if sat := in.Generator.Saturation; sat != nil {
+		if st, reasons, ok := saturated(in, v, sat, failed, errored); ok {
+			return st, reasons
+		}
+	}
 	switch {
 	case in.Stop != nil && in.Stop.Kind == StopError:
 		return Inconclusive, append(append([]string{in.Stop.Reason}, failed...), errored...)
@@ -376,6 +390,38 @@ func conclude(in Input, v Verdict) (Status, []string) {
 			b.Failed, b.Requests, 100*b.Consumed, 100*b.Objective))
 	}
 	return Held, reasons
+}
+
+// saturated concludes a run whose load generator saturated: ok is false
+// when the usual rules stand (the target failed first and visibly, or the
+// run was aborted from outside), and the saturation is then a reason
+// among the others.
+func saturated(in Input, v Verdict, sat *load.Saturation, failed, errored []string) (Status, []string, bool) {
+	onset := in.Start.Add(sat.From)
+	msg := sat.Message()
+	first := time.Time{} // the first breach of a failed probe
+	for _, p := range v.Probes {
+		if p.Result == Fail && len(p.Breaches) > 0 && (first.IsZero() || p.Breaches[0].At.Before(first)) {
+			first = p.Breaches[0].At
+		}
+	}
+	switch {
+	case in.Stop != nil && in.Stop.Kind == StopError:
+		return Inconclusive, append(append([]string{in.Stop.Reason, msg}, failed...), errored...), true
+	case in.Stop != nil && in.Stop.Kind == StopCondition && in.Stop.At.Before(onset):
+		return Aborted, append([]string{in.Stop.Reason, msg + " (after the stop condition tripped)"}, failed...), true
+	case in.Stop != nil && in.Stop.Kind == StopCondition:
+		return Inconclusive, append([]string{msg, fmt.Sprintf("the stop condition tripped %s after the generator saturated: %s",
+			in.Stop.At.Sub(onset).Round(100*time.Millisecond), in.Stop.Reason)}, failed...), true
+	case in.Stop != nil: // a signal or an outside watch: aborted whatever the load did
+		return Aborted, append([]string{in.Stop.Reason, msg}, failed...), true
+	case len(failed) > 0 && !first.IsZero() && first.Before(onset):
+		return Failed, append(failed, msg+" (after the target had failed)"), true
+	case len(failed) > 0:
+		return Inconclusive, append([]string{msg, fmt.Sprintf("the probes breached only %s after the generator saturated, so the failures below may be the generator's:",
+			first.Sub(onset).Round(100*time.Millisecond))}, failed...), true
+	}
+	return Inconclusive, append([]string{msg, "the hypothesis was not tested at the requested load"}, append(errored, in.Errors...)...), true
 }
 
 func probeResult(in Input, p spec.Probe, samples []probe.Sample, missed []string) ProbeResult {

@@ -208,6 +208,50 @@ func TestEvaluate(t *testing.T) {
 			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
 			wantReason: "recover fault kill",
 		},
+		"a saturated generator makes a held run inconclusive: the load was not what was asked": {
+			in:         saturatedAt(input(healthy()), 30),
+			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
+			wantReason: "load generator saturated at 11850/s (requested 20000/s) from +30s",
+		},
+		"a breach after the generator saturated is not blamed on the target": {
+			in:         saturatedAt(input(with(healthy(), "latency", series("latency", 0, 60, between(35, 45, probe.StatusBreached)))), 30),
+			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
+			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
+			wantReason: "the probes breached only 5s after the generator saturated, so the failures below may be the generator's:\nprobe latency failed",
+		},
+		"a target that failed visibly before the generator saturated still fails": {
+			in:         saturatedAt(input(with(healthy(), "latency", series("latency", 0, 60, between(25, 45, probe.StatusBreached)))), 30),
+			wantStatus: verdict.Failed, wantCode: exitcode.Failed,
+			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
+			wantReason: "probe latency failed: 4 samples breached during a fault, in the recovery grace (first at +25s",
+		},
+		"a stop condition tripped before the saturation still aborts": {
+			in: func() verdict.Input {
+				in := saturatedAt(input(healthy()), 30)
+				in.Stop = &verdict.Stop{Kind: verdict.StopCondition, At: t0.Add(25 * time.Second), Reason: "stop condition client-errors: error ratio 0.3 over 10s is above 0.05"}
+				return in
+			}(),
+			wantStatus: verdict.Aborted, wantCode: exitcode.Aborted,
+			wantReason: "from +30s: it sent up to 2.123s late",
+		},
+		"a stop condition tripped after the saturation is inconclusive": {
+			in: func() verdict.Input {
+				in := saturatedAt(input(healthy()), 30)
+				in.Stop = &verdict.Stop{Kind: verdict.StopCondition, At: t0.Add(33 * time.Second), Reason: "stop condition client-errors: error ratio 0.3 over 10s is above 0.05"}
+				return in
+			}(),
+			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
+			wantReason: "the stop condition tripped 3s after the generator saturated: stop condition client-errors",
+		},
+		"a signal aborts a saturated run too": {
+			in: func() verdict.Input {
+				in := saturatedAt(input(healthy()), 30)
+				in.Stop = &verdict.Stop{Kind: verdict.StopSignal, At: t0.Add(33 * time.Second), Reason: "interrupted: SIGINT"}
+				return in
+			}(),
+			wantStatus: verdict.Aborted, wantCode: exitcode.Aborted,
+			wantReason: "interrupted: SIGINT\nload generator saturated",
+		},
 		"a probe that took no sample at all is in error": {
 			in:         input(with(healthy(), "latency", nil)),
 			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
@@ -235,6 +279,13 @@ func TestEvaluate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// saturatedAt says the load generator saturated from offset from (seconds).
+func saturatedAt(in verdict.Input, from int) verdict.Input {
+	in.Generator.Saturation = &load.Saturation{From: time.Duration(from) * time.Second, Seconds: 5, Requested: 20000, Achieved: 11850,
+		MaxLag: 2123 * time.Millisecond, CPU: 1.96, Cores: 2, SchedWait: 25 * time.Millisecond}
+	return in
 }
 
 func TestFaultTimes(t *testing.T) {
