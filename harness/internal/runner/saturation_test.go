@@ -67,7 +67,6 @@ func saturatedRun(v string) error {
 	return json.NewEncoder(os.Stdout).Encode(out)
 }
 
-
 // A game day asking more than this machine can send: the harness stays
 // small, says the generator saturated, and does not blame the target
 // (exit 3, inconclusive), in the error and in every report.
