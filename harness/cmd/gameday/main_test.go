@@ -198,6 +198,91 @@ func allRecovered(t *testing.T, dir, runID string) {
 	}
 }
 
+// awaitInjected waits until run runID has n faults injected, and returns
+// its run file.
+func awaitInjected(t *testing.T, dir, runID string, n int, timeout time.Duration) *chaos.Run {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		r, err := chaos.New(dir, 0).Run(runID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		injected := 0
+		for _, f := range r.Faults {
+			if !f.Injected.IsZero() {
+				injected++
+			}
+		}
+		if injected == n {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s: %d of %d faults injected after %s", runID, injected, n, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// faultsLeft lists what the faults of run are still doing to the sandbox,
+// read from the sandbox itself (processes, its control API), not from the
+// run file: a frozen process, a toxic, a stress-ng process, an HTTP fault.
+func faultsLeft(t *testing.T, dir string, run *chaos.Run) []string {
+	t.Helper()
+	st, err := sandbox.Status(t.Context(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctl := sandbox.NewControl(st)
+	var left []string
+	for _, f := range run.Faults {
+		for _, a := range f.Actions {
+			switch a.Type {
+			case chaos.ActStop:
+				if sandbox.ProcState(a.Proc.PID) == "T" && a.Proc.Alive() {
+					left = append(left, f.Fault+": "+a.Pod+" frozen")
+				}
+			case chaos.ActKill:
+				if a.Proc.Alive() {
+					left = append(left, f.Fault+": "+a.Pod+" not killed")
+				}
+			case chaos.ActToxic:
+				toxics, err := ctl.Toxics(t.Context(), a.Link)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range toxics {
+					if x.Name == a.Toxic.Name {
+						left = append(left, f.Fault+": toxic "+x.Name)
+					}
+				}
+			case chaos.ActStress:
+				if a.Proc.Alive() || len(sandbox.MarkedBy(a.Marker)) > 0 {
+					left = append(left, f.Fault+": stress-ng beside "+a.Pod)
+				}
+			case chaos.ActHTTPFault:
+				hfs, err := ctl.HTTPFaults(t.Context(), a.Pod)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range hfs {
+					if h.Name == a.HTTP.Name {
+						left = append(left, f.Fault+": http fault on "+a.Pod)
+					}
+				}
+			}
+		}
+	}
+	return left
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
 func TestGameDaysOnTheSandbox(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real game days on the sandbox take about two minutes")
@@ -394,6 +479,57 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 		if _, err := os.Stat(path("killed", report.FileJSON)); err == nil {
 			t.Error("a report was written by a process killed with -9")
 		}
+	})
+
+	t.Run("kill -9 during every fault kind: the supervisor ends each by its deadline, without cleanup", func(t *testing.T) {
+		waitReady(t, dir, time.Minute)
+		g := command(t, args("run", "deadlines", "every-fault-kind.yaml")...)
+		if err := g.Start(); err != nil {
+			t.Fatal(err)
+		}
+		run := awaitInjected(t, dir, "deadlines", 5, 30*time.Second)
+		if err := g.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = g.Wait()
+		killed := time.Now()
+		left := faultsLeft(t, dir, run)
+		if len(left) < 4 { // the kill is over once the process died: the other four are in place
+			t.Fatalf("right after kill -9, in place: %v; want the freeze, delay, stressor and abort", left)
+		}
+		var deadline time.Time
+		for _, f := range run.Faults {
+			if f.Deadline.IsZero() || f.Deadline.Sub(f.Planned) != 6*time.Second+chaos.DeadlineGrace {
+				t.Errorf("fault %s: deadline %s for planned %s, want planned + 6s + %s", f.Fault, f.Deadline, f.Planned, chaos.DeadlineGrace)
+			}
+			deadline = later(deadline, f.Deadline)
+		}
+		t.Logf("killed %s before the last deadline, with in place: %v", deadline.Sub(killed).Round(time.Millisecond), left)
+		// Nothing runs gameday or gameday cleanup from here on.
+		for time.Now().Before(deadline.Add(15*time.Second)) && (len(faultsLeft(t, dir, run)) > 0 || len(frozen(t, dir)) > 0) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if left := faultsLeft(t, dir, run); len(left) > 0 || len(frozen(t, dir)) > 0 {
+			t.Fatalf("15 s past the last deadline, still in place: %v (frozen %v)", left, frozen(t, dir))
+		}
+		ended := time.Now()
+		r, err := chaos.New(dir, 0).Run("deadlines")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Faults {
+			switch {
+			case f.RecoveredBy != chaos.ByDeadline:
+				t.Errorf("fault %s recovered by %q, want %q", f.Fault, f.RecoveredBy, chaos.ByDeadline)
+			case f.Recovered.Before(f.Deadline):
+				t.Errorf("fault %s ended at %s, before its deadline %s", f.Fault, f.Recovered, f.Deadline)
+			case f.Recovered.After(f.Deadline.Add(5 * time.Second)):
+				t.Errorf("fault %s ended %s after its deadline", f.Fault, f.Recovered.Sub(f.Deadline))
+			}
+		}
+		t.Logf("everything recovered %s after the last deadline", ended.Sub(deadline).Round(time.Millisecond))
+		waitReady(t, dir, 30*time.Second)
+		allRecovered(t, dir, "deadlines")
 	})
 
 	t.Run("Prometheus stopped mid-run is inconclusive and chaos is recovered", func(t *testing.T) {

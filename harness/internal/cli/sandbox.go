@@ -14,6 +14,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 )
 
 // sandboxDir is --sandbox-dir or the default directory.
@@ -136,7 +137,8 @@ EXAMPLES:
 				Hidden: true,
 				Flags:  []ucli.Flag{&ucli.StringFlag{Name: "dir", Required: true}},
 				Action: func(c *ucli.Context) error {
-					if err := sandbox.Supervise(c.Context, c.String("dir")); err != nil && !errors.Is(err, context.Canceled) {
+					dir := c.String("dir")
+					if err := sandbox.Supervise(c.Context, dir, sandbox.WithDeadlines(chaos.New(dir, 1).Expire)); err != nil && !errors.Is(err, context.Canceled) {
 						return exitcode.Infraf("sandbox supervise: %w", err)
 					}
 					return nil

@@ -6,10 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -421,6 +424,19 @@ func (lb *balancer) setFault(pod string, f HTTPFault) error {
 	b.faults[f.Name] = f
 	b.mu.Unlock()
 	return nil
+}
+
+// faultsOf lists the HTTP faults on pod's traffic, by name.
+func (lb *balancer) faultsOf(pod string) ([]HTTPFault, error) {
+	b := lb.backend(pod)
+	if b == nil {
+		return nil, fmt.Errorf("no replica %q", pod)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := slices.Collect(maps.Values(b.faults))
+	slices.SortFunc(out, func(x, y HTTPFault) int { return strings.Compare(x.Name, y.Name) })
+	return out, nil
 }
 
 func (lb *balancer) clearFault(pod, name string) error {

@@ -32,6 +32,7 @@ type Toxic struct {
 //	GET    /v1/links/{link}/toxics
 //	PUT    /v1/pods/{pod}/httpfaults/{name}  body: HTTPFault
 //	DELETE /v1/pods/{pod}/httpfaults/{name}
+//	GET    /v1/pods/{pod}/httpfaults
 //
 // Deleting what does not exist succeeds, so recovery is idempotent.
 func (s *supervisor) controlHandler() http.Handler {
@@ -104,6 +105,14 @@ func (s *supervisor) controlHandler() http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("GET /v1/pods/{pod}/httpfaults", func(w http.ResponseWriter, r *http.Request) {
+		fs, err := s.lb.faultsOf(r.PathValue("pod"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		json.NewEncoder(w).Encode(fs)
+	})
 	mux.HandleFunc("DELETE /v1/pods/{pod}/httpfaults/{name}", func(w http.ResponseWriter, r *http.Request) {
 		s.lb.clearFault(r.PathValue("pod"), r.PathValue("name"))
 		w.WriteHeader(http.StatusNoContent)
@@ -143,7 +152,29 @@ func (c *Control) ClearHTTPFault(ctx context.Context, pod, name string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/pods/"+pod+"/httpfaults/"+name, nil)
 }
 
+// HTTPFaults lists the HTTP faults on pod's traffic.
+func (c *Control) HTTPFaults(ctx context.Context, pod string) ([]HTTPFault, error) {
+	var out []HTTPFault
+	return out, c.get(ctx, "/v1/pods/"+pod+"/httpfaults", &out)
+}
+
+// Toxics lists the toxics on link, by name and type.
+func (c *Control) Toxics(ctx context.Context, link string) ([]Toxic, error) {
+	var out []Toxic
+	return out, c.get(ctx, "/v1/links/"+link+"/toxics", &out)
+}
+
+func (c *Control) get(ctx context.Context, path string, out any) error {
+	return c.call(ctx, http.MethodGet, path, nil, out)
+}
+
 func (c *Control) do(ctx context.Context, method, path string, body any) error {
+	return c.call(ctx, method, path, body, nil)
+}
+
+// call sends body (JSON, nil for none) and decodes the answer into out
+// (nil: discarded).
+func (c *Control) call(ctx context.Context, method, path string, body, out any) error {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -165,5 +196,8 @@ func (c *Control) do(ctx context.Context, method, path string, body any) error {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return fmt.Errorf("sandbox control: %s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(msg))
 	}
-	return nil
+	if out == nil {
+		return nil
+	}
+	return json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out)
 }

@@ -26,10 +26,11 @@ import (
 
 // Supervise is the sandbox's daemon (`gameday sandbox supervise --dir D`,
 // started detached by Up): it runs every process of the sandbox, keeps the
-// replicas alive, serves the balancer and the control API, and writes
-// state.json until ctx ends or SIGTERM/SIGINT arrives; then it stops its
-// children gracefully and returns.
-func Supervise(ctx context.Context, dir string) error {
+// replicas alive, serves the balancer and the control API, enforces the
+// faults' deadlines (WithDeadlines), and writes state.json until ctx ends
+// or SIGTERM/SIGINT arrives; then it stops its children gracefully and
+// returns.
+func Supervise(ctx context.Context, dir string, opts ...SuperviseOption) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	var c Config
@@ -37,6 +38,9 @@ func Supervise(ctx context.Context, dir string) error {
 		return fmt.Errorf("supervise: %w", err)
 	}
 	s := newSupervisor(c)
+	for _, o := range opts {
+		o(s)
+	}
 	err := s.run(ctx)
 	if err != nil {
 		s.fatal = err.Error()
@@ -46,13 +50,33 @@ func Supervise(ctx context.Context, dir string) error {
 	return nil
 }
 
+// A SuperviseOption configures the supervisor.
+type SuperviseOption func(*supervisor)
+
+// Expirer ends the faults whose deadline passed by now and reports what
+// it did (chaos.Engine.Expire on the sandbox's directory).
+type Expirer func(ctx context.Context, now time.Time) ([]string, error)
+
+// DeadlineEvery is how often the supervisor enforces the faults' deadlines.
+const DeadlineEvery = 250 * time.Millisecond
+
+// WithDeadlines makes the supervisor call expire every DeadlineEvery once
+// the sandbox is up: every fault ends by its deadline (written in its run
+// file before it was injected), whether the harness that injected it is
+// alive or not. Without it, faults end only when the harness recovers
+// them, or by gameday cleanup.
+func WithDeadlines(expire Expirer) SuperviseOption {
+	return func(s *supervisor) { s.expire = expire }
+}
+
 type supervisor struct {
-	c     Config
-	reg   *prometheus.Registry
-	tp    *toxiproxy.ApiServer
-	lb    *balancer
-	pods  []*podRunner
-	links []Link
+	c      Config
+	expire Expirer
+	reg    *prometheus.Registry
+	tp     *toxiproxy.ApiServer
+	lb     *balancer
+	pods   []*podRunner
+	links  []Link
 
 	readyGauge *prometheus.GaugeVec
 	restarts   *prometheus.CounterVec
@@ -219,6 +243,9 @@ func (s *supervisor) run(ctx context.Context) error {
 		lbSrv.Shutdown(sctx)
 	}()
 	wg.Go(func() { s.lb.healthLoop(ctx) })
+	if s.expire != nil {
+		wg.Go(func() { s.enforceDeadlines(ctx) })
+	}
 
 	// Prometheus last: every target exists.
 	promDone, err := s.startPrometheus(ctx)
@@ -228,6 +255,27 @@ func (s *supervisor) run(ctx context.Context) error {
 	<-ctx.Done()
 	<-promDone
 	return nil
+}
+
+// enforceDeadlines ends every fault past its deadline, every DeadlineEvery,
+// and logs what it did (the supervisor's log).
+func (s *supervisor) enforceDeadlines(ctx context.Context) {
+	t := time.NewTicker(DeadlineEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			did, err := s.expire(ctx, now)
+			for _, d := range did {
+				fmt.Fprintf(os.Stderr, "%s supervisor: %s\n", now.UTC().Format(time.RFC3339Nano), d)
+			}
+			if err != nil && ctx.Err() == nil {
+				fmt.Fprintf(os.Stderr, "%s supervisor: %v\n", now.UTC().Format(time.RFC3339Nano), err)
+			}
+		}
+	}
 }
 
 func (s *supervisor) addLink(client, server, upstream string) {

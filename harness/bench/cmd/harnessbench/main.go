@@ -26,6 +26,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/bench"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 )
 
 func main() {
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 			if len(args) != 3 {
 				return 2, errors.New("usage: harnessbench supervise DIR")
 			}
-			if err := sandbox.Supervise(ctx, args[2]); err != nil && !errors.Is(err, context.Canceled) {
+			if err := sandbox.Supervise(ctx, args[2], sandbox.WithDeadlines(chaos.New(args[2], 1).Expire)); err != nil && !errors.Is(err, context.Canceled) {
 				return 1, err
 			}
 			return 0, nil

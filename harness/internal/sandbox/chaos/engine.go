@@ -56,7 +56,10 @@ type Engine struct {
 	dir  string
 	seed uint64
 	mu   sync.Mutex
-	rng  *rand.Rand
+	// expiries is Expire's memory of the run files, under expireMu.
+	expireMu sync.Mutex
+	expiries map[string]expiry
+	rng      *rand.Rand
 	// StressBin is the stress-ng binary (default stress-ng on PATH).
 	StressBin string
 }
@@ -295,8 +298,11 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 	if !st.Running {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, sandbox.ErrNotRunning)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
+	}
+	defer unlock()
 	run, err := e.load(runID)
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
@@ -306,7 +312,9 @@ func (e *Engine) Inject(ctx context.Context, runID string, f spec.Fault) (*engin
 	if err != nil {
 		return nil, fmt.Errorf("inject %s: %w", f.Name, err)
 	}
-	rec := Record{Ref: ref, Fault: f.Name, Kind: string(f.Kind), Action: f.Spec.Label(), Actions: acts, Planned: time.Now().UTC()}
+	planned := time.Now().UTC()
+	rec := Record{Ref: ref, Fault: f.Name, Kind: string(f.Kind), Action: f.Spec.Label(), Actions: acts, Planned: planned,
+		Deadline: planned.Add(f.Duration.D() + DeadlineGrace)}
 	for _, a := range acts {
 		if !slices.Contains(rec.Targets, a.Pod) {
 			rec.Targets = append(rec.Targets, a.Pod)
@@ -346,8 +354,11 @@ const RecoverTimeout = 15 * time.Second
 func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
 	ctx, cancel := recoverCtx(ctx)
 	defer cancel()
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	unlock, err := e.lock()
+	if err != nil {
+		return fmt.Errorf("recover %s: %w", in.Fault, err)
+	}
+	defer unlock()
 	run, err := e.load(in.RunID)
 	if err != nil {
 		return fmt.Errorf("recover %s: %w", in.Fault, err)
@@ -361,7 +372,7 @@ func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
 			in.Recovered = r.Recovered
 			return nil
 		}
-		if err := e.recoverRecord(ctx, run, r); err != nil {
+		if err := e.recoverRecord(ctx, run, r, ByHarness); err != nil {
 			return fmt.Errorf("recover %s: %w", in.Fault, err)
 		}
 		in.Recovered = r.Recovered
@@ -370,7 +381,7 @@ func (e *Engine) Recover(ctx context.Context, in *engine.Injection) error {
 	return fmt.Errorf("recover %s: no fault %s in run %s", in.Fault, in.Ref, in.RunID)
 }
 
-func (e *Engine) recoverRecord(ctx context.Context, run *Run, r *Record) error {
+func (e *Engine) recoverRecord(ctx context.Context, run *Run, r *Record, by string) error {
 	var ctl *sandbox.Control
 	if st, err := sandbox.Status(ctx, e.dir); err == nil && st.Running {
 		ctl = sandbox.NewControl(st)
@@ -380,7 +391,7 @@ func (e *Engine) recoverRecord(ctx context.Context, run *Run, r *Record) error {
 		e.save(run)
 		return err
 	}
-	r.Recovered = time.Now().UTC()
+	r.Recovered, r.RecoveredBy = time.Now().UTC(), by
 	r.Error = ""
 	return e.save(run)
 }
@@ -390,8 +401,11 @@ func (e *Engine) recoverRecord(ctx context.Context, run *Run, r *Record) error {
 func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 	ctx, cancel := recoverCtx(ctx)
 	defer cancel()
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	unlock, err := e.lock()
+	if err != nil {
+		return nil, fmt.Errorf("cleanup: %w", err)
+	}
+	defer unlock()
 	ids := []string{runID}
 	if runID == "" {
 		var err error
@@ -412,7 +426,7 @@ func (e *Engine) Cleanup(ctx context.Context, runID string) ([]string, error) {
 			if !r.Recovered.IsZero() {
 				continue
 			}
-			if err := e.recoverRecord(ctx, run, r); err != nil {
+			if err := e.recoverRecord(ctx, run, r, ByCleanup); err != nil {
 				errs = append(errs, fmt.Errorf("run %s: fault %s: %w", id, r.Fault, err))
 				continue
 			}
@@ -509,16 +523,24 @@ type Run struct {
 // Record is one fault of a run: planned (and written) before it is applied,
 // then injected, then recovered.
 type Record struct {
-	Ref       string    `json:"ref"`
-	Fault     string    `json:"fault"`
-	Kind      string    `json:"kind"`
-	Action    string    `json:"action"`
-	Targets   []string  `json:"targets"`
-	Actions   []Action  `json:"actions"`
-	Planned   time.Time `json:"planned"`
+	Ref     string    `json:"ref"`
+	Fault   string    `json:"fault"`
+	Kind    string    `json:"kind"`
+	Action  string    `json:"action"`
+	Targets []string  `json:"targets"`
+	Actions []Action  `json:"actions"`
+	Planned time.Time `json:"planned"`
+	// Deadline is when the fault must be over, the harness alive or not:
+	// Planned (the run's start + the fault's startAfter, when the runner
+	// asked for it) + its duration + DeadlineGrace. The sandbox's
+	// supervisor enforces it (Expire); zero in files of older versions.
+	Deadline  time.Time `json:"deadline,omitzero"`
 	Injected  time.Time `json:"injected,omitzero"`
 	Recovered time.Time `json:"recovered,omitzero"`
-	Error     string    `json:"error,omitempty"`
+	// RecoveredBy says who ended it: the harness, gameday cleanup, or the
+	// supervisor at the deadline.
+	RecoveredBy string `json:"recoveredBy,omitempty"`
+	Error       string `json:"error,omitempty"`
 }
 
 func (r Record) injection(runID string) *engine.Injection {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
+	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 )
 
 const envSupervise = "GAMEDAY_SANDBOXTEST_SUPERVISE"
@@ -34,7 +35,7 @@ var (
 // as one.
 func Main(m *testing.M) {
 	if dir := os.Getenv(envSupervise); dir != "" {
-		if err := sandbox.Supervise(context.Background(), dir); err != nil {
+		if err := sandbox.Supervise(context.Background(), dir, sandbox.WithDeadlines(chaos.New(dir, 1).Expire)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
