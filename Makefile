@@ -121,12 +121,13 @@ check-terraform: ## terraform fmt, offline validate against the AWS 6.25.0 schem
 	@scripts/terraform-check.sh
 
 .PHONY: bench
-bench: build ## PetClinic vs a bare handler (throughput, start, RSS); the harness at 2,000 req/s and its memory, 1 vs 5 min; history, UI and idle scheduler over 10,000 runs (~10 min)
+bench: build ## PetClinic vs a bare handler; gameday's load generator beside Vegeta's CLI (2,000-12,000/s and the knee); the harness at 2,000 req/s and its memory, 1 vs 5 min; history, UI and idle scheduler over 10,000 runs (~17 min)
 	@cd petclinic && go build -o ../bin/petbench ./bench/cmd/petbench
 	@cd harness && go build -o ../bin/harnessbench ./bench/cmd/harnessbench
 	@cd harness && go build -o ../bin/historybench ./bench/cmd/historybench && go build -trimpath -o ../bin/gameday ./cmd/gameday
+	@vegeta=$$(bash -c '. scripts/lib.sh && go_tool vegeta github.com/tsenart/vegeta/v12 v12.13.0') || exit 2; \
 	rc=0; bin/petbench --petclinic $(PETCLINIC_BIN) $(BENCH_ARGS) || rc=1; \
-	bin/harnessbench --petclinic $(PETCLINIC_BIN) $(HARNESS_BENCH_ARGS) || rc=1; \
+	bin/harnessbench --vegeta "$$vegeta" --petclinic $(PETCLINIC_BIN) $(HARNESS_BENCH_ARGS) || rc=1; \
 	bin/historybench --gameday bin/gameday $(HISTORY_BENCH_ARGS) || rc=1; exit $$rc
 
 .PHONY: fuzz

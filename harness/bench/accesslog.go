@@ -139,7 +139,7 @@ func AccessLog(ctx context.Context, cfg AccessLogConfig, log io.Writer) (res Acc
 	}
 	defer os.RemoveAll(tmp)
 
-	hello, err := startHello(ctx, cfg.Config, tmp)
+	hello, err := startHello(ctx, cfg.Self, tmp)
 	if err != nil {
 		return res, err
 	}

@@ -9,7 +9,6 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +20,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -173,7 +171,7 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (res Result, err error)
 
 	// The attacks come last: 2,000 req/s may overload the sandbox, and the
 	// game days should not judge its aftermath.
-	hello, err := startHello(ctx, cfg, tmp)
+	hello, err := startHello(ctx, cfg.Self, tmp)
 	if err != nil {
 		return res, err
 	}
@@ -196,19 +194,11 @@ func Run(ctx context.Context, cfg Config, log io.Writer) (res Result, err error)
 
 // child runs this program with args and decodes its JSON stdout into v.
 func child(ctx context.Context, cfg Config, v any, args ...string) error {
-	cmd := exec.CommandContext(ctx, cfg.Self[0], append(append([]string{}, cfg.Self[1:]...), args...)...) // #nosec G204 -- this program
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Run(); err != nil {
-		if msg := strings.TrimSpace(errb.String()); msg != "" {
-			return fmt.Errorf("%s: %w: %s", args[0], err, msg)
-		}
-		return fmt.Errorf("%s: %w", args[0], err)
+	_, out, err := measured(ctx, cfg.Self[0], append(append([]string{}, cfg.Self[1:]...), args...)...)
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(out.Bytes(), v); err != nil {
+	if err := json.Unmarshal(out, v); err != nil {
 		return fmt.Errorf("%s: output: %w", args[0], err)
 	}
 	return nil
@@ -235,14 +225,14 @@ type helloProc struct {
 	done chan struct{}
 }
 
-func startHello(ctx context.Context, cfg Config, dir string) (*helloProc, error) {
+func startHello(ctx context.Context, self []string, dir string) (*helloProc, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	cmd := exec.CommandContext(ctx, cfg.Self[0], append(append([]string{}, cfg.Self[1:]...), "hello")...) // #nosec G204 -- this program
+	cmd := exec.CommandContext(ctx, self[0], append(append([]string{}, self[1:]...), "hello")...) // #nosec G204 -- this program
 	cmd.Env = append(os.Environ(), "PORT="+strconv.Itoa(port))
 	cmd.Dir = dir
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -99,6 +100,7 @@ func (r Result) Report(w io.Writer) {
 	fmt.Fprintf(w, "%-36s %12s %10s  %s\n", "hello: harness CPU", fmt.Sprintf("%.2f cores", h.Process.Cores()), "-", "(informational)")
 }
 
-func f2(x float64) string { return fmt.Sprintf("%.2f", x) }
+func f2(x float64) string        { return fmt.Sprintf("%.2f", x) }
+func trimFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 func f4(x float64) string { return fmt.Sprintf("%.4f", x) }
 func mb(b int64) string   { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }

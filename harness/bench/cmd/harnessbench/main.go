@@ -1,9 +1,12 @@
 // Command harnessbench measures the gameday harness on this machine: the
-// load generator at 2,000 req/s against the sandbox and against a bare
-// hello server, its CPU and memory, and its memory over a short and a long
-// game day. See harness/README.md, section Performance.
+// load generator beside Vegeta's CLI on one hello server at 2,000, 8,000
+// and 12,000/s and at Vegeta's knee, the generator at 2,000 req/s against
+// the sandbox and against a bare hello server, its CPU and memory, and its
+// memory over a short and a long game day. See harness/README.md, section
+// Performance.
 //
-//	harnessbench                       # the whole benchmark (make bench), about 7 minutes
+//	harnessbench --vegeta PATH         # the whole benchmark (make bench), about 12 minutes
+//	harnessbench --vegeta PATH --compare-only   # only the side-by-side with Vegeta, about 4 minutes
 //	harnessbench --quick               # 10 s attacks, 20 s and 60 s game days
 //	harnessbench --access-log          # the cost of the replicas' access log: sandboxes at warn and info, about 3 minutes
 //
@@ -21,6 +24,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -76,7 +81,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	fs.BoolVar(&cfg.Sequential, "sequential", false, "run the game days one after the other instead of side by side")
 	fs.BoolVar(&quick, "quick", false, "10s attacks, 20s and 60s game days (a smoke run; the figures of record are the full ones)")
 	fs.BoolVar(&accessLog, "access-log", false, "measure the cost of the replicas' access log instead: sandboxes at warn and at info, attacked at their max rate")
-	fs.IntVar(&rounds, "rounds", 3, "with --access-log: rounds of one sandbox at warn and one at info")
+	fs.IntVar(&rounds, "rounds", 0, "rounds: with --access-log, of one sandbox at warn and one at info (default 3); else of the side-by-side with Vegeta, the order of the two tools alternating (default 2)")
+	cmp := bench.CompareConfig{Self: []string{self}}
+	var compareOnly bool
+	var rates string
+	fs.StringVar(&cmp.Vegeta, "vegeta", "", "Vegeta's CLI: run it beside gameday's generator (make bench builds v12.13.0 into the tool cache)")
+	fs.BoolVar(&compareOnly, "compare-only", false, "only the side-by-side with Vegeta (no sandbox, no game day)")
+	fs.StringVar(&rates, "compare-rates", "2000,8000,12000", "rates of the side-by-side, before the knee search")
+	fs.DurationVar(&cmp.Duration, "compare-duration", 10*time.Second, "length of each side-by-side attack")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0, nil
@@ -86,20 +98,54 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 	if quick {
 		cfg.Duration, cfg.MemShort, cfg.MemLong = 10*time.Second, 20*time.Second, time.Minute
 	}
-	var res interface {
-		Report(io.Writer)
-		Passed() bool
-	}
 	if accessLog {
-		res, err = bench.AccessLog(ctx, bench.AccessLogConfig{Config: cfg, Rounds: rounds}, stderr)
+		if rounds == 0 {
+			rounds = 3
+		}
+		res, err := bench.AccessLog(ctx, bench.AccessLogConfig{Config: cfg, Rounds: rounds}, stderr)
+		if err != nil {
+			return 1, err
+		}
+		res.Report(stdout)
+		if !res.Passed() {
+			return 1, errors.New("a target was missed")
+		}
+		return 0, nil
+	}
+	cmp.Rounds = rounds
+	if cmp.Rounds == 0 {
+		cmp.Rounds = 2
+	}
+	for _, r := range strings.Split(rates, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(r), 64)
+		if err != nil || v <= 0 {
+			return 2, fmt.Errorf("--compare-rates: %q is not a rate", r)
+		}
+		cmp.Rates = append(cmp.Rates, v)
+	}
+	if compareOnly && cmp.Vegeta == "" {
+		return 2, errors.New("--compare-only needs --vegeta PATH (bash -c '. scripts/lib.sh && go_tool vegeta github.com/tsenart/vegeta/v12 v12.13.0')")
+	}
+	passed := true
+	if cmp.Vegeta != "" {
+		c, err := bench.Compare(ctx, cmp, stderr)
+		if err != nil {
+			return 1, err
+		}
+		c.Report(stdout)
+		passed = c.Passed()
 	} else {
-		res, err = bench.Run(ctx, cfg, stderr)
+		fmt.Fprintln(stderr, "harnessbench: no --vegeta: the side-by-side with Vegeta's CLI is skipped (make bench passes it)")
 	}
-	if err != nil {
-		return 1, err
+	if !compareOnly {
+		res, err := bench.Run(ctx, cfg, stderr)
+		if err != nil {
+			return 1, err
+		}
+		res.Report(stdout)
+		passed = passed && res.Passed()
 	}
-	res.Report(stdout)
-	if !res.Passed() {
+	if !passed {
 		return 1, errors.New("a target was missed")
 	}
 	return 0, nil
