@@ -476,12 +476,6 @@ func (c Comparison) Report(w io.Writer) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "\n%-40s %22s %16s  %s\n", "target", "measured", "goal", "result")
-	for _, ck := range c.Checks() {
-		v := "PASS"
-		if !ck.OK {
-			v = "FAIL"
-		}
-		fmt.Fprintf(w, "%-40s %22s %16s  %s\n", ck.Name, ck.Figure, ck.Goal, v)
-	}
+	fmt.Fprintln(w)
+	writeChecks(w, "%-40s %22s %16s  %s\n", c.Checks())
 }

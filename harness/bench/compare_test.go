@@ -42,7 +42,9 @@ func TestTheKneeIsTheLastRateVegetaHeld(t *testing.T) {
 	dropped := func(rate float64) Pair {
 		return Pair{Rate: rate, Vegeta: []ToolRun{run(ToolVegeta, rate, 1, 1, time.Microsecond, 1), run(ToolVegeta, rate, 0.95, 1, time.Microsecond, 1)}}
 	}
-	failed := func(rate float64) Pair { return Pair{Rate: rate, Vegeta: []ToolRun{run(ToolVegeta, rate, 1, 0.9, time.Microsecond, 1)}} }
+	failed := func(rate float64) Pair {
+		return Pair{Rate: rate, Vegeta: []ToolRun{run(ToolVegeta, rate, 1, 0.9, time.Microsecond, 1)}}
+	}
 	tests := map[string]struct {
 		pairs      []Pair
 		knee, past float64

@@ -87,20 +87,27 @@ func (r Result) Report(w io.Writer) {
 			fmt.Fprintf(w, "  %s: %s\n", g.Duration, reason)
 		}
 	}
-	fmt.Fprintf(w, "\n%-36s %12s %10s  %s\n", "target", "measured", "goal", "result")
-	for _, ck := range r.Checks() {
-		v := "PASS"
-		if !ck.OK {
-			v = "FAIL"
-		}
-		fmt.Fprintf(w, "%-36s %12s %10s  %s\n", ck.Name, ck.Figure, ck.Goal, v)
-	}
+	fmt.Fprintln(w)
+	writeChecks(w, "%-36s %12s %10s  %s\n", r.Checks())
 	h := r.Hello
 	fmt.Fprintf(w, "%-36s %12s %10s  %s\n", "hello: sent / requested, worst 1-s", f4(h.Achieved)+" "+f4(h.Worst), "-", "(generator alone, informational)")
 	fmt.Fprintf(w, "%-36s %12s %10s  %s\n", "hello: harness CPU", fmt.Sprintf("%.2f cores", h.Process.Cores()), "-", "(informational)")
 }
 
+// writeChecks writes a header and a PASS/FAIL row per check in format
+// (four strings: target, measured, goal, result).
+func writeChecks(w io.Writer, format string, checks []Check) {
+	fmt.Fprintf(w, format, "target", "measured", "goal", "result")
+	for _, ck := range checks {
+		v := "PASS"
+		if !ck.OK {
+			v = "FAIL"
+		}
+		fmt.Fprintf(w, format, ck.Name, ck.Figure, ck.Goal, v)
+	}
+}
+
 func f2(x float64) string        { return fmt.Sprintf("%.2f", x) }
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-func f4(x float64) string { return fmt.Sprintf("%.4f", x) }
-func mb(b int64) string   { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
+func f4(x float64) string        { return fmt.Sprintf("%.4f", x) }
+func mb(b int64) string          { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
