@@ -90,7 +90,7 @@ func (j *JobLoad) Start(ctx context.Context, p load.Plan) (runner.LoadRun, error
 			return s, nil
 		}})
 	}
-	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: c.Load.Timeout.D() + 2*time.Second, Profile: &p.Profile})
+	tl := load.NewTimeline(load.TimelineConfig{Start: c.StartAt, SealAfter: max(c.Load.Timeout.D()+2*time.Second, p.LiveWindow+time.Second), Profile: &p.Profile})
 	run := &jobRun{tl: tl, done: make(chan error, 1), aborted: make(chan struct{}),
 		check: func() error { return JobSucceeded(context.WithoutCancel(ctx), cl, job, c.Workers, JobStatusWait) }}
 	go func() { run.done <- MergeLive(tl, streams...) }()

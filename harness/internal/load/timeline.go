@@ -433,6 +433,9 @@ func (t *Timeline) Snapshot() Snapshot {
 // A WindowSummary is what the requests sent during a trailing window
 // measured; latencies are from the intended send time.
 type WindowSummary struct {
+	// Due is what the profile requested in the window (0 without a
+	// profile); Requests and Successes what completed.
+	Due                 float64
 	Requests, Successes uint64
 	P50, P95, P99       time.Duration // corrected (Record.Corrected)
 	// Sealed counts seconds of the window whose histograms were already
@@ -464,5 +467,8 @@ func (t *Timeline) Window(from, to time.Time) WindowSummary {
 		}
 	}
 	w.P50, w.P95, w.P99 = c.quantile(0.50), c.quantile(0.95), c.quantile(0.99)
+	if t.target != nil && hi > lo {
+		w.Due = t.target(time.Duration(lo)*time.Second, time.Duration(hi)*time.Second)
+	}
 	return w
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
@@ -16,6 +17,9 @@ type Clients struct {
 	TargetURL  string
 	Prometheus Querier
 	Loki       LogQuerier
+	// Load is the run's load (a LateTimeline until it starts); nil leaves
+	// load probes unmeasured.
+	Load LoadSource
 }
 
 // A Kind is one probe type of the spec: the one translation of its spec
@@ -33,6 +37,7 @@ var kinds = map[spec.ProbeType]Kind{
 	spec.ProbeHTTP:   {New: httpFromSpec, Measures: httpMeasures},
 	spec.ProbePromQL: {New: promqlFromSpec, Measures: func(p spec.Probe) string { return p.PromQL.Query }},
 	spec.ProbeLogQL:  {New: logqlFromSpec, Measures: func(p spec.Probe) string { return p.LogQL.Query }},
+	spec.ProbeLoad:   {New: loadFromSpec, Measures: loadMeasures},
 }
 
 // New is the runtime probe of p.
@@ -66,6 +71,18 @@ func Schedules(e *spec.Experiment, c Clients) ([]Schedule, error) {
 		out = append(out, Schedule{Probe: pr, Mode: cmp.Or(p.Mode, spec.ModeContinuous), Interval: p.Interval.D()})
 	}
 	return out, nil
+}
+
+// LiveWindow is the longest window of e's load probes: the load's
+// timeline keeps each second's histograms that long.
+func LiveWindow(e *spec.Experiment) time.Duration {
+	var w time.Duration
+	for _, p := range e.Spec.Hypothesis.Probes {
+		if p.Load != nil {
+			w = max(w, p.Load.Window.D())
+		}
+	}
+	return w
 }
 
 // UsesPrometheus reports whether e has PromQL probes: a run then needs a

@@ -25,6 +25,10 @@ var baselines = map[spec.ProbeType]func() spec.Probe{
 		return spec.Probe{Name: "base", Type: spec.ProbeLogQL, Mode: spec.ModeContinuous, Interval: spec.Duration(5 * time.Second), Weight: 1,
 			LogQL: &spec.LogQLProbe{Query: `sum(count_over_time({app="petclinic"} [1m]))`}, Tolerance: lt(1)}
 	},
+	spec.ProbeLoad: func() spec.Probe {
+		return spec.Probe{Name: "base", Type: spec.ProbeLoad, Mode: spec.ModeContinuous, Interval: spec.Duration(5 * time.Second), Weight: 1,
+			Load: &spec.LoadProbe{Metric: spec.LoadP99, Window: spec.Duration(10 * time.Second)}, Tolerance: lt(0.5)}
+	},
 }
 
 // notReachingTheProbe are the fields of spec.Probe that do not go into the

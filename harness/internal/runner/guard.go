@@ -87,7 +87,7 @@ func (r *run) refused(guardErr error) (*Result, error) {
 
 // probeClients are the probes' clients over the guard's.
 func probeClients(targetURL string, c slo.Clients) probe.Clients {
-	pc := probe.Clients{TargetURL: targetURL}
+	pc := probe.Clients{TargetURL: targetURL, Load: &probe.LateTimeline{}}
 	if c.Prom != nil {
 		pc.Prometheus = c.Prom
 	}

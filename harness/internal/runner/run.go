@@ -20,8 +20,10 @@ type run struct {
 	e       *spec.Experiment
 	session engine.Session
 	closed  bool
-	// prometheus judges the PromQL probes (nil: none configured).
+	// prometheus judges the PromQL probes (nil: none configured); load
+	// feeds the load probes once the load started.
 	prometheus probe.Querier
+	load       *probe.LateTimeline
 	schedules  []probe.Schedule
 	plan       load.Plan // the load's translation; the run adds target and run id
 	stops      []stopRule
@@ -66,6 +68,7 @@ func (r *run) begin(ctx context.Context) (*loop, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	plan := r.plan
 	plan.Target, plan.RunID = r.c.TargetURL, r.c.RunID
+	plan.LiveWindow = probe.LiveWindow(r.e) // what the load probes read
 	ld, err := r.c.StartLoad(runCtx, plan)
 	if err != nil {
 		cancel()
@@ -73,6 +76,7 @@ func (r *run) begin(ctx context.Context) (*loop, error) {
 	}
 	tl := ld.Timeline()
 	r.start = tl.Start()
+	r.load.Set(tl)
 	// A fresh target has no rate() yet: wait (within the warm-up's cap) until
 	// every PromQL probe answers with data, so that the harness's haste is not
 	// judged as a breach of the system.

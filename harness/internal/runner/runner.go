@@ -201,7 +201,7 @@ func newRun(c Config) (*run, slo.Clients, error) {
 	if err != nil {
 		return invalid(err)
 	}
-	return &run{c: c, e: e, prometheus: pc.Prometheus, schedules: schedules, plan: plan, stops: stopRules(e.Spec.StopConditions), dir: dir,
+	return &run{c: c, e: e, prometheus: pc.Prometheus, load: pc.Load.(*probe.LateTimeline), schedules: schedules, plan: plan, stops: stopRules(e.Spec.StopConditions), dir: dir,
 		progress: newProgress(c.Progress, c.TTY, c.Color)}, clients, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -106,5 +107,46 @@ func TestRunOfAGeneratorAskedForMoreThanTheMachineCanSendIsInconclusive(t *testi
 		if !strings.Contains(string(b), msg) {
 			t.Errorf("%s does not say the generator saturated", name)
 		}
+	}
+}
+
+// A target slower than the latency budget holds every worker: the
+// generator sends late (never piles up), says the target held it back,
+// and the client-side p99 probe, measured from the intended send time,
+// fails the hypothesis: exit 1, the target's doing, not inconclusive.
+func TestRunOfATargetSlowerThanTheBudgetFailsTheCorrectedLatencyProbe(t *testing.T) {
+	t.Parallel()
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		_, _ = w.Write([]byte("ok"))
+	}))
+	t.Cleanup(slow.Close)
+	e := experiment(t, func(e *spec.Experiment) {
+		e.Spec.Load.Profile.Constant.Rate = 100
+		e.Spec.Load.LatencyBudget = spec.Duration(100 * time.Millisecond) // 100/s × 100ms + 10 = 20 workers: 66/s at 300 ms
+		e.Spec.Hypothesis.Probes = append(e.Spec.Hypothesis.Probes, spec.Probe{Name: "client-p99", Type: spec.ProbeLoad,
+			Load: &spec.LoadProbe{Metric: spec.LoadP99, Window: spec.Duration(3 * time.Second)}, Interval: spec.Duration(time.Second),
+			Tolerance: &spec.Tolerance{Threshold: &spec.Threshold{Op: spec.OpLT, Value: 1}}})
+	})
+	en := &faultEngine{tg: &target{Server: slow}, harmless: true}
+	res, err := runner.Run(t.Context(), runner.Config{Experiment: e, Engine: en, RunID: "slow-target", ReportsDir: t.TempDir(), TargetURL: slow.URL})
+	if code := exitcode.Of(err); code != exitcode.Failed || !strings.Contains(err.Error(), "probe client-p99 failed") {
+		t.Fatalf("exit %d (%v), want 1 naming client-p99", code, err)
+	}
+	g, total := res.Report.Load.Generator, res.Report.Load.Total
+	if g.Saturation != nil || g.HeldBackSeconds == 0 || g.MaxInFlight != 20 {
+		t.Errorf("generator %+v: want it held back by the target (cap 20), not saturated", g)
+	}
+	if total.P99 > time.Second || total.CorrectedP99 < time.Second {
+		t.Errorf("p99 %s from the send, %s from the intended time: want the service time under 1s and the corrected one above", total.P99, total.CorrectedP99)
+	}
+	var probe report.Probe
+	for _, p := range res.Report.Probes {
+		if p.Name == "client-p99" {
+			probe = p
+		}
+	}
+	if probe.Result != "fail" || !strings.Contains(probe.Query, "latency from the intended send time") {
+		t.Errorf("client-p99 probe: %s (%s), want a failure on the corrected latency", probe.Result, probe.Query)
 	}
 }

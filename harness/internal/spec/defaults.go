@@ -12,6 +12,7 @@ const (
 	DefaultRequestTimeout   = 5 * time.Second
 	DefaultProbeInterval    = 5 * time.Second
 	DefaultHTTPProbeTimeout = 2 * time.Second
+	DefaultLoadWindow       = 10 * time.Second
 	DefaultBreaches         = 3
 	DefaultErrorWindow      = 10 * time.Second
 	DefaultCooldown         = 10 * time.Second
@@ -55,6 +56,9 @@ func (e *Experiment) defaults(suiteTarget *Target) {
 		}
 		if p.Weight == 0 {
 			p.Weight = 1
+		}
+		if l := p.Load; l != nil && l.Window == 0 {
+			l.Window = Duration(DefaultLoadWindow)
 		}
 		if h := p.HTTP; h != nil {
 			if h.Method == "" {

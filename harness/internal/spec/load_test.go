@@ -99,6 +99,9 @@ testdata/bad/rate-zero.yaml:10:24: spec.load.profile.constant.rate: 0 requests/s
 		"the latency budget ends at the timeout, and workers are not negative": {"latency-budget-above-timeout.yaml", `
 testdata/bad/latency-budget-above-timeout.yaml:10:20: spec.load.latencyBudget: 3s: must be positive and at most the timeout (2s): a request ends at its timeout
 testdata/bad/latency-budget-above-timeout.yaml:11:17: spec.load.maxWorkers: -1: must be between 1 and 10000 (or unset: derived from the rate and the latency budget)`},
+		"a load probe reads a known metric over a window it can keep": {"load-probe.yaml", `
+testdata/bad/load-probe.yaml:17:24: spec.hypothesis.probes[0].load.metric: must be one of p50, p95, p99, error-ratio, not "p42"
+testdata/bad/load-probe.yaml:17:37: spec.hypothesis.probes[0].load.window: 10m0s: must be at least 1s and at most 5m0s`},
 		"a profile has exactly one shape": {"two-profiles.yaml", `
 testdata/bad/two-profiles.yaml:10:7: spec.load.profile: set exactly one of constant, ramp and steps`},
 		"steps must add up to the load's duration": {"steps-do-not-add-up.yaml", `

@@ -255,6 +255,8 @@ const (
 	ProbeHTTP   ProbeType = "http"
 	ProbePromQL ProbeType = "promql"
 	ProbeLogQL  ProbeType = "logql"
+	// ProbeLoad reads what the load generator measured, client side.
+	ProbeLoad ProbeType = "load"
 )
 
 // ProbeMode is the window in which a probe must hold.
@@ -279,14 +281,18 @@ type Probe struct {
 	// Name is unique in the experiment (a DNS label); stop conditions and
 	// recovery refer to it.
 	Name string `json:"name"`
-	// Type is http, promql or logql; the block of the same name is required.
-	Type ProbeType `json:"type" jsonschema:"enum=http,enum=promql,enum=logql"`
+	// Type is http, promql, logql or load; the block of the same name is
+	// required.
+	Type ProbeType `json:"type" jsonschema:"enum=http,enum=promql,enum=logql,enum=load"`
 	// HTTP probes the target over HTTP.
 	HTTP *HTTPProbe `json:"http,omitempty"`
 	// PromQL evaluates an instant query; its single value is compared.
 	PromQL *PromQLProbe `json:"promql,omitempty"`
 	// LogQL evaluates a metric query on Loki; skipped without a Loki.
 	LogQL *LogQLProbe `json:"logql,omitempty"`
+	// Load reads the load's own requests over a trailing window: latency
+	// from the intended send time, or the error ratio.
+	Load *LoadProbe `json:"load,omitempty"`
 	// Tolerance is the range the measured value must stay in; required for
 	// promql and logql, and for http it bounds the latency in seconds.
 	Tolerance *Tolerance `json:"tolerance,omitempty"`
@@ -327,6 +333,35 @@ type PromQLProbe struct {
 	// Query is checked offline with Prometheus' own parser.
 	Query string `json:"query"`
 }
+
+// LoadMetric is what a load probe reads.
+type LoadMetric string
+
+// The load probe metrics.
+const (
+	LoadP50        LoadMetric = "p50"
+	LoadP95        LoadMetric = "p95"
+	LoadP99        LoadMetric = "p99"
+	LoadErrorRatio LoadMetric = "error-ratio"
+)
+
+// LoadProbe measures the requests the load generator sent during the last
+// Window, client side: a latency quantile in seconds, measured from each
+// request's intended send time (corrected for coordinated omission: a
+// request the generator sent late, because every worker waited on a slow
+// target, counts its wait), or the share of them that failed.
+type LoadProbe struct {
+	// Metric is p50, p95, p99 (seconds, from the intended send time) or
+	// error-ratio (failed / completed).
+	Metric LoadMetric `json:"metric" jsonschema:"enum=p50,enum=p95,enum=p99,enum=error-ratio"`
+	// Window is the trailing span read at each sample (default 10s, 1s to
+	// 5m).
+	Window Duration `json:"window,omitempty"`
+}
+
+// MaxLoadWindow bounds a load probe's window: the timeline keeps each
+// second's histograms (16 KiB) that long.
+const MaxLoadWindow = 5 * time.Minute
 
 // LogQLProbe is a LogQL metric query returning one value.
 type LogQLProbe struct {

@@ -302,11 +302,11 @@ var headerName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 	s.checkName(p.key("name"), pr.Name)
-	types := []ProbeType{ProbeHTTP, ProbePromQL, ProbeLogQL}
+	types := []ProbeType{ProbeHTTP, ProbePromQL, ProbeLogQL, ProbeLoad}
 	if !oneOf(pr.Type, types...) {
 		s.errPath(p.key("type"), "must be one of %s, not %q", list(types...), pr.Type)
 	}
-	blocks := map[ProbeType]bool{ProbeHTTP: pr.HTTP != nil, ProbePromQL: pr.PromQL != nil, ProbeLogQL: pr.LogQL != nil}
+	blocks := map[ProbeType]bool{ProbeHTTP: pr.HTTP != nil, ProbePromQL: pr.PromQL != nil, ProbeLogQL: pr.LogQL != nil, ProbeLoad: pr.Load != nil}
 	for _, t := range types {
 		switch {
 		case t == pr.Type && !blocks[t]:
@@ -361,6 +361,16 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 		}
 		if h.Timeout <= 0 || h.Timeout > pr.Interval {
 			s.errPath(hp.key("timeout"), "%s: must be positive and at most the interval (%s)", h.Timeout, pr.Interval)
+		}
+	}
+	if l := pr.Load; l != nil {
+		lp := p.key("load")
+		metrics := []LoadMetric{LoadP50, LoadP95, LoadP99, LoadErrorRatio}
+		if !oneOf(l.Metric, metrics...) {
+			s.errPath(lp.key("metric"), "must be one of %s, not %q", list(metrics...), l.Metric)
+		}
+		if l.Window.D() < time.Second || l.Window.D() > MaxLoadWindow {
+			s.errPath(lp.key("window"), "%s: must be at least 1s and at most %s", l.Window, MaxLoadWindow)
 		}
 	}
 	if q := pr.PromQL; q != nil {
