@@ -418,7 +418,7 @@ func saturated(in Input, v Verdict, sat *load.Saturation, failed, errored []stri
 	case len(failed) > 0 && !first.IsZero() && first.Before(onset):
 		return Failed, append(failed, msg+" (after the target had failed)"), true
 	case len(failed) > 0:
-		return Inconclusive, append([]string{msg, fmt.Sprintf("the probes breached only %s after the generator saturated, so the failures below may be the generator's:",
+		return Inconclusive, append([]string{msg, fmt.Sprintf("the probes first breached %s after the generator saturated, so these failures may be the generator's doing",
 			first.Sub(onset).Round(100*time.Millisecond))}, failed...), true
 	}
 	return Inconclusive, append([]string{msg, "the hypothesis was not tested at the requested load"}, append(errored, in.Errors...)...), true

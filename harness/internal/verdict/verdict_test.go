@@ -217,7 +217,7 @@ func TestEvaluate(t *testing.T) {
 			in:         saturatedAt(input(with(healthy(), "latency", series("latency", 0, 60, between(35, 45, probe.StatusBreached)))), 30),
 			wantStatus: verdict.Inconclusive, wantCode: exitcode.Infra,
 			wantResult: map[string]verdict.Result{"latency": verdict.Fail},
-			wantReason: "the probes breached only 5s after the generator saturated, so the failures below may be the generator's:\nprobe latency failed",
+			wantReason: "the probes first breached 5s after the generator saturated, so these failures may be the generator's doing\nprobe latency failed",
 		},
 		"a target that failed visibly before the generator saturated still fails": {
 			in:         saturatedAt(input(with(healthy(), "latency", series("latency", 0, 60, between(25, 45, probe.StatusBreached)))), 30),
