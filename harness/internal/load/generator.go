@@ -112,8 +112,12 @@ type Saturation struct {
 // Message is the run's one-line account: "load generator saturated at
 // 11850/s (requested 20000/s) from +3s: ...".
 func (s *Saturation) Message() string {
-	return fmt.Sprintf("load generator saturated at %s/s (requested %s/s) from +%s: it sent up to %s late through its own fault (harness CPU %.2f of %d cores, goroutines waited up to %s to run); the target is not to blame for what followed",
-		rate(s.Achieved), rate(s.Requested), s.From, s.MaxLag.Round(time.Millisecond), s.CPU, s.Cores, s.SchedWait.Round(100*time.Microsecond))
+	cpu := fmt.Sprintf("harness CPU %.2f of %d cores", s.CPU, s.Cores)
+	if s.Cores == 0 { // merged from Kubernetes load workers: their CPU, summed
+		cpu = fmt.Sprintf("load workers' CPU %.2f cores", s.CPU)
+	}
+	return fmt.Sprintf("load generator saturated at %s/s (requested %s/s) from +%s: it sent up to %s late through its own fault (%s, goroutines waited up to %s to run); the target is not to blame for what followed",
+		rate(s.Achieved), rate(s.Requested), s.From, s.MaxLag.Round(time.Millisecond), cpu, s.SchedWait.Round(100*time.Microsecond))
 }
 
 func rate(r float64) string { return strconv.FormatFloat(math.Round(r), 'f', -1, 64) }

@@ -102,6 +102,10 @@ func TestTheSaturationMessageSaysWhoIsToBlame(t *testing.T) {
 	if got := s.Message(); got != want {
 		t.Errorf("message:\n got %s\nwant %s", got, want)
 	}
+	s.Cores, s.CPU = 0, 3.5 // merged from Kubernetes load workers
+	if got := s.Message(); !strings.Contains(got, "(load workers' CPU 3.50 cores, goroutines") {
+		t.Errorf("message of merged workers: %s", got)
+	}
 }
 
 // concurrency counts the requests a server is handling, and the most at
