@@ -209,7 +209,7 @@ func TestAGeneratorAskedForMoreThanTheMachineCanSendSaysSoInBoundedMemory(t *tes
 	if res.Total.Successes != res.Total.Requests {
 		t.Errorf("%d of %d succeeded: the hello server never fails", res.Total.Successes, res.Total.Requests)
 	}
-	if rss <= 0 || rss > 100<<20 {
+	if rss <= 0 || (rss > 100<<20 && !raceEnabled) {
 		t.Errorf("peak RSS %d bytes, want under 100 MiB whatever the rate asked", rss)
 	}
 }
