@@ -107,6 +107,11 @@ type Saturation struct {
 	// SchedWait is the most the runnable goroutines waited to run (90th
 	// percentile of a sample): high when the CPU is the limit.
 	SchedWait time.Duration `json:"schedWait"`
+	// Cap is set when every worker of the cap was busy in a saturated
+	// second with requests inside the latency budget of Budget: the cap,
+	// not the CPU, was the limit.
+	Cap    uint64        `json:"cap,omitempty"`
+	Budget time.Duration `json:"budget,omitempty"`
 }
 
 // Message is the run's one-line account: "load generator saturated at
@@ -115,6 +120,9 @@ func (s *Saturation) Message() string {
 	cpu := fmt.Sprintf("harness CPU %.2f of %d cores", s.CPU, s.Cores)
 	if s.Cores == 0 { // merged from Kubernetes load workers: their CPU, summed
 		cpu = fmt.Sprintf("load workers' CPU %.2f cores", s.CPU)
+	}
+	if s.Cap > 0 {
+		cpu = fmt.Sprintf("all %d workers busy with requests within the latency budget of %s: raise load.maxWorkers, or lower load.latencyBudget to what the target must meet; %s", s.Cap, s.Budget, cpu)
 	}
 	return fmt.Sprintf("load generator saturated at %s/s (requested %s/s) from +%s: it sent up to %s late through its own fault (%s, goroutines waited up to %s to run); the target is not to blame for what followed",
 		rate(s.Achieved), rate(s.Requested), s.From, s.MaxLag.Round(time.Millisecond), cpu, s.SchedWait.Round(100*time.Microsecond))
@@ -173,6 +181,9 @@ func (t *Timeline) Generator() Generator {
 		}
 	}
 	g.Saturation = SaturationOf(secs, g.Cores)
+	if s := g.Saturation; s != nil && g.MaxInFlight > 0 && slices.ContainsFunc(secs, func(x Second) bool { return x.Saturated && x.InFlight >= g.MaxInFlight }) {
+		s.Cap, s.Budget = g.MaxInFlight, g.LatencyBudget
+	}
 	return g
 }
 

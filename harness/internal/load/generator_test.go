@@ -213,3 +213,23 @@ func TestAGeneratorAskedForMoreThanTheMachineCanSendSaysSoInBoundedMemory(t *tes
 		t.Errorf("peak RSS %d bytes, want under 100 MiB whatever the rate asked", rss)
 	}
 }
+
+func TestACapTooLowForTheRateIsTheGeneratorsLimitAndSaysSo(t *testing.T) {
+	t.Parallel() // measures attributions, not speed
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond) // well within the 5 s budget
+	})
+	p, err := Constant(400, 4*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 5 workers × (1 / 50 ms) = 100/s of the 400 asked
+	tl := mustAttack(t, t.Context(), Plan{Target: srv.URL, Profile: p, Mix: []Weighted{{"home", 1}}, MaxWorkers: 5})
+	g := tl.Generator()
+	if !g.Clipped || g.Saturation == nil {
+		t.Fatalf("generator %+v: want the cap of 5 workers clipped and the run saturated", g)
+	}
+	if msg := g.Saturation.Message(); !strings.Contains(msg, "all 5 workers busy with requests within the latency budget of 5s: raise load.maxWorkers") {
+		t.Errorf("message %q does not name the cap as the limit", msg)
+	}
+}
