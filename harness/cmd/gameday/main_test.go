@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -24,6 +25,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/chaos"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox/sandboxtest"
 	"github.com/gamedayhq/gameday/harness/internal/schedtest"
+	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
 // envAsMain makes the test binary run main() instead of the tests.
@@ -482,6 +484,15 @@ func TestGameDaysOnTheSandbox(t *testing.T) {
 	})
 
 	t.Run("kill -9 during every fault kind: the supervisor ends each by its deadline, without cleanup", func(t *testing.T) {
+		x, err := spec.LoadFile("testdata/every-fault-kind.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range spec.Kinds() { // a kind the sandbox learns is tested here too
+			if k.Supports(spec.TargetSandbox) && !slices.ContainsFunc(x.Spec.Faults, func(f spec.Fault) bool { return f.Kind == k.Name }) {
+				t.Errorf("testdata/every-fault-kind.yaml has no %s: add one", k.Name)
+			}
+		}
 		waitReady(t, dir, time.Minute)
 		g := command(t, args("run", "deadlines", "every-fault-kind.yaml")...)
 		if err := g.Start(); err != nil {
