@@ -2,4 +2,6 @@
 
 package load
 
-const raceEnabled = false
+// maxRSS bounds the peak memory of a saturated generator's process: issue
+// 17's target, whatever the rate asked.
+const maxRSS = 100 << 20

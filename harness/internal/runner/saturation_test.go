@@ -96,8 +96,8 @@ func TestRunOfAGeneratorAskedForMoreThanTheMachineCanSendIsInconclusive(t *testi
 	if o.Code != exitcode.Infra || !strings.Contains(o.Err, "hypothesis inconclusive: "+msg) {
 		t.Errorf("exit %d (%s), want 3 with the saturation message", o.Code, o.Err)
 	}
-	if rss <= 0 || (rss > 100<<20 && !raceEnabled) {
-		t.Errorf("peak RSS of the harness %d bytes, want under 100 MiB", rss)
+	if rss <= 0 || rss > maxRSS {
+		t.Errorf("peak RSS of the harness %d bytes, want under %d MiB", rss, maxRSS>>20)
 	}
 	for _, name := range []string{report.FileJSON, report.FileMD, report.FileHTML, report.FileJUnit} {
 		b, err := os.ReadFile(o.Dir + "/" + name)
