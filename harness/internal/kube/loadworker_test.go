@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/gamedayhq/gameday/harness/internal/kube"
 	"github.com/gamedayhq/gameday/harness/internal/kube/kubetest"
 	"github.com/gamedayhq/gameday/harness/internal/load"
+	"github.com/gamedayhq/gameday/harness/internal/schedtest"
 	"github.com/gamedayhq/gameday/harness/internal/spec"
 )
 
@@ -169,6 +171,7 @@ func TestLoadWorkerCommand(t *testing.T) {
 // they run and ends with every request counted.
 func TestMergeLive(t *testing.T) {
 	t.Parallel() // each test has its own namespace
+	sched := schedtest.Watch(t)
 	var served atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { served.Add(1) }))
 	defer srv.Close()
@@ -221,8 +224,15 @@ func TestMergeLive(t *testing.T) {
 	if total := tl.Total(); total.CorrectedP99 < total.P99 || total.CorrectedMax < total.Max {
 		t.Errorf("corrected p99 %s / max %s below the service time's %s / %s", total.CorrectedP99, total.CorrectedMax, total.P99, total.Max)
 	}
-	if g := tl.Generator(); g.Saturation != nil {
-		t.Errorf("two workers at 20/s each saturated: %v", g.Saturation.Message())
+	// Saturated at 20/s a worker is the generator's fault, unless this
+	// process itself stalled (the race detector on busy shared cores).
+	if late := sched.Stop(); tl.Generator().Saturation != nil {
+		msg := fmt.Sprintf("two workers at 20/s each saturated: %v (scheduler: %s)", tl.Generator().Saturation.Message(), late)
+		if late.Worst < 50*time.Millisecond {
+			t.Error(msg)
+		} else {
+			t.Log(msg)
+		}
 	}
 	// A line naming a second no load reaches is refused, not allocated.
 	if _, err := kube.Merge(load.NewTimeline(load.TimelineConfig{Start: start}), strings.NewReader(`{"worker":0,"second":999999999,"journeys":{}}`)); err == nil ||
