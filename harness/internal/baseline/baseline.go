@@ -305,7 +305,11 @@ type View struct {
 // Reason says why a view is not ready.
 func (v View) Reason() string {
 	if v.HistoryRuns < v.MinRuns {
-		return fmt.Sprintf("%d comparable runs in the history, %d needed", v.HistoryRuns, v.MinRuns)
+		noun := "runs"
+		if v.HistoryRuns == 1 {
+			noun = "run"
+		}
+		return fmt.Sprintf("%d comparable %s in the history, %d needed", v.HistoryRuns, noun, v.MinRuns)
 	}
 	return "no value measured yet: the baseline is being learnt"
 }

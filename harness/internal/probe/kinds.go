@@ -40,11 +40,15 @@ var kinds = map[spec.ProbeType]Kind{
 	spec.ProbeLoad:   {New: loadFromSpec, Measures: loadMeasures},
 }
 
-// New is the runtime probe of p.
+// New is the runtime probe of p; a relative tolerance wraps the kind's
+// probe in its judgement (Relative).
 func New(p spec.Probe, c Clients) (Probe, error) {
 	k, ok := kinds[p.Type]
 	if !ok {
 		return nil, fmt.Errorf("probe %s: unknown type %q", p.Name, p.Type)
+	}
+	if p.Tolerance != nil && p.Tolerance.Relative != nil {
+		return relativeFromSpec(p, c, k)
 	}
 	return k.New(p, c)
 }

@@ -19,10 +19,10 @@ func awaitData(ctx context.Context, schedules []probe.Schedule, start time.Time,
 	for {
 		ready := true
 		for _, s := range schedules {
-			if _, ok := s.Probe.(*probe.PromQL); !ok {
+			if _, ok := probe.Unwrap(s.Probe).(*probe.PromQL); !ok {
 				continue
 			}
-			if err := s.Probe.Check(ctx, time.Now()).Err; errors.Is(err, query.ErrNoData) || errors.Is(err, query.ErrNaN) {
+			if err := probe.Unwrap(s.Probe).Check(ctx, time.Now()).Err; errors.Is(err, query.ErrNoData) || errors.Is(err, query.ErrNaN) {
 				ready = false
 				break
 			}

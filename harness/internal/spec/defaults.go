@@ -60,6 +60,17 @@ func (e *Experiment) defaults(suiteTarget *Target) {
 		if l := p.Load; l != nil && l.Window == 0 {
 			l.Window = Duration(DefaultLoadWindow)
 		}
+		if r := p.Tolerance.relative(); r != nil {
+			if r.Runs == 0 {
+				r.Runs = DefaultBaselineRuns
+			}
+			if r.MinRuns == 0 {
+				r.MinRuns = min(DefaultBaselineMinRuns, r.Runs)
+			}
+			if r.WhenTooFewRuns == "" {
+				r.WhenTooFewRuns = TooFewRunsFallback
+			}
+		}
 		if h := p.HTTP; h != nil {
 			if h.Method == "" {
 				h.Method = "GET"
@@ -159,4 +170,11 @@ func (t *Target) clone() *Target {
 		c.Kubernetes = &k
 	}
 	return &c
+}
+
+func (t *Tolerance) relative() *RelativeTolerance {
+	if t == nil {
+		return nil
+	}
+	return t.Relative
 }

@@ -65,6 +65,14 @@ testdata/bad/tolerance-both.yaml:20:11: spec.hypothesis.probes[0].tolerance: set
 testdata/bad/http-probe-request.yaml:20:33: spec.hypothesis.probes[0].http.headers["X Tenant"]: "X Tenant" is not an HTTP header name
 testdata/bad/http-probe-request.yaml:20:48: spec.hypothesis.probes[0].http.headers.X-Trace: the value holds a control character (a line break?)
 testdata/bad/http-probe-request.yaml:21:17: spec.hypothesis.probes[0].http.body: only sent with method POST, not GET`},
+		"a relative tolerance: one of factor and mads, a known op, runs and margins in range, a fixed tolerance to fall back to": {"relative-bad.yaml", `
+testdata/bad/relative-bad.yaml:20:21: spec.hypothesis.probes[0].tolerance.relative: set exactly one of factor and mads
+testdata/bad/relative-bad.yaml:20:21: spec.hypothesis.probes[0].tolerance.relative.whenTooFewRuns: fallback needs the fixed tolerance to fall back to: set threshold or range beside relative, or whenTooFewRuns: fail
+testdata/bad/relative-bad.yaml:20:26: spec.hypothesis.probes[0].tolerance.relative.op: must be one of <, <=, >, >=, not "=="
+testdata/bad/relative-bad.yaml:20:72: spec.hypothesis.probes[0].tolerance.relative.minRuns: 6: must be between 1 and runs (5)
+testdata/bad/relative-bad.yaml:20:86: spec.hypothesis.probes[0].tolerance.relative.minMargin: -1: must be 0 or more
+testdata/bad/relative-bad.yaml:26:59: spec.hypothesis.probes[1].tolerance.relative.whenTooFewRuns: must be one of fallback, fail, not "guess"
+testdata/bad/relative-bad.yaml:32:21: spec.hypothesis.probes[2].tolerance.relative.whenTooFewRuns: fallback needs the fixed tolerance to fall back to: set threshold or range beside relative, or whenTooFewRuns: fail`},
 		"a threshold operator must be known": {"tolerance-bad-op.yaml", `
 testdata/bad/tolerance-bad-op.yaml:20:27: spec.hypothesis.probes[0].tolerance.threshold.op: must be one of <, <=, >, >=, ==, not "=<"`},
 		"mode fixed needs a value": {"mode-fixed-no-value.yaml", `

@@ -371,12 +371,71 @@ type LogQLProbe struct {
 	Query string `json:"query"`
 }
 
-// Tolerance is exactly one of threshold or range.
+// Tolerance is exactly one of threshold or range, or a relative
+// tolerance (the bound learnt from the probe's baseline) with at most one
+// of them beside it: the fixed tolerance it falls back to while the
+// baseline has too few runs.
 type Tolerance struct {
 	// Threshold compares the value with one bound.
 	Threshold *Threshold `json:"threshold,omitempty"`
 	// Range requires min <= value <= max.
 	Range *Range `json:"range,omitempty"`
+	// Relative compares the value with the probe's baseline: the median of
+	// what it measured in the pre-fault windows of this run and of the last
+	// comparable runs of the history.
+	Relative *RelativeTolerance `json:"relative,omitempty"`
+}
+
+// RelativeTolerance holds when value Op bound, the bound learnt from the
+// probe's baseline: factor × its median, or its median plus (for < and
+// <=) or minus (for > and >=) mads × its MAD (median absolute deviation,
+// scaled to estimate a standard deviation).
+type RelativeTolerance struct {
+	// Op is one of <, <=, >, >=: with < and <= higher values are worse
+	// (latency, errors), with > and >= lower ones (throughput).
+	Op Op `json:"op" jsonschema:"enum=<,enum=<=,enum=>,enum=>="`
+	// Factor: the bound is factor × the baseline ("<= 1.2 × baseline p99");
+	// exactly one of factor and mads.
+	Factor float64 `json:"factor,omitempty"`
+	// MADs: the bound is the baseline ± mads MADs ("within 3 MADs").
+	MADs float64 `json:"mads,omitempty"`
+	// MinMargin is the least distance between the baseline and the bound
+	// (default 0), so that a baseline without spread (an error ratio of 0)
+	// does not breach on the first error.
+	MinMargin float64 `json:"minMargin,omitempty"`
+	// Runs is how many of the newest comparable runs of the history the
+	// baseline learns from (default 10, at most 100).
+	Runs int `json:"runs,omitempty"`
+	// MinRuns is how many comparable runs the baseline needs (default 3,
+	// at least 1, at most runs); this run's pre-fault window joins them.
+	MinRuns int `json:"minRuns,omitempty"`
+	// WhenTooFewRuns: fallback (default) judges by the threshold or range
+	// beside relative while the history holds fewer than minRuns runs;
+	// fail breaches every sample instead, failing the run (a gate that
+	// must not pass on a guess).
+	WhenTooFewRuns string `json:"whenTooFewRuns,omitempty" jsonschema:"enum=fallback,enum=fail"`
+}
+
+// The choices of RelativeTolerance.WhenTooFewRuns.
+const (
+	TooFewRunsFallback = "fallback"
+	TooFewRunsFail     = "fail"
+)
+
+// Defaults of a relative tolerance.
+const (
+	DefaultBaselineRuns    = 10
+	DefaultBaselineMinRuns = 3
+	MaxBaselineRuns        = 100
+)
+
+// Fixed is the tolerance without its relative part (nil when it has no
+// threshold or range): what a relative tolerance falls back to.
+func (t *Tolerance) Fixed() *Tolerance {
+	if t == nil || t.Threshold == nil && t.Range == nil {
+		return nil
+	}
+	return &Tolerance{Threshold: t.Threshold, Range: t.Range}
 }
 
 // Op is a comparison operator.
@@ -431,15 +490,40 @@ func (t Tolerance) Holds(v float64) bool {
 	return false
 }
 
-// String renders the tolerance for reports: "< 0.01" or "in [0.99, 1]".
+// String renders the tolerance for reports: "< 0.01", "in [0.99, 1]",
+// "<= 1.2 × baseline (fallback < 0.5)".
 func (t Tolerance) String() string {
 	switch {
+	case t.Relative != nil:
+		s := t.Relative.String()
+		if f := t.Fixed(); f != nil {
+			s += " (fallback " + f.String() + ")"
+		}
+		return s
 	case t.Threshold != nil:
 		return fmt.Sprintf("%s %g", t.Threshold.Op, t.Threshold.Value)
 	case t.Range != nil:
 		return fmt.Sprintf("in [%g, %g]", t.Range.Min, t.Range.Max)
 	}
 	return "none"
+}
+
+// String renders the relative tolerance: "<= 1.2 × baseline",
+// "< baseline + 3 MAD".
+func (r RelativeTolerance) String() string {
+	var s string
+	switch {
+	case r.MADs > 0 && (r.Op == OpGT || r.Op == OpGE):
+		s = fmt.Sprintf("%s baseline − %g MAD", r.Op, r.MADs)
+	case r.MADs > 0:
+		s = fmt.Sprintf("%s baseline + %g MAD", r.Op, r.MADs)
+	default:
+		s = fmt.Sprintf("%s %g × baseline", r.Op, r.Factor)
+	}
+	if r.MinMargin > 0 {
+		s += fmt.Sprintf(" (margin at least %g)", r.MinMargin)
+	}
+	return s
 }
 
 // StopCondition aborts the run, as an AWS FIS stop condition does: either a

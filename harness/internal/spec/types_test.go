@@ -49,6 +49,23 @@ func TestToleranceHolds(t *testing.T) {
 	if got := lt.String(); got != "< 0.01" {
 		t.Errorf("threshold String() = %q", got)
 	}
+	for tol, want := range map[*spec.Tolerance]string{
+		{Relative: &spec.RelativeTolerance{Op: spec.OpLE, Factor: 1.2}, Threshold: lt.Threshold}: "<= 1.2 × baseline (fallback < 0.01)",
+		{Relative: &spec.RelativeTolerance{Op: spec.OpLT, MADs: 3, MinMargin: 0.001}}:            "< baseline + 3 MAD (margin at least 0.001)",
+		{Relative: &spec.RelativeTolerance{Op: spec.OpGE, MADs: 2}, Range: rng.Range}:            ">= baseline − 2 MAD (fallback in [0.99, 1])",
+	} {
+		if got := tol.String(); got != want {
+			t.Errorf("relative String() = %q, want %q", got, want)
+		}
+	}
+	// A relative tolerance alone holds nothing by itself: the probe judges
+	// it against its baseline (package probe).
+	if (&spec.Tolerance{Relative: &spec.RelativeTolerance{Op: spec.OpLE, Factor: 2}}).Holds(0) {
+		t.Error("a relative tolerance without its baseline holds")
+	}
+	if f := (&spec.Tolerance{Relative: &spec.RelativeTolerance{}, Threshold: lt.Threshold}).Fixed(); f == nil || f.Relative != nil || f.Threshold != lt.Threshold {
+		t.Errorf("Fixed() = %+v", f)
+	}
 }
 
 func TestRateProfile(t *testing.T) {

@@ -403,8 +403,13 @@ func (pr *Probe) validate(s *source, p fieldPath, run time.Duration) {
 }
 
 func (t *Tolerance) validate(s *source, p fieldPath) {
-	if (t.Threshold == nil) == (t.Range == nil) {
+	switch fixed := t.Threshold != nil || t.Range != nil; {
+	case t.Threshold != nil && t.Range != nil:
 		s.errPath(p, "set exactly one of threshold and range")
+	case t.Relative == nil && !fixed:
+		s.errPath(p, "set exactly one of threshold and range (or relative)")
+	case t.Relative != nil:
+		t.Relative.validate(s, p.key("relative"), fixed)
 	}
 	if th := t.Threshold; th != nil {
 		ops := []Op{OpLT, OpLE, OpGT, OpGE, OpEQ}
@@ -414,6 +419,39 @@ func (t *Tolerance) validate(s *source, p fieldPath) {
 	}
 	if r := t.Range; r != nil && r.Min > r.Max {
 		s.errPath(p.key("range"), "min %g is above max %g", r.Min, r.Max)
+	}
+}
+
+func (r *RelativeTolerance) validate(s *source, p fieldPath, fixed bool) {
+	ops := []Op{OpLT, OpLE, OpGT, OpGE}
+	if !oneOf(r.Op, ops...) {
+		s.errPath(p.key("op"), "must be one of %s, not %q", list(ops...), r.Op)
+	}
+	switch {
+	case (r.Factor == 0) == (r.MADs == 0):
+		s.errPath(p, "set exactly one of factor and mads")
+	case r.Factor != 0 && (!finite(r.Factor) || r.Factor <= 0):
+		s.errPath(p.key("factor"), "%g: must be above 0", r.Factor)
+	case r.MADs != 0 && (!finite(r.MADs) || r.MADs <= 0):
+		s.errPath(p.key("mads"), "%g: must be above 0", r.MADs)
+	}
+	if !finite(r.MinMargin) || r.MinMargin < 0 {
+		s.errPath(p.key("minMargin"), "%g: must be 0 or more", r.MinMargin)
+	}
+	if r.Runs < 1 || r.Runs > MaxBaselineRuns {
+		s.errPath(p.key("runs"), "%d: must be between 1 and %d", r.Runs, MaxBaselineRuns)
+	}
+	if r.MinRuns < 1 || r.MinRuns > r.Runs {
+		s.errPath(p.key("minRuns"), "%d: must be between 1 and runs (%d)", r.MinRuns, r.Runs)
+	}
+	switch r.WhenTooFewRuns {
+	case TooFewRunsFallback:
+		if !fixed {
+			s.errPath(p.key("whenTooFewRuns"), "fallback needs the fixed tolerance to fall back to: set threshold or range beside relative, or whenTooFewRuns: fail")
+		}
+	case TooFewRunsFail:
+	default:
+		s.errPath(p.key("whenTooFewRuns"), "must be one of fallback, fail, not %q", r.WhenTooFewRuns)
 	}
 }
 
