@@ -12,6 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
@@ -126,9 +127,21 @@ func runAction(c *ucli.Context, gate bool) error {
 	}
 	stderr := c.App.ErrWriter
 	var dels []delivered
+	// The history of the reports tree: the runs the baselines learn from.
+	hist, herr := history.Open(c.String(flagReportsDir), history.Options{Warn: stderr})
+	if herr != nil {
+		fmt.Fprintf(stderr, "gameday: history: %v: the baselines learn from each run alone\n", herr)
+	} else {
+		defer hist.Close()
+	}
+	runConfig := opts.runConfig(g, stderr, stderr)
 	outcomes, err := runner.RunSuite(c.Context, suite, runner.SuiteOptions{
 		RunID: c.String(flagRunID), ReportsDir: c.String(flagReportsDir),
-		Config: opts.runConfig(g, stderr, stderr),
+		Config: func(ctx context.Context, e *spec.Experiment) (runner.Config, error) {
+			rc, err := runConfig(ctx, e)
+			rc.History = hist
+			return rc, err
+		},
 		Done: func(out runner.Outcome) error {
 			recordRun(stderr, c.String(flagReportsDir), out.Result)
 			dl, perr := d.after(c.Context, out)

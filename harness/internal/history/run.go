@@ -20,14 +20,17 @@ import (
 type Run struct {
 	// Dir is the run's directory relative to the reports root
 	// (<suite>/<run-id>), its key.
-	Dir        string    `json:"dir"`
-	RunID      string    `json:"runID"`
-	Suite      string    `json:"suite"`
-	Experiment string    `json:"experiment"`
-	Target     string    `json:"target"`
-	Engine     string    `json:"engine"`
-	Start      time.Time `json:"start"`
-	End        time.Time `json:"end"`
+	Dir        string `json:"dir"`
+	RunID      string `json:"runID"`
+	Suite      string `json:"suite"`
+	Experiment string `json:"experiment"`
+	Target     string `json:"target"`
+	Engine     string `json:"engine"`
+	// Profile is the load's rate profile ("100/s for 1m30s"): runs of the
+	// same experiment under another load are not comparable.
+	Profile string    `json:"profile,omitempty"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
 	// DurationSeconds is how long the run lasted.
 	DurationSeconds float64 `json:"durationSeconds"`
 	Status          string  `json:"status"`
@@ -76,7 +79,7 @@ func fromReport(dir string, data []byte) (*Run, error) {
 	}
 	run := &Run{
 		Dir: dir, RunID: r.RunID, Suite: r.Suite, Experiment: r.Experiment.Name,
-		Target: r.Target.Kind, Engine: r.Target.Engine, Start: r.Timings.Start.UTC(), End: r.Timings.End.UTC(),
+		Target: r.Target.Kind, Engine: r.Target.Engine, Profile: r.Load.Profile, Start: r.Timings.Start.UTC(), End: r.Timings.End.UTC(),
 		DurationSeconds: r.Timings.ActualSeconds, Status: string(r.Verdict.Status), ExitCode: r.ExitCode,
 		Score: r.Verdict.Score.Percent, BudgetConsumed: r.Verdict.Budget.Consumed,
 		Requests: r.Load.Total.Requests, Faults: len(r.Faults), StopReason: r.StopReason, Reasons: r.Verdict.Reasons,

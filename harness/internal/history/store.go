@@ -23,7 +23,7 @@ import (
 )
 
 // schemaVersion of the index: another version is dropped and rebuilt.
-const schemaVersion = "4"
+const schemaVersion = "5"
 
 // MetaDir is the folder of the index and the ledger inside the reports
 // root; report scans skip it (and every folder starting with a dot).
@@ -126,7 +126,7 @@ func migrate(db *sql.DB) error {
 		`DROP TABLE IF EXISTS runs`, `DROP TABLE IF EXISTS bad`, `DROP TABLE IF EXISTS run_schedule`,
 		`CREATE TABLE runs (
 			dir TEXT PRIMARY KEY, run_id TEXT NOT NULL, suite TEXT NOT NULL, experiment TEXT NOT NULL,
-			target TEXT NOT NULL, engine TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
+			target TEXT NOT NULL, engine TEXT NOT NULL, profile TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
 			duration REAL NOT NULL, status TEXT NOT NULL, exit_code INTEGER NOT NULL, score REAL NOT NULL,
 			budget REAL NOT NULL, requests INTEGER NOT NULL, error_ratio REAL NOT NULL,
 			fault_error_ratio REAL, fault_p99 REAL, fault_requests INTEGER NOT NULL, fault_failed INTEGER NOT NULL,
@@ -325,11 +325,11 @@ func (s *Store) index1(ctx context.Context, tx *sql.Tx, f file) error {
 		return err
 	}
 	reasons, _ := json.Marshal(run.Reasons)
-	_, err = tx.ExecContext(ctx, `INSERT INTO runs (dir, run_id, suite, experiment, target, engine, start, end_, duration,
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (dir, run_id, suite, experiment, target, engine, profile, start, end_, duration,
 		status, exit_code, score, budget, requests, error_ratio, fault_error_ratio, fault_p99, fault_requests, fault_failed,
 		fault_seconds, detect, recover, faults, stop_reason, reasons, mtime, size)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		run.Dir, run.RunID, run.Suite, run.Experiment, run.Target, run.Engine, run.Start.UnixMilli(), run.End.UnixMilli(),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		run.Dir, run.RunID, run.Suite, run.Experiment, run.Target, run.Engine, run.Profile, run.Start.UnixMilli(), run.End.UnixMilli(),
 		run.DurationSeconds, run.Status, run.ExitCode, run.Score, run.BudgetConsumed, int64(run.Requests), run.ErrorRatio,
 		run.FaultErrorRatio, run.FaultP99Ms, int64(run.FaultRequests), int64(run.FaultFailed), run.FaultSeconds,
 		run.DetectSeconds, run.RecoverSeconds, run.Faults, run.StopReason, string(reasons),
@@ -369,13 +369,15 @@ func (s *Store) Record(ctx context.Context, dir string) error {
 // Filter selects runs; zero fields select all.
 type Filter struct {
 	Experiment, Suite, Target, Status, Schedule string
+	// Profile is the load's rate profile, exactly (comparable runs).
+	Profile string
 	// Since and Until bound the start time.
 	Since, Until time.Time
 	// Limit is the most runs returned (0: all), newest first; Offset skips.
 	Limit, Offset int
 }
 
-const runColumns = `r.dir, r.run_id, r.suite, r.experiment, r.target, r.engine, r.start, r.end_, r.duration, r.status,
+const runColumns = `r.dir, r.run_id, r.suite, r.experiment, r.target, r.engine, r.profile, r.start, r.end_, r.duration, r.status,
 	r.exit_code, r.score, r.budget, r.requests, r.error_ratio, r.fault_error_ratio, r.fault_p99, r.fault_requests,
 	r.fault_failed, r.fault_seconds, r.detect, r.recover,
 	r.faults, r.stop_reason, r.reasons, COALESCE(s.schedule, '')`
@@ -398,6 +400,9 @@ func (f Filter) where() (string, []any) {
 	}
 	if f.Schedule != "" {
 		add("s.schedule = ?", f.Schedule)
+	}
+	if f.Profile != "" {
+		add("r.profile = ?", f.Profile)
 	}
 	if !f.Since.IsZero() {
 		add("r.start >= ?", f.Since.UnixMilli())
@@ -439,7 +444,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) ([]Run, error)
 		var start, end, requests, faultRequests, faultFailed int64
 		var reasons string
 		var fer, fp, det, rec sql.NullFloat64
-		if err := rows.Scan(&r.Dir, &r.RunID, &r.Suite, &r.Experiment, &r.Target, &r.Engine, &start, &end,
+		if err := rows.Scan(&r.Dir, &r.RunID, &r.Suite, &r.Experiment, &r.Target, &r.Engine, &r.Profile, &start, &end,
 			&r.DurationSeconds, &r.Status, &r.ExitCode, &r.Score, &r.BudgetConsumed, &requests, &r.ErrorRatio,
 			&fer, &fp, &faultRequests, &faultFailed, &r.FaultSeconds, &det, &rec, &r.Faults, &r.StopReason, &reasons, &r.Schedule); err != nil {
 			return nil, fmt.Errorf("history: %w", err)

@@ -72,6 +72,9 @@ type htmlView struct {
 	LoadLines []string
 	Zones     []string
 	ZoneRows  []ZoneRow
+	// Sections are the optional sections rendered on their own (the
+	// learned baselines, the comparison with a reference run).
+	Sections template.HTML
 }
 
 type htmlFault struct {
@@ -179,11 +182,30 @@ func HTML(r *Report) ([]byte, error) {
 	}
 	v.Zones, v.ZoneRows = ReadyByZone(r)
 	v.LoadLines = LoadLines(r.Load)
+	var err error
+	if v.Sections, err = htmlSections(r); err != nil {
+		return nil, err
+	}
 	var b bytes.Buffer
 	if err := page().Execute(&b, v); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// htmlSections renders the optional sections of report.html, in order.
+func htmlSections(r *Report) (template.HTML, error) {
+	var out template.HTML
+	for _, f := range []func(*Report) (template.HTML, error){
+		func(r *Report) (template.HTML, error) { return baselineHTML(r.Baselines) },
+	} {
+		h, err := f(r)
+		if err != nil {
+			return "", err
+		}
+		out += h
+	}
+	return out, nil
 }
 
 // niceMax rounds v up to 1, 2 or 5 times a power of ten (1 for v <= 0).
@@ -370,6 +392,7 @@ run <code>{{.R.RunID}}</code> · suite <code>{{.R.Suite}}</code> · target {{.R.
 {{- end}}
 {{- end}}
 {{- end}}
+{{- .Sections}}
 {{- with .R.Preflight.Checks}}
 <h2>Preflight</h2>
 <table>

@@ -72,6 +72,7 @@ func Markdown(r *Report) ([]byte, error) {
 		fmt.Fprintf(&b, "%s\n", mdCell(line))
 	}
 	b.WriteString(costMarkdown(r.Cost))
+	b.WriteString(baselineMarkdown(r.Baselines))
 	return b.Bytes(), nil
 }
 

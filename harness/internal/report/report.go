@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gamedayhq/gameday/harness/internal/baseline"
 	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/probe"
@@ -54,8 +55,11 @@ type Report struct {
 	Decisions []Decision `json:"decisions,omitempty"`
 	// Cost is the cost section (nil when no Prometheus could price the
 	// run).
-	Cost    *Cost           `json:"cost,omitempty"`
-	Verdict verdict.Verdict `json:"verdict"`
+	Cost *Cost `json:"cost,omitempty"`
+	// Baselines is the learned steady state (nil when the run had no
+	// history to learn from and no relative tolerance).
+	Baselines *baseline.Section `json:"baselines,omitempty"`
+	Verdict   verdict.Verdict   `json:"verdict"`
 	// StopReason says why the run ended early ("" when it did not).
 	StopReason string `json:"stopReason,omitempty"`
 	ExitCode   int    `json:"exitCode"`

@@ -41,6 +41,7 @@ func (r *run) conclude(ctx context.Context, tl *load.Timeline) (*Result, error) 
 		Observations: r.obs, Decisions: r.c.Decisions, Verdict: v,
 	})
 	if tl != nil {
+		rep.Baselines = r.baselines(rep)
 		for _, section := range r.c.Sections {
 			sctx, cancel := context.WithTimeout(ctx, SectionTimeout)
 			section(sctx, rep)

@@ -41,6 +41,8 @@ type run struct {
 	breaches   map[string]int // consecutive breaches by probe
 	lastSample map[string]probe.Sample
 	obs        []engine.Observation
+	// learnt is what the baselines learnt from the history (nil before).
+	learnt *learnt
 }
 
 // execute runs the prepared run to its end and concludes it. The session
@@ -82,6 +84,7 @@ func (r *run) begin(ctx context.Context) (*loop, error) {
 	// judged as a breach of the system.
 	waited := awaitData(runCtx, r.schedules, r.start, warmupCap(verdict.PlannedWindows(r.e, r.start)))
 	r.windows = withWarmup(verdict.PlannedWindows(r.e, r.start), max(r.c.Warmup, waited))
+	r.startLearning()
 
 	loadDone := make(chan error, 1)
 	go func() {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/engine"
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
+	"github.com/gamedayhq/gameday/harness/internal/history"
 	"github.com/gamedayhq/gameday/harness/internal/load"
 	"github.com/gamedayhq/gameday/harness/internal/probe"
 	"github.com/gamedayhq/gameday/harness/internal/report"
@@ -92,6 +93,9 @@ type Config struct {
 	// Kubernetes engine can run it as a Job of workers instead. The load's
 	// timeline starts when the load does: faults are scheduled from it.
 	StartLoad func(ctx context.Context, p load.Plan) (LoadRun, error)
+	// History is the run history the baselines learn from: the comparable
+	// runs' pre-fault windows (nil: this run's alone, said in the report).
+	History *history.Store
 	// Sections add optional sections to the report before it is written
 	// (the cost section). Each gets a context that outlives a cancelled run,
 	// bounded by SectionTimeout; a section never fails the run. A run
@@ -162,6 +166,9 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	if d, ok := noLoki(c); ok {
 		r.c.Decisions = append(slices.Clone(r.c.Decisions), d)
+	}
+	if err := r.learn(ctx); err != nil {
+		return r.refusedNoBaseline(err)
 	}
 	if c.Guard != nil {
 		if err := r.admit(ctx, clients); err != nil {

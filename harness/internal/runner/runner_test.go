@@ -31,6 +31,8 @@ type target struct {
 	*httptest.Server
 	broken         atomic.Bool
 	total, errored atomic.Int64
+	// delay is how long every answer waits (nanoseconds).
+	delay atomic.Int64
 }
 
 func newTarget(t *testing.T) *target {
@@ -42,6 +44,9 @@ func newTarget(t *testing.T) *target {
 			return
 		}
 		tg.total.Add(1)
+		if d := tg.delay.Load(); d > 0 {
+			time.Sleep(time.Duration(d))
+		}
 		if tg.broken.Load() {
 			tg.errored.Add(1)
 			http.Error(w, "broken", http.StatusInternalServerError)
@@ -57,8 +62,9 @@ func newTarget(t *testing.T) *target {
 // it (every answer a 500) until recovered. It records what it did.
 type faultEngine struct {
 	tg       *target
-	harmless bool   // inject without breaking anything
-	failOn   string // the fault whose injection fails
+	harmless bool          // inject without breaking anything
+	slows    time.Duration // inject: every answer waits this long instead of a 500
+	failOn   string        // the fault whose injection fails
 	// blocks: Inject waits until its context ends (Chaos Mesh never
 	// confirms), then fails, or lands when landsLate.
 	blocks, landsLate bool
@@ -99,7 +105,10 @@ func (s *faultSession) Inject(ctx context.Context, fl spec.Fault) (*engine.Injec
 	}
 	f.injected = append(f.injected, fl.Name)
 	f.active++
-	if !f.harmless {
+	switch {
+	case f.slows > 0:
+		f.tg.delay.Store(int64(f.slows))
+	case !f.harmless:
 		f.tg.broken.Store(true)
 	}
 	return &engine.Injection{RunID: s.runID, Fault: fl.Name, Kind: string(fl.Kind), Targets: []string{"target"}, Injected: time.Now(), Ref: fl.Name}, nil
@@ -109,6 +118,7 @@ func (s *faultSession) Recover(_ context.Context, in *engine.Injection) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tg.broken.Store(false)
+	f.tg.delay.Store(0)
 	f.active--
 	in.Recovered = time.Now()
 	f.recovered = append(f.recovered, in.Recovered)

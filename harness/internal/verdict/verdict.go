@@ -118,6 +118,11 @@ const (
 	// injected): the experiment did not run as written, so the verdict is
 	// inconclusive whatever the probes measured.
 	StopError StopKind = "error"
+	// StopNoBaseline: the run was refused before its load because a probe
+	// whose relative tolerance says whenTooFewRuns: fail has too few
+	// comparable runs to learn from: failed, as a gate that must not pass
+	// on a guess.
+	StopNoBaseline StopKind = "no-baseline"
 )
 
 // Stop is an early end of the run.
@@ -366,6 +371,8 @@ func conclude(in Input, v Verdict) (Status, []string) {
 	switch {
 	case in.Stop != nil && in.Stop.Kind == StopError:
 		return Inconclusive, append(append([]string{in.Stop.Reason}, failed...), errored...)
+	case in.Stop != nil && in.Stop.Kind == StopNoBaseline:
+		return Failed, []string{in.Stop.Reason}
 	case in.Stop != nil:
 		return Aborted, append([]string{in.Stop.Reason}, failed...)
 	case len(failed) > 0:
