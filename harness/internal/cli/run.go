@@ -13,6 +13,7 @@ import (
 
 	"github.com/gamedayhq/gameday/harness/internal/exitcode"
 	"github.com/gamedayhq/gameday/harness/internal/history"
+	"github.com/gamedayhq/gameday/harness/internal/regression"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 	"github.com/gamedayhq/gameday/harness/internal/runner"
 	"github.com/gamedayhq/gameday/harness/internal/sandbox"
@@ -33,6 +34,7 @@ func runFlags() []ucli.Flag {
 		&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the promql probes (default: the target's, else the sandbox's)"},
 		&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of the logql probes (default: the target's; without one they are skipped)"},
 		&ucli.BoolFlag{Name: flagNoColor, Usage: "no colour in the live progress", EnvVars: []string{"NO_COLOR"}},
+		&ucli.StringFlag{Name: flagCompareTo, Usage: "regression gate: compare each run, per fault window, with last-passed, baseline or RUN-ID (thresholds: the suite's regression block); a regression fails the run (exit 1)"},
 	}, kubeFlags()...)
 }
 
@@ -70,12 +72,23 @@ collect, and the Markdown report is appended to $GITHUB_STEP_SUMMARY when it is 
 held but whose report could not be published exits 3: a gate is not green without its
 evidence (a failed notification never changes the exit code).
 
+With --compare-to, each run is also compared with a reference from the history of
+--reports-dir, fault window by fault window (aligned on the injection times): time to
+detect, time to recover, p99 and error ratio in the window, and the score. last-passed
+is the last comparable run that held (same experiment, target kind and load), baseline
+the median of the last comparable runs that held, RUN-ID one run. A metric worse than
+the reference beyond the suite's thresholds (spec.regression) fails the run (exit 1);
+the comparison is a table in every report and in the job summary.
+
 ` + exitCodeTable() + `
 EXAMPLES:
    gameday gate experiments/suites/preprod-gate.yaml
    GITHUB_STEP_SUMMARY=/tmp/summary.md gameday gate --reports-dir out experiments/pod-kill.yaml
    gameday gate --target kubernetes --publish --publish-repo https://github.com/gamedayhq/gameday-reports.git \
-       --notify .github/gameday/notifications.yaml --notify-label environment=staging ... experiments/suites/k8s-preprod-gate.yaml`
+       --notify .github/gameday/notifications.yaml --notify-label environment=staging ... experiments/suites/k8s-preprod-gate.yaml
+   gameday gate --compare-to last-passed experiments/suites/preprod-gate.yaml
+   gameday gate --compare-to baseline --reports-dir reports experiments/pod-kill.yaml
+   gameday gate --compare-to 20261206-151729-pod-kill experiments/pod-kill.yaml`
 		cmd.Action = func(c *ucli.Context) error { return runAction(c, true) }
 	}
 	return cmd
@@ -99,6 +112,10 @@ type runSummary struct {
 	// Cost summarises the report's cost section.
 	Cost string `json:"cost,omitempty"`
 	delivered
+	// Gate is the regression gate's outcome (--compare-to), Regressions
+	// the metrics that regressed.
+	Gate        string   `json:"gate,omitempty"`
+	Regressions []string `json:"regressions,omitempty"`
 }
 
 func runAction(c *ucli.Context, gate bool) error {
@@ -134,12 +151,19 @@ func runAction(c *ucli.Context, gate bool) error {
 	} else {
 		defer hist.Close()
 	}
+	gateSection, err := compareTo(c, hist, suite)
+	if err != nil {
+		return err
+	}
 	runConfig := opts.runConfig(g, stderr, stderr)
 	outcomes, err := runner.RunSuite(c.Context, suite, runner.SuiteOptions{
 		RunID: c.String(flagRunID), ReportsDir: c.String(flagReportsDir),
 		Config: func(ctx context.Context, e *spec.Experiment) (runner.Config, error) {
 			rc, err := runConfig(ctx, e)
 			rc.History = hist
+			if err == nil && gateSection != nil {
+				rc.Sections = append(rc.Sections, gateSection)
+			}
 			return rc, err
 		},
 		Done: func(out runner.Outcome) error {
@@ -193,6 +217,12 @@ func summarize(out runner.Outcome) runSummary {
 				s.Warnings = append(s.Warnings, d.Detail)
 			}
 		}
+		if gc := r.Comparison; gc != nil {
+			s.Gate, s.Regressions = gc.Headline(), gc.Reasons
+			if gc.Failed && r.Verdict.Status == "held" {
+				s.Status = "regressed"
+			}
+		}
 	}
 	if err != nil && (out.Result == nil || out.Result.Paths == nil) {
 		s.Error = err.Error()
@@ -214,6 +244,12 @@ func printSummary(w io.Writer, s runSummary) {
 	}
 	if s.Cost != "" {
 		fmt.Fprintf(w, "  cost: %s\n", s.Cost)
+	}
+	if s.Gate != "" {
+		fmt.Fprintf(w, "  regression gate: %s\n", s.Gate)
+		for _, r := range s.Regressions {
+			fmt.Fprintf(w, "    - %s\n", r)
+		}
 	}
 	if p := s.Reports[report.FileHTML]; p != "" {
 		fmt.Fprintf(w, "  report: %s\n", p)
@@ -304,4 +340,36 @@ EXAMPLES:
 			return nil
 		},
 	}
+}
+
+// flagCompareTo names the regression gate's reference.
+const flagCompareTo = "compare-to"
+
+// compareTo is the report section of --compare-to (nil without it): the
+// regression gate against the history of --reports-dir, with the suite's
+// thresholds. A named run is looked up for every experiment before
+// anything runs: one that does not exist, or is of another experiment,
+// is invalid input.
+func compareTo(c *ucli.Context, hist *history.Store, suite runner.Suite) (func(context.Context, *report.Report), error) {
+	if !c.IsSet(flagCompareTo) {
+		return nil, nil
+	}
+	mode, id, err := regression.Parse(c.String(flagCompareTo))
+	if err != nil {
+		return nil, err
+	}
+	if hist == nil {
+		return nil, exitcode.Infraf("--compare-to: the history of %s cannot be opened", c.String(flagReportsDir))
+	}
+	if mode == regression.ModeRun {
+		if _, err := hist.Sync(c.Context); err != nil {
+			return nil, exitcode.Infraf("--compare-to: %w", err)
+		}
+		for _, e := range suite.Experiments {
+			if _, err := regression.Named(c.Context, hist, id, e.Metadata.Name); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return regression.Section(hist, mode, id, suite.Regression.WithDefaults()), nil
 }

@@ -416,6 +416,15 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// Comparable selects the runs a run is compared with: the same experiment
+// on the same kind of target under the same load profile, that held.
+// Neither the target's URL (a sandbox's changes at every start) nor the
+// version of the system under test is asked for: comparing a new version
+// with the runs of the old ones is the point.
+func Comparable(experiment, target, profile string) Filter {
+	return Filter{Experiment: experiment, Target: target, Profile: profile, Status: "held"}
+}
+
 // List returns the runs of f, newest first, and how many match in all.
 func (s *Store) List(ctx context.Context, f Filter) ([]Run, int, error) {
 	where, args := f.where()

@@ -198,6 +198,7 @@ func htmlSections(r *Report) (template.HTML, error) {
 	var out template.HTML
 	for _, f := range []func(*Report) (template.HTML, error){
 		func(r *Report) (template.HTML, error) { return baselineHTML(r.Baselines) },
+		func(r *Report) (template.HTML, error) { return comparisonHTML(r.Comparison) },
 	} {
 		h, err := f(r)
 		if err != nil {

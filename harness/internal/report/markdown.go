@@ -73,6 +73,7 @@ func Markdown(r *Report) ([]byte, error) {
 	}
 	b.WriteString(costMarkdown(r.Cost))
 	b.WriteString(baselineMarkdown(r.Baselines))
+	b.WriteString(comparisonMarkdown(r.Comparison))
 	return b.Bytes(), nil
 }
 
@@ -199,6 +200,28 @@ func JUnit(r *Report) ([]byte, error) {
 			ts.Errors++
 		}
 		ts.Cases = append(ts.Cases, tc)
+	}
+	// The regression gate: a case per compared metric, failed when it
+	// regressed; a gate that fails without a reference fails its own case.
+	if c := r.Comparison; c != nil {
+		if len(c.Reference) == 0 {
+			tc := testcase{Name: "regression gate", Classname: class, Time: "0", SystemOut: c.Headline()}
+			if c.Failed {
+				tc.Failure = &failure{Message: c.Headline(), Type: "no-reference", Text: strings.Join(c.Reasons, "\n")}
+				ts.Failures++
+			}
+			ts.Cases = append(ts.Cases, tc)
+		}
+		for _, row := range c.Rows {
+			cells := row.Cells()
+			tc := testcase{Name: "regression " + row.Name(), Classname: class, Time: "0",
+				SystemOut: fmt.Sprintf("this run %s, reference %s, change %s, allowed %s: %s %s", cells[1], cells[2], cells[3], cells[4], cells[5], cells[6])}
+			if row.Verdict == RowRegressed {
+				tc.Failure = &failure{Message: row.Name() + " regressed", Type: "regressed", Text: tc.SystemOut}
+				ts.Failures++
+			}
+			ts.Cases = append(ts.Cases, tc)
+		}
 	}
 	v := r.Verdict
 	vc := testcase{Name: "verdict", Classname: class, Time: ts.Time,

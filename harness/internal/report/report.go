@@ -59,7 +59,10 @@ type Report struct {
 	// Baselines is the learned steady state (nil when the run had no
 	// history to learn from and no relative tolerance).
 	Baselines *baseline.Section `json:"baselines,omitempty"`
-	Verdict   verdict.Verdict   `json:"verdict"`
+	// Comparison is the regression gate's comparison with a reference
+	// (nil without --compare-to).
+	Comparison *Comparison     `json:"comparison,omitempty"`
+	Verdict    verdict.Verdict `json:"verdict"`
 	// StopReason says why the run ended early ("" when it did not).
 	StopReason string `json:"stopReason,omitempty"`
 	ExitCode   int    `json:"exitCode"`

@@ -30,14 +30,11 @@ type learnt struct {
 	relatives []*probe.Relative
 }
 
-// comparable is the filter of the runs a run learns from, and how the
-// report says it: the same experiment on the same kind of target under the
-// same load, that held. Neither the target's URL (a sandbox's changes at
-// every start) nor the version of the system under test is asked for:
-// comparing a new version with the runs of the old ones is the point.
+// comparable is the filter of the runs a run learns from
+// (history.Comparable), and how the report says it.
 func (r *run) comparable(limit int) (history.Filter, string) {
-	f := history.Filter{Experiment: r.e.Metadata.Name, Target: string(r.e.Spec.Target.Kind), Profile: r.plan.Profile.String(),
-		Status: string(verdict.Held), Limit: limit}
+	f := history.Comparable(r.e.Metadata.Name, string(r.e.Spec.Target.Kind), r.plan.Profile.String())
+	f.Limit = limit
 	return f, fmt.Sprintf("the last %d runs of experiment %s on a %s target under the same load (%s) that held", limit, f.Experiment, f.Target, f.Profile)
 }
 

@@ -39,12 +39,7 @@ func relativeFrontDoor(minRuns int, when string) func(e *spec.Experiment) {
 // and without injecting anything.
 func TestRunBaselinesLearnFromTheHistory(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
-	hist, err := history.Open(root, history.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hist.Close()
+	root, hist := reportsTree(t)
 	run := func(id string, en *faultEngine, edit func(*spec.Experiment)) (*runner.Result, error) {
 		c := runner.Config{Experiment: experiment(t, edit), Engine: en, RunID: id, ReportsDir: root, TargetURL: en.tg.URL, History: hist}
 		return runner.Run(t.Context(), c)
@@ -128,4 +123,16 @@ func probeBaseline(t *testing.T, r *report.Report) baseline.ProbeBaseline {
 		t.Fatalf("baselines %+v: want one probe's", r.Baselines)
 	}
 	return r.Baselines.Probes[0]
+}
+
+// reportsTree is an empty reports tree and its history.
+func reportsTree(t *testing.T) (string, *history.Store) {
+	t.Helper()
+	root := t.TempDir()
+	hist, err := history.Open(root, history.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hist.Close() })
+	return root, hist
 }

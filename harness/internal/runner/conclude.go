@@ -48,12 +48,22 @@ func (r *run) conclude(ctx context.Context, tl *load.Timeline) (*Result, error) 
 			cancel()
 		}
 	}
+	// A regression gate that fails (a report section: Comparison) fails a
+	// run whose hypothesis held.
+	gate := rep.Comparison != nil && rep.Comparison.Failed && v.Status == verdict.Held
+	if gate {
+		rep.ExitCode = exitcode.Failed
+	}
 	res := &Result{Report: rep, Dir: r.dir}
 	paths, werr := report.Write(r.dir, rep)
 	if werr != nil {
 		return res, exitcode.Infraf("write the reports: %w", werr)
 	}
 	res.Paths = paths
+	if gate {
+		c := rep.Comparison
+		return res, exitcode.Failedf("experiment %s: regression gate: %s", e.Metadata.Name, strings.Join(append([]string{c.Headline()}, c.Reasons...), "; "))
+	}
 	if v.Status == verdict.Held {
 		return res, nil
 	}

@@ -64,6 +64,7 @@ type faultEngine struct {
 	tg       *target
 	harmless bool          // inject without breaking anything
 	slows    time.Duration // inject: every answer waits this long instead of a 500
+	lingers  time.Duration // recover: the target stays broken this long after
 	failOn   string        // the fault whose injection fails
 	// blocks: Inject waits until its context ends (Chaos Mesh never
 	// confirms), then fails, or lands when landsLate.
@@ -117,7 +118,11 @@ func (s *faultSession) Recover(_ context.Context, in *engine.Injection) error {
 	f := s.f
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.tg.broken.Store(false)
+	if f.lingers > 0 {
+		time.AfterFunc(f.lingers, func() { f.tg.broken.Store(false) })
+	} else {
+		f.tg.broken.Store(false)
+	}
 	f.tg.delay.Store(0)
 	f.active--
 	in.Recovered = time.Now()

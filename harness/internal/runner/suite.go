@@ -22,6 +22,9 @@ type Suite struct {
 	// Cooldown is the pause between two runs.
 	FailFast bool
 	Cooldown time.Duration
+	// Regression are the suite's regression-gate thresholds (nil: the
+	// defaults).
+	Regression *spec.Regression
 }
 
 // LoadSuite reads path, one experiment or one suite file (its experiments
@@ -35,7 +38,8 @@ func LoadSuite(path, name string) (Suite, error) {
 	switch {
 	case len(cat.Suites) == 1 && len(cat.Experiments) == 0 && len(cat.Suites[0].Experiments) > 0:
 		s := cat.Suites[0]
-		return Suite{Name: cmp.Or(name, s.Metadata.Name), Experiments: s.Experiments, FailFast: s.Spec.FailFast, Cooldown: s.Spec.Cooldown.D()}, nil
+		return Suite{Name: cmp.Or(name, s.Metadata.Name), Experiments: s.Experiments, FailFast: s.Spec.FailFast, Cooldown: s.Spec.Cooldown.D(),
+			Regression: s.Spec.Regression}, nil
 	case len(cat.Suites) == 0 && len(cat.Experiments) > 0:
 		return Suite{Name: cmp.Or(name, DefaultSuite), Experiments: cat.Experiments}, nil
 	}

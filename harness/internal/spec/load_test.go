@@ -188,6 +188,26 @@ testdata/bad/suite-errors.yaml:10:13: spec.experiments[2].file: testdata/bad/mis
 	}
 }
 
+// TestSuiteRegressionThresholds: the regression gate's thresholds are
+// checked where they are written; what is left out takes the defaults.
+func TestSuiteRegressionThresholds(t *testing.T) {
+	_, err := spec.LoadSuite("testdata/bad/suite-regression.yaml")
+	want := `testdata/bad/suite-regression.yaml:10:34: spec.regression.timeToRecover.maxIncrease: -0.5: must be 0 or more
+testdata/bad/suite-regression.yaml:11:28: spec.regression.errorRatio.minDelta: 2: must be between 0 and 1
+testdata/bad/suite-regression.yaml:12:26: spec.regression.score.maxDecrease: 150: must be between 0 and 100 (percentage points)
+testdata/bad/suite-regression.yaml:13:34: spec.regression.baseline.minRuns: 8: must be between 1 and runs (5)
+testdata/bad/suite-regression.yaml:14:22: spec.regression.whenNoReference: must be one of pass, fail, not "ignore"`
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadSuite error =\n%v\nwant\n%s", err, want)
+	}
+	r := (&spec.Regression{TimeToRecover: &spec.DurationChange{MinDelta: spec.Duration(2 * time.Second)}, Baseline: &spec.RegressionBaseline{Runs: 2}}).WithDefaults()
+	d := spec.DefaultRegression()
+	if r.TimeToRecover.MaxIncrease != 0.5 || r.TimeToRecover.MinDelta.D() != 2*time.Second || r.Baseline.MinRuns != 2 || r.Baseline.MADs != 3 ||
+		*r.P99 != *d.P99 || *r.ErrorRatio != *d.ErrorRatio || r.WhenNoReference != spec.NoReferencePass {
+		t.Errorf("WithDefaults = %+v", r)
+	}
+}
+
 func TestSuiteResolvesFilesAndAppliesItsDefaults(t *testing.T) {
 	dir := t.TempDir()
 	minimal, err := os.ReadFile("testdata/good/minimal.yaml")

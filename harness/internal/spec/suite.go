@@ -29,6 +29,9 @@ type SuiteSpec struct {
 	// Cooldown is the pause between two experiments, for the system to
 	// settle (default 10s).
 	Cooldown Duration `json:"cooldown,omitempty"`
+	// Regression are the thresholds of the regression gate (gameday gate
+	// --compare-to); defaults for what is left out.
+	Regression *Regression `json:"regression,omitempty"`
 }
 
 // SuiteDefaults are per-suite defaults.

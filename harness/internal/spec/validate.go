@@ -511,4 +511,7 @@ func (st *Suite) validate(s *source) {
 	if st.Spec.Cooldown < 0 || st.Spec.Cooldown.D() > 10*time.Minute {
 		s.errPath(sp.key("cooldown"), "%s: must be between 0s and 10m", st.Spec.Cooldown)
 	}
+	if r := st.Spec.Regression; r != nil {
+		r.validate(s, sp.key("regression"))
+	}
 }
