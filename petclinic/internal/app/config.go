@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"strconv"
@@ -43,6 +44,11 @@ type Config struct {
 	WriteTimeout    time.Duration
 	IdleTimeout     time.Duration
 	MaxBodyBytes    int64
+
+	// RateLimit is the requests per second the application's routes serve
+	// (0: no limit); RateLimitBurst how many may pass at once above it.
+	RateLimit      float64
+	RateLimitBurst int
 
 	ShowVersion bool
 }
@@ -115,6 +121,15 @@ func options() []option {
 		{"read-timeout", "PETCLINIC_READ_TIMEOUT", "server read timeout (whole request)", "15s", dur(func(c *Config) *time.Duration { return &c.ReadTimeout })},
 		{"write-timeout", "PETCLINIC_WRITE_TIMEOUT", "server write timeout (whole response)", "30s", dur(func(c *Config) *time.Duration { return &c.WriteTimeout })},
 		{"idle-timeout", "PETCLINIC_IDLE_TIMEOUT", "keep-alive idle timeout", "120s", dur(func(c *Config) *time.Duration { return &c.IdleTimeout })},
+		{"rate-limit", "PETCLINIC_RATE_LIMIT", "requests per second the UI and API serve, the excess answered 429 with Retry-After (0: no limit; /actuator, /livez and /readyz never limited)", "0", func(c *Config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+				return fmt.Errorf("%q is not a number", v)
+			}
+			c.RateLimit = f
+			return nil
+		}},
+		{"rate-limit-burst", "PETCLINIC_RATE_LIMIT_BURST", "requests let through at once above the rate limit (0: half a second of it)", "0", num(func(c *Config) *int { return &c.RateLimitBurst })},
 		{"max-body-bytes", "PETCLINIC_MAX_BODY_BYTES", "largest request body accepted", "1048576", func(c *Config, v string) error {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
@@ -253,6 +268,9 @@ func (c *Config) complete(getenv func(string) string) error {
 	}
 	if c.DBMaxIdle < 0 || c.DBMaxIdle > c.DBMaxOpen {
 		return fmt.Errorf("--db-max-idle-conns: must be within 0..%d (the pool size), got %d", c.DBMaxOpen, c.DBMaxIdle)
+	}
+	if c.RateLimit < 0 || c.RateLimitBurst < 0 {
+		return fmt.Errorf("--rate-limit and --rate-limit-burst must not be negative, got %g and %d", c.RateLimit, c.RateLimitBurst)
 	}
 	if c.MaxBodyBytes < 1024 {
 		return fmt.Errorf("--max-body-bytes: must be at least 1024, got %d", c.MaxBodyBytes)

@@ -61,19 +61,21 @@ func TestParseConfigErrorsNameTheSetting(t *testing.T) {
 		env  func(string) string
 		want string
 	}{
-		"a non-numeric PORT":            {nil, env("PORT", "http"), `environment PORT: "http" is not a whole number`},
-		"a port out of range":           {[]string{"--port", "70000"}, env(), "--port [PORT]: 70000 is outside 0..65535"},
-		"an unknown database":           {[]string{"--db", "oracle"}, env(), `--db [PETCLINIC_DB]: "oracle" is not sqlite or mysql`},
-		"a bad duration":                {nil, env("PETCLINIC_DRAIN_DELAY", "5"), `environment PETCLINIC_DRAIN_DELAY: "5" is not a duration`},
-		"a zero query timeout":          {[]string{"--db-query-timeout", "0s"}, env(), "--db-query-timeout: must be greater than 0"},
-		"an unknown flag":               {[]string{"--colour"}, env(), "flag provided but not defined: -colour"},
-		"a stray argument":              {[]string{"serve"}, env(), `unexpected argument "serve"`},
-		"an unknown log level":          {nil, env("LOG_LEVEL", "loud"), `--log-level [LOG_LEVEL]: "loud" is not debug`},
-		"a Redis URL without scheme":    {[]string{"--redis-url", "cache:6379"}, env(), `--redis-url [PETCLINIC_REDIS_URL]: "cache:6379" is not a redis://`},
-		"a JDBC URL of another vendor":  {[]string{"--db", "mysql"}, env("MYSQL_URL", "jdbc:postgresql://db/petclinic"), "MYSQL_URL: "},
-		"more idle than open conns":     {[]string{"--db-max-open-conns", "2", "--db-max-idle-conns", "3"}, env(), "--db-max-idle-conns: must be within 0..2"},
-		"a tiny body limit":             {[]string{"--max-body-bytes", "10"}, env(), "--max-body-bytes: must be at least 1024"},
-		"a boolean that is not boolean": {nil, env("PETCLINIC_SECURITY_ENABLE", "yes please"), `environment PETCLINIC_SECURITY_ENABLE: "yes please" is not true or false`},
+		"a non-numeric PORT":             {nil, env("PORT", "http"), `environment PORT: "http" is not a whole number`},
+		"a port out of range":            {[]string{"--port", "70000"}, env(), "--port [PORT]: 70000 is outside 0..65535"},
+		"an unknown database":            {[]string{"--db", "oracle"}, env(), `--db [PETCLINIC_DB]: "oracle" is not sqlite or mysql`},
+		"a bad duration":                 {nil, env("PETCLINIC_DRAIN_DELAY", "5"), `environment PETCLINIC_DRAIN_DELAY: "5" is not a duration`},
+		"a zero query timeout":           {[]string{"--db-query-timeout", "0s"}, env(), "--db-query-timeout: must be greater than 0"},
+		"an unknown flag":                {[]string{"--colour"}, env(), "flag provided but not defined: -colour"},
+		"a stray argument":               {[]string{"serve"}, env(), `unexpected argument "serve"`},
+		"an unknown log level":           {nil, env("LOG_LEVEL", "loud"), `--log-level [LOG_LEVEL]: "loud" is not debug`},
+		"a Redis URL without scheme":     {[]string{"--redis-url", "cache:6379"}, env(), `--redis-url [PETCLINIC_REDIS_URL]: "cache:6379" is not a redis://`},
+		"a JDBC URL of another vendor":   {[]string{"--db", "mysql"}, env("MYSQL_URL", "jdbc:postgresql://db/petclinic"), "MYSQL_URL: "},
+		"more idle than open conns":      {[]string{"--db-max-open-conns", "2", "--db-max-idle-conns", "3"}, env(), "--db-max-idle-conns: must be within 0..2"},
+		"a tiny body limit":              {[]string{"--max-body-bytes", "10"}, env(), "--max-body-bytes: must be at least 1024"},
+		"a negative rate limit":          {[]string{"--rate-limit", "-5"}, env(), "--rate-limit and --rate-limit-burst must not be negative, got -5 and 0"},
+		"a rate limit that is no number": {nil, env("PETCLINIC_RATE_LIMIT", "fast"), `environment PETCLINIC_RATE_LIMIT: "fast" is not a number`},
+		"a boolean that is not boolean":  {nil, env("PETCLINIC_SECURITY_ENABLE", "yes please"), `environment PETCLINIC_SECURITY_ENABLE: "yes please" is not true or false`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

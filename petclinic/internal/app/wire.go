@@ -123,6 +123,7 @@ func build(ctx context.Context, cfg Config, stdout io.Writer, draining func() bo
 	// on its own (panic recovery, body limit), then the router.
 	var h http.Handler = telemetry.CaptureRoute(mux)
 	h = limitBody(cfg.MaxBodyBytes, h)
+	h = rateLimit(cfg.RateLimit, cfg.RateLimitBurst, time.Now, h)
 	h = securityHeaders(h)
 	h = recoverPanics(log, telemetry.SetException, h)
 	h = telemetry.AccessLog(log)(h)
