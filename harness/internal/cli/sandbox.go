@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -46,12 +47,14 @@ PATH) and prometheus ($GAMEDAY_PROMETHEUS_BIN or on PATH).
 
 EXAMPLES:
    gameday sandbox up
-   GAMEDAY_PETCLINIC_BIN=./bin/petclinic gameday sandbox up --replicas 3`,
+   GAMEDAY_PETCLINIC_BIN=./bin/petclinic gameday sandbox up --replicas 3
+   gameday sandbox up --replicas 6 --replica-rate-limit 30   # a known capacity: 6 × 30 req/s`,
 				Flags: []ucli.Flag{sandboxDirFlag(), outputFlag(),
 					&ucli.IntFlag{Name: "replicas", Value: sandbox.DefaultReplicas, Usage: "number of PetClinic replicas"},
 					&ucli.BoolFlag{Name: "mariadb", Usage: "put the replicas on one MariaDB instead of a shared SQLite file"},
 					&ucli.StringFlag{Name: "redis", Value: "auto", Usage: "Redis cache: auto, on or off"},
 					&ucli.StringFlag{Name: "log-level", Value: sandbox.DefaultLogLevel, Usage: "the replicas' log level: info writes one JSON access line per request (logs/petclinic-N.log, listed with their labels in logs/" + sandbox.LokiTargetsFile + " for a Loki collector); warn keeps warnings and errors"},
+					&ucli.Float64Flag{Name: "replica-rate-limit", Usage: "throttle each replica to this many requests per second (PetClinic --rate-limit; excess answered 429): a known capacity"},
 				},
 				Action: func(c *ucli.Context) error {
 					o, err := output(c)
@@ -68,7 +71,11 @@ EXAMPLES:
 					if l := c.String("log-level"); !slices.Contains([]string{"debug", "info", "warn", "error"}, l) {
 						return exitcode.Invalidf("--log-level %q: use debug, info, warn or error", l)
 					}
-					st, err := sandbox.Up(c.Context, sandbox.Config{Dir: dir, Replicas: c.Int("replicas"), MariaDB: c.Bool("mariadb"), Redis: c.String("redis"), LogLevel: c.String("log-level")})
+					if r := c.Float64("replica-rate-limit"); r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+						return exitcode.Invalidf("--replica-rate-limit %g: 0 (none) or more", r)
+					}
+					st, err := sandbox.Up(c.Context, sandbox.Config{Dir: dir, Replicas: c.Int("replicas"), MariaDB: c.Bool("mariadb"), Redis: c.String("redis"), LogLevel: c.String("log-level"),
+						ReplicaRateLimit: c.Float64("replica-rate-limit")})
 					if err != nil {
 						return exitcode.Infraf("sandbox up: %w (see the logs in %s; gameday sandbox down cleans up)", err, dir)
 					}

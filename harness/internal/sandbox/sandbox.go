@@ -154,6 +154,10 @@ type Config struct {
 	// kubelet does (containerLogMaxSize): the file is copied to NAME.log.1
 	// and truncated (default 50 MiB; one rotated file is kept).
 	LogMaxBytes int64 `json:"logMaxBytes"`
+	// ReplicaRateLimit throttles each replica to this many requests per
+	// second (PetClinic's --rate-limit; 0: none), giving the sandbox a
+	// known capacity: replicas × ReplicaRateLimit.
+	ReplicaRateLimit float64 `json:"replicaRateLimit,omitempty"`
 
 	// Ports, picked free on 127.0.0.1 by Up and recorded here.
 	Ports Ports `json:"ports"`

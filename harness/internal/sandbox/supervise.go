@@ -201,6 +201,9 @@ func (s *supervisor) run(ctx context.Context) error {
 		if c.Redis == "on" {
 			args = append(args, "--redis-url", "redis://"+s.linkListen(pod, "redis-0")+"/0")
 		}
+		if c.ReplicaRateLimit > 0 {
+			args = append(args, "--rate-limit", strconv.FormatFloat(c.ReplicaRateLimit, 'g', -1, 64))
+		}
 		addr := loop(c.Ports.Replicas[i])
 		p := s.newPod(pod, map[string]string{LabelApp: AppPetclinic, LabelPod: pod, LabelZone: zone},
 			args, addr, "http://"+addr+"/actuator/health/readiness", filepath.Join(logs, pod+".log"))
