@@ -19,11 +19,12 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" driver, as PetClinic uses
 
+	"github.com/gamedayhq/gameday/harness/internal/capacity"
 	"github.com/gamedayhq/gameday/harness/internal/report"
 )
 
 // schemaVersion of the index: another version is dropped and rebuilt.
-const schemaVersion = "5"
+const schemaVersion = "6"
 
 // MetaDir is the folder of the index and the ledger inside the reports
 // root; report scans skip it (and every folder starting with a dot).
@@ -123,7 +124,7 @@ func migrate(db *sql.DB) error {
 	}
 	// Another version, or a new file: the tree is the truth, rebuild.
 	stmts := []string{
-		`DROP TABLE IF EXISTS runs`, `DROP TABLE IF EXISTS bad`, `DROP TABLE IF EXISTS run_schedule`,
+		`DROP TABLE IF EXISTS runs`, `DROP TABLE IF EXISTS bad`, `DROP TABLE IF EXISTS run_schedule`, `DROP TABLE IF EXISTS capacity`,
 		`CREATE TABLE runs (
 			dir TEXT PRIMARY KEY, run_id TEXT NOT NULL, suite TEXT NOT NULL, experiment TEXT NOT NULL,
 			target TEXT NOT NULL, engine TEXT NOT NULL, profile TEXT NOT NULL, start INTEGER NOT NULL, end_ INTEGER NOT NULL,
@@ -136,6 +137,8 @@ func migrate(db *sql.DB) error {
 		`CREATE INDEX runs_experiment ON runs (experiment, start DESC)`,
 		`CREATE INDEX runs_run_id ON runs (run_id)`,
 		`CREATE TABLE bad (dir TEXT PRIMARY KEY, mtime INTEGER NOT NULL, size INTEGER NOT NULL, error TEXT NOT NULL)`,
+		capacityTable,
+		`CREATE INDEX capacity_start ON capacity (start DESC)`,
 		`CREATE TABLE run_schedule (run_id TEXT PRIMARY KEY, schedule TEXT NOT NULL)`,
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', '` + schemaVersion + `')`,
 		`INSERT OR REPLACE INTO meta (key, value) VALUES ('ledger', '')`,
@@ -153,10 +156,13 @@ func migrate(db *sql.DB) error {
 	return tx.Commit()
 }
 
-// file is one report.json found in the tree.
+// file is one report.json (or a capacity search's capacity.json) found in
+// the tree.
 type file struct {
 	dir         string // suite/run-id
 	mtime, size int64
+	// capacity: the directory holds a capacity search, not a run.
+	capacity bool
 	// stat is false when only the directory's name was read (a quick
 	// rescan): mtime and size are unknown.
 	stat bool
@@ -200,10 +206,14 @@ func (s *Store) scan(known map[string]file) ([]file, error) {
 				continue
 			}
 			fi, err := os.Stat(filepath.Join(s.root, su.Name(), r.Name(), report.FileJSON))
+			isCapacity := false
 			if err != nil {
-				continue // not a run directory
+				if fi, err = os.Stat(filepath.Join(s.root, su.Name(), r.Name(), capacity.FileJSON)); err != nil {
+					continue // neither a run nor a capacity search
+				}
+				isCapacity = true
 			}
-			out = append(out, file{dir: dir, mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true})
+			out = append(out, file{dir: dir, mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true, capacity: isCapacity})
 		}
 	}
 	return out, nil
@@ -237,7 +247,8 @@ func (s *Store) sync(ctx context.Context, full bool) (SyncStats, error) {
 	_ = s.db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'full_rescan'`).Scan(&last)
 	full = full || now.Sub(time.Unix(0, last)) >= FullRescanEvery
 	known := map[string]file{}
-	rows, err := s.db.QueryContext(ctx, `SELECT dir, mtime, size FROM runs UNION ALL SELECT dir, mtime, size FROM bad`)
+	rows, err := s.db.QueryContext(ctx, `SELECT dir, mtime, size FROM runs UNION ALL SELECT dir, mtime, size FROM bad
+		UNION ALL SELECT dir, mtime, size FROM capacity`)
 	if err != nil {
 		return st, fmt.Errorf("history: %w", err)
 	}
@@ -288,6 +299,9 @@ func (s *Store) sync(ctx context.Context, full bool) (SyncStats, error) {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM bad WHERE dir = ?`, dir); err != nil {
 			return st, fmt.Errorf("history: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM capacity WHERE dir = ?`, dir); err != nil {
+			return st, fmt.Errorf("history: %w", err)
+		}
 		st.Removed++
 	}
 	if err := s.syncLedger(ctx, tx); err != nil {
@@ -307,6 +321,9 @@ func (s *Store) sync(ctx context.Context, full bool) (SyncStats, error) {
 // index1 reads one report.json into the index; an invalid one goes into
 // the bad table, warned about, and is an error.
 func (s *Store) index1(ctx context.Context, tx *sql.Tx, f file) error {
+	if f.capacity {
+		return s.indexCapacity(ctx, tx, f)
+	}
 	path := filepath.Join(s.root, filepath.FromSlash(f.dir), report.FileJSON)
 	data, err := os.ReadFile(path)
 	var run *Run

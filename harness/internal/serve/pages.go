@@ -81,6 +81,7 @@ nav.pager{display:flex;gap:1em;margin:.5em 0}
 <a href="/runs"{{if hasPrefix .Path "/runs"}} class="on"{{end}}>Runs</a>
 <a href="/trends"{{if hasPrefix .Path "/trends"}} class="on"{{end}}>Trends</a>
 <a href="/schedules"{{if hasPrefix .Path "/schedules"}} class="on"{{end}}>Schedules</a>
+<a href="/capacity"{{if hasPrefix .Path "/capacity"}} class="on"{{end}}>Capacity</a>
 <a href="/slo">SLO burn</a>
 <a href="/kill-switch"{{if hasPrefix .Path "/kill-switch"}} class="on"{{end}}>Kill switch</a>
 <span class="muted" style="margin-left:auto"><a href="{{.Path}}.json">JSON</a></span>
@@ -147,6 +148,32 @@ var pages = map[string]string{
 {{else if .Engaged}}<p class="warn"><b>Engaged</b>: {{.Detail}}. No scheduled game day starts; runs in progress on Kubernetes abort within 2 s.</p>
 {{else}}<p class="held">Released: {{.Detail}}.</p>{{end}}
 {{with .Error}}<p class="warn">Could not be read: {{.}} (the scheduler treats that as engaged).</p>{{end}}{{end}}`,
+	"capacities": `{{define "body"}}
+<p class="muted">{{.Total}} capacity searches (gameday capacity): the highest request rate at which the SLOs held, with every zone and with one zone lost; a dot per search, green when it survives the zone loss at the production peak, red when not, grey without a peak.</p>
+{{range .Charts}}<h2>{{.Title}}</h2>{{.SVG}}{{end}}
+<table><thead><tr><th>started (UTC)</th><th>experiment</th><th class="opt">target</th><th class="n">every zone</th><th class="n">zone lost</th><th class="n">peak</th><th>survives</th><th class="n opt">steps</th><th class="n opt">took</th><th>search</th></tr></thead><tbody>
+{{range .Searches}}<tr><td>{{time .Start}}</td><td>{{.Experiment}}</td><td class="opt">{{.Target}}</td><td class="n">{{rate .AllZones}}</td><td class="n">{{prate .ZoneDown}}{{with .Zone}} <span class="muted">({{.}})</span>{{end}}</td><td class="n">{{prate .Peak}}</td><td>{{survives .Survives .HeadroomPct}}</td><td class="n opt">{{.Steps}}</td><td class="n opt">{{dur .Seconds}}</td><td><a href="/capacity/{{.ID}}">{{.ID}}</a></td></tr>
+{{else}}<tr><td colspan="10" class="muted">No capacity search yet: gameday capacity writes one.</td></tr>{{end}}
+</tbody></table>{{end}}`,
+	"capacity": `{{define "body"}}{{with .Search}}
+<p><b>{{.Answer}}</b></p>
+<table><tbody>
+<tr><th>experiment</th><td>{{.Experiment}}</td><th>target</th><td>{{.Target}}</td></tr>
+<tr><th>every zone</th><td>{{rate .AllZones}} ({{.AllZonesOutcome}})</td><th>{{with .Zone}}{{.}} lost{{else}}zone lost{{end}}</th><td>{{prate .ZoneDown}}{{with .ZoneDownOutcome}} ({{.}}){{end}}</td></tr>
+<tr><th>peak</th><td>{{prate .Peak}}</td><th>survives</th><td>{{survives .Survives .HeadroomPct}}{{if .ReplicasNeeded}}: {{.ReplicasNeeded}} replicas needed{{end}}</td></tr>
+<tr><th>started</th><td>{{time .Start}}</td><th>cost</th><td>{{.Steps}} steps, {{dur .Seconds}}, {{.Requests}} requests</td></tr>
+</tbody></table>
+{{with .Stopped}}<p class="warn">Stopped early: {{.}}</p>{{end}}
+<p>Files: <a href="/capacity/{{.ID}}/capacity.md">capacity.md</a> <a href="/capacity/{{.ID}}/capacity.json">capacity.json</a></p>
+{{end}}
+{{range .Charts}}<h2>{{.Title}}</h2>{{.SVG}}{{end}}
+{{with .Result}}
+<h2>Steps</h2>
+<p class="muted">A step holds when at most {{ratio .Criteria.MaxErrorRatio}} of its requests fail, the 90th percentile of its per-second p95 is at most {{.Criteria.MaxP95}} ms and of its p99 at most {{.Criteria.MaxP99}} ms, over its window after the warm-up (and, with a zone lost, after the survivors settled).</p>
+<table><thead><tr><th class="n">step</th><th>phase</th><th class="n">rate</th><th>outcome</th><th class="n">errors</th><th class="n">p95</th><th class="n">p99</th><th class="n">sent</th><th class="n opt">requests</th><th>why</th></tr></thead><tbody>
+{{range .Steps}}<tr><td class="n">{{.N}}</td><td>{{.Phase}}</td><td class="n">{{rate .Rate}}</td><td class="{{stepClass .Outcome}}">{{if .Report}}<a class="{{stepClass .Outcome}}" href="{{stepHref $.Search.ID .Report}}">{{.Outcome}}</a>{{else}}{{.Outcome}}{{end}}</td><td class="n">{{ratio .ErrorRatio}}</td><td class="n">{{printf "%.0f" .P95Ms}} ms</td><td class="n">{{printf "%.0f" .P99Ms}} ms</td><td class="n">{{ratio .Sent}}</td><td class="n opt">{{.Requests}}</td><td>{{join .Reasons "; "}}</td></tr>{{end}}
+</tbody></table>
+{{end}}{{end}}`,
 	"message": `{{define "body"}}<p>{{.Message}}</p>{{end}}`,
 	"error":   `{{define "body"}}<p class="warn">{{.Message}}</p><p><a href="/runs">Back to the runs</a></p>{{end}}`,
 }
@@ -158,6 +185,33 @@ var templates = sync.OnceValue(func() map[string]*template.Template {
 		"hasPrefix": strings.HasPrefix,
 		"list":      func(s ...string) []string { return s },
 		"mul100":    func(v float64) float64 { return 100 * v },
+		"rate": func(v float64) string {
+			if v == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%g req/s", v)
+		},
+		"prate": func(p *float64) string {
+			if p == nil {
+				return "—"
+			}
+			return fmt.Sprintf("%g req/s", *p)
+		},
+		"survives": func(s *bool, head *float64) string {
+			switch {
+			case s == nil:
+				return "—"
+			case *s && head != nil:
+				return fmt.Sprintf("yes, %.0f %% headroom", *head)
+			case *s:
+				return "yes"
+			case head != nil:
+				return fmt.Sprintf("no, %.0f %% short", -*head)
+			}
+			return "no"
+		},
+		"stepClass": func(o string) string { return map[string]string{"held": "held", "broke": "failed"}[o] + " " + o },
+		"stepHref":  stepHref,
 	}
 	out := map[string]*template.Template{}
 	for name, body := range pages {
