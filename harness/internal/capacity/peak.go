@@ -20,10 +20,13 @@ const DefaultPeakRange = "7d"
 const DefaultPeakQuery = `max_over_time(sum(rate(http_server_requests_seconds_count{job="petclinic", uri!~"/actuator.*"}[5m]))[%s:5m])`
 
 // PromPeak reads the production peak from the Prometheus at url: query
-// (a %s in it is the range) evaluated now. No data, or a Prometheus that
+// (a %s in it is the range) evaluated at now() (nil: time.Now). No data, or a Prometheus that
 // cannot answer, is an error naming what to do: the search is not worth
 // its minutes when it cannot answer the question.
 func PromPeak(url, query, rng string, now func() time.Time) func(ctx context.Context) (*Peak, error) {
+	if now == nil {
+		now = time.Now
+	}
 	return func(ctx context.Context) (*Peak, error) {
 		if strings.Contains(query, "%s") {
 			query = fmt.Sprintf(query, rng)
