@@ -159,10 +159,13 @@ type Config struct {
 	// the load goes: for the record.
 	Target, TargetURL string
 	Params
-	// Zone is the zone lost in the second phase ("": no second phase).
-	Zone     string
-	ZoneNote string
-	Criteria Criteria
+	// Zone is the zone lost in the second phase ("": no second phase);
+	// FirstZone: the first (in name order) of the zones the target's
+	// ready replicas were in when the search started.
+	Zone      string
+	FirstZone bool
+	ZoneNote  string
+	Criteria  Criteria
 	// Peak reads the production peak (nil: none).
 	Peak func(ctx context.Context) (*Peak, error)
 	// Progress receives a line per step.
@@ -222,6 +225,11 @@ func (c *Config) defaults(base *spec.Experiment) error {
 	return nil
 }
 
+// Check validates c's bounds against the base experiment as Run would,
+// without running anything: bad input is said before the target is
+// looked for.
+func Check(c Config, base *spec.Experiment) error { return c.defaults(base) }
+
 // Run searches the capacity with every zone, then with c.Zone lost,
 // writes capacity.json and capacity.md into <ReportsDir>/capacity/<ID>/
 // and returns the result. Its error carries the exit code: nil when the
@@ -244,12 +252,13 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	r := &Result{SchemaVersion: SchemaVersion, ID: c.ID, Experiment: base.Metadata.Name, Target: cmp.Or(c.Target, string(base.Spec.Target.Kind)), TargetURL: c.TargetURL,
 		Start: c.Now().UTC(), Criteria: c.Criteria, Search: c.Params, Zone: c.Zone, ZoneNote: c.ZoneNote}
 	r.Cost.MaxSteps, r.Cost.MaxSeconds = c.MaxSteps, c.MaxSeconds
-	if c.Zone != "" {
+	zoneAsked := c.Zone != "" || c.FirstZone
+	if zoneAsked {
 		r.Cost.MaxSteps *= 2
 	}
 	zoneStep := c.StepSeconds + c.SettleSeconds
 	fmt.Fprintf(c.Progress, "capacity %s: %s on %s; steps of %s (with %s down: %s), at most %d steps within %s\n", c.ID, base.Metadata.Name,
-		r.Target, secs(c.StepSeconds), cmp.Or(c.Zone, "no zone"), secs(zoneStep), r.Cost.MaxSteps, secs(c.MaxSeconds))
+		r.Target, secs(c.StepSeconds), cmp.Or(c.Zone, map[bool]string{true: "the first zone", false: "no zone"}[c.FirstZone]), secs(zoneStep), r.Cost.MaxSteps, secs(c.MaxSeconds))
 	if c.Peak != nil {
 		// Read first: a peak that cannot be read is said before minutes of
 		// load, not after.
@@ -262,6 +271,15 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 	}
 	s := &searcher{c: c, r: r, dir: dir, started: c.Now()}
 	s.phase(ctx, &r.AllZones, "all-zones", &Search{From: c.From, Max: c.MaxRate, Resolution: c.Resolution, MaxSteps: c.MaxSteps}, false)
+	if c.FirstZone && c.Zone == "" {
+		switch zones := sortedKeys(r.ReadyByZone); {
+		case len(zones) >= 2:
+			c.Zone, r.Zone = zones[0], zones[0]
+			s.c.Zone = c.Zone
+		case r.ZoneNote == "":
+			r.ZoneNote = fmt.Sprintf("the target's ready replicas were in %d zone(s) (%s): no zone to lose and keep serving", len(zones), zonesText(r.ReadyByZone))
+		}
+	}
 	if all := r.AllZones; c.Zone != "" && r.Stopped == "" && all.Capacity > 0 {
 		// A zone lost cannot carry more than every zone did: start where
 		// the survivors would be if the load spread evenly, below what
@@ -272,7 +290,7 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		}
 		zs := &Search{From: c.From, Max: c.MaxRate, Resolution: c.Resolution, MaxSteps: c.MaxSteps, Start: start, Broke: all.Broke}
 		s.phase(ctx, &r.ZoneDown, c.Zone+"-down", zs, true)
-	} else if c.Zone != "" && r.ZoneNote == "" {
+	} else if zoneAsked && r.ZoneNote == "" {
 		r.Zone, r.ZoneNote = "", "the search with every zone found no capacity to start from"
 		if r.Stopped != "" {
 			r.ZoneNote = "the search stopped before it"

@@ -24,7 +24,9 @@ type model struct {
 	// sentAbove: from this rate on the generator sends only half (0:
 	// never).
 	sentAbove float64
-	now       time.Time
+	// oneZone: every replica in zone-a.
+	oneZone bool
+	now     time.Time
 	rates     []float64
 }
 
@@ -36,7 +38,10 @@ func (m *model) run(_ context.Context, e *spec.Experiment, dir, suite, runID str
 	start := m.now
 	m.now = m.now.Add(length)
 	r := &report.Report{RunID: runID, Timings: report.Timings{Start: start, End: m.now}, Verdict: verdict.Verdict{Status: verdict.Held},
-		Observations: []engine.Observation{{At: start, ReadyByZone: map[string]int{"zone-a": 1, "zone-b": 1, "zone-c": 1}, Desired: 3}}}
+		Observations: []engine.Observation{{At: start, ReadyByZone: map[string]int{"zone-b": 1, "zone-c": 1, "zone-a": 1}, Desired: 3}}}
+	if m.oneZone {
+		r.Observations[0].ReadyByZone = map[string]int{"zone-a": 3}
+	}
 	injected := m.now.Add(time.Hour)
 	if len(e.Spec.Faults) == 1 {
 		injected = start.Add(e.Spec.Faults[0].StartAfter.D())
@@ -78,6 +83,8 @@ func TestRunAgainstAModel(t *testing.T) {
 	}{
 		"survives at the peak": {m: model{capacity: 90}, peak: 55, code: exitcode.OK, all: 90, zone: 60,
 			answer: "survives losing zone-a at today's peak: yes, "},
+		"a target in one zone has no zone to lose": {m: model{capacity: 90, oneZone: true}, peak: 55, code: exitcode.OK, all: 90,
+			answer: "capacity 87 req/s with every zone; the loss of a zone was not measured (the target's ready replicas were in 1 zone(s) (zone-a 3): no zone to lose and keep serving)"},
 		"does not survive: the replicas it would need": {m: model{capacity: 90}, peak: 70, code: exitcode.Failed, all: 90, zone: 60, needed: 6,
 			answer: "survives losing zone-a at today's peak: no, "},
 		"the lowest step already breaks: said, with its measurements": {m: model{capacity: 5}, peak: 1, code: exitcode.Failed,
@@ -92,7 +99,7 @@ func TestRunAgainstAModel(t *testing.T) {
 			m.now = t0
 			dir := t.TempDir()
 			c := Config{Experiment: func() (*spec.Experiment, error) { return spec.LoadFile(base.File) }, Run: m.run, ID: "model",
-				ReportsDir: dir, Zone: "zone-a", Criteria: DefaultCriteria(), Now: m.clock,
+				ReportsDir: dir, FirstZone: true, Criteria: DefaultCriteria(), Now: m.clock,
 				Params: Params{MaxSeconds: tc.maxSeconds, CooldownSeconds: -1}}
 			if tc.peak > 0 {
 				c.Peak = GivenPeak(tc.peak)
