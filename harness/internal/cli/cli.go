@@ -91,6 +91,7 @@ EXAMPLES:
 			scheduleCommand(), historyCommand(), serveCommand(),
 			costCommand(),
 			publishCommand(), notifyCommand(), deployCommand(),
+			capacityCommand(),
 		},
 	}
 	setUsageErrors("gameday", app.Commands)
