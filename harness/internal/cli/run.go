@@ -145,11 +145,17 @@ func runAction(c *ucli.Context, gate bool) error {
 	stderr := c.App.ErrWriter
 	var dels []delivered
 	// The history of the reports tree: the runs the baselines learn from.
-	hist, herr := history.Open(c.String(flagReportsDir), history.Options{Warn: stderr})
-	if herr != nil {
-		fmt.Fprintf(stderr, "gameday: history: %v: the baselines learn from each run alone\n", herr)
-	} else {
-		defer hist.Close()
+	// A tree that does not exist yet has none, and is not created for a
+	// run that may fail before it writes anything (unless the regression
+	// gate needs a history to say it has no reference).
+	var hist *history.Store
+	if _, serr := os.Stat(c.String(flagReportsDir)); serr == nil || c.IsSet(flagCompareTo) {
+		var herr error
+		if hist, herr = history.Open(c.String(flagReportsDir), history.Options{Warn: stderr}); herr != nil {
+			fmt.Fprintf(stderr, "gameday: history: %v: the baselines learn from each run alone\n", herr)
+		} else {
+			defer hist.Close()
+		}
 	}
 	gateSection, err := compareTo(c, hist, suite)
 	if err != nil {
