@@ -382,11 +382,11 @@ func rateText(r float64) string { return rate(r) }
 // step runs one step at rate: the base experiment at a constant rate,
 // with every replica of the zone failed from the warm-up on when zone is
 // set.
-func (s *searcher) step(ctx context.Context, phase string, rate float64, zone bool) Step {
+func (s *searcher) step(ctx context.Context, phase string, rate float64, zone bool) (st Step) {
 	c := s.c
 	s.n++
-	st := Step{N: s.n, Phase: phase, Rate: rate, Start: c.Now().UTC()}
-	defer func() {
+	st = Step{N: s.n, Phase: phase, Rate: rate, Start: c.Now().UTC()}
+	defer func() { // on the named result: what the step returns
 		st.Seconds = c.Now().Sub(st.Start).Seconds()
 		s.r.Cost.Steps++
 		s.r.Cost.Requests += st.Requests

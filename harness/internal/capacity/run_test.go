@@ -27,14 +27,15 @@ type model struct {
 	// oneZone: every replica in zone-a.
 	oneZone bool
 	now     time.Time
-	rates     []float64
+	rates   []float64
+	lengths []time.Duration
 }
 
 func (m *model) clock() time.Time { return m.now }
 
 func (m *model) run(_ context.Context, e *spec.Experiment, dir, suite, runID string) (*report.Report, string, error) {
 	rate, length := e.Spec.Load.Profile.Constant.Rate, e.Spec.Load.Duration.D()
-	m.rates = append(m.rates, rate)
+	m.rates, m.lengths = append(m.rates, rate), append(m.lengths, length)
 	start := m.now
 	m.now = m.now.Add(length)
 	r := &report.Report{RunID: runID, Timings: report.Timings{Start: start, End: m.now}, Verdict: verdict.Verdict{Status: verdict.Held},
@@ -128,7 +129,10 @@ func TestRunAgainstAModel(t *testing.T) {
 				r.Cost.Seconds != m.now.Sub(t0).Seconds() {
 				t.Errorf("cost %+v: want %d steps in %s", r.Cost, len(m.rates), m.now.Sub(t0))
 			}
-			for _, s := range r.Steps() {
+			for i, s := range r.Steps() {
+				if want := m.lengths[i].Seconds(); s.Seconds != want {
+					t.Errorf("step %d took %gs, want its game day's %gs", s.N, s.Seconds, want)
+				}
 				if s.Outcome == StepBroke && (s.ErrorRatio <= 0 || s.Requests == 0 || !strings.Contains(strings.Join(s.Reasons, " "), "http_429") && s.ErrorRatio > 0 && len(s.Reasons) == 0) {
 					t.Errorf("step %d broke without its measurements: %+v", s.N, s)
 				}
