@@ -121,14 +121,16 @@ check-terraform: ## terraform fmt, offline validate against the AWS 6.25.0 schem
 	@scripts/terraform-check.sh
 
 .PHONY: bench
-bench: build ## PetClinic vs a bare handler; gameday's load generator beside Vegeta's CLI (2,000-12,000/s and the knee); the harness at 2,000 req/s and its memory, 1 vs 5 min; history, UI and idle scheduler over 10,000 runs (~17 min)
+bench: build ## PetClinic vs a bare handler; gameday's load generator beside Vegeta's CLI (2,000-12,000/s and the knee); the harness at 2,000 req/s and its memory, 1 vs 5 min; history, UI and idle scheduler over 10,000 runs; the capacity search on a throttled sandbox (~22 min)
 	@cd petclinic && go build -o ../bin/petbench ./bench/cmd/petbench
 	@cd harness && go build -o ../bin/harnessbench ./bench/cmd/harnessbench
 	@cd harness && go build -o ../bin/historybench ./bench/cmd/historybench && go build -trimpath -o ../bin/gameday ./cmd/gameday
+	@cd harness && go build -o ../bin/capacitybench ./bench/cmd/capacitybench
 	@vegeta=$$(bash -c '. scripts/lib.sh && go_tool vegeta github.com/tsenart/vegeta/v12 v12.13.0') || exit 2; \
 	rc=0; bin/petbench --petclinic $(PETCLINIC_BIN) $(BENCH_ARGS) || rc=1; \
 	bin/harnessbench --vegeta "$$vegeta" --petclinic $(PETCLINIC_BIN) $(HARNESS_BENCH_ARGS) || rc=1; \
-	bin/historybench --gameday bin/gameday $(HISTORY_BENCH_ARGS) || rc=1; exit $$rc
+	bin/historybench --gameday bin/gameday $(HISTORY_BENCH_ARGS) || rc=1; \
+	bin/capacitybench --vegeta "$$vegeta" --gameday bin/gameday --petclinic $(PETCLINIC_BIN) $(CAPACITY_BENCH_ARGS) || rc=1; exit $$rc
 
 .PHONY: fuzz
 fuzz: ## every fuzz target of the three modules for FUZZTIME each (default 30s; 36 targets, ~25 min); not part of make test
