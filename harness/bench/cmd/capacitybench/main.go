@@ -136,6 +136,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, err
 		return 1, err
 	}
 	log("search: %s in %s", res.Answer.Line, wall.Round(time.Second))
+	for _, s := range res.Steps() {
+		log("  step %d %s %g req/s: %s %s", s.N, s.Phase, s.Rate, s.Outcome, strings.Join(s.Reasons, "; "))
+	}
 
 	anchors := anchor(ctx, o, url, known, log)
 
