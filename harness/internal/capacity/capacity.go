@@ -257,8 +257,12 @@ func Run(ctx context.Context, c Config) (*Result, error) {
 		r.Cost.MaxSteps *= 2
 	}
 	zoneStep := c.StepSeconds + c.SettleSeconds
-	fmt.Fprintf(c.Progress, "capacity %s: %s on %s; steps of %s (with %s down: %s), at most %d steps within %s\n", c.ID, base.Metadata.Name,
-		r.Target, secs(c.StepSeconds), cmp.Or(c.Zone, map[bool]string{true: "the first zone", false: "no zone"}[c.FirstZone]), secs(zoneStep), r.Cost.MaxSteps, secs(c.MaxSeconds))
+	steps := "steps of " + secs(c.StepSeconds)
+	if zoneAsked {
+		steps += fmt.Sprintf(" (with %s down: %s)", cmp.Or(c.Zone, "the first zone"), secs(zoneStep))
+	}
+	fmt.Fprintf(c.Progress, "capacity %s: %s on %s; %s, at most %d steps within %s\n", c.ID, base.Metadata.Name,
+		r.Target, steps, r.Cost.MaxSteps, secs(c.MaxSeconds))
 	if c.Peak != nil {
 		// Read first: a peak that cannot be read is said before minutes of
 		// load, not after.

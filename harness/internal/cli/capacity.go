@@ -134,6 +134,11 @@ func capacityAction(c *ucli.Context) error {
 				return nil, "", err
 			}
 			rc.Experiment, rc.RunID, rc.Suite, rc.ReportsDir = e, runID, suite, dir
+			if stderr := c.App.ErrWriter; isTTY(stderr) {
+				// The step's live progress on a terminal; in CI the line
+				// per step the search prints is enough.
+				rc.Progress, rc.TTY, rc.Color = stderr, true, !c.Bool(flagNoColor)
+			}
 			res, err := runner.Run(ctx, rc)
 			if res == nil {
 				return nil, "", err
