@@ -29,6 +29,21 @@ var suiteValues = map[string]any{
 	"experiments":                           []spec.SuiteEntry{{File: "gd-other.yaml"}},
 	"failFast":                              true,
 	"cooldown":                              spec.Duration(7300 * time.Millisecond),
+	// The regression gate's thresholds (runner.Suite.Regression, read by
+	// gameday run/gate --compare-to).
+	"regression.timeToDetect.maxIncrease":  0.61,
+	"regression.timeToDetect.minDelta":     spec.Duration(6100 * time.Millisecond),
+	"regression.timeToRecover.maxIncrease": 0.62,
+	"regression.timeToRecover.minDelta":    spec.Duration(6200 * time.Millisecond),
+	"regression.p99.maxIncrease":           0.63,
+	"regression.p99.minDelta":              spec.Duration(163 * time.Millisecond),
+	"regression.errorRatio.maxIncrease":    1.64,
+	"regression.errorRatio.minDelta":       0.0164,
+	"regression.score.maxDecrease":         16.5,
+	"regression.baseline.runs":             17,
+	"regression.baseline.minRuns":          4,
+	"regression.baseline.mads":             3.7,
+	"regression.whenNoReference":           spec.NoReferenceFail,
 }
 
 // suiteExperiment is an experiment without a target, so that the suite's
