@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -144,7 +145,17 @@ func TestSchedulerLeaseRBAC(t *testing.T) {
 	}
 	leases := cs.CoordinationV1().Leases(ns.Name)
 	holder := "scheduler-0"
-	lease, err := leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "gameday-scheduler"}, Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder}}, metav1.CreateOptions{})
+	// The apiserver's RBAC authorizer reads Roles and RoleBindings from its
+	// informers: a binding just created may not be seen for a moment (on a
+	// busy machine, seconds). Forbidden is retried for 30 s; a Role that
+	// really lacks the verb still fails, only later.
+	var lease *coordinationv1.Lease
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		lease, err = leases.Create(ctx, &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: "gameday-scheduler"}, Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder}}, metav1.CreateOptions{})
+		if !apierrors.IsForbidden(err) || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err != nil {
 		t.Fatalf("create the Lease as the ServiceAccount: %v", err)
 	}

@@ -79,8 +79,14 @@ func TestInjectObserveRecover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if wait := in.Injected.Sub(before); wait < 250*time.Millisecond || wait > 5*time.Second {
-		t.Errorf("injected %s after Inject was called, want the controller's delay (300ms, events have second precision)", wait)
+	returned := time.Now()
+	// Not before the controller's delay; not after Inject saw the
+	// confirmation (+1 s: events have second precision). How late the
+	// controller itself ran depends on the machine's load: logged, not bound.
+	wait := in.Injected.Sub(before)
+	t.Logf("injected %s after Inject was called; Inject returned after %s", wait, returned.Sub(before))
+	if wait < 250*time.Millisecond || in.Injected.After(returned.Add(time.Second)) {
+		t.Errorf("injected %s after Inject was called, Inject returned after %s: want at least the controller's delay (300ms) and no later than the return (events have second precision)", wait, returned.Sub(before))
 	}
 	want := []string{ns + "/petclinic-eu-west-1a-0", ns + "/petclinic-eu-west-1a-1"}
 	if !slices.Equal(in.Targets, want) {
