@@ -162,32 +162,9 @@ const (
 // refusal that would fail again (authentication, a bad change).
 func (r Remote) attempt(ctx context.Context, repo *gogit.Repository, change Change, res Result) (Result, bool, error) {
 	branch := plumbing.NewBranchReferenceName(r.Branch)
-	var base *object.Commit
-	err := repo.FetchContext(ctx, &gogit.FetchOptions{
-		RemoteName: "origin",
-		RefSpecs:   []config.RefSpec{config.RefSpec("+" + branch.String() + ":" + tipRef.String())},
-		Depth:      1,
-		Auth:       r.Auth.auth(),
-		Tags:       gogit.NoTags,
-		Force:      true,
-	})
-	var noMatch gogit.NoMatchingRefSpecError
-	switch {
-	case errors.As(err, &noMatch), errors.Is(err, transport.ErrEmptyRemoteRepository):
-		// A new repository or branch: the first commit has no parent.
-		if err := repo.Storer.RemoveReference(tipRef); err != nil {
-			return res, false, err
-		}
-	case err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate):
-		return res, retryable(err), fmt.Errorf("fetch %s: %w", r.Branch, oneLine{err})
-	default:
-		ref, err := repo.Reference(tipRef, true)
-		if err != nil {
-			return res, false, fmt.Errorf("fetch %s: %w", r.Branch, err)
-		}
-		if base, err = repo.CommitObject(ref.Hash()); err != nil {
-			return res, false, fmt.Errorf("tip %s: %w", ref.Hash(), err)
-		}
+	base, retry, err := r.fetchTip(ctx, repo)
+	if err != nil {
+		return res, retry, err
 	}
 
 	var baseTree *object.Tree
@@ -238,6 +215,41 @@ func (r Remote) attempt(ctx context.Context, repo *gogit.Repository, change Chan
 	}
 	res.Commit, res.Changed = h.String(), true
 	return res, false, nil
+}
+
+// fetchTip fetches the branch's tip (depth 1) into repo and returns its
+// commit: nil when the repository or the branch is new (no error). retry
+// says whether a failure may pass on another round.
+func (r Remote) fetchTip(ctx context.Context, repo *gogit.Repository) (*object.Commit, bool, error) {
+	branch := plumbing.NewBranchReferenceName(r.Branch)
+	err := repo.FetchContext(ctx, &gogit.FetchOptions{
+		RemoteName: "origin",
+		RefSpecs:   []config.RefSpec{config.RefSpec("+" + branch.String() + ":" + tipRef.String())},
+		Depth:      1,
+		Auth:       r.Auth.auth(),
+		Tags:       gogit.NoTags,
+		Force:      true,
+	})
+	var noMatch gogit.NoMatchingRefSpecError
+	switch {
+	case errors.As(err, &noMatch), errors.Is(err, transport.ErrEmptyRemoteRepository):
+		// A new repository or branch: the first commit has no parent.
+		if err := repo.Storer.RemoveReference(tipRef); err != nil {
+			return nil, false, err
+		}
+		return nil, false, nil
+	case err != nil && !errors.Is(err, gogit.NoErrAlreadyUpToDate):
+		return nil, retryable(err), fmt.Errorf("fetch %s: %w", r.Branch, oneLine{err})
+	}
+	ref, err := repo.Reference(tipRef, true)
+	if err != nil {
+		return nil, false, fmt.Errorf("fetch %s: %w", r.Branch, err)
+	}
+	base, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		return nil, false, fmt.Errorf("tip %s: %w", ref.Hash(), err)
+	}
+	return base, false, nil
 }
 
 // oneLine is an error of the remote on one line: go-git appends the body
