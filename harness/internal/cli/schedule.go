@@ -65,6 +65,10 @@ SIGTERM aborts the run in progress (faults recovered, report written) and exits.
 
 --publish and --notify (and their flags) apply to every run it starts: after each run its
 reports are committed to the GitOps repository and its verdict notified, as gameday run does.
+With --publish it also reads the runs published there, on start and on gaining the Lease,
+and copies those --reports-dir lacks into it (within 1 min; an unreachable repository is
+logged and counted, and the scheduler starts on its local tree): a new pod's empty reports
+tree gets the history back. --history-from-repo=false turns that off.
 
 It serves the web UI, /metrics, /healthz and /readyz on --addr. With --leader-elect, replicas
 compete for a Lease and only its holder runs game days (the others serve the UI).
@@ -92,6 +96,7 @@ EXAMPLES:
 			&ucli.StringFlag{Name: flagSLODir, Value: slo.DefaultDir, Usage: "OpenSLO specs of the budget policies and the SLO page"},
 			&ucli.StringFlag{Name: flagPrometheusURL, Usage: "Prometheus of the budget policies and the SLO page (default: the sandbox's)"},
 			&ucli.StringFlag{Name: flagLokiURL, Usage: "Loki of LogQL SLOs"},
+			historyFromRepoFlag(),
 		}, append(clusterConnFlags(), deliveryFlags()...)...),
 		Action: scheduleAction,
 	}
@@ -145,6 +150,19 @@ func scheduleAction(c *ucli.Context) error {
 	// A crash may have left faults injected: the leader recovers them
 	// before its first fire (schedule_cleanup.go).
 	cfg.Recover = crashRecovery(c, f, sdir, log)
+	restore := historyRestorer(c, d, reports, store, metrics, log)
+	if restore != nil && c.Bool(flagLeaderElect) {
+		// The Lease's last holder published runs since this replica
+		// started: bring them in before its first fire.
+		crash := cfg.Recover
+		cfg.Recover = func(ctx context.Context) error {
+			restore(ctx)
+			if crash == nil {
+				return nil
+			}
+			return crash(ctx)
+		}
+	}
 	ctx := c.Context
 	if c.Bool(flagLeaderElect) {
 		ns := c.String(flagLeaseNS)
@@ -191,6 +209,9 @@ func scheduleAction(c *ucli.Context) error {
 		})
 	}()
 	// /healthz answers while a large tree is indexed; /readyz once it is.
+	if restore != nil {
+		restore(ctx)
+	}
 	if _, err := store.Sync(ctx); err != nil {
 		log.Error("history sync", "err", err)
 	}

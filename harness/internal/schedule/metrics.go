@@ -44,10 +44,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "gameday_scheduler_leader",
 			Help: "1 when this replica holds the Lease and runs game days."}),
 		HistoryErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gameday_history_errors_total",
-			Help: "Writes to the history that failed (index, ledger, prune); the runs' verdicts stand."}, []string{"store"}),
+			Help: "Writes to the history that failed (index, ledger, prune), and reads of the published runs from the reports repository (repo); the runs' verdicts stand."}, []string{"store"}),
 	}
 	reg.MustRegister(m.Runs, m.RunDuration, m.LastRun, m.NextRun, m.Interval, m.Suspended, m.Skipped, m.Running, m.Leader, m.HistoryErrors)
-	for _, s := range []string{"index", "ledger", "prune"} {
+	for _, s := range []string{"index", "ledger", "prune", "repo"} {
 		m.HistoryErrors.WithLabelValues(s)
 	}
 	return m
