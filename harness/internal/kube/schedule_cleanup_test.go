@@ -139,8 +139,9 @@ type scheduler struct {
 }
 
 // startScheduler starts replica id of the schedules, its Lease and pod
-// (created here, as the Deployment would) in namespace ns.
-func startScheduler(t *testing.T, ctx context.Context, schedules, ns, id string) *scheduler {
+// (created here, as the Deployment would) in namespace ns; extra are more
+// flags of gameday schedule.
+func startScheduler(t *testing.T, ctx context.Context, schedules, ns, id string, extra ...string) *scheduler {
 	t.Helper()
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: id, Namespace: ns, Labels: map[string]string{"app.kubernetes.io/component": "scheduler"}},
 		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "scheduler", Image: "ghcr.io/gamedayhq/gameday:test"}}}}
@@ -152,9 +153,9 @@ func startScheduler(t *testing.T, ctx context.Context, schedules, ns, id string)
 	s := &scheduler{log: &syncBuffer{}}
 	done := make(chan error, 1)
 	go func() {
-		done <- cli.Run(sctx, []string{"gameday", "schedule", "--kubeconfig", kubeconfig(t), "--leader-elect", "--lease-namespace", ns,
+		done <- cli.Run(sctx, append([]string{"gameday", "schedule", "--kubeconfig", kubeconfig(t), "--leader-elect", "--lease-namespace", ns,
 			"--identity", id, "--leader-label-pod", id, "--addr", "127.0.0.1:0", "--reports-dir", filepath.Join(dir, "reports"),
-			"--sandbox-dir", filepath.Join(dir, "sandbox"), "--slo-dir", filepath.Join(dir, "no-slo"), schedules}, strings.NewReader(""), io.Discard, s.log)
+			"--sandbox-dir", filepath.Join(dir, "sandbox"), "--slo-dir", filepath.Join(dir, "no-slo")}, append(extra, schedules)...), strings.NewReader(""), io.Discard, s.log)
 	}()
 	var once sync.Once
 	var err error

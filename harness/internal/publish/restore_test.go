@@ -134,4 +134,34 @@ func TestRestoreFromANewOrUnreachableRepository(t *testing.T) {
 	if got := treeFiles(t, dir); len(got) != 0 {
 		t.Errorf("wrote %v", got)
 	}
+
+	// A remote that accepts the connection and never answers: cut at
+	// the bound, not left to hang the scheduler's start.
+	mute, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mute.Close()
+	go func() {
+		var conns []net.Conn // held open, unanswered, until the listener closes
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := mute.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	began = time.Now()
+	_, err = publish.Restore(context.Background(), publish.RestoreOptions{
+		Remote: gitops.Remote{URL: "http://" + mute.Addr().String() + "/reports.git", Timeout: time.Second}, ReportsDir: dir})
+	if took := time.Since(began); err == nil || took > 20*time.Second {
+		t.Errorf("mute remote: %v after %s, want an error after about 1 s", err, took)
+	}
+	t.Logf("mute remote: %v after %s", err, time.Since(began).Round(time.Millisecond))
 }
