@@ -477,10 +477,10 @@ func costSections(o runOptions, rc runner.Config, e *spec.Experiment) []func(con
 			rep.Cost = &report.Cost{Error: err.Error()}
 			return
 		}
-		col := &cost.Collector{Prom: p, Catalog: cat, Region: sandbox.CostRegion}
+		col := &cost.Collector{Prom: p, Catalog: cat, Region: o.costRegion(e)}
 		in := cost.GameDayInput{Collector: col, Report: rep, Namespace: ns, Workload: workload, LoadCPUSeconds: processCPUSeconds() - start,
 			LoadLabel: "the gameday process (load generator and probes)"}
-		if e.Spec.Target.Kind != spec.TargetKubernetes {
+		if !o.onKube(e) {
 			col.RateWindow = 10 * time.Second // the sandbox scrapes every second
 		}
 		if rc.StartLoad != nil {
@@ -491,6 +491,17 @@ func costSections(o runOptions, rc runner.Config, e *spec.Experiment) []func(con
 			rep.Cost.Notes = append(rep.Cost.Notes, "the load ran in a Job of workers: their cost is their pods' allocation, in their namespace's row")
 		}
 	}}
+}
+
+// costRegion is the region that prices a game day's nodes without a region
+// label and its volumes: the sandbox's; on Kubernetes "", so that the
+// nodes' topology.kubernetes.io/region label names it, as gameday cost
+// does for a cluster outside the inventory.
+func (o runOptions) costRegion(e *spec.Experiment) string {
+	if o.onKube(e) {
+		return ""
+	}
+	return sandbox.CostRegion
 }
 
 // processCPUSeconds is this process's user and system CPU time.

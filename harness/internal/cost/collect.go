@@ -36,7 +36,9 @@ type Collector struct {
 	// environments; "" for none.
 	Selector string
 	Catalog  *catalog.Catalog
-	// Region prices nodes whose labels carry no region (the KSM fallback).
+	// Region prices nodes whose labels carry no region and the volumes (the
+	// KSM fallback); "" takes it from the nodes' topology.kubernetes.io/region
+	// label, as on a cluster.
 	Region string
 	// RateWindow of rate() over cAdvisor's CPU counter (default: four
 	// resolutions, at least a minute). The sandbox scrapes every second and
@@ -406,10 +408,18 @@ func (c *Collector) kubeStateMetrics(ctx context.Context, x q, w Window, m *Meas
 	if err != nil {
 		return err
 	}
+	defRegion := c.Region
+	for _, name := range slices.Sorted(maps.Keys(count)) {
+		defRegion = cmp.Or(defRegion, labels[name].region)
+	}
 	var missing []error
 	for _, name := range slices.Sorted(maps.Keys(count)) {
 		l := labels[name]
-		region := cmp.Or(l.region, c.Region)
+		region := cmp.Or(l.region, defRegion)
+		if region == "" {
+			missing = append(missing, fmt.Errorf("node %s: no region to price it in: no node has a label topology.kubernetes.io/region in kube_node_labels (kube-state-metrics --metric-labels-allowlist=nodes=[...])", name))
+			continue
+		}
 		capacity := catalog.OnDemand
 		if l.capacity == catalog.Spot {
 			capacity = catalog.Spot
@@ -461,7 +471,7 @@ func (c *Collector) kubeStateMetrics(ctx context.Context, x q, w Window, m *Meas
 		m.Allocations = append(m.Allocations, a)
 	}
 	// Volumes priced as gp3 by the catalog.
-	gp3, err := c.Catalog.Service(c.Region, catalog.EBSGp3PerGiBMonth)
+	gp3, err := c.Catalog.Service(defRegion, catalog.EBSGp3PerGiBMonth)
 	if err != nil {
 		return err
 	}

@@ -149,7 +149,14 @@ func weekOpenMetrics(withOpenCost bool) []byte {
 
 func collector(t *testing.T, withOpenCost bool) *Collector {
 	t.Helper()
-	srv := promtest.Start(t, promtest.Config{Backfill: string(weekOpenMetrics(withOpenCost))})
+	return collectorOf(t, string(weekOpenMetrics(withOpenCost)))
+}
+
+// collectorOf is a collector in eu-west-1 over a Prometheus backfilled with
+// openMetrics.
+func collectorOf(t *testing.T, openMetrics string) *Collector {
+	t.Helper()
+	srv := promtest.Start(t, promtest.Config{Backfill: openMetrics})
 	p, err := prom.New(srv.URL, 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -305,6 +312,7 @@ func TestMeasureAKnownWeekFromOpenCostMetrics(t *testing.T) {
 // give the same shape, at the catalog's prices.
 func TestMeasureAKnownWeekFromKubeStateMetrics(t *testing.T) {
 	c := collector(t, false)
+	c.Region = "" // as for a game day on Kubernetes: the nodes' labels name it, and it prices the volume
 	m, err := c.Measure(context.Background(), week)
 	if err != nil {
 		t.Fatal(err)
@@ -342,6 +350,23 @@ func TestMeasureAKnownWeekFromKubeStateMetrics(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(e.Notes, " "), "no OpenCost metrics in this Prometheus") {
 		t.Errorf("notes %q do not say the source", e.Notes)
+	}
+}
+
+// A cluster whose nodes say another region is priced in that region, never
+// in a default one: the built-in catalog has no us-east-1, so the error names
+// the node, its type and us-east-1.
+func TestMeasurePricesTheNodesRegion(t *testing.T) {
+	var o om
+	o.family("kube_node_labels", "gauge")
+	o.series("kube_node_labels", `node="node-us",label_topology_kubernetes_io_zone="us-east-1a",label_topology_kubernetes_io_region="us-east-1",label_node_kubernetes_io_instance_type="m7i.large",label_eks_amazonaws_com_capacity_type="ON_DEMAND"`,
+		t0, tEnd, constant(1))
+	o.b.WriteString("# EOF\n")
+	c := collectorOf(t, o.b.String())
+	c.Region = ""
+	_, err := c.Measure(context.Background(), week)
+	if err == nil || !strings.Contains(err.Error(), "node node-us") || !strings.Contains(err.Error(), "us-east-1") {
+		t.Errorf("nodes in us-east-1 priced from a catalog without it: got %v, want a missing price naming node-us and us-east-1", err)
 	}
 }
 
