@@ -16,15 +16,19 @@ const FOCUSVersion = "1.1"
 
 // FOCUSColumns are the CSV's columns, in order: every column FOCUS 1.0 and
 // 1.1 mark Mandatory, the Conditional and Recommended ones gameday can
-// fill, and two custom x_ columns.
+// fill, and three custom x_ columns.
 var FOCUSColumns = []string{
 	"AvailabilityZone", "BilledCost", "BillingAccountId", "BillingAccountName", "BillingCurrency", "BillingPeriodEnd", "BillingPeriodStart",
 	"ChargeCategory", "ChargeClass", "ChargeDescription", "ChargeFrequency", "ChargePeriodEnd", "ChargePeriodStart",
 	"ConsumedQuantity", "ConsumedUnit", "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "InvoiceIssuerName",
 	"ListCost", "ListUnitPrice", "PricingCategory", "PricingQuantity", "PricingUnit", "ProviderName", "PublisherName",
 	"RegionId", "RegionName", "ResourceId", "ResourceName", "ResourceType", "ServiceCategory", "ServiceName",
-	"SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_CostSource", "x_Environment",
+	"SkuId", "SkuPriceId", "SubAccountId", "SubAccountName", "Tags", "x_CostSource", "x_Environment", "x_Estimated",
 }
+
+// focusEstimate starts every ChargeDescription: the rows are gameday's
+// estimates at the catalog's list prices, never lines of an invoice.
+const focusEstimate = "Estimate at list price, not billed: "
 
 // ServiceCategories maps the services billed to FOCUS's ServiceCategory.
 var ServiceCategories = map[string]string{
@@ -57,8 +61,13 @@ func decimal(v float64) string { return strconv.FormatFloat(round(v, 10), 'f', -
 // line over the window; a node's row is split into one row per container
 // allocated on it (Tags name the namespace, workload, pod and container)
 // and one for its idle capacity, so that the rows add up to the report's
-// total and a FinOps tool can allocate them. Costs are list prices: Billed,
-// Effective, List and Contracted cost are equal (no discount is known).
+// total and a FinOps tool can allocate them. The rows are estimates, not
+// invoice lines: BilledCost ("a charge serving as the basis for invoicing",
+// not null) is 0, so that they add nothing to the billed total beside the
+// provider's own FOCUS export; ListCost (list unit price x quantity, exact
+// by definition), ContractedCost (no negotiated price is known, so the list
+// price) and EffectiveCost carry the estimate; x_Estimated is true and the
+// ChargeDescription says so.
 func (r *Report) FOCUS(o FOCUSOptions) ([]byte, error) {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
@@ -127,9 +136,9 @@ func (r *Report) focusRow(o FOCUSOptions, e *Environment, l Line, usd float64, d
 	}
 	value := decimal(usd)
 	row := map[string]string{
-		"AvailabilityZone": l.Zone, "BilledCost": value, "BillingAccountId": o.BillingAccountID, "BillingAccountName": o.BillingAccountName,
+		"AvailabilityZone": l.Zone, "BilledCost": "0", "BillingAccountId": o.BillingAccountID, "BillingAccountName": o.BillingAccountName,
 		"BillingCurrency": r.Currency, "BillingPeriodEnd": focusTime(month.AddDate(0, 1, 0)), "BillingPeriodStart": focusTime(month),
-		"ChargeCategory": "Usage", "ChargeClass": "", "ChargeDescription": desc, "ChargeFrequency": "Usage-Based",
+		"ChargeCategory": "Usage", "ChargeClass": "", "ChargeDescription": focusEstimate + desc, "ChargeFrequency": "Usage-Based",
 		"ChargePeriodEnd": focusTime(r.Window.End), "ChargePeriodStart": focusTime(r.Window.Start),
 		"ConsumedQuantity": consumed, "ConsumedUnit": consumedUnit, "ContractedCost": value, "ContractedUnitPrice": unitPrice,
 		"EffectiveCost": value, "InvoiceIssuerName": "Amazon Web Services", "ListCost": value, "ListUnitPrice": unitPrice,
@@ -137,7 +146,7 @@ func (r *Report) focusRow(o FOCUSOptions, e *Environment, l Line, usd float64, d
 		"PublisherName": "Amazon Web Services", "RegionId": e.Region, "RegionName": o.RegionNames[e.Region],
 		"ResourceId": l.ResourceID, "ResourceName": l.Item, "ResourceType": resourceTypes[l.Category],
 		"ServiceCategory": cmp.Or(ServiceCategories[l.Service], "Other"), "ServiceName": l.Service, "SkuId": sku, "SkuPriceId": skuPrice,
-		"SubAccountId": e.Name, "SubAccountName": "gameday " + e.Name, "Tags": string(tj), "x_CostSource": l.Source, "x_Environment": e.Name,
+		"SubAccountId": e.Name, "SubAccountName": "gameday " + e.Name, "Tags": string(tj), "x_CostSource": l.Source, "x_Environment": e.Name, "x_Estimated": "true",
 	}
 	out := make([]string, len(FOCUSColumns))
 	for i, c := range FOCUSColumns {

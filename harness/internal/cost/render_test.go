@@ -217,7 +217,7 @@ func TestFOCUSColumnsAndTypes(t *testing.T) {
 	if len(rows) < 20 {
 		t.Fatalf("%d rows, want every line of both environments", len(rows)-1)
 	}
-	var billed float64
+	var estimated float64
 	check := func(row []string, i int, c, typ string) {
 		v := row[col[c]]
 		if v == "" {
@@ -254,11 +254,17 @@ func TestFOCUSColumnsAndTypes(t *testing.T) {
 				t.Errorf("row %d: %s %q is not an allowed value", i, c, row[col[c]])
 			}
 		}
-		cost, _ := strconv.ParseFloat(row[col["BilledCost"]], 64)
-		billed += cost
-		for _, c := range []string{"EffectiveCost", "ListCost", "ContractedCost"} {
-			if row[col[c]] != row[col["BilledCost"]] {
-				t.Errorf("row %d: %s %s != BilledCost %s (list prices, no discount)", i, c, row[col[c]], row[col["BilledCost"]])
+		// Estimates, not invoice lines: nothing billed, the estimate in
+		// the effective, list and contracted costs, said in two columns.
+		if row[col["BilledCost"]] != "0" || row[col["x_Estimated"]] != "true" || !strings.HasPrefix(row[col["ChargeDescription"]], "Estimate at list price, not billed: ") {
+			t.Errorf("row %d: BilledCost %q, x_Estimated %q, ChargeDescription %q: want 0, true and a description that says estimate",
+				i, row[col["BilledCost"]], row[col["x_Estimated"]], row[col["ChargeDescription"]])
+		}
+		cost, _ := strconv.ParseFloat(row[col["EffectiveCost"]], 64)
+		estimated += cost
+		for _, c := range []string{"ListCost", "ContractedCost"} {
+			if row[col[c]] != row[col["EffectiveCost"]] {
+				t.Errorf("row %d: %s %s != EffectiveCost %s (list prices, no discount)", i, c, row[col[c]], row[col["EffectiveCost"]])
 			}
 		}
 		// PricingQuantity is null exactly when SkuPriceId is; with a unit
@@ -278,8 +284,8 @@ func TestFOCUSColumnsAndTypes(t *testing.T) {
 			t.Errorf("row %d: periods %s, %s-%s", i, row[col["ChargePeriodStart"]], row[col["BillingPeriodStart"]], row[col["BillingPeriodEnd"]])
 		}
 	}
-	if math.Abs(billed-r.TotalUSD) > 1e-6 {
-		t.Errorf("the rows add up to %.6f, the report's total is %.6f", billed, r.TotalUSD)
+	if math.Abs(estimated-r.TotalUSD) > 1e-6 {
+		t.Errorf("the rows' EffectiveCost adds up to %.6f, the report's total is %.6f", estimated, r.TotalUSD)
 	}
 }
 
