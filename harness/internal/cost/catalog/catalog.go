@@ -318,8 +318,8 @@ func (c *Catalog) validate(d *spec.Document) {
 	if _, err := time.Parse(time.DateOnly, c.Metadata.Date); err != nil {
 		d.Errorf([]any{"metadata", "date"}, "%q: want the date the prices were written down, YYYY-MM-DD", c.Metadata.Date)
 	}
-	if strings.TrimSpace(c.Currency) == "" {
-		d.Errorf([]any{"currency"}, "must not be empty: ISO 4217, e.g. USD")
+	if c.Currency != "USD" {
+		d.Errorf([]any{"currency"}, "must be \"USD\", not %q: budgets, reports and OpenCost's custom prices are in US dollars", c.Currency)
 	}
 	if c.HoursPerMonth < 672 || c.HoursPerMonth > 744 {
 		d.Errorf([]any{"hoursPerMonth"}, "%g: want the hours of a month, 672 to 744 (730 is AWS's convention)", c.HoursPerMonth)
