@@ -44,6 +44,10 @@ type Input struct {
 	FailureWindow time.Duration
 	// Now is when the analysis runs: failures still open are open now.
 	Now time.Time
+	// AlertsNotRead says why no alert was read ("" when they were, even
+	// none): the change failure rate then counts rollbacks and failed
+	// gates only, and every output says so beside it.
+	AlertsNotRead string
 }
 
 // Deployment is one entry of the Application's history, analysed.
@@ -132,13 +136,15 @@ type Analysis struct {
 	Deployments []Deployment `json:"-"`
 	Missing     []Missing    `json:"-"`
 	Notes       []string     `json:"-"`
+	// AlertsNotRead is the input's.
+	AlertsNotRead string `json:"-"`
 }
 
 // Analyze builds the deployment timeline of in: kinds, changes and lead
 // times, failures with their evidence and recovery, rework, the game days
 // run against each deployment.
 func Analyze(in Input) (*Analysis, error) {
-	a := &Analysis{Service: in.Service, Environment: in.App.Environment, App: in.App}
+	a := &Analysis{Service: in.Service, Environment: in.App.Environment, App: in.App, AlertsNotRead: in.AlertsNotRead}
 	hist := slices.Clone(in.App.History)
 	sort.SliceStable(hist, func(i, j int) bool {
 		if !hist[i].DeployedAt.Equal(hist[j].DeployedAt) {

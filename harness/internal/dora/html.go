@@ -68,11 +68,13 @@ func (r *Report) HTML() ([]byte, error) {
 		Charts []chart
 		Deps   [][9]string
 		Months [][6]string
+		// CFROnly ends the heads of the change failure rates (cfrOnly).
+		CFROnly string
 	}
 	var views []entryView
 	count := func(n int) string { return fmt.Sprintf("%.0f", float64(n)) }
 	for _, e := range r.Entries {
-		v := entryView{E: e}
+		v := entryView{E: e, CFROnly: cfrOnly(e.Summary)}
 		for i, m := range Metrics {
 			rt := e.Summary.Ratings[i]
 			lvl := rt.Note
@@ -84,7 +86,7 @@ func (r *Report) HTML() ([]byte, error) {
 		v.Charts = []chart{
 			trend("Deployments per week", "", e.Weeks, func(s Summary) *float64 { x := float64(s.Deployments); return &x }, func(x float64) string { return count(int(x)) }),
 			trend("Change lead time (median)", "", e.Weeks, func(s Summary) *float64 { return s.LeadTimeSeconds }, Seconds),
-			trend("Change failure rate", "", e.Weeks, func(s Summary) *float64 { return s.ChangeFailureRate }, pct),
+			trend("Change failure rate"+v.CFROnly, "", e.Weeks, func(s Summary) *float64 { return s.ChangeFailureRate }, pct),
 			trend("Failed deployment recovery time (median)", "", e.Weeks, func(s Summary) *float64 { return s.RecoverySeconds }, Seconds),
 			trend("Rework rate", "", e.Weeks, func(s Summary) *float64 { return s.ReworkRate }, pct),
 		}
@@ -135,7 +137,7 @@ small{color:#555}
 <text x="{{.X}}" y="{{$base}}" dy="14" font-size="10">{{.Label}}</text>
 {{end}}</svg></figure>
 {{end}}</div>
-<table><tr><th>month</th><th>deployments</th><th>lead time (median)</th><th>change failure rate</th><th>recovery (median)</th><th>rework rate</th></tr>
+<table><tr><th>month</th><th>deployments</th><th>lead time (median)</th><th>change failure rate{{.CFROnly}}</th><th>recovery (median)</th><th>rework rate</th></tr>
 {{range .Months}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
 {{end}}</table>
 {{if .Deps}}<h3>Deployments</h3>

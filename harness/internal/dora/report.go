@@ -109,7 +109,11 @@ func (s Summary) Figure(metric string) string {
 		}
 		return t
 	case MetricChangeFailureRate:
-		return fmt.Sprintf("%s (%d of %d)", pct(*s.ChangeFailureRate), s.Failed, s.Deployments)
+		t := fmt.Sprintf("%s (%d of %d)", pct(*s.ChangeFailureRate), s.Failed, s.Deployments)
+		if s.ChangeFailureRateExcludes != "" {
+			t += "; excludes " + s.ChangeFailureRateExcludes
+		}
+		return t
 	case MetricRecoveryTime:
 		t := "no failed deployment"
 		if s.RecoverySeconds != nil {
@@ -180,7 +184,7 @@ func (r *Report) Markdown() []byte {
 			spans []Summary
 			label func(Window) string
 		}{{"week of", e.Weeks, func(w Window) string { return day(w.From) }}, {"month", e.Months, monthText}} {
-			fmt.Fprintf(&b, "\n| %s | deployments | lead time | change failure rate | recovery | rework |\n|---|---|---|---|---|---|\n", t.head)
+			fmt.Fprintf(&b, "\n| %s | deployments | lead time | change failure rate%s | recovery | rework |\n|---|---|---|---|---|---|\n", t.head, cfrOnly(e.Summary))
 			for _, w := range t.spans {
 				if w.NoDeployments() {
 					fmt.Fprintf(&b, "| %s | no deployments | | | | |\n", t.label(w.Window))
@@ -211,6 +215,15 @@ func (r *Report) Markdown() []byte {
 		fmt.Fprintf(&b, "Warning: %s\n", w)
 	}
 	return b.Bytes()
+}
+
+// cfrOnly ends the head of a column or chart of change failure rates: it
+// says when they count rollbacks and failed gates only.
+func cfrOnly(s Summary) string {
+	if s.ChangeFailureRateExcludes != "" {
+		return " (rollbacks and failed gates only: no alerts read)"
+	}
+	return ""
 }
 
 func promText(s Sources) string {

@@ -27,6 +27,10 @@ type Summary struct {
 	// Deployments.
 	Failed            int      `json:"failedDeployments"`
 	ChangeFailureRate *float64 `json:"changeFailureRate"`
+	// ChangeFailureRateExcludes names the failures the rate cannot count
+	// ("" when it counts every kind): without a Prometheus, the SLO
+	// fast-burn alerts.
+	ChangeFailureRateExcludes string `json:"changeFailureRateExcludes,omitempty"`
 	// RecoverySeconds is the median recovery time of the failed
 	// deployments that recovered; Unrecovered are still failing.
 	Recovered       int      `json:"recovered"`
@@ -96,6 +100,9 @@ func Summarize(a *Analysis, w Window, lv *Levels) Summary {
 		n := float64(s.Deployments)
 		s.PerDay = ptr(n / w.Days())
 		s.ChangeFailureRate = ptr(float64(s.Failed) / n)
+		if a.AlertsNotRead != "" {
+			s.ChangeFailureRateExcludes = "SLO fast-burn alert failures, not read (" + a.AlertsNotRead + "): rollbacks and failed gates only"
+		}
 		s.ReworkRate = ptr(float64(s.Rework) / n)
 		s.LeadTimeSeconds = Median(leads)
 		s.RecoverySeconds = Median(recoveries)

@@ -212,7 +212,9 @@ func (o Options) analyze(ctx context.Context, s Service, a *argocd.Application, 
 		if src, url, err = o.prometheus(env); err != nil {
 			return nil, err
 		}
-		if src != nil {
+		if src == nil {
+			in.AlertsNotRead = "no --prometheus-url for " + env
+		} else {
 			r.Sources.Prometheus[env] = url
 			sel, err := prom.Selector(s.Name, o.AlertMatch)
 			if err != nil {
