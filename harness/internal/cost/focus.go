@@ -60,8 +60,8 @@ func decimal(v float64) string { return strconv.FormatFloat(round(v, 10), 'f', -
 // FOCUS renders the report's charges as a FOCUS 1.1 CSV: one row per cost
 // line over the window; a node's row is split into one row per container
 // allocated on it (Tags name the namespace, workload, pod and container)
-// and one for its idle capacity, so that the rows add up to the report's
-// total and a FinOps tool can allocate them. The rows are estimates, not
+// and one for its idle capacity, so that the rows' EffectiveCost adds up to
+// the report's total and a FinOps tool can allocate them. The rows are estimates, not
 // invoice lines: BilledCost ("a charge serving as the basis for invoicing",
 // not null) is 0, so that they add nothing to the billed total beside the
 // provider's own FOCUS export; ListCost (list unit price x quantity, exact
