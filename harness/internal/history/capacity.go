@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/gamedayhq/gameday/harness/internal/capacity"
@@ -110,28 +108,7 @@ func (s *Store) indexCapacity(ctx context.Context, tx *sql.Tx, f file) error {
 // RecordCapacity indexes the search written at dir (<root>/capacity/<id>)
 // at once, as Record does for a run.
 func (s *Store) RecordCapacity(ctx context.Context, dir string) error {
-	rel, err := filepath.Rel(s.root, dir)
-	if err != nil || strings.HasPrefix(rel, "..") || strings.Count(filepath.ToSlash(rel), "/") != 1 {
-		return fmt.Errorf("history: %s is not a search directory of %s", dir, s.root)
-	}
-	fi, err := os.Stat(filepath.Join(s.root, rel, capacity.FileJSON))
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer tx.Rollback()
-	if err := s.indexCapacity(ctx, tx, file{dir: filepath.ToSlash(rel), mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true, capacity: true}); err != nil {
-		return fmt.Errorf("history: index %s: %w", rel, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	return nil
+	return s.recordOne(ctx, dir, "search", capacity.FileJSON, s.indexCapacity, true)
 }
 
 // Capacities lists the capacity searches of experiment ("" for all),

@@ -359,11 +359,19 @@ func (s *Store) index1(ctx context.Context, tx *sql.Tx, f file) error {
 // run, scheduled or not, calls after its reports are written. Its error is
 // for the log and the metrics: the run's verdict never depends on it.
 func (s *Store) Record(ctx context.Context, dir string) error {
+	return s.recordOne(ctx, dir, "run", report.FileJSON, func(ctx context.Context, tx *sql.Tx, f file) error {
+		return s.index1(ctx, tx, f)
+	}, false)
+}
+
+// recordOne indexes the one folder <root>/<a>/<b> at dir (what names it in
+// errors) from its file name, in a transaction of its own.
+func (s *Store) recordOne(ctx context.Context, dir, what, name string, index func(context.Context, *sql.Tx, file) error, capacity bool) error {
 	rel, err := filepath.Rel(s.root, dir)
 	if err != nil || strings.HasPrefix(rel, "..") || strings.Count(filepath.ToSlash(rel), "/") != 1 {
-		return fmt.Errorf("history: %s is not a run directory of %s", dir, s.root)
+		return fmt.Errorf("history: %s is not a %s directory of %s", dir, what, s.root)
 	}
-	fi, err := os.Stat(filepath.Join(s.root, rel, report.FileJSON))
+	fi, err := os.Stat(filepath.Join(s.root, rel, name))
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -374,7 +382,7 @@ func (s *Store) Record(ctx context.Context, dir string) error {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer tx.Rollback()
-	if err := s.index1(ctx, tx, file{dir: filepath.ToSlash(rel), mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true}); err != nil {
+	if err := index(ctx, tx, file{dir: filepath.ToSlash(rel), mtime: fi.ModTime().UnixNano(), size: fi.Size(), stat: true, capacity: capacity}); err != nil {
 		return fmt.Errorf("history: index %s: %w", rel, err)
 	}
 	if err := tx.Commit(); err != nil {
