@@ -262,6 +262,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			return nil
 		case <-s.c.Lost:
+			if ctx.Err() != nil {
+				// Stopping releases the Lease, which closes Lost too: a
+				// stop, not a loss (select picks either when both are ready).
+				if inFlight {
+					s.c.Log.Info("stopping: aborting the game day in progress")
+					cancelRun()
+					s.finish(<-finished)
+				}
+				return nil
+			}
 			if inFlight {
 				s.c.Log.Warn("lost the Lease: aborting the game day in progress")
 				cancelRun()
