@@ -168,8 +168,15 @@ func TestAbortPausesThenDeletes(t *testing.T) {
 	if _, err := get(t, in.Ref); !apierrors.IsNotFound(err) {
 		t.Errorf("after Abort: get %s: %v, want not found", in.Ref, err)
 	}
+	// The stand-in logs its release once its Update returned, which can be
+	// after Abort saw the object gone: the log is read until it has as many
+	// entries as wanted (5 s at most).
 	wantLog := []string{"inject " + in.Ref + " 1 pods", "recover " + in.Ref + " (paused)", "release " + in.Ref}
-	if got := ctl.Log(); !slices.Equal(got, wantLog) {
+	got := ctl.Log()
+	for deadline := time.Now().Add(5 * time.Second); len(got) < len(wantLog) && time.Now().Before(deadline); got = ctl.Log() {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !slices.Equal(got, wantLog) {
 		t.Errorf("controller did %q, want %q", got, wantLog)
 	}
 }
