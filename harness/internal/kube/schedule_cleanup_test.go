@@ -64,7 +64,7 @@ func TestSchedulerRecoversACrashedLeadersChaosBeforeItsFirstFire(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	schedules := schedulesFile(t, ns)
+	schedules := schedulesFile(t, ns, "crashed", "nightly", "* * * * * *")
 	sched := startScheduler(t, ctx, schedules, ns, "standby-taking-over")
 	const firstFire = "game day starts"
 	sched.waitLog(t, ctx, firstFire)
@@ -105,9 +105,10 @@ func TestSchedulerRecoversACrashedLeadersChaosBeforeItsFirstFire(t *testing.T) {
 	}
 }
 
-// schedulesFile writes a schedules file firing pod-kill every second on
-// the kubernetes target in namespace ns.
-func schedulesFile(t *testing.T, ns string) string {
+// schedulesFile writes a schedules file (metadata.name name) with one
+// schedule, sched, firing pod-kill on cron on the kubernetes target in
+// namespace ns.
+func schedulesFile(t *testing.T, ns, name, sched, cron string) string {
 	t.Helper()
 	exp, err := filepath.Abs(experimentsDir + "/pod-kill.yaml")
 	if err != nil {
@@ -117,11 +118,11 @@ func schedulesFile(t *testing.T, ns string) string {
 	if err := os.WriteFile(p, []byte(`apiVersion: gameday.dev/v1alpha1
 kind: Schedules
 metadata:
-  name: crashed
+  name: `+name+`
 spec:
   schedules:
-    - name: nightly
-      cron: "* * * * * *"
+    - name: `+sched+`
+      cron: "`+cron+`"
       experiment: `+exp+`
       target: kubernetes
       flags:
@@ -198,7 +199,7 @@ func TestOnlyTheLeadersPodIsLabelled(t *testing.T) {
 	if err := env.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 		t.Fatal(err)
 	}
-	schedules := schedulesFile(t, ns)
+	schedules := schedulesFile(t, ns, "crashed", "nightly", "* * * * * *")
 	a := startScheduler(t, ctx, schedules, ns, "replica-a")
 	a.waitLog(t, ctx, "leading: this replica runs the game days")
 	b := startScheduler(t, ctx, schedules, ns, "replica-b")

@@ -4,8 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,26 +44,7 @@ func TestStandbyReadsThePublishedRunsOnGainingTheLease(t *testing.T) {
 	}
 	publishRun("pod-kill", day)
 
-	exp, err := filepath.Abs(experimentsDir + "/pod-kill.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	schedules := filepath.Join(t.TempDir(), "schedules.yaml")
-	if err := os.WriteFile(schedules, []byte(`apiVersion: gameday.dev/v1alpha1
-kind: Schedules
-metadata:
-  name: history
-spec:
-  schedules:
-    - name: yearly
-      cron: "0 7 1 1 *"
-      experiment: `+exp+`
-      target: kubernetes
-      flags:
-        namespace: `+ns+`
-`), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	schedules := schedulesFile(t, ns, "history", "yearly", "0 7 1 1 *")
 	flags := []string{"--publish", "--publish-repo", repo}
 	a := startScheduler(t, ctx, schedules, ns, "replica-a", flags...)
 	a.waitLog(t, ctx, "leading: this replica runs the game days")
