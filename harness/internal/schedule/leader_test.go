@@ -128,3 +128,31 @@ func TestTwoSchedulersOneLease(t *testing.T) {
 	standby.cancel()
 	<-standby.done
 }
+
+// TestAStopIsNotALostLease: stopping a leader releases its Lease, which
+// closes Lost as well as ending the context; Run must return nil (a stop),
+// not "lost the leader Lease", whichever of the two it sees first. Both are
+// ready before Run starts, so each of the 40 runs picks one at random.
+func TestAStopIsNotALostLease(t *testing.T) {
+	f := file(t, "    - name: a\n      cron: \"* * * * * *\"\n      experiment: EXP\n")
+	leading, lost := make(chan struct{}), make(chan struct{})
+	close(leading)
+	close(lost)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for i := range 40 {
+		store, err := history.Open(t.TempDir(), history.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(Config{File: f, History: store, Leading: leading, Lost: lost, Log: testLog(t),
+			Run: func(context.Context, Request) Outcome { return Outcome{Status: "held"} }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Run(ctx); err != nil {
+			t.Errorf("run %d: Run after a stop = %v, want nil", i, err)
+		}
+		store.Close()
+	}
+}

@@ -227,6 +227,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			finished <- done{fire: f, out: out, began: now}
 		}()
 	}
+	// abort ends the game day in progress (its chaos recovered, its report
+	// written) before Run returns.
+	abort := func(log func(string, ...any), why string) {
+		if inFlight {
+			log(why + ": aborting the game day in progress")
+			cancelRun()
+			s.finish(<-finished)
+		}
+	}
 	for _, p := range s.plans {
 		s.catchup(ctx, p, start)
 	}
@@ -254,30 +263,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.publishNext(now)
 		select {
 		case <-ctx.Done():
-			if inFlight {
-				s.c.Log.Info("stopping: aborting the game day in progress")
-				cancelRun()
-				d := <-finished
-				s.finish(d)
-			}
+			abort(s.c.Log.Info, "stopping")
 			return nil
 		case <-s.c.Lost:
+			// Stopping releases the Lease, which closes Lost too: a stop,
+			// not a loss (select picks either when both are ready).
 			if ctx.Err() != nil {
-				// Stopping releases the Lease, which closes Lost too: a
-				// stop, not a loss (select picks either when both are ready).
-				if inFlight {
-					s.c.Log.Info("stopping: aborting the game day in progress")
-					cancelRun()
-					s.finish(<-finished)
-				}
+				abort(s.c.Log.Info, "stopping")
 				return nil
 			}
-			if inFlight {
-				s.c.Log.Warn("lost the Lease: aborting the game day in progress")
-				cancelRun()
-				d := <-finished
-				s.finish(d)
-			}
+			abort(s.c.Log.Warn, "lost the Lease")
 			return fmt.Errorf("schedule: lost the leader Lease")
 		case d := <-finished:
 			inFlight = false
