@@ -84,11 +84,34 @@ func Commands(file string, md []byte) []Command {
 	return out
 }
 
+// closes reports whether the fence m (a match of fence) closes the block
+// opened with open: the same character, at least as many, no info string.
+func closes(m []string, open string) bool {
+	return m[1][0] == open[0] && len(m[1]) >= len(open) && m[2] == ""
+}
+
+// codeFences follows the fenced code blocks of a document line by line.
+type codeFences struct{ open string }
+
+// skip reports whether line is a fence or inside a fenced block.
+func (c *codeFences) skip(line string) bool {
+	if m := fence.FindStringSubmatch(line); m != nil {
+		switch {
+		case c.open == "":
+			c.open = m[1]
+		case closes(m, c.open):
+			c.open = ""
+		}
+		return true
+	}
+	return c.open != ""
+}
+
 // closing is the index of the line that closes the fence opened with open
 // (len(lines) when it is never closed: the block runs to the end).
 func closing(lines []string, from int, open string) int {
 	for j := from; j < len(lines); j++ {
-		if m := fence.FindStringSubmatch(lines[j]); m != nil && m[1][0] == open[0] && len(m[1]) >= len(open) && m[2] == "" {
+		if m := fence.FindStringSubmatch(lines[j]); m != nil && closes(m, open) {
 			return j
 		}
 	}

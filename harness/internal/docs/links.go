@@ -25,18 +25,9 @@ var linkRE = regexp.MustCompile(`!?\[[^\]]*\]\(<?([^)\s>]*)>?(?:\s+"[^"]*")?\)`)
 // and code spans: web links (scheme://, mailto:) are left out.
 func Links(file string, md []byte) []Link {
 	var out []Link
-	open := ""
+	var code codeFences
 	for i, line := range strings.Split(string(md), "\n") {
-		if m := fence.FindStringSubmatch(line); m != nil {
-			switch {
-			case open == "":
-				open = m[1]
-			case m[1][0] == open[0] && len(m[1]) >= len(open) && m[2] == "":
-				open = ""
-			}
-			continue
-		}
-		if open != "" {
+		if code.skip(line) {
 			continue
 		}
 		for _, m := range linkRE.FindAllStringSubmatchIndex(withoutCode(line), -1) {
@@ -80,18 +71,9 @@ var headingRE = regexp.MustCompile(`^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$`)
 func Anchors(md []byte) map[string]bool {
 	out := map[string]bool{}
 	seen := map[string]int{}
-	open := ""
+	var code codeFences
 	for _, line := range strings.Split(string(md), "\n") {
-		if m := fence.FindStringSubmatch(line); m != nil {
-			switch {
-			case open == "":
-				open = m[1]
-			case m[1][0] == open[0] && len(m[1]) >= len(open) && m[2] == "":
-				open = ""
-			}
-			continue
-		}
-		if open != "" {
+		if code.skip(line) {
 			continue
 		}
 		for _, m := range explicitAnchor.FindAllStringSubmatch(line, -1) {
