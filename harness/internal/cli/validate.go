@@ -70,14 +70,7 @@ func validate(w io.Writer, out string, paths []string) error {
 		files, _ := spec.YAMLFiles(p) // a bad path is reported by LoadPath
 		for _, f := range files {
 			if notify.IsNotifications(f) {
-				nf, err := notify.Load(f)
-				var l spec.ErrorList
-				switch {
-				case errors.As(err, &l):
-					list = append(list, l...)
-				case err != nil:
-					list = append(list, &spec.Error{File: f, Msg: err.Error()})
-				default:
+				if nf, err := notify.Load(f); !addTo(&list, f, err) {
 					notifications = append(notifications, nf)
 				}
 				continue
@@ -85,14 +78,7 @@ func validate(w io.Writer, out string, paths []string) error {
 			if !schedule.IsSchedules(f) {
 				continue
 			}
-			sf, err := loadSchedules(f)
-			var l spec.ErrorList
-			switch {
-			case errors.As(err, &l):
-				list = append(list, l...)
-			case err != nil:
-				list = append(list, &spec.Error{File: f, Msg: err.Error()})
-			default:
+			if sf, err := loadSchedules(f); !addTo(&list, f, err) {
 				schedules = append(schedules, sf)
 			}
 		}
@@ -214,4 +200,20 @@ func engineErrors(e *spec.Experiment) spec.ErrorList {
 		return spec.ErrorList{{File: e.File, Msg: err.Error()}}
 	}
 	return nil
+}
+
+// addTo appends err, the error of loading file f, to list: its own
+// positioned errors when it is a spec.ErrorList, else one error naming f.
+// It reports whether there was an error.
+func addTo(list *spec.ErrorList, f string, err error) bool {
+	var l spec.ErrorList
+	switch {
+	case errors.As(err, &l):
+		*list = append(*list, l...)
+	case err != nil:
+		*list = append(*list, &spec.Error{File: f, Msg: err.Error()})
+	default:
+		return false
+	}
+	return true
 }
