@@ -356,16 +356,9 @@ func costReport(c *ucli.Context) error {
 	if err != nil {
 		return exitcode.Infraf("cost: render: %w", err)
 	}
-	if p := c.String(flagOut); p != "" {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return exitcode.Infraf("cost: %w", err)
-		}
-		if err := report.WriteFile(p, out); err != nil {
-			return exitcode.Infraf("cost: %w", err)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "cost: wrote %s (%s, %s over %s to %s)\n", p, format, cost.Money(r.TotalUSD), w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
-	} else if _, err := c.App.Writer.Write(out); err != nil {
-		return exitcode.Infraf("cost: %w", err)
+	note := fmt.Sprintf(" (%s, %s over %s to %s)", format, cost.Money(r.TotalUSD), w.Start.Format(time.RFC3339), w.End.Format(time.RFC3339))
+	if err := writeOut(c, "cost", note, out); err != nil {
+		return err
 	}
 	if c.Bool(flagFailOnBreach) {
 		var breached []string

@@ -34,6 +34,13 @@ func writeReport(c *ucli.Context, what, format string, r renderer) error {
 	if err != nil {
 		return exitcode.Infraf("%s: render: %w", what, err)
 	}
+	return writeOut(c, what, "", out)
+}
+
+// writeOut writes a rendered report to --out atomically (creating its
+// folder), saying so on stderr with note after the path, or to stdout;
+// what names the command in errors.
+func writeOut(c *ucli.Context, what, note string, out []byte) error {
 	if p := c.String(flagOut); p != "" {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return exitcode.Infraf("%s: %w", what, err)
@@ -41,7 +48,7 @@ func writeReport(c *ucli.Context, what, format string, r renderer) error {
 		if err := report.WriteFile(p, out); err != nil {
 			return exitcode.Infraf("%s: %w", what, err)
 		}
-		fmt.Fprintf(c.App.ErrWriter, "%s: wrote %s\n", what, p)
+		fmt.Fprintf(c.App.ErrWriter, "%s: wrote %s%s\n", what, p, note)
 		return nil
 	}
 	if _, err := c.App.Writer.Write(out); err != nil {
