@@ -45,7 +45,7 @@ read (no Argo CD access names the missing permission; Prometheus unreachable).
 
 EXAMPLES:
    gameday dora --context hub --environment prod --prometheus-url http://127.0.0.1:9090
-   gameday dora --environment prod --format html --out reports/dora/latest/report.html
+   gameday dora --environment prod --format html --out reports/dora/prod/report.html
    gameday dora --service petclinic=petclinic/,helm/petclinic/ --service gameday=harness/,helm/gameday/
    gameday dora --environment prod --serve :9464 --interval 1h`,
 		Flags: []ucli.Flag{
